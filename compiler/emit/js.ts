@@ -1,0 +1,112 @@
+// The one emitter: a graph becomes straight-line JavaScript. The text stands alone: it refers only
+// to its parameters, to module-level constants it declares, and to `rt` (the tsmc runtime).
+import { Constant, Variable, type Apply, type EmitContext } from "../graph/basic.js";
+import { toposort } from "../graph/traversal.js";
+
+export interface EmittedFunction {
+  /** The function's name in the text. */
+  readonly name: string;
+  /** Module-level declarations the function uses (large constants). */
+  readonly prelude: string[];
+  /** `function name(params) { ... return [outputs]; }` */
+  readonly code: string;
+  /** Parameter names, one per input. */
+  readonly params: string[];
+}
+
+const RESERVED = new Set(
+  ("break case catch class const continue debugger default delete do else enum export extends false finally for " +
+    "function if import in instanceof new null return super switch this throw true try typeof var void while with " +
+    "yield let static implements interface package private protected public await arguments eval undefined NaN " +
+    "Infinity rt Math").split(" "),
+);
+
+/** A JS identifier from a user name, when the name is safe to use as one. */
+export function safeIdentifier(name: string | null): string | null {
+  if (name === null || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || RESERVED.has(name)) return null;
+  return name;
+}
+
+/** A number as a JS expression (negative values parenthesised so they compose). */
+export function jsNumber(x: number): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (x === Infinity) return "Infinity";
+  if (x === -Infinity) return "(-Infinity)";
+  if (Object.is(x, -0)) return "(-0)";
+  return x < 0 ? `(${x})` : String(x);
+}
+
+export interface EmitFunctionOptions {
+  name?: string;
+  /** Identifier prefix for hoisted constants (to keep several functions in one module apart). */
+  constPrefix?: string;
+}
+
+/**
+ * Emit a function computing `outputs` from `inputs`. Inputs may be any variables of the graph
+ * (intermediate ones too): the graph is cut there. Any other root must be a constant.
+ */
+export function emitFunction(inputs: readonly Variable[], outputs: readonly Variable[], opts: EmitFunctionOptions = {}): EmittedFunction {
+  const name = opts.name ?? "compiled";
+  const constPrefix = opts.constPrefix ?? "k";
+  const names = new Map<Variable, string>();
+  const used = new Set<string>();
+  const prelude: string[] = [];
+  const lines: string[] = [];
+  let counter = 0;
+  const fresh = (hint = "t") => {
+    let id = `${hint}${counter++}`;
+    while (used.has(id)) id = `${hint}${counter++}`;
+    used.add(id);
+    return id;
+  };
+
+  const params = inputs.map((v, i) => {
+    const safe = safeIdentifier(v.name);
+    const id = safe && !used.has(safe) ? safe : `in${i}`;
+    used.add(id);
+    if (names.has(v)) throw new Error(`input ${v} is given twice`);
+    names.set(v, id);
+    return id;
+  });
+
+  let constCount = 0;
+  const hoist = (expr: string) => {
+    let id = `${constPrefix}${constCount++}`;
+    while (used.has(id)) id = `${constPrefix}${constCount++}`;
+    used.add(id);
+    prelude.push(`const ${id} = ${expr};`);
+    return id;
+  };
+  const ref = (v: Variable, user: Apply | null): string => {
+    const known = names.get(v);
+    if (known) return known;
+    if (v instanceof Constant) {
+      const id = v.ndim === 0 ? jsNumber(v.value) : hoist(`rt.nd([${v.shape.join(", ")}], [${Array.from(v.data, jsNumber).join(", ")}])`);
+      names.set(v, id);
+      return id;
+    }
+    const usedBy = user ? ` (needed by ${user})` : "";
+    throw new Error(`missing input: ${v} of type ${v.type} is not among the inputs${usedBy}`);
+  };
+
+  const order = toposort(outputs, new Set(inputs));
+  for (const node of order) {
+    const ins = node.inputs.map((v) => ref(v, node));
+    const outs = node.outputs.map(() => fresh());
+    const ctx: EmitContext = {
+      ins,
+      outs,
+      node,
+      line: (code) => lines.push(code),
+      tmp: (hint) => fresh(hint ?? "u"),
+      rt: (n) => `rt.${n}`,
+      hoist,
+    };
+    node.op.emit(ctx);
+    node.outputs.forEach((v, i) => names.set(v, outs[i]));
+  }
+  const results = outputs.map((v) => ref(v, null));
+  const body = [...lines, `return [${results.join(", ")}];`].map((l) => `  ${l}`).join("\n");
+  return { name, prelude, params, code: `function ${name}(${params.join(", ")}) {\n${body}\n}` };
+}

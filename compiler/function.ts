@@ -1,0 +1,118 @@
+// PyTensor's `function`: cut the graph at the inputs, rewrite it, emit JavaScript with the one
+// emitter and turn the text into a callable in-process.
+import { Apply, Constant, Variable } from "./graph/basic.js";
+import type { PrintableFunction } from "./graph/dprint.js";
+import { cloneReplace, toposort } from "./graph/traversal.js";
+import { emitFunction, type EmittedFunction } from "./emit/js.js";
+import { deepCopy } from "./ops/copy.js";
+import { optimize } from "./rewrite/pipeline.js";
+import type { RewriteStats } from "./rewrite/pattern.js";
+import * as runtime from "../runtime/index.js";
+import { NDArray, type InputSpec } from "../runtime/index.js";
+
+export type Value = number | NDArray;
+
+export interface FnOptions {
+  /** Run the rewrite pipeline (default true). */
+  rewrite?: boolean;
+  /** Name of the generated function (for stack traces and printed source). */
+  name?: string;
+  stats?: RewriteStats;
+}
+
+export interface CompiledFunction extends PrintableFunction {
+  (...args: unknown[]): any;
+  readonly inputs: readonly Variable[];
+  readonly outputs: readonly Variable[];
+  /** The generated JavaScript. */
+  readonly source: string;
+  /** The emitted function before it became a callable. */
+  readonly emitted: EmittedFunction;
+  /** The generated function itself: positional runtime values in, an array of outputs back. */
+  readonly raw: (...args: Value[]) => Value[];
+}
+
+/** Turn emitted text into a function (the in-process path; the build pass writes the same text). */
+export function instantiate(emitted: EmittedFunction): (...args: Value[]) => Value[] {
+  const body = `${emitted.prelude.join("\n")}\n${emitted.code}\nreturn ${emitted.name};`;
+  return new Function("rt", body)(runtime);
+}
+
+/**
+ * Evaluate one node whose inputs are constants and whose output shapes are static
+ * (constant folding uses the emitter, like everything else).
+ */
+export function evaluateNode(node: Apply): Constant[] {
+  const emitted = emitFunction([], node.outputs, { name: "fold" });
+  const values = instantiate(emitted)();
+  return values.map((val, i) => {
+    const data = typeof val === "number" ? Float64Array.of(val) : val.data.slice();
+    return new Constant(node.outputs[i].type, data);
+  });
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype && !("shape" in v && "data" in v);
+}
+
+export function inputSpec(v: Variable, i: number): InputSpec {
+  return { name: v.name ?? `input ${i}`, dtype: v.dtype, shape: v.type.shape };
+}
+
+/** PyTensor's `function(inputs, outputs)`: callable positionally or with an object keyed by input name. */
+export function fn(inputs: readonly Variable[], outputs: Variable | readonly Variable[], opts: FnOptions = {}): CompiledFunction {
+  const single = outputs instanceof Variable;
+  const outs = single ? [outputs as Variable] : [...(outputs as readonly Variable[])];
+  inputs.forEach((v, i) => {
+    if (!(v instanceof Variable)) throw new TypeError(`fn: input ${i} is not a Variable`);
+    if (v instanceof Constant) throw new TypeError(`fn: input ${i} (${v}) is a constant; constants cannot be inputs`);
+  });
+  outs.forEach((v, i) => {
+    if (!(v instanceof Variable)) throw new TypeError(`fn: output ${i} is not a Variable`);
+  });
+
+  // Cut the graph: intermediate inputs become fresh roots of the same type and name.
+  const leaves = inputs.map((v) => (v.owner ? new Variable(v.type, null, 0, v.name) : v));
+  const cut = new Map<Variable, Variable>();
+  inputs.forEach((v, i) => leaves[i] !== v && cut.set(v, leaves[i]));
+  let graph = cut.size ? cloneReplace(outs, cut) : outs;
+  if (opts.rewrite !== false) graph = optimize(graph, { evaluate: evaluateNode, stats: opts.stats });
+  const leafSet = new Set(leaves);
+  graph = graph.map((v) => (v.owner === null || leafSet.has(v) ? deepCopy(v) : v));
+
+  const emitted = emitFunction(leaves, graph, { name: opts.name ?? "fn" });
+  const raw = instantiate(emitted);
+  const specs = leaves.map(inputSpec);
+  const byName = new Map<string, number>();
+  leaves.forEach((v, i) => v.name !== null && byName.set(v.name, i));
+
+  const call = (...args: unknown[]): any => {
+    let values: unknown[];
+    if (args.length === 1 && isPlainObject(args[0]) && !(leaves.length === 1 && leaves[0].name === null)) {
+      const given = args[0];
+      for (const key of Object.keys(given)) {
+        if (!byName.has(key)) {
+          throw new Error(`unknown input '${key}'; the inputs are ${leaves.map((v, i) => `'${specs[i].name}'`).join(", ")}`);
+        }
+      }
+      values = leaves.map((_, i) => given[specs[i].name]);
+    } else {
+      if (args.length !== leaves.length) {
+        throw new Error(`expected ${leaves.length} input(s) (${specs.map((s) => `'${s.name}'`).join(", ")}), got ${args.length}`);
+      }
+      values = args;
+    }
+    const converted = values.map((v, i) => runtime.toInput(v, specs[i]));
+    const results = raw(...converted);
+    return single ? results[0] : results;
+  };
+  const order = toposort(graph, leafSet);
+  return Object.assign(call, {
+    inputs: leaves,
+    outputs: graph,
+    source: `${emitted.prelude.join("\n")}\n${emitted.code}`.trim(),
+    emitted,
+    raw,
+    dprintGraph: { outputs: graph, order },
+  });
+}

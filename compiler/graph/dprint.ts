@@ -1,0 +1,66 @@
+// PyTensor's debugprint: one line per node, `[id A]` labels shared by shared nodes, tree drawn with ├─ └─ │.
+import { Apply, Variable } from "./basic.js";
+
+/** A compiled function as dprint sees it: outputs and the nodes in execution order. */
+export interface PrintableFunction {
+  readonly dprintGraph: { outputs: readonly Variable[]; order: readonly Apply[] };
+}
+
+/** PyTensor's labels: A…Z, then BA, BB, … (base 26). */
+export function idLabel(n: number): string {
+  if (n === 0) return "A";
+  let s = "";
+  while (n > 0) {
+    s = String.fromCharCode(65 + (n % 26)) + s;
+    n = Math.floor(n / 26);
+  }
+  return s;
+}
+
+export function dprint(target: Variable | readonly Variable[] | PrintableFunction): string {
+  let outputs: readonly Variable[];
+  let order: readonly Apply[] | null = null;
+  if (target instanceof Variable) outputs = [target];
+  else if (Array.isArray(target)) outputs = target as readonly Variable[];
+  else if (target && (typeof target === "object" || typeof target === "function") && "dprintGraph" in target) {
+    ({ outputs, order } = (target as PrintableFunction).dprintGraph);
+  } else {
+    throw new TypeError("dprint expects a Variable, an array of Variables or a compiled function");
+  }
+  const position = new Map<Apply, number>();
+  order?.forEach((node, i) => position.set(node, i));
+
+  const ids = new Map<Apply | Variable, string>();
+  const lines: string[] = [];
+  const label = (key: Apply | Variable): [string, boolean] => {
+    const existing = ids.get(key);
+    if (existing) return [existing, true];
+    const id = idLabel(ids.size);
+    ids.set(key, id);
+    return [id, false];
+  };
+
+  const visit = (v: Variable, linePrefix: string, childPrefix: string) => {
+    const node = v.owner;
+    if (!node) {
+      const [id] = label(v);
+      lines.push(`${linePrefix}${v} [id ${id}]`);
+      return;
+    }
+    const [id, seen] = label(node);
+    const opText = node.outputs.length > 1 ? `${node.op}.${v.outputIndex}` : String(node.op);
+    const name = v.name !== null ? ` '${v.name}'` : "";
+    const pos = position.has(node) ? ` ${position.get(node)}` : "";
+    lines.push(`${linePrefix}${opText} [id ${id}]${name}${pos}`);
+    if (seen) {
+      if (node.inputs.length) lines.push(`${childPrefix}└─ ···`);
+      return;
+    }
+    node.inputs.forEach((inp, i) => {
+      const last = i === node.inputs.length - 1;
+      visit(inp, `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`);
+    });
+  };
+  for (const out of outputs) visit(out, "", " ");
+  return lines.join("\n");
+}

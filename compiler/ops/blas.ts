@@ -1,0 +1,46 @@
+// Dot: vector·vector, matrix·vector, vector·matrix and matrix·matrix products.
+import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
+import { TensorType, formatShape, upcast } from "../graph/type.js";
+import { expandDims, transpose } from "./dimshuffle.js";
+import { mul } from "./elemwise.js";
+
+export class Dot implements Op {
+  readonly key = "Dot";
+
+  toString(): string {
+    return "Dot";
+  }
+
+  makeNode(a: Variable, b: Variable): Apply {
+    if (![1, 2].includes(a.ndim) || ![1, 2].includes(b.ndim)) {
+      throw new Error(`Dot: expected vectors or matrices, got ${a.type} and ${b.type}`);
+    }
+    const inner = [a.type.shape[a.ndim - 1], b.type.shape[0]];
+    if (inner[0] !== null && inner[1] !== null && inner[0] !== inner[1]) {
+      throw new Error(
+        `Dot: shapes ${formatShape(a.type.shape)} and ${formatShape(b.type.shape)} not aligned: ${inner[0]} != ${inner[1]}`,
+      );
+    }
+    const shape = [...a.type.shape.slice(0, a.ndim - 1), ...b.type.shape.slice(1)];
+    return new Apply(this, [a, b], [new TensorType(upcast("int64", a.dtype, b.dtype), shape)]);
+  }
+
+  grad([a, b]: Variable[], _: Variable[], [gz]: (Variable | null)[]): (Variable | null)[] {
+    if (!gz) return [null, null];
+    if (a.ndim === 1 && b.ndim === 1) return [mul(gz, b), mul(gz, a)];
+    if (a.ndim === 2 && b.ndim === 1) return [dot(expandDims(gz, [1]), expandDims(b, [0])), dot(transpose(a), gz)];
+    if (a.ndim === 1 && b.ndim === 2) return [dot(b, gz), dot(expandDims(a, [1]), expandDims(gz, [0]))];
+    return [dot(gz, transpose(b)), dot(transpose(a), gz)];
+  }
+
+  emit(ctx: EmitContext): void {
+    const [a, b] = ctx.ins;
+    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("dot")}(${a}, ${b});`);
+  }
+}
+
+const DOT = new Dot();
+
+export function dot(a: Variable, b: Variable): Variable {
+  return DOT.makeNode(a, b).outputs[0];
+}

@@ -1,0 +1,28 @@
+// DeepCopyOp: what a compiled function returns when an output is one of its inputs (or a constant),
+// so that the caller never holds a reference into the function's own values.
+import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
+
+export class DeepCopyOp implements Op {
+  readonly key = "DeepCopyOp";
+  readonly foldable = false;
+
+  toString(): string {
+    return "DeepCopyOp";
+  }
+
+  makeNode(x: Variable): Apply {
+    return new Apply(this, [x], [x.type]);
+  }
+
+  grad(_: Variable[], __: Variable[], [gz]: (Variable | null)[]): (Variable | null)[] {
+    return [gz];
+  }
+
+  emit(ctx: EmitContext): void {
+    const [x] = ctx.ins;
+    const copy = ctx.node.inputs[0].ndim === 0 ? x : `new ${ctx.rt("NDArray")}(${x}.shape.slice(), ${x}.data.slice())`;
+    ctx.line(`const ${ctx.outs[0]} = ${copy};`);
+  }
+}
+
+export const deepCopy = (x: Variable): Variable => new DeepCopyOp().makeNode(x).outputs[0];

@@ -1,0 +1,105 @@
+// Reductions over axes (PyTensor's CAReduce): Sum, Prod, Max, Min, All, Any.
+import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
+import { TensorType, type DType } from "../graph/type.js";
+import { expandDims } from "./dimshuffle.js";
+import { div, eq, mul, second } from "./elemwise.js";
+
+export type ReduceKind = "sum" | "prod" | "max" | "min" | "all" | "any";
+
+const NAMES: Record<ReduceKind, string> = { sum: "Sum", prod: "Prod", max: "Max", min: "Min", all: "All", any: "Any" };
+
+export class Reduce implements Op {
+  readonly kind: ReduceKind;
+  /** Reduced axes, or null for all of them (printed `axes=None`). */
+  readonly axes: readonly number[] | null;
+  readonly key: string;
+
+  constructor(kind: ReduceKind, axes: readonly number[] | null) {
+    this.kind = kind;
+    this.axes = axes === null ? null : [...axes].sort((a, b) => a - b);
+    this.key = `Reduce{${kind};${this.axes === null ? "None" : this.axes.join(",")}}`;
+  }
+
+  toString(): string {
+    const a = this.axes;
+    const params = a === null ? "axes=None" : a.length === 1 ? `axis=${a[0]}` : `axes=[${a.join(", ")}]`;
+    return `${NAMES[this.kind]}{${params}}`;
+  }
+
+  reducedAxes(ndim: number): number[] {
+    return this.axes === null ? [...Array(ndim).keys()] : [...this.axes];
+  }
+
+  makeNode(x: Variable): Apply {
+    const axes = this.reducedAxes(x.ndim);
+    if (axes.some((a) => a < 0 || a >= x.ndim)) throw new Error(`${this}: axis out of range for ${x.type}`);
+    if ((this.kind === "max" || this.kind === "min") && axes.some((a) => x.type.shape[a] === 0)) {
+      throw new Error(`${this}: zero-size reduction has no identity`);
+    }
+    const shape = x.type.shape.filter((_, k) => !axes.includes(k));
+    let dtype: DType = x.dtype;
+    if (this.kind === "all" || this.kind === "any") dtype = "bool";
+    else if ((this.kind === "sum" || this.kind === "prod") && dtype === "bool") dtype = "int64";
+    return new Apply(this, [x], [new TensorType(dtype, shape)]);
+  }
+
+  grad([x]: Variable[], [out]: Variable[], [gz]: (Variable | null)[]): (Variable | null)[] {
+    if (!gz) return [null];
+    const axes = this.reducedAxes(x.ndim);
+    const gzFull = axes.length ? expandDims(gz, axes) : gz;
+    switch (this.kind) {
+      case "sum":
+        return [second(x, gzFull)];
+      case "prod": {
+        const outFull = axes.length ? expandDims(out, axes) : out;
+        return [div(mul(gzFull, outFull), x)];
+      }
+      case "max":
+      case "min": {
+        const outFull = axes.length ? expandDims(out, axes) : out;
+        return [mul(gzFull, eq(x, outFull))];
+      }
+      default:
+        return [null];
+    }
+  }
+
+  emit(ctx: EmitContext): void {
+    const [x] = ctx.ins;
+    const [out] = ctx.outs;
+    const node = ctx.node;
+    const ndim = node.inputs[0].ndim;
+    if (ndim === 0) {
+      const bool = this.kind === "all" || this.kind === "any";
+      ctx.line(`const ${out} = ${bool ? `(${x} !== 0 ? 1 : 0)` : x};`);
+      return;
+    }
+    const axes = this.reducedAxes(ndim);
+    if (node.outputs[0].ndim === 0) {
+      ctx.line(`const ${out} = ${ctx.rt("reduceAll")}(${JSON.stringify(this.kind)}, ${x}.data);`);
+    } else {
+      ctx.line(`const ${out} = ${ctx.rt("reduce")}(${JSON.stringify(this.kind)}, ${x}, [${axes.join(", ")}]);`);
+    }
+  }
+}
+
+function normAxes(x: Variable, axis: number | readonly number[] | null | undefined): number[] | null {
+  if (axis === null || axis === undefined) return null;
+  const list = typeof axis === "number" ? [axis] : [...axis];
+  return list.map((a) => {
+    const k = a < 0 ? a + x.ndim : a;
+    if (k < 0 || k >= x.ndim) throw new Error(`axis ${a} is out of range for ${x.type}`);
+    return k;
+  });
+}
+
+/** Reduce `x` over `axis` (all axes when omitted), keeping reduced dims as length 1 if asked. */
+export function reduce(kind: ReduceKind, x: Variable, axis?: number | readonly number[] | null, keepdims = false): Variable {
+  const axes = normAxes(x, axis);
+  const out = new Reduce(kind, axes).makeNode(x).outputs[0];
+  if (!keepdims) return out;
+  const all = axes ?? [...Array(x.ndim).keys()];
+  return all.length ? expandDims(out, all) : out;
+}
+
+export const sum = (x: Variable, axis?: number | readonly number[] | null, keepdims = false) => reduce("sum", x, axis, keepdims);

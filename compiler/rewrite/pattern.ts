@@ -1,0 +1,163 @@
+// A small pattern language for rewrites: rules are data (pattern → replacement), applied bottom-up
+// to a fixpoint, with duplicate subgraphs merged as the graph is rebuilt.
+import { Apply, Constant, Variable } from "../graph/basic.js";
+import { toposort } from "../graph/traversal.js";
+import { DimShuffle } from "../ops/dimshuffle.js";
+
+/**
+ * - a string binds any variable to that name (the same name twice must be the same variable);
+ * - `{ op, args? }` matches a node whose op is named `op` (the op's printed name before `{`),
+ *   or one of several names, or any op for `"*"`; without `args` the inputs are not inspected;
+ * - `{ constant, as? }` matches a constant (possibly broadcast with ExpandDims) whose elements all
+ *   satisfy the value or predicate.
+ */
+export type Pattern =
+  | string
+  | { op: string | readonly string[]; args?: readonly Pattern[]; as?: string }
+  | { constant: number | ((x: number) => boolean); as?: string };
+
+export type Bindings = Record<string, Variable>;
+
+export interface Rule {
+  /** The identity the rule encodes, e.g. `log(exp(x)) → x`. */
+  readonly name: string;
+  readonly pattern: Pattern;
+  /** The replacement, or null when a side condition fails. */
+  readonly replace: (b: Bindings, matched: Variable) => Variable | null;
+}
+
+export function opName(node: Apply): string {
+  const text = String(node.op);
+  const brace = text.indexOf("{");
+  return brace === -1 ? text : text.slice(0, brace);
+}
+
+/** The constant behind `v`, looking through ExpandDims (which only adds unit dims). */
+export function constantValue(v: Variable): Constant | null {
+  let cur = v;
+  while (cur.owner && cur.owner.op instanceof DimShuffle && cur.owner.op.isView) cur = cur.owner.inputs[0];
+  return cur instanceof Constant ? cur : null;
+}
+
+/** The single value of a constant whose elements are all equal, else null. */
+export function uniformValue(v: Variable): number | null {
+  const c = constantValue(v);
+  if (!c || c.data.length === 0) return null;
+  const x = c.data[0];
+  for (let i = 1; i < c.data.length; i++) if (!Object.is(c.data[i], x)) return null;
+  return x;
+}
+
+export function match(pattern: Pattern, v: Variable, b: Bindings = {}): Bindings | null {
+  if (typeof pattern === "string") {
+    if (pattern in b) return b[pattern] === v ? b : null;
+    return { ...b, [pattern]: v };
+  }
+  if ("constant" in pattern) {
+    const x = uniformValue(v);
+    if (x === null) return null;
+    const ok = typeof pattern.constant === "number" ? x === pattern.constant : pattern.constant(x);
+    if (!ok) return null;
+    return pattern.as ? { ...b, [pattern.as]: v } : b;
+  }
+  const node = v.owner;
+  if (!node) return null;
+  const names = typeof pattern.op === "string" ? [pattern.op] : pattern.op;
+  if (!names.includes("*") && !names.includes(opName(node))) return null;
+  let out: Bindings | null = pattern.as ? { ...b, [pattern.as]: v } : b;
+  if (pattern.args) {
+    if (pattern.args.length !== node.inputs.length) return null;
+    for (let i = 0; i < pattern.args.length && out; i++) out = match(pattern.args[i], node.inputs[i], out);
+  }
+  return out;
+}
+
+/** A replacement may not change what the user sees: same rank and dtype, no lost broadcast dims. */
+export function compatible(original: Variable, replacement: Variable): boolean {
+  if (original.ndim !== replacement.ndim || original.dtype !== replacement.dtype) return false;
+  return original.type.shape.every((d, k) => {
+    const r = replacement.type.shape[k];
+    if (r === null) return true;
+    return d === r;
+  });
+}
+
+export interface RewriteStats {
+  /** How many times each rule fired. */
+  fired: Map<string, number>;
+}
+
+const MAX_PASSES = 50;
+
+/**
+ * Rewrite `outputs` with `rules` until nothing changes. Pure: returns new outputs and leaves the
+ * input graph as it was. Nodes with the same op and inputs, and equal constants, are merged.
+ */
+export function rewrite(outputs: readonly Variable[], rules: readonly Rule[], stats?: RewriteStats): Variable[] {
+  let current = [...outputs];
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const { result, changed } = rewritePass(current, rules, stats);
+    current = result;
+    if (!changed) return current;
+  }
+  return current;
+}
+
+function rewritePass(outputs: readonly Variable[], rules: readonly Rule[], stats?: RewriteStats) {
+  const memo = new Map<Variable, Variable>();
+  const nodes = new Map<string, Apply>();
+  const constants = new Map<string, Constant>();
+  let changed = false;
+  const canon = (v: Variable): Variable => {
+    const m = memo.get(v);
+    if (m) return m;
+    if (v instanceof Constant) {
+      const sig = `${v.signature}|${v.name ?? ""}`;
+      const seen = constants.get(sig);
+      if (seen && seen !== v) changed = true;
+      if (!seen) constants.set(sig, v);
+      return seen ?? v;
+    }
+    return v;
+  };
+  for (const node of toposort(outputs)) {
+    const inputs = node.inputs.map(canon);
+    const key = `${node.op.key}(${inputs.map((v) => v.id).join(",")})`;
+    let rebuilt = nodes.get(key);
+    if (rebuilt) {
+      if (rebuilt !== node) changed = true;
+    } else {
+      if (inputs.every((v, i) => v === node.inputs[i])) rebuilt = node;
+      else {
+        rebuilt = node.op.makeNode(...inputs);
+        rebuilt.outputs.forEach((out, i) => (out.name = node.outputs[i].name));
+        changed = true;
+      }
+      nodes.set(key, rebuilt);
+    }
+    node.outputs.forEach((out, i) => {
+      let v = rebuilt!.outputs[i];
+      if (node.outputs.length === 1) {
+        const r = applyRules(v, rules, stats);
+        if (r !== v) {
+          changed = true;
+          v = r;
+        }
+      }
+      memo.set(out, v);
+    });
+  }
+  return { result: outputs.map((v) => memo.get(v) ?? canon(v)), changed };
+}
+
+function applyRules(v: Variable, rules: readonly Rule[], stats?: RewriteStats): Variable {
+  for (const rule of rules) {
+    const b = match(rule.pattern, v);
+    if (!b) continue;
+    const r = rule.replace(b, v);
+    if (!r || r === v || !compatible(v, r)) continue;
+    stats?.fired.set(rule.name, (stats.fired.get(rule.name) ?? 0) + 1);
+    return r;
+  }
+  return v;
+}

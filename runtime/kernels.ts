@@ -1,0 +1,289 @@
+// Array kernels that generated code calls for the ops that are not simple elementwise loops.
+import { NDArray, empty, shapeText } from "./ndarray.js";
+
+export function broadcastError(op: string, names: string[], shapes: number[][]): Error {
+  const parts = shapes.map((s, i) => `${names[i]} ${shapeText(s)}`);
+  return new Error(`${op}: shapes do not broadcast: ${parts.join(" and ")}`);
+}
+
+type ReduceKind = "sum" | "prod" | "max" | "min" | "all" | "any";
+
+const INIT: Record<ReduceKind, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity, all: 1, any: 0 };
+
+function combine(kind: ReduceKind, acc: number, x: number): number {
+  switch (kind) {
+    case "sum": return acc + x;
+    case "prod": return acc * x;
+    case "max": return x > acc || x !== x ? x : acc;
+    case "min": return x < acc || x !== x ? x : acc;
+    case "all": return acc && x !== 0 ? 1 : 0;
+    case "any": return acc || x !== 0 ? 1 : 0;
+  }
+}
+
+/** Reduce every element to one number. */
+export function reduceAll(kind: ReduceKind, data: Float64Array): number {
+  let acc = INIT[kind];
+  if (kind === "sum") {
+    for (let i = 0; i < data.length; i++) acc += data[i];
+    return acc;
+  }
+  for (let i = 0; i < data.length; i++) {
+    acc = combine(kind, acc, data[i]);
+    if (acc !== acc) return acc;
+  }
+  return acc;
+}
+
+/** Reduce over `axes` (sorted), dropping them. */
+export function reduce(kind: ReduceKind, x: NDArray, axes: number[]): NDArray {
+  const shape = x.shape;
+  const outShape = shape.filter((_, k) => !axes.includes(k));
+  const out = empty(outShape);
+  out.data.fill(INIT[kind]);
+  const ndim = shape.length;
+  // Output stride of each input dim (0 for a reduced dim).
+  const ostr = new Array<number>(ndim).fill(0);
+  let s = 1;
+  for (let k = ndim - 1; k >= 0; k--) {
+    if (!axes.includes(k)) {
+      ostr[k] = s;
+      s *= shape[k];
+    }
+  }
+  const idx = new Array<number>(ndim).fill(0);
+  const od = out.data;
+  const xd = x.data;
+  let o = 0;
+  for (let i = 0; i < xd.length; i++) {
+    od[o] = combine(kind, od[o], xd[i]);
+    for (let k = ndim - 1; k >= 0; k--) {
+      idx[k]++;
+      o += ostr[k];
+      if (idx[k] < shape[k]) break;
+      o -= ostr[k] * shape[k];
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+/** Permute dims; -1 in `order` inserts a unit dim. */
+export function transpose(x: NDArray, order: number[]): NDArray {
+  const outShape = order.map((o) => (o < 0 ? 1 : x.shape[o]));
+  const out = empty(outShape);
+  const instr = new Array<number>(x.shape.length);
+  let s = 1;
+  for (let k = x.shape.length - 1; k >= 0; k--) {
+    instr[k] = s;
+    s *= x.shape[k];
+  }
+  const str = order.map((o) => (o < 0 ? 0 : instr[o]));
+  const ndim = outShape.length;
+  const idx = new Array<number>(ndim).fill(0);
+  const od = out.data;
+  const xd = x.data;
+  let p = 0;
+  for (let i = 0; i < od.length; i++) {
+    od[i] = xd[p];
+    for (let k = ndim - 1; k >= 0; k--) {
+      idx[k]++;
+      p += str[k];
+      if (idx[k] < outShape[k]) break;
+      p -= str[k] * outShape[k];
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+/** Matrix and vector products (row-major). Returns a number for vector·vector. */
+export function dot(a: NDArray, b: NDArray): number | NDArray {
+  const ad = a.data;
+  const bd = b.data;
+  const k = a.shape[a.shape.length - 1];
+  if (b.shape[0] !== k) {
+    throw new Error(`Dot: shapes ${shapeText(a.shape)} and ${shapeText(b.shape)} not aligned: ${k} != ${b.shape[0]}`);
+  }
+  if (a.shape.length === 1 && b.shape.length === 1) {
+    let s = 0;
+    for (let i = 0; i < k; i++) s += ad[i] * bd[i];
+    return s;
+  }
+  const m = a.shape.length === 2 ? a.shape[0] : 1;
+  const n = b.shape.length === 2 ? b.shape[1] : 1;
+  const outShape = [...a.shape.slice(0, -1), ...b.shape.slice(1)];
+  const out = empty(outShape);
+  const od = out.data;
+  for (let i = 0; i < m; i++) {
+    const row = i * k;
+    for (let p = 0; p < k; p++) {
+      const aip = ad[row + p];
+      if (aip === 0) continue;
+      const brow = p * n;
+      const orow = i * n;
+      for (let j = 0; j < n; j++) od[orow + j] += aip * bd[brow + j];
+    }
+  }
+  return out;
+}
+
+/** Sizes of the dims before and after `axis`, and along it. */
+function around(shape: number[], axis: number): [number, number, number] {
+  let outer = 1;
+  let inner = 1;
+  for (let k = 0; k < axis; k++) outer *= shape[k];
+  for (let k = axis + 1; k < shape.length; k++) inner *= shape[k];
+  return [outer, shape[axis], inner];
+}
+
+/** Concatenate along `axis`. */
+export function join(axis: number, xs: NDArray[]): NDArray {
+  const shape = [...xs[0].shape];
+  let along = 0;
+  for (const x of xs) {
+    for (let k = 0; k < shape.length; k++) {
+      if (k !== axis && x.shape[k] !== shape[k]) {
+        throw new Error(`Join: shapes ${xs.map((v) => shapeText(v.shape)).join(", ")} differ outside axis ${axis}`);
+      }
+    }
+    along += x.shape[axis];
+  }
+  shape[axis] = along;
+  const out = empty(shape);
+  const [outer, , inner] = around(shape, axis);
+  let offset = 0;
+  for (const x of xs) {
+    const chunk = x.shape[axis] * inner;
+    for (let o = 0; o < outer; o++) out.data.set(x.data.subarray(o * chunk, (o + 1) * chunk), o * along * inner + offset);
+    offset += chunk;
+  }
+  return out;
+}
+
+/** Split along `axis` into pieces of the given sizes (the inverse of join). */
+export function split(x: NDArray, axis: number, sizes: number[]): NDArray[] {
+  const [outer, along, inner] = around(x.shape, axis);
+  let offset = 0;
+  return sizes.map((size) => {
+    const shape = [...x.shape];
+    shape[axis] = size;
+    const out = empty(shape);
+    const chunk = size * inner;
+    for (let o = 0; o < outer; o++) out.data.set(x.data.subarray(o * along * inner + offset, o * along * inner + offset + chunk), o * chunk);
+    offset += chunk;
+    return out;
+  });
+}
+
+type Entry = number | { start: number | null; stop: number | null; step: number | null };
+
+function sliceIndices(e: Exclude<Entry, number>, n: number): [number, number, number] {
+  const step = e.step ?? 1;
+  const clamp = (v: number | null, dflt: number, lo: number, hi: number) =>
+    v === null ? dflt : Math.min(Math.max(v < 0 ? v + n : v, lo), hi);
+  const start = step > 0 ? clamp(e.start, 0, 0, n) : clamp(e.start, n - 1, -1, n - 1);
+  const stop = step > 0 ? clamp(e.stop, n, 0, n) : clamp(e.stop, -1, -1, n - 1);
+  return [start, step, Math.max(0, Math.ceil((stop - start) / step))];
+}
+
+/** Walk the flat positions selected by `entries`, calling visit(sourcePos, selectionPos). */
+function select(x: { shape: number[] }, entries: Entry[], visit: (src: number, dst: number) => void): number[] {
+  const ndim = x.shape.length;
+  const strides = new Array<number>(ndim);
+  let s = 1;
+  for (let k = ndim - 1; k >= 0; k--) {
+    strides[k] = s;
+    s *= x.shape[k];
+  }
+  let base = 0;
+  const loops: { start: number; step: number; len: number; stride: number }[] = [];
+  const outShape: number[] = [];
+  for (let k = 0; k < ndim; k++) {
+    const e = k < entries.length ? entries[k] : { start: null, stop: null, step: null };
+    const n = x.shape[k];
+    if (typeof e === "number") {
+      const i = e < 0 ? e + n : e;
+      if (i < 0 || i >= n) throw new Error(`index ${e} is out of bounds for axis ${k} with size ${n}`);
+      base += i * strides[k];
+    } else {
+      const [start, step, len] = sliceIndices(e, n);
+      loops.push({ start, step, len, stride: strides[k] });
+      outShape.push(len);
+    }
+  }
+  let dst = 0;
+  const rec = (d: number, pos: number) => {
+    if (d === loops.length) {
+      visit(pos, dst++);
+      return;
+    }
+    const l = loops[d];
+    for (let i = 0; i < l.len; i++) rec(d + 1, pos + (l.start + i * l.step) * l.stride);
+  };
+  rec(0, base);
+  return outShape;
+}
+
+/** x[entries] with integers and slices on the leading axes. A number when every axis is indexed. */
+export function subtensor(x: NDArray, entries: Entry[]): number | NDArray {
+  const picked: number[] = [];
+  const shape = select(x, entries, (src) => picked.push(x.data[src]));
+  return shape.length === 0 ? picked[0] : new NDArray(shape, Float64Array.from(picked));
+}
+
+/** A copy of x with y added into x[entries]. */
+export function incSubtensor(x: NDArray, y: number | NDArray, entries: Entry[]): NDArray {
+  const out = new NDArray([...x.shape], x.data.slice());
+  const yd = typeof y === "number" ? null : y.data;
+  select(x, entries, (src, dst) => {
+    out.data[src] += yd ? yd[dst] : (y as number);
+  });
+  return out;
+}
+
+function rowIndex(i: number, n: number, name: string): number {
+  const j = i < 0 ? i + n : i;
+  if (!(j >= 0 && j < n && Number.isInteger(j))) {
+    throw new Error(`index ${i} is out of bounds for '${name}' with ${n} rows`);
+  }
+  return j;
+}
+
+/** x[idx] along axis 0 for an integer vector idx. */
+export function take(x: NDArray, idx: NDArray, name: string): NDArray {
+  const n = x.shape[0];
+  const row = x.data.length / (n || 1);
+  const out = empty([idx.data.length, ...x.shape.slice(1)]);
+  for (let r = 0; r < idx.data.length; r++) {
+    const j = rowIndex(idx.data[r], n, name);
+    if (row === 1) out.data[r] = x.data[j];
+    else out.data.set(x.data.subarray(j * row, (j + 1) * row), r * row);
+  }
+  return out;
+}
+
+/** A copy of x with y[r] added into x[idx[r]] (repeated indices accumulate). */
+export function incTake(x: NDArray, y: NDArray, idx: NDArray): NDArray {
+  const out = new NDArray([...x.shape], x.data.slice());
+  const n = x.shape[0];
+  const row = x.data.length / (n || 1);
+  for (let r = 0; r < idx.data.length; r++) {
+    const j = rowIndex(idx.data[r], n, "x");
+    for (let c = 0; c < row; c++) out.data[j * row + c] += y.data[r * row + c];
+  }
+  return out;
+}
+
+/** The same data under a new shape; one entry may be -1. */
+export function reshape(x: number | NDArray, target: ArrayLike<number>, name: string): number | NDArray {
+  const data = typeof x === "number" ? Float64Array.of(x) : x.data;
+  const dims = Array.from(target);
+  const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const shape = dims.map((d) => (d === -1 ? data.length / (known || 1) : d));
+  if (shape.reduce((a, b) => a * b, 1) !== data.length || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    const from = typeof x === "number" ? "()" : shapeText(x.shape);
+    throw new Error(`cannot reshape '${name}' of shape ${from} into ${shapeText(dims)}`);
+  }
+  return shape.length === 0 ? data[0] : new NDArray(shape, data);
+}
