@@ -1,0 +1,202 @@
+// The package as a user gets it: `npm pack` (prepack builds dist/), install the tarball into a
+// fresh project elsewhere, and run user code there against API.md's entry points and the bin.
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { seedGraphsText } from "../compiler/seed-example.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const version: string = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
+
+// Under `npm test`, npm exports its own context (npm_config_local_prefix points at this repo,
+// npm_package_* describe it); a nested npm must not see it, or it would install into the repo.
+const childEnv: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([k]) => !/^npm_(package_|lifecycle_|command$|execpath$|node_execpath$|config_local_prefix$|config_call$)/i.test(k),
+  ),
+);
+
+function run(cmd: string, args: string[], cwd: string): string {
+  const r = spawnSync(cmd, args, { cwd, env: childEnv, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) exited ${r.status}\n${r.stdout}\n${r.stderr}`);
+  }
+  return r.stdout;
+}
+
+// What a user writes: the seed's first example against the installed package.
+const userScript = `
+import { pt } from "tsmc";
+import tensor, { pt as ptNamed, log, scalar, vector, dprint, fn } from "tsmc/tensor";
+import { NDArray } from "tsmc/runtime";
+
+const x = pt.scalar("x");
+const y = pt.vector("y");
+const z = x.add(y);
+z.name = "x + y";
+const w = pt.log(z);
+w.name = "log(x + y)";
+const f = pt.fn([x, y], w);
+const positional = f(0, [1, Math.E]);
+const named = f({ x: 0, y: [1, Math.E] });
+
+const a = scalar("a");
+const b = scalar("b");
+const g = fn([a, b], b.mul(a.div(b)));
+
+console.log(JSON.stringify({
+  sameTensorApi: tensor === pt && ptNamed === pt && log === pt.log && vector === pt.vector,
+  isNDArray: positional instanceof NDArray,
+  shape: positional.shape,
+  positional: positional.toArray(),
+  named: Array.from(named.data),
+  dprint: dprint(w),
+  compiled: pt.dprint(g),
+  g: g(3, 7),
+}));
+`;
+
+// The same, type-checked against the shipped declarations.
+const userTs = `
+import { pt, NDArray } from "tsmc";
+import tensor, { vector } from "tsmc/tensor";
+import { NDArray as RuntimeNDArray } from "tsmc/runtime";
+
+const x = pt.scalar("x");
+const y = vector("y");
+const w = tensor.log(x.add(y));
+w.name = "log(x + y)";
+const f = pt.fn([x, y], w);
+const out: RuntimeNDArray = f(0, [1, Math.E]);
+const same: NDArray = out;
+const text: string = pt.dprint(w);
+const shape: number[] = same.shape;
+export { text, shape };
+`;
+
+describe("package: npm pack, install into a fresh project, use it", function () {
+  this.timeout(180_000);
+  let tmp: string;
+  let packed: { filename: string; size: number; files: { path: string }[] };
+  let project: string;
+
+  before(function () {
+    tmp = mkdtempSync(join(tmpdir(), "tsmc-pack-"));
+    const packDir = join(tmp, "pack");
+    mkdirSync(packDir);
+    // --json keeps stdout machine readable; prepack's build output goes to stderr.
+    packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", packDir], root))[0];
+
+    project = join(tmp, "user-project");
+    mkdirSync(project);
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify({ name: "tsmc-user", version: "1.0.0", private: true, type: "module" }, null, 2),
+    );
+    run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(packDir, packed.filename)], project);
+  });
+
+  after(function () {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("ships only the built compiler, runtime, plugin and README", function () {
+    const paths = packed.files.map((f) => f.path);
+    const required = [
+      "package.json",
+      "README.md",
+      "dist/compiler/index.js",
+      "dist/compiler/index.d.ts",
+      "dist/compiler/tensor.js",
+      "dist/compiler/tensor.d.ts",
+      "dist/compiler/cli.js",
+      "dist/runtime/index.js",
+      "dist/runtime/index.d.ts",
+    ];
+    expect(required.filter((p) => !paths.includes(p)), "missing from the tarball").to.deep.equal([]);
+    const outside = paths.filter(
+      (p) => !/^dist\/(compiler|runtime|plugin-rollup)\//.test(p) && !["package.json", "README.md", "LICENSE"].includes(p),
+    );
+    expect(outside, "files outside dist/{compiler,runtime,plugin-rollup}").to.deep.equal([]);
+    expect(paths.filter((p) => /(^|\/)(test|fixtures)\//.test(p)), "tests or fixtures").to.deep.equal([]);
+    expect(paths.filter((p) => /\.ts$/.test(p) && !/\.d\.ts$/.test(p)), "TypeScript sources").to.deep.equal([]);
+  });
+
+  it("runs the seed's first example from user code: tsmc, tsmc/tensor, tsmc/runtime", function () {
+    writeFileSync(join(project, "user.mjs"), userScript);
+    const result = JSON.parse(run(process.execPath, ["user.mjs"], project));
+    expect(result.sameTensorApi, "tsmc/tensor exports the same object and functions as pt").to.equal(true);
+    expect(result.isNDArray, "results are tsmc/runtime's NDArray").to.equal(true);
+    expect(result.shape).to.deep.equal([2]);
+    expect(result.positional[0]).to.be.closeTo(0, 1e-12);
+    expect(result.positional[1]).to.be.closeTo(1, 1e-12);
+    expect(result.named[0]).to.be.closeTo(0, 1e-12);
+    expect(result.named[1]).to.be.closeTo(1, 1e-12);
+    expect(result.dprint).to.equal(
+      [
+        "Log [id A] 'log(x + y)'",
+        " └─ Add [id B] 'x + y'",
+        "    ├─ ExpandDims{axis=0} [id C]",
+        "    │  └─ x [id D]",
+        "    └─ y [id E]",
+      ].join("\n"),
+    );
+    expect(result.compiled).to.equal(["DeepCopyOp [id A] 0", " └─ a [id B]"].join("\n"));
+    expect(result.g).to.equal(3);
+  });
+
+  it("type-checks user TypeScript against the shipped declarations", function () {
+    writeFileSync(join(project, "user.ts"), userTs);
+    writeFileSync(
+      join(project, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ["user.ts"],
+      }),
+    );
+    run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "."], project);
+  });
+
+  it("installs the tsmc bin: --version, --help, example", function () {
+    const bin = join(project, "node_modules", ".bin", "tsmc");
+    expect(run(bin, ["--version"], project).trim()).to.equal(version);
+    expect(run(bin, ["--help"], project)).to.match(/Usage: tsmc/).and.to.match(/example/);
+    const example = run(bin, ["example"], project);
+    expect(example).to.include("DeepCopyOp [id A] 0");
+    expect(example).to.include("Add [id A] 'x + y' 1");
+  });
+});
+
+describe("the bundled example (npm run example, tsmc example)", () => {
+  it("prints the seed's graph half: dprints, values, the walk, cloneReplace", () => {
+    const text = seedGraphsText();
+    for (const block of [
+      "x type: Scalar(float64, shape=())\nx name = x\n---\ny type: Vector(float64, shape=(?,))\ny name = y",
+      "Log [id A] 'log(x + y)'\n └─ Add [id B] 'x + y'\n    ├─ ExpandDims{axis=0} [id C]\n    │  └─ x [id D]\n    └─ y [id E]",
+      "ts> f(0, [1, Math.E])\n[0, 1]",
+      "ts> f({ x: 0, y: [1, Math.E] })\n[0, 1]",
+      "Mul [id A] 'b * c'\n ├─ b [id B]\n └─ True_div [id C] 'a / b'\n    ├─ a [id D]\n    └─ b [id B]",
+      "DeepCopyOp [id A] 0\n └─ a [id B]",
+      "z owner = Add(ExpandDims{axis=0}.0, y)",
+      "Checking variable ExpandDims{axis=0}.0 of type Vector(float64, shape=(1,))\n > Op is ExpandDims{axis=0}\n > Input 0 is x",
+      "ts> pt.graphInputs([w])\n[x, y]",
+      "Log [id A] 'log(exp(x + y))'\n └─ Exp [id B] 'exp(x + y)'\n    └─ Add [id C] 'x + y'",
+      "[1, 2.718281828459045]",
+      "Add [id A] 'x + y' 1\n ├─ ExpandDims{axis=0} [id B] 0\n │  └─ x [id C]\n └─ y [id D]",
+    ]) {
+      expect(text).to.include(block);
+    }
+  });
+});
