@@ -20,7 +20,7 @@ function flatten(value: unknown, shape: number[], out: number[], axis: number): 
 }
 
 /**
- * A constant from a JavaScript value. Integers give int64 (as NumPy does for Python ints),
+ * A constant from a JavaScript value. Safe integers give int64 (as NumPy does for Python ints),
  * other numbers float64, booleans bool; `dtype` forces one.
  */
 export function constant(value: unknown, name: string | null = null, dtype?: DType): Constant {
@@ -47,7 +47,8 @@ export function constant(value: unknown, name: string | null = null, dtype?: DTy
     collect(value);
     if (value instanceof Float64Array) inferred = "float64";
     else if (leaves.length && leaves.every((v) => typeof v === "boolean")) inferred = "bool";
-    else inferred = data.every((x) => Number.isInteger(x)) ? "int64" : "float64";
+    // Only exactly representable integers are int64 (1e20 or -0 is a float, as in NumPy).
+    else inferred = data.every((x) => Number.isSafeInteger(x) && !Object.is(x, -0)) ? "int64" : "float64";
   }
   return new Constant(new TensorType(dtype ?? inferred, shape), Float64Array.from(data), name);
 }
