@@ -2,9 +2,10 @@
 // emitter and turn the text into a callable in-process.
 import { Apply, Constant, Variable } from "./graph/basic.js";
 import type { PrintableFunction } from "./graph/dprint.js";
-import { cloneReplace, toposort } from "./graph/traversal.js";
+import { cloneReplace, graphInputs, toposort } from "./graph/traversal.js";
 import { emitFunction, type EmittedFunction } from "./emit/js.js";
 import { deepCopy } from "./ops/copy.js";
+import { RandomGeneratorSharedVariable } from "./ops/random.js";
 import { optimize } from "./rewrite/pipeline.js";
 import type { RewriteStats } from "./rewrite/pattern.js";
 import * as runtime from "../runtime/index.js";
@@ -18,6 +19,17 @@ export interface FnOptions {
   /** Name of the generated function (for stack traces and printed source). */
   name?: string;
   stats?: RewriteStats;
+  /**
+   * Advance the shared rngs the outputs draw from after each call (what `draw` does). Without
+   * it a RandomVariable gives the same value on every call, as `eval` does in PyTensor.
+   */
+  updateRngs?: boolean;
+}
+
+/** A stream positioned where a shared rng's saved state says. */
+export function streamOf(rng: RandomGeneratorSharedVariable): runtime.Stream {
+  const state = rng.state as { seed?: number | string };
+  return state.seed !== undefined ? new runtime.Stream(state.seed) : runtime.Stream.restore(rng.state as any);
 }
 
 export interface CompiledFunction extends PrintableFunction {
@@ -28,12 +40,14 @@ export interface CompiledFunction extends PrintableFunction {
   readonly source: string;
   /** The emitted function before it became a callable. */
   readonly emitted: EmittedFunction;
-  /** The generated function itself: positional runtime values in, an array of outputs back. */
-  readonly raw: (...args: Value[]) => Value[];
+  /** The generated function itself: positional runtime values (inputs, then rng streams) in, outputs back. */
+  readonly raw: (...args: unknown[]) => Value[];
+  /** Shared rngs the outputs draw from, fed after the inputs. */
+  readonly rngs: readonly RandomGeneratorSharedVariable[];
 }
 
 /** Turn emitted text into a function (the in-process path; the build pass writes the same text). */
-export function instantiate(emitted: EmittedFunction): (...args: Value[]) => Value[] {
+export function instantiate(emitted: EmittedFunction): (...args: unknown[]) => Value[] {
   const body = `${emitted.prelude.join("\n")}\n${emitted.code}\nreturn ${emitted.name};`;
   return new Function("rt", body)(runtime);
 }
@@ -59,6 +73,11 @@ export function inputSpec(v: Variable, i: number): InputSpec {
   return { name: v.name ?? `input ${i}`, dtype: v.dtype, shape: v.type.shape };
 }
 
+/** The rewrite pipeline with the emitter's constant folding, as every compiled graph gets it. */
+export function rewriteForCompile(outputs: readonly Variable[], stats?: RewriteStats): Variable[] {
+  return optimize(outputs, { evaluate: evaluateNode, stats });
+}
+
 /** PyTensor's `function(inputs, outputs)`: callable positionally or with an object keyed by input name. */
 export function fn(inputs: readonly Variable[], outputs: Variable | readonly Variable[], opts: FnOptions = {}): CompiledFunction {
   const single = outputs instanceof Variable;
@@ -76,11 +95,13 @@ export function fn(inputs: readonly Variable[], outputs: Variable | readonly Var
   const cut = new Map<Variable, Variable>();
   inputs.forEach((v, i) => leaves[i] !== v && cut.set(v, leaves[i]));
   let graph = cut.size ? cloneReplace(outs, cut) : outs;
-  if (opts.rewrite !== false) graph = optimize(graph, { evaluate: evaluateNode, stats: opts.stats });
+  if (opts.rewrite !== false) graph = rewriteForCompile(graph, opts.stats);
   const leafSet = new Set(leaves);
   graph = graph.map((v) => (v.owner === null || leafSet.has(v) ? deepCopy(v) : v));
 
-  const emitted = emitFunction(leaves, graph, { name: opts.name ?? "fn" });
+  // Shared rngs are implicit inputs, fed from their saved state on every call.
+  const rngs = graphInputs(graph).filter((v): v is RandomGeneratorSharedVariable => v instanceof RandomGeneratorSharedVariable && !leafSet.has(v));
+  const emitted = emitFunction([...leaves, ...rngs], graph, { name: opts.name ?? "fn" });
   const raw = instantiate(emitted);
   const specs = leaves.map(inputSpec);
   const byName = new Map<string, number>();
@@ -102,8 +123,10 @@ export function fn(inputs: readonly Variable[], outputs: Variable | readonly Var
       }
       values = args;
     }
-    const converted = values.map((v, i) => runtime.toInput(v, specs[i]));
-    const results = raw(...converted);
+    const converted: unknown[] = values.map((v, i) => runtime.toInput(v, specs[i]));
+    const streams = rngs.map(streamOf);
+    const results = (raw as (...a: unknown[]) => Value[])(...converted, ...streams);
+    if (opts.updateRngs) rngs.forEach((r, i) => (r.state = streams[i].state()));
     return single ? results[0] : results;
   };
   const order = toposort(graph, leafSet);
@@ -113,6 +136,7 @@ export function fn(inputs: readonly Variable[], outputs: Variable | readonly Var
     source: `${emitted.prelude.join("\n")}\n${emitted.code}`.trim(),
     emitted,
     raw,
+    rngs,
     dprintGraph: { outputs: graph, order },
   });
 }

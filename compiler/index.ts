@@ -1,4 +1,11 @@
-// tsmc: the model API and `pt`, the tensor API.
+// tsmc: the model API (PyMC's, in TypeScript) and `pt`, the tensor API.
 export { pt } from "./tensor.js";
 export { Variable, Constant, TensorType } from "./tensor.js";
-export { NDArray } from "../runtime/index.js";
+export { NDArray, CompiledModel, ParameterValueError } from "../runtime/index.js";
+export { Model } from "./model/model.js";
+export { model, compileModel, emitModel } from "./model/compile.js";
+export { data, Deterministic, Potential } from "./model/builders.js";
+export { logp, logcdf } from "./model/logprob.js";
+export { draw } from "./model/draw.js";
+export { Normal, HalfNormal } from "./dist/index.js";
+export { transforms } from "./transforms.js";

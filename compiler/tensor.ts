@@ -13,6 +13,7 @@ import { join, stack as stackOp, makeVector } from "./ops/join.js";
 import { subtensor, take, type IndexEntry } from "./ops/subtensor.js";
 import { reshape as reshapeOp, shape as shapeOp, shapeI } from "./ops/shape.js";
 import { grad } from "./grad.js";
+import { random } from "./ops/random.js";
 import { fn, type CompiledFunction } from "./function.js";
 
 export { Variable, Constant, TensorType, type TensorLike, type DType, type CompiledFunction };
@@ -58,6 +59,7 @@ export const softplus = (a: T) => ew.softplus(a);
 export const logit = (a: T) => ew.sub(ew.log(a), ew.log1p(ew.neg(a)));
 export const erf = (a: T) => ew.erf(a);
 export const erfc = (a: T) => ew.erfc(a);
+export const erfcx = (a: T) => ew.erfcx(a);
 export const gammaln = (a: T) => ew.gammaln(a);
 export const digamma = (a: T) => ew.digamma(a);
 export const psi = digamma;
@@ -166,7 +168,7 @@ export function subtensorOf(x: T, entries: readonly IndexEntry[]): Variable {
 
 // ---- graphs -----------------------------------------------------------------------------------
 
-export { dprint, graphInputs, cloneReplace, ancestors, grad, fn };
+export { dprint, graphInputs, cloneReplace, ancestors, grad, fn, random };
 /** PyTensor's name for `fn`. */
 export const function_ = fn;
 
@@ -319,11 +321,11 @@ Object.defineProperty(Variable.prototype, "T", {
 export const pt = {
   tensor, scalar, vector, matrix, constant, asTensorVariable,
   add, sub, mul, div, trueDiv, pow, neg, abs, sign, exp, log, log1p, expm1, sqrt, square, sqr, sin, cos, tanh,
-  sigmoid, softplus, logit, erf, erfc, gammaln, digamma, psi, maximum, minimum, gt, ge, lt, le, eq, neq, and, or,
+  sigmoid, softplus, logit, erf, erfc, erfcx, gammaln, digamma, psi, maximum, minimum, gt, ge, lt, le, eq, neq, and, or,
   invert, isnan, isinf, switch: switch_, clip,
   sum, prod, max, min, all, any, mean, logsumexp,
   dot, matmul, transpose, stack, concatenate, reshape, shape, index, slice, subtensor: subtensorOf, expandDims, makeVector,
-  dprint, graphInputs, cloneReplace, grad, fn, function: fn, eval: evaluate,
+  dprint, graphInputs, cloneReplace, grad, fn, function: fn, eval: evaluate, random,
 };
 export { switch_ as switch };
 export default pt;

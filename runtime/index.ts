@@ -1,4 +1,7 @@
 // tsmc/runtime: everything compiled models import. Never imports the compiler.
 export { NDArray, empty, nd, toInput, shapeText, type InputSpec } from "./ndarray.js";
 export { broadcastError, reduce, reduceAll, transpose, dot, join, split, subtensor, incSubtensor, take, incTake, reshape } from "./kernels.js";
-export { sigmoid, softplus, gammaln, digamma, trigamma, erf, erfc } from "./special.js";
+export { sigmoid, softplus, gammaln, digamma, trigamma, erf, erfc, erfcx } from "./special.js";
+export { Stream, freshSeed, childSeed, broadcastShapes, drawElementwise, normalVariate, halfNormalVariate } from "./random.js";
+export { ParameterValueError, parameterValueError } from "./errors.js";
+export { CompiledModel, createModel, stackDraws, view, writeFlat, type ModelMeta, type ModelImpl, type ValueVarInfo, type Point } from "./model.js";

@@ -5,8 +5,9 @@ import digamma from "@stdlib/math-base-special-digamma";
 import trigamma from "@stdlib/math-base-special-trigamma";
 import erf from "@stdlib/math-base-special-erf";
 import erfc from "@stdlib/math-base-special-erfc";
+import erfcx from "@stdlib/math-base-special-erfcx";
 
-export { gammaln, digamma, trigamma, erf, erfc };
+export { gammaln, digamma, trigamma, erf, erfc, erfcx };
 
 /** 1 / (1 + exp(-x)), without overflow for large |x|. */
 export function sigmoid(x: number): number {

@@ -232,6 +232,8 @@ export const S: Record<string, ScalarOp> = {
   softplus: def("Softplus", 1, "float", rtCall("softplus"), ([a], _, gz) => [mul(gz, sigmoid(a))]),
   erf: def("Erf", 1, "float", rtCall("erf"), ([a], _, gz) => [mul(gz, mul(2 / Math.sqrt(Math.PI), exp(neg(sqr(a)))))]),
   erfc: def("Erfc", 1, "float", rtCall("erfc"), ([a], _, gz) => [mul(gz, mul(-2 / Math.sqrt(Math.PI), exp(neg(sqr(a)))))]),
+  // erfcx(x) = exp(x²) erfc(x), finite far into the left tail of the normal
+  erfcx: def("Erfcx", 1, "float", rtCall("erfcx"), ([a], out, gz) => [mul(gz, sub(mul(mul(2, a), out), 2 / Math.sqrt(Math.PI)))]),
   gammaln: def("Gammaln", 1, "float", rtCall("gammaln"), ([a], _, gz) => [mul(gz, digamma(a))]),
   psi: def("Psi", 1, "float", rtCall("digamma"), ([a], _, gz) => [mul(gz, trigamma(a))]),
   trigamma: def("TriGamma", 1, "float", rtCall("trigamma")),
@@ -284,6 +286,7 @@ export const sigmoid = (a: T): Variable => elemwise(S.sigmoid, a);
 export const softplus = (a: T): Variable => elemwise(S.softplus, a);
 export const erf = (a: T): Variable => elemwise(S.erf, a);
 export const erfc = (a: T): Variable => elemwise(S.erfc, a);
+export const erfcx = (a: T): Variable => elemwise(S.erfcx, a);
 export const gammaln = (a: T): Variable => elemwise(S.gammaln, a);
 export const digamma = (a: T): Variable => elemwise(S.psi, a);
 export const trigamma = (a: T): Variable => elemwise(S.trigamma, a);

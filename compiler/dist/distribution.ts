@@ -1,0 +1,180 @@
+// What every distribution shares: argument parsing (PyMC's positional order or one parameter
+// object), parameter checks, registration in the model being built, and `.dist(...)`.
+import { Constant, Variable } from "../graph/basic.js";
+import { TensorType } from "../graph/type.js";
+import { graphInputs } from "../graph/traversal.js";
+import { randomVariable, RandomVariable, type RandomVariableSpec } from "../ops/random.js";
+import { asTensor, type TensorLike } from "../ops/constant.js";
+import { checkParameters } from "../ops/check.js";
+import { evaluate } from "../tensor.js";
+import type { Transform } from "../transforms.js";
+
+/** A parameter condition and the message PyMC gives it (`sigma > 0`). */
+export type ParamCheck = [condition: Variable, message: string];
+
+export interface DistributionSpec {
+  /** PyMC's class name, e.g. `Normal`. */
+  readonly name: string;
+  readonly rv: RandomVariableSpec;
+  /** Positional parameter names, PyMC's order. */
+  readonly params: readonly string[];
+  /** Other parameter names accepted by name only (alternative parameterisations such as `tau`). */
+  readonly altParams?: readonly string[];
+  /** The RandomVariable's parameters from what the user gave (defaults, alternatives, casts). */
+  toRvParams(given: Record<string, Variable | undefined>, where: string): Variable[];
+  /** Conditions on the RandomVariable's parameters, each with its message. */
+  checks(rvParams: Variable[]): ParamCheck[];
+  /** log density (or mass) at `value`, with the parameter checks as Check nodes. */
+  logp(value: Variable, rvParams: Variable[]): Variable;
+  /** log of the cumulative distribution function at `value`. */
+  logcdf?(value: Variable, rvParams: Variable[]): Variable;
+  /** The default transform for sampling, or null for an unbounded support. */
+  defaultTransform(rvParams: Variable[]): Transform | null;
+  /** A point of the support used as the initial value (PyMC's support_point). */
+  supportPoint(rvParams: Variable[]): Variable;
+}
+
+const OPTION_KEYS = ["shape", "size", "observed", "transform", "initval", "dims", "rng", "seed"] as const;
+
+export interface RVOptions {
+  shape?: number | readonly number[];
+  size?: number | readonly number[];
+  observed?: unknown;
+  transform?: Transform | null;
+  initval?: unknown;
+  rng?: unknown;
+  seed?: number | string;
+}
+
+/** What a model does with a new named RandomVariable (set by the model being built). */
+export interface Registrar {
+  registerRV(rv: Variable, spec: DistributionSpec, opts: RVOptions): Variable;
+}
+
+export const modelContext: { current: Registrar | null } = { current: null };
+
+const specsByRv = new Map<string, DistributionSpec>();
+
+/** The distribution behind a RandomVariable (for logp dispatch and printing). */
+export function distributionOf(rv: Variable): DistributionSpec {
+  const op = rv.owner?.op;
+  if (!(op instanceof RandomVariable) || rv.outputIndex !== 1) throw new Error(`${rv} is not a random variable`);
+  const spec = specsByRv.get(op.spec.name);
+  if (!spec) throw new Error(`no distribution is registered for ${op}`);
+  return spec;
+}
+
+/** The RandomVariable's parameters (its inputs after rng, size and dtype). */
+export function rvParams(rv: Variable): Variable[] {
+  return rv.owner!.inputs.slice(3);
+}
+
+function isOptionsObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype && !("data" in v);
+}
+
+/** A Check on `res` combining all of a distribution's conditions under one message, as PyMC does. */
+export function withChecks(res: Variable, checks: ParamCheck[]): Variable {
+  if (!checks.length) return res;
+  return checkParameters(res, checks.map(([c]) => c), checks.map(([, m]) => m).join(", "));
+}
+
+/** Refuse constant parameters outside the support at build time, naming the variable and parameter. */
+function validateConstants(where: string, checks: ParamCheck[], given: Record<string, Variable | undefined>): void {
+  for (const [cond, msg] of checks) {
+    if (!graphInputs([cond]).every((v) => v instanceof Constant)) continue;
+    const ok = evaluate(cond);
+    if (ok === 0) {
+      const shown = Object.entries(given)
+        .filter(([name, v]) => v instanceof Constant && msg.includes(name))
+        .map(([name, v]) => `${name} = ${v}`)
+        .join(", ");
+      throw new Error(`${where}: invalid parameter: ${msg} does not hold${shown ? ` (${shown})` : ""}`);
+    }
+  }
+}
+
+function parse(spec: DistributionSpec, where: string, args: unknown[]) {
+  let opts: Record<string, unknown> = {};
+  let positional = args;
+  if (args.length && isOptionsObject(args[args.length - 1])) {
+    opts = args[args.length - 1] as Record<string, unknown>;
+    positional = args.slice(0, -1);
+  }
+  if (positional.length > spec.params.length) {
+    throw new Error(`${where}: takes at most ${spec.params.length} positional parameters (${spec.params.join(", ")}), got ${positional.length}`);
+  }
+  const known = [...spec.params, ...(spec.altParams ?? [])];
+  const given: Record<string, Variable | undefined> = {};
+  positional.forEach((v, i) => {
+    if (v !== undefined) given[spec.params[i]] = asTensor(v as TensorLike);
+  });
+  const options: RVOptions = {};
+  for (const [key, value] of Object.entries(opts)) {
+    if ((OPTION_KEYS as readonly string[]).includes(key)) {
+      (options as Record<string, unknown>)[key] = value;
+    } else if (known.includes(key)) {
+      if (given[key] !== undefined) throw new Error(`${where}: parameter ${key} is given twice`);
+      if (value !== undefined) given[key] = asTensor(value as TensorLike);
+    } else {
+      throw new Error(
+        `${where}: unknown parameter '${key}'; ${spec.name} takes ${known.join(", ")} (options: ${OPTION_KEYS.slice(0, 5).join(", ")})`,
+      );
+    }
+  }
+  if (options.shape !== undefined && options.size !== undefined) throw new Error(`${where}: give shape or size, not both`);
+  return { given, options };
+}
+
+export interface Distribution {
+  (name: string, ...args: unknown[]): Variable;
+  /** An unregistered RandomVariable (PyMC's `Dist.dist(...)`). */
+  dist(...args: unknown[]): Variable;
+  readonly spec: DistributionSpec;
+}
+
+/** Make the user-facing function of a distribution from its spec, and register it for dispatch. */
+export function defineDistribution(spec: DistributionSpec): Distribution {
+  specsByRv.set(spec.rv.name, spec);
+  const build = (where: string, given: Record<string, Variable | undefined>, options: RVOptions, name?: string) => {
+    const params = spec.toRvParams(given, where);
+    validateConstants(where, spec.checks(params), given);
+    const size = options.shape ?? options.size;
+    try {
+      return randomVariable(spec.rv, params, { size, name, seed: options.seed });
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
+  };
+  const dist = (...args: unknown[]) => {
+    const where = `${spec.name}.dist`;
+    const { given, options } = parse(spec, where, args);
+    if (options.observed !== undefined) throw new Error(`${where}: observed is only for variables in a model`);
+    return build(where, given, options);
+  };
+  const fn = (name: string, ...args: unknown[]) => {
+    if (typeof name !== "string" || !name) {
+      throw new Error(`${spec.name}: the first argument must be the variable's name (use ${spec.name}.dist(...) for an unnamed one)`);
+    }
+    const where = `${spec.name}('${name}')`;
+    const ctx = modelContext.current;
+    if (!ctx) throw new Error(`${where} must be created inside Model.build(...) or model(...); use ${spec.name}.dist(...) outside a model`);
+    const { given, options } = parse(spec, where, args);
+    const registrarOpts = { ...options };
+    // The observed value fixes the shape when none is given (PyMC infers size from observed).
+    if (options.observed !== undefined && options.shape === undefined && options.size === undefined) {
+      const obs = options.observed instanceof Variable ? options.observed : asTensor(options.observed as TensorLike);
+      if (obs.ndim > 0 && obs.type.shape.every((d) => d !== null)) options.shape = obs.type.shape as number[];
+    }
+    const rv = build(where, given, options, name);
+    return ctx.registerRV(rv, spec, registrarOpts);
+  };
+  return Object.assign(fn, { dist, spec });
+}
+
+/** PyMC casts scale-like parameters to float (so `1` prints as `1.0`). */
+export function asFloat(v: Variable): Variable {
+  if (v.dtype === "float64") return v;
+  if (v instanceof Constant) return new Constant(new TensorType("float64", v.type.shape), v.data);
+  return v;
+}

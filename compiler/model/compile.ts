@@ -1,0 +1,126 @@
+// Compile a Model into a CompiledModel. The model's graphs (logp, its gradient, the per-term
+// sums and the forward draw) go through the rewrite pipeline and the one emitter into the text of
+// a function body of `rt` that returns the CompiledModel. In process the text becomes a function;
+// the build pass writes the same text into the user's bundle.
+import { Variable } from "../graph/basic.js";
+import { graphInputs } from "../graph/traversal.js";
+import { emitFunction, jsNumber, type EmittedFunction } from "../emit/js.js";
+import { rewriteForCompile } from "../function.js";
+import { grad } from "../grad.js";
+import * as pt from "../tensor.js";
+import { RandomGeneratorSharedVariable } from "../ops/random.js";
+import { Model, type Builder } from "./model.js";
+import { boundedLogp } from "./compile-graphs.js";
+import * as runtime from "../../runtime/index.js";
+import type { CompiledModel, ModelMeta, ValueVarInfo } from "../../runtime/index.js";
+
+export interface EmittedModel {
+  /** Body of a function of `rt` (the tsmc runtime) that returns the CompiledModel. */
+  readonly body: string;
+  readonly meta: ModelMeta;
+}
+
+const sizeOf = (shape: readonly (number | null)[]) => (shape as number[]).reduce((a, b) => a * b, 1);
+
+function valueVarInfo(model: Model): ValueVarInfo[] {
+  let offset = 0;
+  return model.freeRVs.map((rv) => {
+    const v = model.rvsToValues.get(rv)!;
+    const shape = [...(v.type.shape as number[])];
+    const info = { name: v.name!, rv: rv.name!, shape, size: sizeOf(shape), offset, transform: model.rvsToTransforms.get(rv)?.name ?? null };
+    offset += info.size;
+    return info;
+  });
+}
+
+function literal(value: unknown): string {
+  if (typeof value === "number") return jsNumber(value);
+  const nd = value as { shape: number[]; data: ArrayLike<number> };
+  return `rt.nd([${nd.shape.join(", ")}], [${Array.from(nd.data, jsNumber).join(", ")}])`;
+}
+
+/** Emit the module text of a compiled model. */
+export function emitModel(model: Model, name = model.name || "model"): EmittedModel {
+  const infos = valueVarInfo(model);
+  const valueVars = model.valueVars;
+  const dataVars = model.dataVars;
+  const inputs = [...valueVars, ...dataVars];
+
+  const [logpGraph] = boundedLogp([model.logp()]);
+  const grads = valueVars.length ? grad(logpGraph, valueVars, { disconnectedInputs: "zero" }) : [];
+  const terms = boundedLogp(model.logp({ sum: false })).map((t) => pt.sum(t));
+  const drawOutputs = [...model.basicRVs, ...model.deterministics];
+  const rngs = graphInputs(drawOutputs).filter((v): v is RandomGeneratorSharedVariable => v instanceof RandomGeneratorSharedVariable);
+
+  const fns: EmittedFunction[] = [
+    emitFunction(inputs, rewriteForCompile([logpGraph]), { name: "logp", constPrefix: "kl" }),
+    emitFunction(inputs, rewriteForCompile([logpGraph, ...grads]), { name: "logpGrad", constPrefix: "kg" }),
+    emitFunction(inputs, rewriteForCompile(terms.length ? terms : [pt.constant(0.0)]), { name: "terms", constPrefix: "kt" }),
+    emitFunction([...rngs, ...dataVars], rewriteForCompile(drawOutputs.length ? drawOutputs : [pt.constant(0.0)]), { name: "draw", constPrefix: "kd" }),
+  ];
+
+  const valueArgs = infos.map((v) => (v.shape.length === 0 ? `x[${v.offset}]` : `rt.view(x, ${v.offset}, [${v.shape.join(", ")}], ${v.size})`));
+  const dataArgs = dataVars.map((d) => `d[${JSON.stringify(d.name)}]`);
+  const args = [...valueArgs, ...dataArgs].join(", ");
+  const writes = infos.map((v, i) => (v.shape.length === 0 ? `g[${v.offset}] = r[${i + 1}];` : `rt.writeFlat(g, ${v.offset}, r[${i + 1}]);`));
+
+  const initial = model.initialPoint();
+  const initialFlat: number[] = [];
+  for (const v of infos) {
+    const value = initial[v.name] as number | { data: Float64Array };
+    if (typeof value === "number") initialFlat.push(value);
+    else initialFlat.push(...Array.from(value.data));
+  }
+  const meta: ModelMeta = {
+    name,
+    size: infos.reduce((a, v) => a + v.size, 0),
+    valueVars: infos,
+    termNames: [...model.basicRVs, ...model.potentials].map((v) => v.name!),
+    data: dataVars.map((d) => ({ name: d.name!, dtype: d.dtype, shape: [...d.type.shape] })),
+    initialPoint: initialFlat,
+    drawNames: drawOutputs.map((v) => v.name!),
+    rngCount: rngs.length,
+  };
+  const defaults = dataVars
+    .filter((d) => model.dataValues.has(d))
+    .map((d) => `  ${JSON.stringify(d.name)}: ${literal(model.dataValues.get(d))},`);
+
+  const body = [
+    ...fns.flatMap((f) => f.prelude),
+    ...fns.map((f) => f.code),
+    `const meta = ${JSON.stringify(meta)};`,
+    `const defaultData = {`,
+    ...defaults,
+    `};`,
+    `return rt.createModel(meta, {`,
+    `  logp: (x, d) => logp(${args})[0],`,
+    `  logpGrad: (x, g, d) => {`,
+    `    const r = logpGrad(${args});`,
+    ...writes.map((w) => `    ${w}`),
+    `    return r[0];`,
+    `  },`,
+    `  terms: (x, d) => terms(${args}),`,
+    `  draw: (s, d) => draw(${[...rngs.map((_, i) => `s[${i}]`), ...dataArgs].join(", ")}),`,
+    `}, defaultData);`,
+  ].join("\n");
+  return { body, meta };
+}
+
+/** Compile in process: the emitted text becomes a function of the runtime. */
+export function compileModel(model: Model, name?: string): CompiledModel {
+  const { body } = emitModel(model, name);
+  return new Function("rt", body)(runtime) as CompiledModel;
+}
+
+/**
+ * A model declaration: the build pass compiles it ahead of time; without the build step it is
+ * compiled here, at run time, into the same CompiledModel.
+ */
+export function model(builder: Builder): CompiledModel;
+export function model(name: string, builder: Builder): CompiledModel;
+export function model(a: string | Builder, b?: Builder): CompiledModel {
+  const [name, builder] = typeof a === "string" ? [a, b!] : ["model", a];
+  return compileModel(Model.build(name, builder), name);
+}
+
+export { Variable };

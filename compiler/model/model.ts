@@ -1,0 +1,352 @@
+// PyMC's Model: the registry of RandomVariables, data, Deterministics and Potentials built by a
+// builder function, their value variables (with default transforms), and the joint log density.
+import { Constant, Variable } from "../graph/basic.js";
+import { TensorType, type DType } from "../graph/type.js";
+import { cloneReplace } from "../graph/traversal.js";
+import * as pt from "../tensor.js";
+import { asTensor, type TensorLike } from "../ops/constant.js";
+import { deepCopy } from "../ops/copy.js";
+import { DimShuffle } from "../ops/dimshuffle.js";
+import { isRandomVariable } from "../ops/random.js";
+import { distributionOf, modelContext, rvParams, type DistributionSpec, type Registrar, type RVOptions } from "../dist/distribution.js";
+import "../dist/index.js";
+import type { Transform } from "../transforms.js";
+import { grad } from "../grad.js";
+import { boundedLogp, compileGraphs, type PointFunction } from "./compile-graphs.js";
+import { formatG } from "./format.js";
+import { NDArray } from "../../runtime/index.js";
+
+export type Builder = () => unknown;
+
+export class Model implements Registrar {
+  readonly name: string;
+  readonly basicRVs: Variable[] = [];
+  readonly freeRVs: Variable[] = [];
+  readonly observedRVs: Variable[] = [];
+  readonly deterministics: Variable[] = [];
+  readonly potentials: Variable[] = [];
+  readonly dataVars: Variable[] = [];
+  /** Name → RV, data, Deterministic or Potential. */
+  readonly namedVars = new Map<string, Variable>();
+  readonly rvsToValues = new Map<Variable, Variable>();
+  readonly rvsToTransforms = new Map<Variable, Transform | null>();
+  /** Default values of data() inputs. */
+  readonly dataValues = new Map<Variable, unknown>();
+  readonly initvals = new Map<Variable, unknown>();
+
+  constructor(name = "") {
+    this.name = name;
+  }
+
+  /** Run `builder` with this model as the one new variables register in (PyMC's `with pm.Model()`). */
+  static build(builder: Builder): Model;
+  static build(name: string, builder: Builder): Model;
+  static build(a: string | Builder, b?: Builder): Model {
+    const [name, builder] = typeof a === "string" ? [a, b!] : ["", a];
+    if (typeof builder !== "function") throw new TypeError("Model.build expects a builder function");
+    const model = new Model(name);
+    const previous = modelContext.current;
+    modelContext.current = model;
+    try {
+      builder();
+    } finally {
+      modelContext.current = previous;
+    }
+    return model;
+  }
+
+  /** The model being built, for data(), Deterministic() and Potential(). */
+  static current(what: string): Model {
+    const m = modelContext.current;
+    if (!(m instanceof Model)) throw new Error(`${what} must be called inside Model.build(...) or model(...)`);
+    return m;
+  }
+
+  get valueVars(): Variable[] {
+    return this.freeRVs.map((rv) => this.rvsToValues.get(rv)!);
+  }
+
+  get(name: string): Variable {
+    const v = this.namedVars.get(name);
+    if (!v) throw new Error(`model has no variable named '${name}'`);
+    return v;
+  }
+
+  private claim(name: string, what: string): void {
+    if (this.namedVars.has(name)) throw new Error(`${what}: the model already has a variable named '${name}'`);
+  }
+
+  registerRV(rv: Variable, spec: DistributionSpec, opts: RVOptions): Variable {
+    const name = rv.name!;
+    const where = `${spec.name}('${name}')`;
+    this.claim(name, where);
+    if (opts.observed !== undefined && opts.observed !== null) {
+      const obs = opts.observed instanceof Variable ? opts.observed : asTensor(opts.observed as TensorLike, rv.dtype);
+      if (obs.ndim !== rv.ndim || obs.type.shape.some((d, k) => d !== null && rv.type.shape[k] !== null && d !== rv.type.shape[k])) {
+        throw new Error(`${where}: observed of type ${obs.type} does not match the variable's ${rv.type}`);
+      }
+      this.observedRVs.push(rv);
+      this.rvsToValues.set(rv, obs);
+      this.rvsToTransforms.set(rv, null);
+    } else {
+      if (rv.type.shape.some((d) => d === null)) {
+        throw new Error(`${where}: the shape of a free variable must be known when the model is built; give shape: [...]`);
+      }
+      const transform = opts.transform === undefined ? spec.defaultTransform(rvParams(rv)) : opts.transform;
+      const valueName = transform ? `${name}_${transform.name}__` : name;
+      const value = new Variable(new TensorType(rv.dtype, rv.type.shape), null, 0, valueName);
+      this.freeRVs.push(rv);
+      this.rvsToValues.set(rv, value);
+      this.rvsToTransforms.set(rv, transform);
+      if (opts.initval !== undefined) this.initvals.set(rv, opts.initval);
+    }
+    this.basicRVs.push(rv);
+    this.namedVars.set(name, rv);
+    const text = () => strForDist(rv);
+    Object.defineProperty(rv, Symbol.for("nodejs.util.inspect.custom"), { value: text });
+    Object.defineProperty(rv, "strRepr", { value: text });
+    return rv;
+  }
+
+  addData(name: string, value: unknown, opts: { shape?: readonly (number | null)[]; dtype?: DType }): Variable {
+    this.claim(name, `data('${name}')`);
+    let dtype = opts.dtype;
+    let shape = opts.shape;
+    let stored: unknown;
+    if (value !== undefined) {
+      const c = asTensor(value as TensorLike) as Constant;
+      dtype ??= c.dtype === "bool" ? "int64" : c.dtype;
+      shape ??= c.type.shape.map(() => null);
+      if (shape.length !== c.ndim) throw new Error(`data('${name}'): value of shape (${c.type.shape.join(", ")}) does not have rank ${shape.length}`);
+      stored = c.ndim === 0 ? c.value : { shape: c.shape, data: c.data };
+    }
+    if (!shape) throw new Error(`data('${name}'): give a value or a shape`);
+    const v = new Variable(new TensorType(dtype ?? "float64", shape), null, 0, name);
+    this.dataVars.push(v);
+    this.namedVars.set(name, v);
+    if (stored !== undefined) this.dataValues.set(v, stored);
+    return v;
+  }
+
+  addDeterministic(name: string, expr: TensorLike): Variable {
+    this.claim(name, `Deterministic('${name}')`);
+    let v = asTensor(expr);
+    // Keep the user's variable as it is: a named or root expression gets a copy to carry the name.
+    if (v.owner === null || v.name !== null) v = deepCopy(v);
+    v.name = name;
+    this.deterministics.push(v);
+    this.namedVars.set(name, v);
+    return v;
+  }
+
+  addPotential(name: string, expr: TensorLike): Variable {
+    this.claim(name, `Potential('${name}')`);
+    let v = asTensor(expr);
+    if (v.owner === null || v.name !== null) v = deepCopy(v);
+    v.name = name;
+    this.potentials.push(v);
+    this.namedVars.set(name, v);
+    return v;
+  }
+
+  /** Each RV replaced by its value in value-variable space (backward-transformed where needed). */
+  private valueReplacements(): Map<Variable, Variable> {
+    const map = new Map<Variable, Variable>();
+    for (const rv of this.basicRVs) {
+      const value = this.rvsToValues.get(rv)!;
+      const t = this.rvsToTransforms.get(rv);
+      map.set(rv, t ? t.backward(value) : value);
+    }
+    return map;
+  }
+
+  /** The log density terms: one per RV (elementwise) and one per Potential, PyMC's order. */
+  logpTerms(opts: { jacobian?: boolean } = {}): { name: string; graph: Variable }[] {
+    const jacobian = opts.jacobian ?? true;
+    const replace = this.valueReplacements();
+    const terms: { name: string; graph: Variable }[] = [];
+    for (const rv of this.basicRVs) {
+      const value = this.rvsToValues.get(rv)!;
+      const t = this.rvsToTransforms.get(rv);
+      const spec = distributionOf(rv);
+      let g = spec.logp(replace.get(rv)!, rvParams(rv));
+      [g] = cloneReplace([g], withoutSelf(replace, rv));
+      if (t && jacobian) g = pt.add(g, t.logJacDet(value));
+      g.name = `${value.name ?? rv.name}_logprob`;
+      terms.push({ name: rv.name!, graph: g });
+    }
+    for (const pot of this.potentials) {
+      const [g] = cloneReplace([pot], replace);
+      terms.push({ name: pot.name!, graph: g });
+    }
+    return terms;
+  }
+
+  /** The joint log density graph (PyMC's `model.logp`), or one graph per term with `sum: false`. */
+  logp(opts: { sum?: false; jacobian?: boolean }): Variable[];
+  logp(opts?: { sum?: true; jacobian?: boolean }): Variable;
+  logp(opts: { sum?: boolean; jacobian?: boolean } = {}): Variable | Variable[] {
+    const terms = this.logpTerms(opts).map((t) => t.graph);
+    if (opts.sum === false) return terms;
+    if (!terms.length) return pt.constant(0.0, null, "float64");
+    const total = pt.sum(pt.stack(terms.map((t) => pt.sum(t))));
+    total.name = "__logp";
+    return total;
+  }
+
+  /** The gradient of the joint log density, flattened in value-variable order. */
+  dlogp(opts: { jacobian?: boolean } = {}): Variable {
+    const cost = this.logp({ sum: true, jacobian: opts.jacobian });
+    const grads = grad(cost, this.valueVars, { disconnectedInputs: "zero" });
+    return flattenJoin(grads);
+  }
+
+  /** The Hessian of the joint log density; negated (as PyMC's d2logp) unless `negate: false`. */
+  d2logp(opts: { jacobian?: boolean; negate?: boolean } = {}): Variable {
+    const g = this.dlogp(opts);
+    const n = g.type.shape[0];
+    if (n === null) throw new Error("d2logp: the gradient length is not known");
+    const rows = Array.from({ length: n }, (_, i) =>
+      flattenJoin(grad(pt.subtensorOf(g, [i]), this.valueVars, { disconnectedInputs: "zero" })),
+    );
+    const h = rows.length ? pt.stack(rows) : pt.reshape(pt.constant([], null, "float64"), [0, 0]);
+    return opts.negate === false ? h : pt.neg(h);
+  }
+
+  /** logp as a function of a point keyed by value-variable name; -inf where a parameter is invalid. */
+  compileLogp(opts: { sum?: boolean; jacobian?: boolean } = {}): PointFunction {
+    const graphs = opts.sum === false ? this.logp({ sum: false, jacobian: opts.jacobian }) : [this.logp({ sum: true, jacobian: opts.jacobian })];
+    return compileGraphs(this, boundedLogp(graphs), opts.sum !== false, "logp");
+  }
+
+  /** The flat gradient as a function of a point. */
+  compileDlogp(opts: { jacobian?: boolean } = {}): PointFunction {
+    return compileGraphs(this, boundedLogp([this.dlogp(opts)]), true, "dlogp");
+  }
+
+  /** The (negative) Hessian as a function of a point. */
+  compileD2logp(opts: { jacobian?: boolean; negate?: boolean } = {}): PointFunction {
+    return compileGraphs(this, boundedLogp([this.d2logp(opts)]), true, "d2logp");
+  }
+
+  /** Where samplers start: each free RV's initval or support point, forward-transformed. */
+  initialPoint(): Record<string, number | NDArray> {
+    const known = new Map<Variable, Variable>();
+    for (const rv of this.observedRVs) known.set(rv, this.rvsToValues.get(rv)!);
+    for (const d of this.dataVars) {
+      const v = this.dataValues.get(d);
+      if (v !== undefined) known.set(d, asTensor(v as TensorLike));
+    }
+    const point: Record<string, any> = {};
+    for (const rv of this.freeRVs) {
+      const init = this.initvals.get(rv);
+      const start = init !== undefined ? asTensor(init as TensorLike, "float64") : distributionOf(rv).supportPoint(rvParams(rv));
+      const [resolved] = cloneReplace([start], known);
+      const constrained = broadcastTo(pt.evaluate(resolved), rv.type.shape as number[]);
+      const c = pt.constant(constrained, null, "float64");
+      known.set(rv, c);
+      const t = this.rvsToTransforms.get(rv);
+      const value = this.rvsToValues.get(rv)!;
+      point[value.name!] = t ? pt.evaluate(t.forward(c)) : constrained;
+    }
+    return point;
+  }
+
+  toString(): string {
+    const reprs = [
+      ...this.freeRVs.map(strForDist),
+      ...this.deterministics.map((d) => `${d.name} ~ Deterministic(${strForExpression(d)})`),
+      ...this.observedRVs.map(strForDist),
+      ...this.potentials.map((p) => `${p.name} ~ Potential(${strForExpression(p)})`),
+    ];
+    if (!reprs.length) return "";
+    const names = reprs.map((s) => s.slice(0, s.indexOf("~") - 1));
+    const width = Math.max(...names.map((n) => n.length));
+    return reprs.map((s, i) => `${names[i].padStart(width)} ~ ${s.slice(s.indexOf("~") + 2)}`).join("\n");
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+function withoutSelf(map: Map<Variable, Variable>, rv: Variable): Map<Variable, Variable> {
+  const copy = new Map(map);
+  copy.delete(rv);
+  return copy;
+}
+
+/** Flatten each graph to a vector and join them (PyMC's flat gradient layout). */
+export function flattenJoin(parts: Variable[]): Variable {
+  const flat = parts.map((p) => (p.ndim === 1 ? p : pt.reshape(p, [-1])));
+  if (flat.length === 1) return flat[0];
+  if (!flat.length) return pt.constant([], null, "float64");
+  return pt.concatenate(flat);
+}
+
+function broadcastTo(value: any, shape: number[]): number | NDArray {
+  const data: Float64Array = typeof value === "number" ? Float64Array.of(value) : value.data;
+  const from: number[] = typeof value === "number" ? [] : value.shape;
+  if (shape.length === 0) return data[0];
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (from.length === shape.length && from.every((d, k) => d === shape[k])) return new NDArray(shape, data);
+  if (data.length !== 1 && !(from.length <= shape.length && from.every((d, k) => d === 1 || d === shape[shape.length - from.length + k]))) {
+    throw new Error(`initial value of shape (${from.join(", ")}) does not broadcast to (${shape.join(", ")})`);
+  }
+  const out = new Float64Array(size);
+  if (data.length === 1) out.fill(data[0]);
+  else {
+    // Right-aligned broadcast: repeat the trailing block.
+    for (let i = 0; i < size; i++) out[i] = data[i % data.length];
+  }
+  return new NDArray(shape, out);
+}
+
+// ---- PyMC's printed forms -------------------------------------------------------------------
+
+function isNamedModelVar(v: Variable): boolean {
+  return isRandomVariable(v) || (v.name !== null && (v.owner?.op instanceof Object) && registeredNames.has(v));
+}
+
+const registeredNames = new WeakSet<Variable>();
+
+function strForInput(v: Variable): string {
+  if (v instanceof Constant) {
+    if (v.ndim === 0) return formatG(v.value);
+    if (v.ndim === 1 && v.shape[0] === 1) return formatG(v.data[0]);
+    return "<constant>";
+  }
+  if (v.owner === null) return v.ndim === 0 ? (v.name ?? "<shared>") : "<shared>";
+  if (isRandomVariable(v)) return v.name ?? strForDist(v);
+  if (v.owner.op instanceof DimShuffle) return strForInput(v.owner.inputs[0]);
+  if (v.name !== null && isNamedModelVar(v)) return v.name;
+  return strForExpression(v);
+}
+
+/** `f(a, b)`: the RandomVariables an expression depends on. */
+function strForExpression(v: Variable): string {
+  const names: string[] = [];
+  const seen = new Set<Variable>();
+  const walk = (x: Variable) => {
+    if (seen.has(x)) return;
+    seen.add(x);
+    if (isRandomVariable(x)) {
+      names.push(x.name ?? `<${String(x.owner!.op).split("{")[0]}>`);
+      return;
+    }
+    x.owner?.inputs.forEach(walk);
+  };
+  v.owner?.inputs.forEach(walk);
+  return `f(${names.join(", ")})`;
+}
+
+/** PyMC's `str_for_dist`: `z ~ Normal(<constant>, <constant>)`. */
+export function strForDist(rv: Variable): string {
+  const spec = distributionOf(rv);
+  const args = rvParams(rv).map(strForInput).join(", ");
+  return rv.name ? `${rv.name} ~ ${spec.name}(${args})` : `${spec.name}(${args})`;
+}
+
+export function markNamed(v: Variable): void {
+  registeredNames.add(v);
+}

@@ -1,0 +1,196 @@
+// CompiledModel: what a compiled model is at run time. The generated code supplies flat functions;
+// this wrapper converts points (keyed by value-variable name) to and from the flat vector, checks
+// input at the edges, binds data, and stacks draws.
+import { NDArray, shapeText, toInput, type InputSpec } from "./ndarray.js";
+import { Stream, childSeed, freshSeed } from "./random.js";
+
+export type Point = Record<string, number | NDArray | number[] | unknown>;
+export type Value = number | NDArray;
+export type DataValues = Record<string, Value | undefined>;
+
+export interface ValueVarInfo {
+  readonly name: string;
+  readonly rv: string;
+  readonly shape: number[];
+  readonly size: number;
+  readonly offset: number;
+  readonly transform: string | null;
+}
+
+export interface ModelMeta {
+  readonly name: string;
+  readonly size: number;
+  readonly valueVars: readonly ValueVarInfo[];
+  /** One per RV and Potential, in PyMC's order. */
+  readonly termNames: readonly string[];
+  readonly data: readonly InputSpec[];
+  /** The initial point, flat, in value-variable order. */
+  readonly initialPoint: readonly number[];
+  /** Names of what `draw` returns: every RV, then every Deterministic. */
+  readonly drawNames: readonly string[];
+  /** How many independent rng streams `draw` needs. */
+  readonly rngCount: number;
+}
+
+/** The functions the generated code provides; `d` holds the bound data by name. */
+export interface ModelImpl {
+  logp(x: Float64Array, d: DataValues): number;
+  logpGrad(x: Float64Array, grad: Float64Array, d: DataValues): number;
+  terms(x: Float64Array, d: DataValues): number[];
+  draw(streams: Stream[], d: DataValues): Value[];
+}
+
+export class CompiledModel {
+  readonly name: string;
+  readonly size: number;
+  readonly valueVars: readonly ValueVarInfo[];
+  readonly flat: {
+    logp(x: Float64Array): number;
+    logpGrad(x: Float64Array, grad: Float64Array): number;
+  };
+  private readonly meta: ModelMeta;
+  private readonly impl: ModelImpl;
+  private readonly data: DataValues;
+
+  constructor(meta: ModelMeta, impl: ModelImpl, data: DataValues) {
+    this.meta = meta;
+    this.impl = impl;
+    this.data = data;
+    this.name = meta.name;
+    this.size = meta.size;
+    this.valueVars = meta.valueVars;
+    this.flat = {
+      logp: (x) => impl.logp(x, data),
+      logpGrad: (x, grad) => impl.logpGrad(x, grad, data),
+    };
+  }
+
+  /** A point keyed by value-variable name (numbers for scalars, NDArrays otherwise). */
+  initialPoint(): Record<string, Value> {
+    return this.fromFlat(Float64Array.from(this.meta.initialPoint));
+  }
+
+  toFlat(point: Point): Float64Array {
+    if (typeof point !== "object" || point === null) throw new Error(`${this.label}: a point must be an object keyed by value-variable name`);
+    const names = this.valueVars.map((v) => v.name);
+    for (const key of Object.keys(point)) {
+      if (!names.includes(key)) {
+        throw new Error(`${this.label}: unknown value variable '${key}'; expected ${names.map((n) => `'${n}'`).join(", ")}`);
+      }
+    }
+    const x = new Float64Array(this.size);
+    for (const v of this.valueVars) {
+      if (!(v.name in point)) throw new Error(`${this.label}: the point has no value for '${v.name}' (expected shape ${shapeText(v.shape)})`);
+      const value = toInput(point[v.name], { name: v.name, dtype: "float64", shape: v.shape });
+      const data = typeof value === "number" ? [value] : value.data;
+      for (let i = 0; i < v.size; i++) {
+        if (!Number.isFinite(data[i])) {
+          throw new Error(`${this.label}: '${v.name}'${v.size > 1 ? `[${i}]` : ""} is ${data[i]}; expected a finite number`);
+        }
+        x[v.offset + i] = data[i];
+      }
+    }
+    return x;
+  }
+
+  fromFlat(x: Float64Array): Record<string, Value> {
+    if (x.length !== this.size) throw new Error(`${this.label}: expected a flat vector of length ${this.size}, got ${x.length}`);
+    const point: Record<string, Value> = {};
+    for (const v of this.valueVars) {
+      point[v.name] = v.shape.length === 0 ? x[v.offset] : new NDArray([...v.shape], x.slice(v.offset, v.offset + v.size));
+    }
+    return point;
+  }
+
+  /** Joint log density at a point, Jacobians included; -Infinity outside the support. */
+  logp(point: Point): number {
+    this.requireData();
+    return this.impl.logp(this.toFlat(point), this.data);
+  }
+
+  /** The log density of each RV and Potential, summed over its elements. */
+  logpTerms(point: Point): Record<string, number> {
+    this.requireData();
+    const values = this.impl.terms(this.toFlat(point), this.data);
+    const out: Record<string, number> = {};
+    this.meta.termNames.forEach((name, i) => (out[name] = values[i]));
+    return out;
+  }
+
+  /** Gradient of logp, keyed like the point. */
+  dlogp(point: Point): Record<string, Value> {
+    this.requireData();
+    const grad = new Float64Array(this.size);
+    this.impl.logpGrad(this.toFlat(point), grad, this.data);
+    return this.fromFlat(grad);
+  }
+
+  /** Forward draws of every RV and Deterministic: one (no `draws`) or `draws` stacked on a new leading axis. */
+  draw(opts: { draws?: number; seed?: number | string } = {}): Record<string, Value> {
+    this.requireData();
+    const seed = opts.seed ?? freshSeed();
+    const streams = Array.from({ length: this.meta.rngCount }, (_, i) => new Stream(childSeed(seed, i)));
+    const names = this.meta.drawNames;
+    if (opts.draws === undefined) {
+      const values = this.impl.draw(streams, this.data);
+      return Object.fromEntries(names.map((n, i) => [n, values[i]]));
+    }
+    if (!Number.isInteger(opts.draws) || opts.draws < 0) throw new Error(`${this.label}: draws must be a non-negative integer, got ${opts.draws}`);
+    const all = Array.from({ length: opts.draws }, () => this.impl.draw(streams, this.data));
+    return Object.fromEntries(names.map((n, i) => [n, stackDraws(all.map((d) => d[i]))]));
+  }
+
+  /** The same model with some data() inputs bound to new values. */
+  withData(values: Record<string, unknown>): CompiledModel {
+    const next: DataValues = { ...this.data };
+    for (const [name, value] of Object.entries(values)) {
+      const spec = this.meta.data.find((d) => d.name === name);
+      if (!spec) {
+        const known = this.meta.data.map((d) => `'${d.name}'`).join(", ") || "none";
+        throw new Error(`${this.label}: no data input named '${name}' (data inputs: ${known})`);
+      }
+      next[name] = toInput(value, spec);
+    }
+    return new CompiledModel(this.meta, this.impl, next);
+  }
+
+  private get label(): string {
+    return `model '${this.name}'`;
+  }
+
+  private requireData(): void {
+    for (const spec of this.meta.data) {
+      if (this.data[spec.name] === undefined) {
+        throw new Error(`${this.label}: data '${spec.name}' has no value; bind one with withData({ ${spec.name}: ... })`);
+      }
+    }
+  }
+}
+
+/** Stack equally shaped draws on a new leading axis. */
+export function stackDraws(values: Value[]): NDArray {
+  const first = values[0];
+  const inner = typeof first === "number" || first === undefined ? [] : first.shape;
+  const size = inner.reduce((a, b) => a * b, 1);
+  const out = new Float64Array(values.length * size);
+  values.forEach((v, i) => {
+    if (typeof v === "number") out[i] = v;
+    else out.set(v.data, i * size);
+  });
+  return new NDArray([values.length, ...inner], out);
+}
+
+/** A flat-vector slice seen as an NDArray (used by generated code to read value variables). */
+export function view(x: Float64Array, offset: number, shape: number[], size: number): NDArray {
+  return new NDArray(shape, x.subarray(offset, offset + size));
+}
+
+/** Write a gradient value into the flat gradient vector. */
+export function writeFlat(grad: Float64Array, offset: number, value: Value): void {
+  if (typeof value === "number") grad[offset] = value;
+  else grad.set(value.data, offset);
+}
+
+export function createModel(meta: ModelMeta, impl: ModelImpl, data: DataValues): CompiledModel {
+  return new CompiledModel(meta, impl, data);
+}

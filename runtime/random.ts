@@ -1,0 +1,143 @@
+// Seeded random streams (seedrandom's Alea) and the variate generators compiled `draw` code calls.
+import alea from "seedrandom/lib/alea.js";
+import { NDArray, shapeText } from "./ndarray.js";
+
+export type StreamState = { c: number; s0: number; s1: number; s2: number };
+
+/** A seeded stream of uniform doubles whose state can be saved and restored. */
+export class Stream {
+  private prng: ReturnType<typeof alea>;
+  /** A spare normal variate from the polar method. */
+  private spare: number | null = null;
+
+  constructor(seed: number | string | StreamState) {
+    this.prng = typeof seed === "object" ? alea("", { state: { ...seed } }) : alea(String(seed), { state: true });
+  }
+
+  /** Uniform on [0, 1), 53 random bits. */
+  uniform(): number {
+    return this.prng.double();
+  }
+
+  /** Standard normal (Marsaglia's polar method). */
+  normal(): number {
+    if (this.spare !== null) {
+      const z = this.spare;
+      this.spare = null;
+      return z;
+    }
+    let u: number;
+    let v: number;
+    let s: number;
+    do {
+      u = 2 * this.prng.double() - 1;
+      v = 2 * this.prng.double() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const f = Math.sqrt((-2 * Math.log(s)) / s);
+    this.spare = v * f;
+    return u * f;
+  }
+
+  state(): { prng: StreamState; spare: number | null } {
+    return { prng: this.prng.state(), spare: this.spare };
+  }
+
+  static restore(saved: { prng: StreamState; spare: number | null }): Stream {
+    const s = new Stream(saved.prng);
+    s.spare = saved.spare;
+    return s;
+  }
+}
+
+let seeder: Stream | null = null;
+
+/** A fresh seed for streams created without one (different on every run, like NumPy's default). */
+export function freshSeed(): string {
+  if (!seeder) seeder = new Stream(`${Date.now()}:${Math.random()}`);
+  return seeder.uniform().toString(36).slice(2);
+}
+
+/** A seed for stream `i` derived from a user seed, so that several streams stay independent. */
+export function childSeed(seed: number | string, i: number): string {
+  return `${seed}/${i}`;
+}
+
+type Param = number | NDArray;
+
+/** NumPy broadcasting of parameter shapes (right-aligned). */
+export function broadcastShapes(what: string, shapes: number[][]): number[] {
+  const ndim = Math.max(0, ...shapes.map((s) => s.length));
+  const out: number[] = [];
+  for (let k = 0; k < ndim; k++) {
+    let d = 1;
+    for (const s of shapes) {
+      const e = s[s.length - ndim + k] ?? 1;
+      if (e === 1) continue;
+      if (d !== 1 && d !== e) throw new Error(`${what}: parameter shapes ${shapes.map(shapeText).join(" and ")} do not broadcast`);
+      d = e;
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+/**
+ * Draw an array of independent variates with elementwise (broadcast) parameters.
+ * `size` is the output shape, or null to take the broadcast shape of the parameters.
+ */
+export function drawElementwise(
+  what: string,
+  stream: Stream,
+  size: number[] | null,
+  params: Param[],
+  sample: (stream: Stream, ...p: number[]) => number,
+): number | NDArray {
+  const shapes = params.map((p) => (typeof p === "number" ? [] : p.shape));
+  const bshape = broadcastShapes(what, shapes);
+  const shape = size ?? bshape;
+  if (size) broadcastShapes(what, [bshape, size]);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const args = new Array<number>(params.length);
+  // Per-parameter strides into the output's index space (0 along broadcast dims).
+  const strides = params.map((p) => {
+    if (typeof p === "number") return null;
+    const st = new Array<number>(shape.length).fill(0);
+    let s = 1;
+    for (let k = p.shape.length - 1; k >= 0; k--) {
+      const outK = shape.length - p.shape.length + k;
+      st[outK] = p.shape[k] === 1 ? 0 : s;
+      s *= p.shape[k];
+    }
+    return st;
+  });
+  if (shape.length === 0) {
+    params.forEach((p, j) => (args[j] = typeof p === "number" ? p : p.data[0]));
+    return sample(stream, ...args);
+  }
+  const out = new Float64Array(n);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < params.length; j++) {
+      const p = params[j];
+      if (typeof p === "number") args[j] = p;
+      else {
+        let off = 0;
+        const st = strides[j]!;
+        for (let k = 0; k < shape.length; k++) off += idx[k] * st[k];
+        args[j] = p.data[off];
+      }
+    }
+    out[i] = sample(stream, ...args);
+    for (let k = shape.length - 1; k >= 0; k--) {
+      if (++idx[k] < shape[k]) break;
+      idx[k] = 0;
+    }
+  }
+  return new NDArray(shape, out);
+}
+
+// ---- variate generators: one function per family, (stream, ...params) -> one draw -------------
+
+export const normalVariate = (s: Stream, mu: number, sigma: number): number => mu + sigma * s.normal();
+export const halfNormalVariate = (s: Stream, loc: number, sigma: number): number => loc + Math.abs(sigma * s.normal());
