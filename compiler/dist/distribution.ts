@@ -6,6 +6,7 @@ import { graphInputs } from "../graph/traversal.js";
 import { randomVariable, RandomVariable, type RandomVariableSpec } from "../ops/random.js";
 import { asTensor, type TensorLike } from "../ops/constant.js";
 import { checkParameters } from "../ops/check.js";
+import { shape } from "../ops/shape.js";
 import { evaluate } from "../tensor.js";
 import type { Transform } from "../transforms.js";
 
@@ -38,7 +39,7 @@ const OPTION_KEYS = ["shape", "size", "observed", "transform", "initval", "dims"
 
 export interface RVOptions {
   shape?: number | readonly number[];
-  size?: number | readonly number[];
+  size?: number | readonly number[] | Variable;
   observed?: unknown;
   transform?: Transform | null;
   initval?: unknown;
@@ -164,7 +165,7 @@ export function defineDistribution(spec: DistributionSpec): Distribution {
     // The observed value fixes the shape when none is given (PyMC infers size from observed).
     if (options.observed !== undefined && options.shape === undefined && options.size === undefined) {
       const obs = options.observed instanceof Variable ? options.observed : asTensor(options.observed as TensorLike);
-      if (obs.ndim > 0 && obs.type.shape.every((d) => d !== null)) options.shape = obs.type.shape as number[];
+      if (obs.ndim > 0) options.size = obs.type.shape.every((d) => d !== null) ? (obs.type.shape as number[]) : shape(obs);
     }
     const rv = build(where, given, options, name);
     return ctx.registerRV(rv, spec, registrarOpts);

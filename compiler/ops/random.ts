@@ -3,6 +3,7 @@
 import { Apply, Constant, Variable, type EmitContext, type Op } from "../graph/basic.js";
 import { TensorType, type DType } from "../graph/type.js";
 import { asTensor, constant, type TensorLike } from "./constant.js";
+import { staticEntries } from "./shape.js";
 
 /** The type of an rng: an opaque stream, not a tensor one can compute with. */
 export class RandomGeneratorType extends TensorType {
@@ -67,9 +68,12 @@ export class RandomVariable implements Op {
     const { name, nParams } = this.spec;
     if (!(rng.type instanceof RandomGeneratorType)) throw new Error(`${name}: the first input must be an rng, got ${rng.type}`);
     if (params.length !== nParams) throw new Error(`${name}: expected ${nParams} parameters, got ${params.length}`);
-    if (!(size instanceof Constant) || size.ndim !== 1) throw new Error(`${name}: size must be a constant integer vector`);
-    const shape = size.data.length ? Array.from(size.data) : broadcastParamShapes(name, params);
-    if (size.data.length) broadcastParamShapes(name, [...params, new Variable(new TensorType("float64", shape))]);
+    if (size.ndim !== 1 || size.dtype !== "int64" || size.type.shape[0] === null) {
+      throw new Error(`${name}: size must be an integer vector of known length, got ${size.type}`);
+    }
+    const given = size.type.shape[0] > 0;
+    const shape = given ? staticEntries(size) : broadcastParamShapes(name, params);
+    if (given) broadcastParamShapes(name, [...params, new Variable(new TensorType("float64", shape))]);
     return new Apply(this, [rng, size, dtype, ...params], [new RandomGeneratorType(), new TensorType(this.spec.dtype, shape)]);
   }
 
@@ -79,8 +83,8 @@ export class RandomVariable implements Op {
 
   emit(ctx: EmitContext): void {
     const [rng, , , ...params] = ctx.ins;
-    const size = ctx.node.inputs[1] as Constant;
-    const sizeText = size.data.length ? `[${Array.from(size.data).join(", ")}]` : "null";
+    const size = ctx.node.inputs[1];
+    const sizeText = size.type.shape[0] === 0 ? "null" : size instanceof Constant ? `[${Array.from(size.data).join(", ")}]` : `Array.from(${ctx.ins[1]}.data)`;
     ctx.line(`const ${ctx.outs[0]} = ${rng};`);
     ctx.line(
       `const ${ctx.outs[1]} = ${ctx.rt("drawElementwise")}(${JSON.stringify(this.spec.name)}, ${rng}, ${sizeText}, [${params.join(", ")}], ${ctx.rt(this.spec.sampler)});`,
@@ -112,7 +116,8 @@ function broadcastParamShapes(what: string, params: Variable[]): (number | null)
 }
 
 export interface RandomOptions {
-  size?: number | readonly number[];
+  /** The draw's shape: numbers, or an integer vector variable (e.g. the shape of observed data). */
+  size?: number | readonly number[] | Variable;
   name?: string;
   rng?: RandomGeneratorSharedVariable;
   /** Seed of a new rng (ignored when `rng` is given). */
@@ -126,8 +131,10 @@ const SESSION_SEED = `${Date.now()}:${Math.random()}`;
 /** Build a draw of `spec` with the given parameters (PyTensor's `rv_op(*params, size=..., rng=...)`). */
 export function randomVariable(spec: RandomVariableSpec, params: readonly TensorLike[], opts: RandomOptions = {}): Variable {
   const rng = opts.rng ?? new RandomGeneratorSharedVariable(opts.seed ?? `${SESSION_SEED}/${rngCounter++}`);
-  const sizeList = opts.size === undefined ? [] : typeof opts.size === "number" ? [opts.size] : [...opts.size];
-  const size = constant(sizeList, null, "int64");
+  const size =
+    opts.size instanceof Variable
+      ? opts.size
+      : constant(opts.size === undefined ? [] : typeof opts.size === "number" ? [opts.size] : [...opts.size], null, "int64");
   const dtype = constant(TYPE_NUM[spec.dtype], null, "int64");
   const node = new RandomVariable(spec).makeNode(rng, size, dtype, ...params.map((p) => asTensor(p)));
   const out = node.outputs[1];

@@ -57,7 +57,7 @@ export const shape = (x: Variable): Variable => new Shape().makeNode(x).outputs[
 export const shapeI = (x: Variable, i: number): Variable => new ShapeI(i).makeNode(x).outputs[0];
 
 /** Static entries of an integer shape vector, where they can be read off the graph. */
-function staticEntries(s: Variable): (number | null)[] {
+export function staticEntries(s: Variable): (number | null)[] {
   const n = s.type.shape[0] as number;
   if (s instanceof Constant) return Array.from(s.data);
   const node = s.owner;
@@ -75,6 +75,8 @@ function staticEntries(s: Variable): (number | null)[] {
 export class Reshape implements Op {
   readonly ndim: number;
   readonly key: string;
+  /** The output shares the input's data (the kernel only changes the shape). */
+  readonly isView = true;
 
   constructor(ndim: number) {
     this.ndim = ndim;
