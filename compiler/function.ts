@@ -4,7 +4,7 @@ import { Apply, Constant, Variable } from "./graph/basic.js";
 import type { PrintableFunction } from "./graph/dprint.js";
 import { cloneReplace, graphInputs, toposort } from "./graph/traversal.js";
 import { emitFunction, type EmittedFunction } from "./emit/js.js";
-import { deepCopy } from "./ops/copy.js";
+import { protectOutputs } from "./ops/copy.js";
 import { RandomGeneratorSharedVariable } from "./ops/random.js";
 import { optimize } from "./rewrite/pipeline.js";
 import type { RewriteStats } from "./rewrite/pattern.js";
@@ -97,7 +97,8 @@ export function fn(inputs: readonly Variable[], outputs: Variable | readonly Var
   let graph = cut.size ? cloneReplace(outs, cut) : outs;
   if (opts.rewrite !== false) graph = rewriteForCompile(graph, opts.stats);
   const leafSet = new Set(leaves);
-  graph = graph.map((v) => (v.owner === null || leafSet.has(v) ? deepCopy(v) : v));
+  // The caller owns what it gets back: no aliasing of inputs, constants or other outputs.
+  graph = protectOutputs(graph);
 
   // Shared rngs are implicit inputs, fed from their saved state on every call.
   const rngs = graphInputs(graph).filter((v): v is RandomGeneratorSharedVariable => v instanceof RandomGeneratorSharedVariable && !leafSet.has(v));

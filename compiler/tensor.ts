@@ -151,6 +151,8 @@ export function reshape(x: T, newShape: readonly (number | Variable)[] | Variabl
 export function index(x: T, idx: T): Variable {
   const v = asTensor(x);
   if (typeof idx === "number") return subtensor(v, [idx]);
+  // Booleans would silently become the indices 0 and 1 (NumPy would mask): refuse them.
+  if (!(idx instanceof Variable) && asTensor(idx).dtype === "bool") throw new Error("index: boolean masks are not supported; pass integer indices");
   const i = asTensor(idx, idx instanceof Variable ? undefined : "int64");
   if (i.ndim === 0 && i instanceof Constant) return subtensor(v, [i.value]);
   return take(v, i);

@@ -118,8 +118,8 @@ export function dot(a: NDArray, b: NDArray): number | NDArray {
   for (let i = 0; i < m; i++) {
     const row = i * k;
     for (let p = 0; p < k; p++) {
+      // No skipping of zero entries: 0 * inf and 0 * NaN must give NaN, as in NumPy.
       const aip = ad[row + p];
-      if (aip === 0) continue;
       const brow = p * n;
       const orow = i * n;
       for (let j = 0; j < n; j++) od[orow + j] += aip * bd[brow + j];

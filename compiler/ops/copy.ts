@@ -26,3 +26,24 @@ export class DeepCopyOp implements Op {
 }
 
 export const deepCopy = (x: Variable): Variable => new DeepCopyOp().makeNode(x).outputs[0];
+
+/** The variable whose data `v` shares, following ops that return a view of their input (isView). */
+export function viewBase(v: Variable): Variable {
+  let cur = v;
+  while (cur.owner && (cur.owner.op as { isView?: boolean }).isView) cur = cur.owner.inputs[0];
+  return cur;
+}
+
+/**
+ * Outputs the caller may mutate: one whose data would be an input's or a constant's, or the same
+ * as an earlier output's (directly or through Reshape / ExpandDims views), gets a DeepCopyOp.
+ */
+export function protectOutputs(outputs: readonly Variable[]): Variable[] {
+  const bases = new Set<Variable>();
+  return outputs.map((v) => {
+    const base = viewBase(v);
+    const shared = base.owner === null || bases.has(base);
+    bases.add(base);
+    return shared ? deepCopy(v) : v;
+  });
+}

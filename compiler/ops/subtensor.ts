@@ -1,8 +1,9 @@
 // Indexing: basic (integers and slices on leading axes) and integer-array indexing along axis 0,
 // each with the increment op its gradient needs.
 import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
-import { TensorType, formatShape, isDiscrete, upcast } from "../graph/type.js";
+import { TensorType, formatShape, upcast } from "../graph/type.js";
 import { zerosLike } from "./elemwise.js";
+import { dropDims, expandDims } from "./dimshuffle.js";
 
 /** One entry per leading axis: an integer (drops the axis) or a Python-style slice. */
 export type IndexEntry = number | { start?: number | null; stop?: number | null; step?: number | null };
@@ -119,7 +120,8 @@ export class AdvancedSubtensor1 implements Op {
 
   makeNode(x: Variable, idx: Variable): Apply {
     if (x.ndim < 1) throw new Error(`AdvancedSubtensor1: cannot index ${x.type}`);
-    if (idx.ndim !== 1 || !isDiscrete(idx.dtype)) {
+    // A boolean vector would be a mask in NumPy, not the indices 0 and 1: refuse it.
+    if (idx.ndim !== 1 || idx.dtype !== "int64") {
       throw new Error(`AdvancedSubtensor1: the index must be an integer vector, got ${idx.type}`);
     }
     return new Apply(this, [x, idx], [new TensorType(x.dtype, [idx.type.shape[0], ...x.type.shape.slice(1)])]);
@@ -159,6 +161,8 @@ export class AdvancedIncSubtensor1 implements Op {
   }
 }
 
+/** x[idx] for an integer vector idx, or x[i] (the axis dropped) for an integer scalar i. */
 export function take(x: Variable, idx: Variable): Variable {
+  if (idx.ndim === 0) return dropDims(take(x, expandDims(idx, [0])), [0]);
   return new AdvancedSubtensor1().makeNode(x, idx).outputs[0];
 }
