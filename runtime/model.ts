@@ -30,6 +30,11 @@ export interface ModelMeta {
   readonly drawNames: readonly string[];
   /** How many independent rng streams `draw` needs. */
   readonly rngCount: number;
+  /** Names of what `constrain` returns: every free RV (constrained scale), then every Deterministic. */
+  readonly constrainedNames: readonly string[];
+  /** Names of what `predict` returns: every observed RV. */
+  readonly predictNames: readonly string[];
+  readonly predictRngCount: number;
 }
 
 /** The functions the generated code provides; `d` holds the bound data by name. */
@@ -38,6 +43,10 @@ export interface ModelImpl {
   logpGrad(x: Float64Array, grad: Float64Array, d: DataValues): number;
   terms(x: Float64Array, d: DataValues): number[];
   draw(streams: Stream[], d: DataValues): Value[];
+  /** Free RVs on their constrained scale, then Deterministics, at a flat point. */
+  constrain(x: Float64Array, d: DataValues): Value[];
+  /** One draw of each observed RV given values of the free RVs (constrained scale, freeRV order). */
+  predict(freeValues: Value[], streams: Stream[], d: DataValues): Value[];
 }
 
 export class CompiledModel {
@@ -138,6 +147,33 @@ export class CompiledModel {
     if (!Number.isInteger(opts.draws) || opts.draws < 0) throw new Error(`${this.label}: draws must be a non-negative integer, got ${opts.draws}`);
     const all = Array.from({ length: opts.draws }, () => this.impl.draw(streams, this.data));
     return Object.fromEntries(names.map((n, i) => [n, stackDraws(all.map((d) => d[i]))]));
+  }
+
+  /** Free RVs on their constrained scale and every Deterministic, at a flat point. */
+  constrain(x: Float64Array): Record<string, Value> {
+    this.requireData();
+    const values = this.impl.constrain(x, this.data);
+    return Object.fromEntries(this.meta.constrainedNames.map((n, i) => [n, values[i]]));
+  }
+
+  /** Names of the free RVs, Deterministics and observed RVs, as `constrain` and `predict` return them. */
+  get names(): { constrained: readonly string[]; predicted: readonly string[]; rngs: number; predictRngs: number } {
+    return { constrained: this.meta.constrainedNames, predicted: this.meta.predictNames, rngs: this.meta.rngCount, predictRngs: this.meta.predictRngCount };
+  }
+
+  /**
+   * One draw of every observed RV given values of the free RVs (keyed by RV name, constrained
+   * scale), advancing `streams` (one per `names.predictRngs`).
+   */
+  predict(freeValues: Record<string, Value>, streams: Stream[]): Record<string, Value> {
+    this.requireData();
+    const free = this.meta.constrainedNames.slice(0, this.meta.valueVars.length);
+    const args = free.map((n) => {
+      if (!(n in freeValues)) throw new Error(`${this.label}: predict needs a value for '${n}'`);
+      return freeValues[n];
+    });
+    const values = this.impl.predict(args, streams, this.data);
+    return Object.fromEntries(this.meta.predictNames.map((n, i) => [n, values[i]]));
   }
 
   /** The same model with some data() inputs bound to new values. */

@@ -3,7 +3,7 @@
 // a function body of `rt` that returns the CompiledModel. In process the text becomes a function;
 // the build pass writes the same text into the user's bundle.
 import { Variable } from "../graph/basic.js";
-import { graphInputs } from "../graph/traversal.js";
+import { cloneReplace, graphInputs } from "../graph/traversal.js";
 import { emitFunction, jsNumber, type EmittedFunction } from "../emit/js.js";
 import { rewriteForCompile } from "../function.js";
 import { grad } from "../grad.js";
@@ -50,13 +50,25 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   const grads = valueVars.length ? grad(logpGraph, valueVars, { disconnectedInputs: "zero" }) : [];
   const terms = boundedLogp(model.logp({ sum: false })).map((t) => pt.sum(t));
   const drawOutputs = [...model.basicRVs, ...model.deterministics];
-  const rngs = graphInputs(drawOutputs).filter((v): v is RandomGeneratorSharedVariable => v instanceof RandomGeneratorSharedVariable);
+  const rngsOf = (outs: Variable[]) =>
+    graphInputs(outs).filter((v): v is RandomGeneratorSharedVariable => v instanceof RandomGeneratorSharedVariable);
+  const rngs = rngsOf(drawOutputs);
+  // Free RVs on their constrained scale and Deterministics, from a point in value space.
+  const replace = model.valueReplacements();
+  const constrained = [...model.freeRVs.map((rv) => replace.get(rv)!), ...cloneReplace(model.deterministics, replace)];
+  // Observed RVs drawn given values of the free RVs (posterior predictive).
+  const freeRoots = model.freeRVs.map((rv) => new Variable(rv.type, null, 0, rv.name));
+  const predicted = cloneReplace(model.observedRVs, new Map(model.freeRVs.map((rv, i) => [rv, freeRoots[i]])));
+  const predictRngs = rngsOf(predicted);
+  const orZero = (outs: Variable[]) => (outs.length ? outs : [pt.constant(0.0)]);
 
   const fns: EmittedFunction[] = [
     emitFunction(inputs, rewriteForCompile([logpGraph]), { name: "logp", constPrefix: "kl" }),
     emitFunction(inputs, rewriteForCompile([logpGraph, ...grads]), { name: "logpGrad", constPrefix: "kg" }),
     emitFunction(inputs, rewriteForCompile(terms.length ? terms : [pt.constant(0.0)]), { name: "terms", constPrefix: "kt" }),
-    emitFunction([...rngs, ...dataVars], rewriteForCompile(drawOutputs.length ? drawOutputs : [pt.constant(0.0)]), { name: "draw", constPrefix: "kd" }),
+    emitFunction([...rngs, ...dataVars], rewriteForCompile(orZero(drawOutputs)), { name: "draw", constPrefix: "kd" }),
+    emitFunction(inputs, rewriteForCompile(orZero(constrained)), { name: "constrain", constPrefix: "kc" }),
+    emitFunction([...freeRoots, ...predictRngs, ...dataVars], rewriteForCompile(orZero(predicted)), { name: "predict", constPrefix: "kp" }),
   ];
 
   const valueArgs = infos.map((v) => (v.shape.length === 0 ? `x[${v.offset}]` : `rt.view(x, ${v.offset}, [${v.shape.join(", ")}], ${v.size})`));
@@ -80,6 +92,9 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     initialPoint: initialFlat,
     drawNames: drawOutputs.map((v) => v.name!),
     rngCount: rngs.length,
+    constrainedNames: [...model.freeRVs, ...model.deterministics].map((v) => v.name!),
+    predictNames: model.observedRVs.map((v) => v.name!),
+    predictRngCount: predictRngs.length,
   };
   const defaults = dataVars
     .filter((d) => model.dataValues.has(d))
@@ -101,6 +116,8 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     `  },`,
     `  terms: (x, d) => terms(${args}),`,
     `  draw: (s, d) => draw(${[...rngs.map((_, i) => `s[${i}]`), ...dataArgs].join(", ")}),`,
+    `  constrain: (x, d) => constrain(${args}),`,
+    `  predict: (v, s, d) => predict(${[...freeRoots.map((_, i) => `v[${i}]`), ...predictRngs.map((_, i) => `s[${i}]`), ...dataArgs].join(", ")}),`,
     `}, defaultData);`,
   ].join("\n");
   return { body, meta };

@@ -150,7 +150,7 @@ export class Model implements Registrar {
   }
 
   /** Each RV replaced by its value in value-variable space (backward-transformed where needed). */
-  private valueReplacements(): Map<Variable, Variable> {
+  valueReplacements(): Map<Variable, Variable> {
     const map = new Map<Variable, Variable>();
     for (const rv of this.basicRVs) {
       const value = this.rvsToValues.get(rv)!;
