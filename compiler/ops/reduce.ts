@@ -2,7 +2,7 @@
 import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
 import { TensorType, type DType } from "../graph/type.js";
 import { expandDims } from "./dimshuffle.js";
-import { div, eq, mul, second } from "./elemwise.js";
+import { and, div, eq, mul, second, switchOp } from "./elemwise.js";
 
 export type ReduceKind = "sum" | "prod" | "max" | "min" | "all" | "any";
 
@@ -51,8 +51,14 @@ export class Reduce implements Op {
       case "sum":
         return [second(x, gzFull)];
       case "prod": {
-        const outFull = axes.length ? expandDims(out, axes) : out;
-        return [div(mul(gzFull, outFull), x)];
+        // d prod / d x_i is the product of the other entries. prod / x_i gives it where no entry
+        // is zero; with one zero only that entry gets the product of the rest; with more, none.
+        const keep = (v: Variable) => (axes.length ? expandDims(v, axes) : v);
+        const isZero = eq(x, 0);
+        const zeros = keep(new Reduce("sum", this.axes).makeNode(isZero).outputs[0]);
+        const rest = keep(new Reduce("prod", this.axes).makeNode(switchOp(isZero, 1, x)).outputs[0]);
+        const local = switchOp(eq(zeros, 0), div(keep(out), x), switchOp(and(isZero, eq(zeros, 1)), rest, 0));
+        return [mul(gzFull, local)];
       }
       case "max":
       case "min": {
