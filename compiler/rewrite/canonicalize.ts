@@ -2,7 +2,7 @@
 import type { Variable } from "../graph/basic.js";
 import { div, mul } from "../ops/elemwise.js";
 import { floatConst } from "../ops/constant.js";
-import { opName, type Rule } from "./pattern.js";
+import { constantValue, opName, type Rule } from "./pattern.js";
 
 /** Split a product/quotient tree into numerator and denominator factors. */
 function factors(v: Variable, num: Variable[], den: Variable[], inverted: boolean): void {
@@ -19,6 +19,15 @@ function factors(v: Variable, num: Variable[], den: Variable[], inverted: boolea
   }
 }
 
+/**
+ * A factor may be cancelled unless it is a constant with a zero or non-finite entry: b / b = 1 is
+ * assumed for a symbolic b (as PyTensor does), but 0 * (x / 0) is NaN, not x.
+ */
+function cancellable(v: Variable): boolean {
+  const c = constantValue(v);
+  return c === null || c.data.every((x) => x !== 0 && Number.isFinite(x));
+}
+
 const product = (vs: Variable[]): Variable | null => (vs.length ? vs.reduce((a, b) => mul(a, b)) : null);
 
 /** (a * b) / (b * c) → a / c: cancel factors that appear above and below a division. */
@@ -29,7 +38,7 @@ function cancelFactors(v: Variable): Variable | null {
   let cancelled = 0;
   for (let i = den.length - 1; i >= 0; i--) {
     const j = num.indexOf(den[i]);
-    if (j === -1) continue;
+    if (j === -1 || !cancellable(den[i])) continue;
     num.splice(j, 1);
     den.splice(i, 1);
     cancelled++;

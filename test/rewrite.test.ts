@@ -1,0 +1,295 @@
+// The rewrite pipeline: each canonicalize rule fires where it should and only there, rewriting
+// never changes values (property test over random elementwise graphs), equal subexpressions are
+// merged, constant subexpressions folded, and the user's graph is never modified.
+import { expect } from "chai";
+import fc from "fast-check";
+import { pt, NDArray, type Variable } from "../compiler/index.js";
+import type { RewriteStats } from "../compiler/rewrite/pattern.js";
+import { toposort } from "../compiler/graph/traversal.js";
+
+/** The op names in a printed graph (the text before ` [id`). */
+const opsIn = (text: string) =>
+  text.split("\n").map((l) => l.replace(/^[\s│├└─]+/, "").split(" [id")[0]).filter((name) => name !== "···");
+
+function compiled(inputs: Variable[], out: Variable): { text: string; stats: RewriteStats; f: ReturnType<typeof pt.fn> } {
+  const stats: RewriteStats = { fired: new Map() };
+  const f = pt.fn(inputs, out, { stats });
+  return { text: pt.dprint(f), stats, f };
+}
+
+describe("rewrite: canonicalize rules", () => {
+  const x = pt.vector("x");
+  const a = pt.scalar("a");
+  const b = pt.scalar("b");
+
+  const POSITIVE: [string, () => Variable, string, [Variable[], unknown[], number[] | number]][] = [
+    ["log(exp(x)) → x", () => x.exp().log().sin(), "Log", [[x], [[0.5, 2]], [Math.sin(0.5), Math.sin(2)]]],
+    ["neg(neg(x)) → x", () => x.neg().neg().sin(), "Neg", [[x], [[0.5, 2]], [Math.sin(0.5), Math.sin(2)]]],
+    ["x * 1 → x", () => x.mul(1).sin(), "Mul", [[x], [[0.5, 2]], [Math.sin(0.5), Math.sin(2)]]],
+    ["1 * x → x", () => pt.mul(1, x).sin(), "Mul", [[x], [[0.5, 2]], [Math.sin(0.5), Math.sin(2)]]],
+    ["x / 1 → x", () => x.div(1).sin(), "True_div", [[x], [[0.5, 2]], [Math.sin(0.5), Math.sin(2)]]],
+    ["x + 0 → x", () => x.add(0).sin(), "Add", [[x], [[0.5, 2]], [Math.sin(0.5), Math.sin(2)]]],
+    ["0 + x → x", () => pt.add(0, x).sin(), "Add", [[x], [[0.5, 2]], [Math.sin(0.5), Math.sin(2)]]],
+    ["x - 0 → x", () => x.sub(0).sin(), "Sub", [[x], [[0.5, 2]], [Math.sin(0.5), Math.sin(2)]]],
+    ["cancel common factors", () => a.mul(b).div(b.mul(2)).sin(), "Mul", [[a, b], [3, 7], Math.sin(1.5)]],
+  ];
+
+  for (const [rule, build, op, [inputs, args, want]] of POSITIVE) {
+    it(`${rule}: the compiled graph no longer has ${op}`, () => {
+      const out = build();
+      expect(opsIn(pt.dprint(out)), "before").to.include(op);
+      const { text, stats, f } = compiled(inputs, out);
+      expect(opsIn(text), text).to.not.include(op);
+      expect(stats.fired.get(rule), `rule '${rule}' fired`).to.be.at.least(1);
+      const got = f(...args);
+      const values = typeof got === "number" ? [got] : Array.from((got as NDArray).data);
+      const expected = typeof want === "number" ? [want] : want;
+      values.forEach((v, i) => expect(v).to.be.closeTo(expected[i], 1e-14));
+    });
+  }
+
+  it("b * (a / b) is a for scalars (the seed's example) and (a * b) / (b * c) is a / c", () => {
+    const c = pt.scalar("c");
+    const f = pt.fn([a, b], b.mul(a.div(b)));
+    expect(opsIn(pt.dprint(f))).to.deep.equal(["DeepCopyOp", "a"]);
+    const g = pt.fn([a, b, c], a.mul(b).div(b.mul(c)));
+    expect(opsIn(pt.dprint(g))).to.deep.equal(["True_div", "a", "c"]);
+    expect(g(3, 5, 4)).to.equal(0.75);
+  });
+
+  it("x * c is left alone when c is not 1, and x + c when c is not 0", () => {
+    for (const c of [2, 0, -1, 0.5]) {
+      expect(opsIn(compiled([x], x.mul(c)).text)).to.include("Mul");
+      expect(opsIn(compiled([x], x.div(c === 0 ? 3 : c)).text)).to.include("True_div");
+    }
+    expect(opsIn(compiled([x], x.add(1)).text)).to.include("Add");
+    expect(opsIn(compiled([x], x.sub(1)).text)).to.include("Sub");
+    expect(opsIn(compiled([x], pt.sub(0, x)).text)).to.include("Sub");
+    expect(opsIn(compiled([x], x.mul(pt.constant([1, 2]))).text)).to.include("Mul");
+    expect(opsIn(compiled([x], x.exp().neg().log()).text)).to.include.members(["Log", "Neg", "Exp"]);
+  });
+
+  it("b * (a / b) with a scalar a and a vector b does not collapse to a scalar", () => {
+    const v = pt.vector("v");
+    const out = v.mul(a.div(v));
+    const f = pt.fn([a, v], out);
+    const r = f(3, [1, 2, 4]);
+    expect(r).to.be.instanceOf(NDArray);
+    expect(r.shape).to.deep.equal([3]);
+    expect(Array.from(r.data)).to.deep.equal([3, 3, 3]);
+    expect(f.outputs[0].ndim).to.equal(1);
+  });
+
+  it("a constant zero (or inf) factor is never cancelled: 0 * (x / 0) is NaN, not x", () => {
+    for (const c of [0, Infinity]) {
+      const zero = pt.constant(c, null, "float64");
+      const f = pt.fn([a], zero.mul(a.div(zero)));
+      expect(f(2), `c = ${c}`).to.be.NaN;
+      const g = pt.fn([x], x.mul(zero).div(zero));
+      expect(Array.from(g([1, 2]).data), `c = ${c}`).to.deep.equal([NaN, NaN]);
+    }
+    const zeros = pt.constant([0, 1], null, "float64");
+    expect(Array.from(pt.fn([x], zeros.mul(x.div(zeros)))([3, 4]).data)).to.deep.equal([NaN, 4]);
+  });
+
+  it("x / x keeps the shape of a vector x", () => {
+    const f = pt.fn([x], x.div(x));
+    expect(f([2, 4]).shape).to.deep.equal([2]);
+  });
+
+  it("a rule that would change the dtype is not applied (int * 1.0 stays float)", () => {
+    const k = pt.vector("k", "int64");
+    const f = pt.fn([k], k.mul(pt.constant(1, null, "float64")));
+    expect(f.outputs[0].dtype).to.equal("float64");
+    expect(opsIn(pt.dprint(f))).to.include("Mul");
+    const g = pt.fn([k], k.add(pt.constant(0, null, "int64")));
+    expect(opsIn(pt.dprint(g))).to.deep.equal(["DeepCopyOp", "k"]);
+  });
+
+  it("x * 1 where the 1 broadcasts x to a larger shape is not applied", () => {
+    const s = pt.tensor("s", { shape: [1] });
+    const f = pt.fn([s], s.mul(pt.constant([1, 1, 1])));
+    expect(f([2]).shape).to.deep.equal([3]);
+    expect(Array.from(f([2]).data)).to.deep.equal([2, 2, 2]);
+  });
+});
+
+// ---- the property: rewriting never changes a finite value ---------------------------------------
+
+type Expr =
+  | { k: "in"; i: number }
+  | { k: "const"; v: number }
+  | { k: "un"; op: number; a: Expr }
+  | { k: "bin"; op: number; a: Expr; b: Expr };
+
+const UNARY: ((v: Variable) => Variable)[] = [
+  pt.neg, pt.exp, pt.log, pt.log1p, pt.expm1, pt.sqrt, pt.square, pt.sin, pt.cos, pt.tanh, pt.sigmoid, pt.softplus,
+  pt.abs, pt.erf,
+  // The identities the rules know, so that each is met often.
+  (v) => pt.log(pt.exp(v)),
+  (v) => pt.neg(pt.neg(v)),
+  (v) => pt.sub(pt.add(v, 0), 0),
+  (v) => pt.div(pt.mul(1, v), 1),
+];
+const BINARY: ((a: Variable, b: Variable) => Variable)[] = [
+  pt.add, pt.sub, pt.mul, pt.div, pt.maximum, pt.minimum,
+  (a, b) => pt.pow(pt.abs(a), b),
+  (a, b) => pt.mul(b, pt.div(a, b)),
+  (a, b) => pt.div(pt.mul(a, b), pt.mul(b, a)),
+  (a, b) => pt.switch(pt.gt(a, b), a, pt.mul(b, 1)),
+];
+
+const exprArb: fc.Arbitrary<Expr> = fc.letrec<{ e: Expr }>((tie) => ({
+  e: fc.oneof(
+    { depthSize: "medium", maxDepth: 6, withCrossShrink: true },
+    { arbitrary: fc.integer({ min: 0, max: 2 }).map((i): Expr => ({ k: "in", i })), weight: 2 },
+    { arbitrary: fc.constantFrom(0, 1, 0, 1, 2, -1, 0.5).map((v): Expr => ({ k: "const", v })), weight: 1 },
+    { arbitrary: fc.record({ op: fc.integer({ min: 0, max: UNARY.length - 1 }), a: tie("e") }).map((r): Expr => ({ k: "un", ...r })), weight: 2 },
+    {
+      arbitrary: fc.record({ op: fc.integer({ min: 0, max: BINARY.length - 1 }), a: tie("e"), b: tie("e") }).map((r): Expr => ({ k: "bin", ...r })),
+      weight: 3,
+    },
+  ),
+})).e;
+
+function build(e: Expr, inputs: Variable[]): Variable {
+  switch (e.k) {
+    case "in": return inputs[e.i];
+    case "const": return pt.constant(e.v, null, "float64");
+    case "un": return UNARY[e.op](build(e.a, inputs));
+    case "bin": return BINARY[e.op](build(e.a, inputs), build(e.b, inputs));
+  }
+}
+
+const values = (r: number | NDArray) => (typeof r === "number" ? [r] : Array.from(r.data));
+
+describe("rewrite: values are unchanged (property)", () => {
+  it("random elementwise graphs over a scalar and two vectors agree with rewrite on and off", () => {
+    const value = fc.noBias(fc.integer({ min: -2000, max: 2000 })).map((i) => i / 1000);
+    const stats: RewriteStats = { fired: new Map() };
+    fc.assert(
+      fc.property(exprArb, value, fc.array(value, { minLength: 3, maxLength: 3 }), fc.array(value, { minLength: 3, maxLength: 3 }), (e, xv, yv, zv) => {
+        const inputs = [pt.scalar("x"), pt.vector("y"), pt.vector("z")];
+        const out = pt.add(build(e, inputs), pt.mul(inputs[1], 0));
+        const on = pt.fn(inputs, out, { rewrite: true, stats });
+        const off = pt.fn(inputs, out, { rewrite: false });
+        expect(on.outputs[0].dtype).to.equal(off.outputs[0].dtype);
+        const want = values(off(xv, yv, zv));
+        const got = values(on(xv, yv, zv));
+        expect(got.length).to.equal(want.length);
+        // Where an intermediate value is not finite, a rewrite may legitimately do better
+        // (log(exp(800)) is 800, b * (a / b) is a for a symbolic b) and a comparison or a
+        // switch can hide the NaN; the values are compared where the whole computation is finite.
+        const steps = toposort([out]).flatMap((n) => n.outputs);
+        const trace = pt.fn(inputs, steps, { rewrite: false })(xv, yv, zv) as (number | NDArray)[];
+        const all = trace.flatMap(values);
+        if (!all.every(Number.isFinite)) return;
+        // Relative to the value, or for a result that is itself cancellation noise (a - a after
+        // the rewrite is 0, before it 1e-22), to the largest magnitude met on the way.
+        const scale = Math.max(...all.map(Math.abs));
+        want.forEach((w, i) => {
+          const diff = Math.abs(got[i] - w);
+          expect(diff <= 1e-12 * Math.max(Math.abs(w), scale * 1e-4) || diff === 0, `${pt.dprint(out)}\nentry ${i}: rewritten ${got[i]}, not rewritten ${w}`).to.equal(true);
+        });
+      }),
+      { numRuns: 300, seed: 4242 },
+    );
+    // The graphs were rich enough to exercise every rule.
+    const rules = ["log(exp(x)) → x", "neg(neg(x)) → x", "x * 1 → x", "1 * x → x", "x / 1 → x", "x + 0 → x", "0 + x → x", "x - 0 → x", "cancel common factors", "fold constants"];
+    for (const r of rules) expect(stats.fired.get(r) ?? 0, r).to.be.greaterThan(0);
+  });
+});
+
+// ---- merging, folding, purity -------------------------------------------------------------------
+
+describe("rewrite: merging and constant folding", () => {
+  it("two identical subexpressions compile to one node", () => {
+    const x = pt.vector("x");
+    const out = x.exp().add(x.exp());
+    expect(opsIn(pt.dprint(out)).filter((o) => o === "Exp")).to.have.length(2);
+    const f = pt.fn([x], out);
+    expect(f.dprintGraph.order.map((n) => String(n.op))).to.deep.equal(["Exp", "Add"]);
+    expect(pt.dprint(f)).to.equal(
+      ["Add [id A] 1", " ├─ Exp [id B] 0", " │  └─ x [id C]", " └─ Exp [id B] 0", "    └─ ···"].join("\n"),
+    );
+    expect(Array.from(f([0, 1]).data)).to.deep.equal([2, 2 * Math.E]);
+  });
+
+  it("merges chains of identical nodes and equal constants", () => {
+    const x = pt.vector("x");
+    const left = x.mul(pt.constant(2.5)).sin();
+    const right = x.mul(pt.constant(2.5)).sin();
+    const f = pt.fn([x], left.sub(right.mul(2)));
+    expect(f.dprintGraph.order.map((n) => String(n.op))).to.deep.equal(["Mul", "Sin", "Mul", "Sub"]);
+    const g = pt.fn([x], [x.cos(), x.cos().exp()]);
+    expect(g.dprintGraph.order.filter((n) => String(n.op) === "Cos")).to.have.length(1);
+  });
+
+  it("an all-constant subexpression becomes a constant", () => {
+    const x = pt.vector("x");
+    const folded = pt.exp(pt.constant(1, null, "float64")).mul(2);
+    const f = pt.fn([x], x.add(folded));
+    const ops = opsIn(pt.dprint(f));
+    expect(ops).to.not.include("Exp");
+    expect(ops).to.not.include("Mul");
+    expect(ops).to.include("[5.43656366]");
+    expect(f.dprintGraph.order.map((n) => String(n.op))).to.deep.equal(["Add"]);
+    expect(Array.from(f([1]).data)).to.deep.equal([1 + 2 * Math.E]);
+    const whole = pt.fn([], pt.sum(pt.constant([1, 2, 3]).mul(pt.constant([4, 5, 6]))));
+    expect(opsIn(pt.dprint(whole))).to.deep.equal(["DeepCopyOp", "32"]);
+    expect(whole()).to.equal(32);
+  });
+
+  it("folding keeps dtypes: an integer constant expression stays int64", () => {
+    const k = pt.vector("k", "int64");
+    const f = pt.fn([k], k.add(pt.constant(2).mul(3)));
+    expect(opsIn(pt.dprint(f))).to.deep.equal(["Add", "k", "[6]"]);
+    expect(f.outputs[0].dtype).to.equal("int64");
+  });
+
+  it("without rewrites the graph is compiled as built", () => {
+    const x = pt.vector("x");
+    const f = pt.fn([x], x.exp().log().add(x.exp()), { rewrite: false });
+    expect(f.dprintGraph.order.map((n) => String(n.op))).to.deep.equal(["Exp", "Log", "Exp", "Add"]);
+  });
+});
+
+describe("rewrite: the user's graph is never modified", () => {
+  it("cloneReplace leaves the original graph unchanged", () => {
+    const x = pt.scalar("x");
+    const y = pt.vector("y");
+    const z = x.add(y);
+    z.name = "z";
+    const w = pt.log(z);
+    const before = pt.dprint(w);
+    const [nw] = pt.cloneReplace([w], new Map([[z, pt.exp(z)]]));
+    expect(pt.dprint(w)).to.equal(before);
+    expect(nw).to.not.equal(w);
+    expect(opsIn(pt.dprint(nw))).to.deep.equal(["Log", "Exp", "Add", "ExpandDims{axis=0}", "x", "y"]);
+    expect(Array.from(nw.eval({ x: 0, y: [1, 2] }).data)).to.deep.equal([1, 2]);
+    expect(Array.from(w.eval({ x: 0, y: [1, Math.E] }).data)).to.deep.equal([0, 1]);
+  });
+
+  it("cloneReplace of a root rebuilds only what depends on it", () => {
+    const a = pt.scalar("a");
+    const b = pt.scalar("b");
+    const shared = b.exp();
+    const out = a.mul(shared);
+    const c = pt.scalar("c");
+    const [rebuilt] = pt.cloneReplace([out], new Map([[a, c]]));
+    expect(rebuilt.owner!.inputs[0]).to.equal(c);
+    expect(rebuilt.owner!.inputs[1]).to.equal(shared);
+    expect(out.owner!.inputs[0]).to.equal(a);
+  });
+
+  it("compiling with rewrites leaves the graph it was given as it was", () => {
+    const a = pt.scalar("a");
+    const v = pt.vector("v");
+    const out = v.mul(a.div(v)).add(pt.exp(pt.constant(2.0)).log()).exp().log().neg().neg();
+    const before = pt.dprint(out);
+    pt.fn([a, v], out);
+    pt.fn([a, v], out, { rewrite: false });
+    pt.grad(pt.sum(out), a);
+    expect(pt.dprint(out)).to.equal(before);
+  });
+});
