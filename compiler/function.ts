@@ -81,6 +81,8 @@ export function rewriteForCompile(outputs: readonly Variable[], stats?: RewriteS
 /** PyTensor's `function(inputs, outputs)`: callable positionally or with an object keyed by input name. */
 export function fn(inputs: readonly Variable[], outputs: Variable | readonly Variable[], opts: FnOptions = {}): CompiledFunction {
   const single = outputs instanceof Variable;
+  if (!Array.isArray(inputs)) throw new TypeError("fn: inputs must be an array of Variables");
+  if (!single && !Array.isArray(outputs)) throw new TypeError(`fn: outputs must be a Variable or an array of Variables, got ${String(outputs)}`);
   const outs = single ? [outputs as Variable] : [...(outputs as readonly Variable[])];
   inputs.forEach((v, i) => {
     if (!(v instanceof Variable)) throw new TypeError(`fn: input ${i} is not a Variable`);

@@ -180,6 +180,8 @@ type Entry = number | { start: number | null; stop: number | null; step: number 
 
 function sliceIndices(e: Exclude<Entry, number>, n: number): [number, number, number] {
   const step = e.step ?? 1;
+  // A zero step selects without end (the process dies); the op refuses it, this guards other callers.
+  if (step === 0) throw new Error("slice step cannot be zero");
   const clamp = (v: number | null, dflt: number, lo: number, hi: number) =>
     v === null ? dflt : Math.min(Math.max(v < 0 ? v + n : v, lo), hi);
   const start = step > 0 ? clamp(e.start, 0, 0, n) : clamp(e.start, n - 1, -1, n - 1);
@@ -188,7 +190,7 @@ function sliceIndices(e: Exclude<Entry, number>, n: number): [number, number, nu
 }
 
 /** Walk the flat positions selected by `entries`, calling visit(sourcePos, selectionPos). */
-function select(x: { shape: number[] }, entries: Entry[], visit: (src: number, dst: number) => void): number[] {
+function select(what: string, x: { shape: number[] }, entries: Entry[], visit: (src: number, dst: number) => void): number[] {
   const ndim = x.shape.length;
   const strides = new Array<number>(ndim);
   let s = 1;
@@ -204,7 +206,7 @@ function select(x: { shape: number[] }, entries: Entry[], visit: (src: number, d
     const n = x.shape[k];
     if (typeof e === "number") {
       const i = e < 0 ? e + n : e;
-      if (i < 0 || i >= n) throw new Error(`index ${e} is out of bounds for axis ${k} with size ${n}`);
+      if (i < 0 || i >= n) throw new Error(`${what}: index ${e} is out of bounds for axis ${k} with size ${n}`);
       base += i * strides[k];
     } else {
       const [start, step, len] = sliceIndices(e, n);
@@ -228,7 +230,7 @@ function select(x: { shape: number[] }, entries: Entry[], visit: (src: number, d
 /** x[entries] with integers and slices on the leading axes. A number when every axis is indexed. */
 export function subtensor(x: NDArray, entries: Entry[]): number | NDArray {
   const picked: number[] = [];
-  const shape = select(x, entries, (src) => picked.push(x.data[src]));
+  const shape = select("Subtensor", x, entries, (src) => picked.push(x.data[src]));
   return shape.length === 0 ? picked[0] : new NDArray(shape, Float64Array.from(picked));
 }
 
@@ -236,7 +238,7 @@ export function subtensor(x: NDArray, entries: Entry[]): number | NDArray {
 export function incSubtensor(x: NDArray, y: number | NDArray, entries: Entry[]): NDArray {
   const out = new NDArray([...x.shape], x.data.slice());
   const yd = typeof y === "number" ? null : y.data;
-  select(x, entries, (src, dst) => {
+  select("IncSubtensor", x, entries, (src, dst) => {
     out.data[src] += yd ? yd[dst] : (y as number);
   });
   return out;
@@ -245,7 +247,7 @@ export function incSubtensor(x: NDArray, y: number | NDArray, entries: Entry[]):
 function rowIndex(i: number, n: number, name: string): number {
   const j = i < 0 ? i + n : i;
   if (!(j >= 0 && j < n && Number.isInteger(j))) {
-    throw new Error(`index ${i} is out of bounds for '${name}' with ${n} rows`);
+    throw new Error(`AdvancedSubtensor1: index ${i} is out of bounds for '${name}' with ${n} rows`);
   }
   return j;
 }
@@ -283,7 +285,7 @@ export function reshape(x: number | NDArray, target: ArrayLike<number>, name: st
   const shape = dims.map((d) => (d === -1 ? data.length / (known || 1) : d));
   if (shape.reduce((a, b) => a * b, 1) !== data.length || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     const from = typeof x === "number" ? "()" : shapeText(x.shape);
-    throw new Error(`cannot reshape '${name}' of shape ${from} into ${shapeText(dims)}`);
+    throw new Error(`Reshape: cannot reshape '${name}' of shape ${from} into ${shapeText(dims)}`);
   }
   return shape.length === 0 ? data[0] : new NDArray(shape, data);
 }

@@ -62,6 +62,9 @@ export interface InputSpec {
   shape: readonly (number | null)[];
 }
 
+/** "a float64 scalar", "an int64 array of shape (?,)". */
+const an = (words: string) => `${/^[aeiou]/i.test(words) ? "an" : "a"} ${words}`;
+
 function isNDArrayLike(v: unknown): v is { shape: number[]; data: ArrayLike<number> } {
   return typeof v === "object" && v !== null && Array.isArray((v as any).shape) && (v as any).data !== undefined;
 }
@@ -81,9 +84,9 @@ function nestedShape(v: unknown, where: string): number[] {
  * reads: a number for rank 0, an NDArray otherwise. Throws an Error naming the input.
  */
 export function toInput(value: unknown, spec: InputSpec): number | NDArray {
-  const expect = `${spec.dtype} array of shape ${shapeText(spec.shape)}`;
+  const expect = an(`${spec.dtype} ${spec.shape.length === 0 ? "scalar" : `array of shape ${shapeText(spec.shape)}`}`);
   const fail = (why: string): never => {
-    throw new Error(`input '${spec.name}': ${why}; expected a ${expect}`);
+    throw new Error(`input '${spec.name}': ${why}; expected ${expect}`);
   };
   if (value === undefined || value === null) fail(`missing value`);
   let shape: number[];
@@ -93,6 +96,16 @@ export function toInput(value: unknown, spec: InputSpec): number | NDArray {
     data = Float64Array.of(Number(value));
   } else if (isNDArrayLike(value)) {
     shape = [...value.shape];
+    // Generated code trusts shape and data to agree; a mismatch would read past the end.
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`got an array with shape [${shape.join(", ")}]`);
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (value.data.length !== size) fail(`got an array of shape ${shapeText(shape)} holding ${value.data.length} values`);
+    if (!(value.data instanceof Float64Array)) {
+      for (let i = 0; i < size; i++) {
+        const x = value.data[i] as unknown;
+        if (typeof x !== "number" && typeof x !== "boolean") fail(`got a non-number entry ${JSON.stringify(x)}`);
+      }
+    }
     data = value.data instanceof Float64Array ? value.data : Float64Array.from(value.data);
   } else if (Array.isArray(value) || ArrayBuffer.isView(value)) {
     shape = nestedShape(value, spec.name);
@@ -111,7 +124,7 @@ export function toInput(value: unknown, spec: InputSpec): number | NDArray {
     walk(value, 0);
     data = Float64Array.from(flat);
   } else {
-    return fail(`got ${typeof value}`);
+    return fail(`got ${an(typeof value)}`);
   }
   if (shape.length !== spec.shape.length) fail(`got rank ${shape.length} (shape ${shapeText(shape)})`);
   spec.shape.forEach((d, i) => {
@@ -121,7 +134,7 @@ export function toInput(value: unknown, spec: InputSpec): number | NDArray {
     for (let i = 0; i < data.length; i++) {
       const x = data[i];
       if (spec.dtype === "bool" ? x !== 0 && x !== 1 : !Number.isInteger(x)) {
-        fail(`entry ${i} is ${x}, not a ${spec.dtype === "bool" ? "boolean" : "integer"}`);
+        fail(`entry ${i} is ${x}, not ${spec.dtype === "bool" ? "a boolean" : "an integer"}`);
       }
     }
   }

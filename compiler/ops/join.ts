@@ -56,7 +56,7 @@ export class Join implements Op {
     if (!xs.length) throw new Error("Join: nothing to join");
     const ndim = xs[0].ndim;
     const ax = this.axis;
-    if (ndim === 0 || ax >= ndim) throw new Error(`Join: axis ${ax} is out of range for ${xs[0].type}`);
+    if (ndim === 0 || ax < 0 || ax >= ndim) throw new Error(`Join: axis ${ax} is out of range for ${xs[0].type}`);
     const shape: (number | null)[] = [...xs[0].type.shape];
     let along: number | null = 0;
     for (const x of xs) {
@@ -129,6 +129,8 @@ export class Split implements Op {
 export function join(axis: number, xs: Variable[]): Variable {
   const ndim = xs[0]?.ndim ?? 0;
   const ax = axis < 0 ? axis + ndim : axis;
+  // Report the axis the user gave, not the normalised one.
+  if (xs.length && (ax < 0 || ax >= ndim)) throw new Error(`Join: axis ${axis} is out of range for ${xs[0].type}`);
   return new Join(ax).makeNode(...xs).outputs[0];
 }
 
@@ -138,5 +140,6 @@ export function stack(xs: Variable[], axis = 0): Variable {
   if (xs.every((x) => x.ndim === 0) && axis === 0) return makeVector(xs);
   const ndim = xs[0].ndim + 1;
   const ax = axis < 0 ? axis + ndim : axis;
+  if (ax < 0 || ax >= ndim) throw new Error(`stack: axis ${axis} is out of range for inputs of type ${xs[0].type}`);
   return join(ax, xs.map((x) => expandDims(x, [ax])));
 }

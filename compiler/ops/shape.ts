@@ -92,6 +92,9 @@ export class Reshape implements Op {
       throw new Error(`${this}: the shape must be an integer vector of length ${this.ndim}, got ${s.type}`);
     }
     let dims = staticEntries(s);
+    if (dims.some((d) => d !== null && d !== -1 && !(Number.isInteger(d) && d >= 0))) {
+      throw new Error(`${this}: invalid target shape (${dims.map((d) => d ?? "?").join(", ")}) for ${x.type}`);
+    }
     const known = x.type.shape.every((d) => d !== null);
     const size = known ? (x.type.shape as number[]).reduce((a, b) => a * b, 1) : null;
     if (dims.filter((d) => d === -1).length > 1) throw new Error(`${this}: only one dimension can be -1`);

@@ -30,6 +30,21 @@ export function sliceIndices(e: Exclude<IndexEntry, number>, n: number): [number
   return [start, stop, step, len];
 }
 
+/** Entries must be integers, slice bounds integers or null, steps non-zero (checked once, here). */
+function checkEntries(entries: readonly IndexEntry[], what: string): void {
+  const isInt = (v: number | null | undefined) => v === null || v === undefined || Number.isInteger(v);
+  for (const e of entries) {
+    if (typeof e === "number") {
+      if (!Number.isInteger(e)) throw new Error(`${what}: index ${e} is not an integer`);
+    } else {
+      if (!isInt(e.start) || !isInt(e.stop) || !isInt(e.step)) {
+        throw new Error(`${what}: slice ${entryText(e)} has a bound or step that is not an integer`);
+      }
+      if (e.step === 0) throw new Error(`${what}: slice step cannot be zero`);
+    }
+  }
+}
+
 function selectedShape(x: Variable, entries: readonly IndexEntry[], what: string): (number | null)[] {
   if (entries.length > x.ndim) throw new Error(`${what}: too many indices (${entries.length}) for ${x.type}`);
   const shape: (number | null)[] = [];
@@ -54,6 +69,7 @@ export class Subtensor implements Op {
   constructor(entries: readonly IndexEntry[]) {
     this.entries = entries.map((e) => (typeof e === "number" ? e : { start: e.start ?? null, stop: e.stop ?? null, step: e.step ?? null }));
     this.key = `Subtensor{${this.entries.map(entryText).join(", ")}}`;
+    checkEntries(this.entries, this.key);
   }
 
   toString(): string {
@@ -83,6 +99,7 @@ export class IncSubtensor implements Op {
   constructor(entries: readonly IndexEntry[]) {
     this.entries = entries;
     this.key = `IncSubtensor{${entries.map(entryText).join(", ")}}`;
+    checkEntries(entries, this.key);
   }
 
   toString(): string {
