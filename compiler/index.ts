@@ -8,4 +8,5 @@ export { data, Deterministic, Potential } from "./model/builders.js";
 export { logp, logcdf } from "./model/logprob.js";
 export { draw } from "./model/draw.js";
 export { Normal, HalfNormal } from "./dist/index.js";
+export * from "./dist/families.js";
 export { transforms } from "./transforms.js";

@@ -14,6 +14,7 @@ import { subtensor, take, type IndexEntry } from "./ops/subtensor.js";
 import { reshape as reshapeOp, shape as shapeOp, shapeI } from "./ops/shape.js";
 import { grad } from "./grad.js";
 import { random } from "./ops/random.js";
+import * as sp from "./ops/special.js";
 import { fn, type CompiledFunction } from "./function.js";
 
 export { Variable, Constant, TensorType, type TensorLike, type DType, type CompiledFunction };
@@ -79,6 +80,8 @@ export const isinf = (a: T) => ew.isinf(a);
 /** switch(cond, ifTrue, ifFalse), elementwise. */
 export const switch_ = (c: T, a: T, b: T) => ew.switchOp(c, a, b);
 export const clip = (x: T, lo: T, hi: T) => ew.clip(x, lo, hi);
+// special functions for the distributions (compiler/ops/special.ts)
+export const { floor, ceil, arctan, log1mexp, betaln, gammainc, gammaincc, betainc, i0e, i1e } = sp;
 
 // ---- reductions ---------------------------------------------------------------------------------
 
@@ -325,6 +328,7 @@ export const pt = {
   add, sub, mul, div, trueDiv, pow, neg, abs, sign, exp, log, log1p, expm1, sqrt, square, sqr, sin, cos, tanh,
   sigmoid, softplus, logit, erf, erfc, erfcx, gammaln, digamma, psi, maximum, minimum, gt, ge, lt, le, eq, neq, and, or,
   invert, isnan, isinf, switch: switch_, clip,
+  floor, ceil, arctan, log1mexp, betaln, gammainc, gammaincc, betainc, i0e, i1e,
   sum, prod, max, min, all, any, mean, logsumexp,
   dot, matmul, transpose, stack, concatenate, reshape, shape, index, slice, subtensor: subtensorOf, expandDims, makeVector,
   dprint, graphInputs, cloneReplace, grad, fn, function: fn, eval: evaluate, random,

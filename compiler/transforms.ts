@@ -10,6 +10,8 @@ export interface Transform {
   backward(v: Variable): Variable;
   /** log |d backward(v) / dv|, elementwise (same shape as v). */
   logJacDet(v: Variable): Variable;
+  /** The value variable's shape when it differs from the variable's (simplex: one entry fewer). */
+  valueShape?(shape: readonly (number | null)[]): (number | null)[];
 }
 
 /** Positive reals: v = log(x). */
@@ -29,17 +31,30 @@ export const logodds: Transform = {
   logJacDet: (v) => pt.sub(pt.neg(pt.softplus(pt.neg(v))), pt.softplus(v)),
 };
 
-/** The interval (lower, upper): v = log(x - lower) - log(upper - x). */
-export function interval(lower: TensorLike, upper: TensorLike): Transform {
-  const a = pt.asTensorVariable(lower);
-  const b = pt.asTensorVariable(upper);
-  return {
-    name: "interval",
-    forward: (x) => pt.sub(pt.log(pt.sub(x, a)), pt.log(pt.sub(b, x))),
-    backward: (v) => pt.add(pt.mul(pt.sigmoid(v), pt.sub(b, a)), a),
-    // log(b - a) - 2 softplus(-v) - v
-    logJacDet: (v) => pt.sub(pt.sub(pt.log(pt.sub(b, a)), pt.mul(2, pt.softplus(pt.neg(v)))), v),
+/**
+ * The interval (lower, upper): v = log(x - lower) - log(upper - x). As in PyMC, a missing bound
+ * (null, or a constant infinity) leaves a one-sided log transform that keeps the name `interval`.
+ */
+export function interval(lower: TensorLike | null, upper: TensorLike | null): Transform {
+  const bound = (b: TensorLike | null, inf: number) => {
+    if (b === null || b === undefined) return null;
+    const v = pt.asTensorVariable(b);
+    return v instanceof pt.Constant && v.data.length > 0 && Array.from(v.data).every((x) => x === inf) ? null : v;
   };
+  const a = bound(lower, -Infinity);
+  const b = bound(upper, Infinity);
+  if (a && b) {
+    return {
+      name: "interval",
+      forward: (x) => pt.sub(pt.log(pt.sub(x, a)), pt.log(pt.sub(b, x))),
+      backward: (v) => pt.add(pt.mul(pt.sigmoid(v), pt.sub(b, a)), a),
+      // log(b - a) - 2 softplus(-v) - v
+      logJacDet: (v) => pt.sub(pt.sub(pt.log(pt.sub(b, a)), pt.mul(2, pt.softplus(pt.neg(v)))), v),
+    };
+  }
+  if (a) return { ...lowerBound(a), name: "interval" };
+  if (b) return { ...upperBound(b), name: "interval" };
+  return { name: "interval", forward: (x) => x, backward: (v) => v, logJacDet: (v) => pt.mul(v, 0) };
 }
 
 /** Bounded below only: v = log(x - lower). */
@@ -64,4 +79,55 @@ export function upperBound(upper: TensorLike): Transform {
   };
 }
 
-export const transforms = { log, logodds, interval, lowerBound, upperBound };
+/** Slice the last axis of x (x[..., start:stop]). */
+function lastAxis(x: Variable, start: number | null, stop: number | null): Variable {
+  const lead = Array.from({ length: x.ndim - 1 }, () => ({ start: null, stop: null, step: null }));
+  return pt.subtensorOf(x, [...lead, { start, stop, step: null }]);
+}
+
+/**
+ * The simplex (PyMC's SimplexTransform): an n-vector of positive entries summing to one maps to
+ * n - 1 unconstrained numbers, v = log(x[:-1]) - mean(log(x)); its log-Jacobian is per vector.
+ */
+export const simplex: Transform = {
+  name: "simplex",
+  forward(x) {
+    const lx = pt.log(x);
+    const shift = pt.mean(lx, -1, true);
+    return lastAxis(pt.sub(lx, shift), null, -1);
+  },
+  backward(v) {
+    const full = pt.concatenate([v, pt.neg(pt.sum(v, -1, true))], -1);
+    const e = pt.exp(pt.sub(full, pt.max(full, -1, true)));
+    return pt.div(e, pt.sum(e, -1, true));
+  },
+  logJacDet(v) {
+    const n = v.type.shape[v.ndim - 1];
+    if (n === null) throw new Error("simplex: the length of the simplex must be known");
+    const N = n + 1;
+    const s = pt.sum(v, -1, true);
+    const expanded = pt.concatenate([pt.add(v, s), pt.mul(s, 0)], -1);
+    const lse = pt.logsumexp(expanded, -1, true);
+    return pt.sum(pt.sub(pt.add(Math.log(N), pt.mul(N, s)), pt.mul(N, lse)), -1);
+  },
+  valueShape: (shape) => {
+    const n = shape[shape.length - 1];
+    return [...shape.slice(0, -1), n === null ? null : n - 1];
+  },
+};
+
+/** Angles: v = atan2(sin x, cos x), wrapping onto [-π, π] (PyMC's circular; no Jacobian). */
+export const circular: Transform = {
+  name: "circular",
+  forward: (x) => wrapAngle(x),
+  backward: (v) => wrapAngle(v),
+  logJacDet: (v) => pt.mul(v, 0),
+};
+
+function wrapAngle(x: Variable): Variable {
+  // atan2(sin x, cos x) = x - 2π round(x / 2π), without an atan2 op
+  const k = pt.floor(pt.add(pt.div(x, 2 * Math.PI), 0.5));
+  return pt.sub(x, pt.mul(k, 2 * Math.PI));
+}
+
+export const transforms = { log, logodds, interval, lowerBound, upperBound, simplex, circular };

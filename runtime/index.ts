@@ -2,6 +2,10 @@
 export { NDArray, empty, nd, toInput, shapeText, type InputSpec } from "./ndarray.js";
 export { broadcastError, reduce, reduceAll, transpose, dot, join, split, subtensor, incSubtensor, take, incTake, reshape } from "./kernels.js";
 export { sigmoid, softplus, gammaln, digamma, trigamma, erf, erfc, erfcx } from "./special.js";
-export { Stream, freshSeed, childSeed, broadcastShapes, drawElementwise, normalVariate, halfNormalVariate } from "./random.js";
+export { gammainc, gammaincc, betainc, betaln, log1mexp, gammaincDs, betaincDa, betaincDb, i0e, i1e } from "./special.js";
+export { Stream, freshSeed, childSeed, broadcastShapes, drawElementwise, drawCore, normalVariate, halfNormalVariate } from "./random.js";
+export * from "./variates-continuous.js";
+export * from "./variates-discrete.js";
+export * from "./variates-multivariate.js";
 export { ParameterValueError, parameterValueError } from "./errors.js";
 export { CompiledModel, createModel, stackDraws, view, writeFlat, type ModelMeta, type ModelImpl, type ValueVarInfo, type Point } from "./model.js";

@@ -141,3 +141,79 @@ export function drawElementwise(
 
 export const normalVariate = (s: Stream, mu: number, sigma: number): number => mu + sigma * s.normal();
 export const halfNormalVariate = (s: Stream, loc: number, sigma: number): number => loc + Math.abs(sigma * s.normal());
+
+// ---- draws with core dimensions (gufunc signatures such as `(n),(n,n)->(n)`) ----------------------
+
+type CoreSampler = (stream: Stream, out: Float64Array, offset: number, ...params: (number | Float64Array)[]) => void;
+
+const signatures = new Map<string, { params: string[][]; out: string[] }>();
+function parseCore(sig: string) {
+  let parsed = signatures.get(sig);
+  if (!parsed) {
+    const [ins, out] = sig.split("->");
+    const groups = (text: string) => [...text.matchAll(/\(([^)]*)\)/g)].map((m) => m[1].split(",").map((d) => d.trim()).filter(Boolean));
+    parsed = { params: groups(ins), out: groups(out)[0] ?? [] };
+    signatures.set(sig, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * Draw a batch of variates whose parameters and result have core dimensions. The sampler is called
+ * once per batch element with the core parameters (a number for a scalar core, else a view of the
+ * row-major core block) and writes its draw at `out[offset...]`.
+ */
+export function drawCore(what: string, stream: Stream, size: number[] | null, params: Param[], signature: string, sample: CoreSampler): number | NDArray {
+  const core = parseCore(signature);
+  const dims = new Map<string, number>();
+  const shapes = params.map((p) => (typeof p === "number" ? [] : p.shape));
+  const batchShapes = shapes.map((s, i) => {
+    const names = core.params[i];
+    if (s.length < names.length) throw new Error(`${what}: parameter ${i} of shape ${shapeText(s)} needs core dims (${names.join(", ")})`);
+    const coreDims = s.slice(s.length - names.length);
+    names.forEach((n, k) => {
+      const prev = dims.get(n);
+      if (prev !== undefined && prev !== coreDims[k]) throw new Error(`${what}: core dimension ${n} is ${prev} in one parameter and ${coreDims[k]} in another`);
+      dims.set(n, coreDims[k]);
+    });
+    return s.slice(0, s.length - names.length);
+  });
+  const bshape = broadcastShapes(what, batchShapes);
+  const batch = size ?? bshape;
+  if (size) broadcastShapes(what, [bshape, size]);
+  const outCore = core.out.map((n) => dims.get(n)!);
+  const coreSize = outCore.reduce((a, b) => a * b, 1);
+  const nBatch = batch.reduce((a, b) => a * b, 1);
+  const out = new Float64Array(nBatch * coreSize);
+  const coreLens = shapes.map((s, i) => s.slice(s.length - core.params[i].length).reduce((a, b) => a * b, 1));
+  const strides = batchShapes.map((bs, j) => {
+    const st = new Array<number>(batch.length).fill(0);
+    let s = coreLens[j];
+    for (let k = bs.length - 1; k >= 0; k--) {
+      st[batch.length - bs.length + k] = bs[k] === 1 ? 0 : s;
+      s *= bs[k];
+    }
+    return st;
+  });
+  const args = new Array<number | Float64Array>(params.length);
+  const idx = new Array<number>(batch.length).fill(0);
+  for (let i = 0; i < nBatch; i++) {
+    for (let j = 0; j < params.length; j++) {
+      const p = params[j];
+      if (typeof p === "number") {
+        args[j] = p;
+        continue;
+      }
+      let off = 0;
+      for (let k = 0; k < batch.length; k++) off += idx[k] * strides[j][k];
+      args[j] = core.params[j].length === 0 ? p.data[off] : p.data.subarray(off, off + coreLens[j]);
+    }
+    sample(stream, out, i * coreSize, ...args);
+    for (let k = batch.length - 1; k >= 0; k--) {
+      if (++idx[k] < batch[k]) break;
+      idx[k] = 0;
+    }
+  }
+  const shape = [...batch, ...outCore];
+  return shape.length === 0 ? out[0] : new NDArray(shape, out);
+}

@@ -3,7 +3,8 @@
 import { Constant, Variable } from "../graph/basic.js";
 import { TensorType } from "../graph/type.js";
 import { graphInputs } from "../graph/traversal.js";
-import { randomVariable, RandomVariable, type RandomVariableSpec } from "../ops/random.js";
+import { parseSignature, randomVariable, RandomVariable, type RandomVariableSpec } from "../ops/random.js";
+import * as pt from "../tensor.js";
 import { asTensor, type TensorLike } from "../ops/constant.js";
 import { checkParameters } from "../ops/check.js";
 import { shape } from "../ops/shape.js";
@@ -38,7 +39,7 @@ export interface DistributionSpec {
 const OPTION_KEYS = ["shape", "size", "observed", "transform", "initval", "dims", "rng", "seed"] as const;
 
 export interface RVOptions {
-  shape?: number | readonly number[];
+  shape?: number | readonly number[] | Variable;
   size?: number | readonly number[] | Variable;
   observed?: unknown;
   transform?: Transform | null;
@@ -86,10 +87,9 @@ function validateConstants(where: string, checks: ParamCheck[], given: Record<st
     if (!graphInputs([cond]).every((v) => v instanceof Constant)) continue;
     const ok = evaluate(cond);
     if (ok === 0) {
-      const shown = Object.entries(given)
-        .filter(([name, v]) => v instanceof Constant && msg.includes(name))
-        .map(([name, v]) => `${name} = ${v}`)
-        .join(", ");
+      const constants = Object.entries(given).filter(([, v]) => v instanceof Constant);
+      const named = constants.filter(([name]) => new RegExp(`\\b${name}\\b`).test(msg));
+      const shown = (named.length ? named : constants).map(([name, v]) => `${name} = ${v}`).join(", ");
       throw new Error(`${where}: invalid parameter: ${msg} does not hold${shown ? ` (${shown})` : ""}`);
     }
   }
@@ -140,7 +140,18 @@ export function defineDistribution(spec: DistributionSpec): Distribution {
   const build = (where: string, given: Record<string, Variable | undefined>, options: RVOptions, name?: string) => {
     const params = spec.toRvParams(given, where);
     validateConstants(where, spec.checks(params), given);
-    const size = options.shape ?? options.size;
+    // PyMC's shape includes the draw's core dims (a Dirichlet's k); the RandomVariable's size does not.
+    const ndimSupp = parseSignature(spec.rv.signature).out.length;
+    let size = options.shape ?? options.size;
+    if (options.shape !== undefined && ndimSupp > 0) {
+      const s = options.shape as number | readonly number[] | Variable;
+      if (s instanceof Variable) size = pt.slice(s, 0, -ndimSupp);
+      else {
+        const dims = typeof s === "number" ? [s] : [...s];
+        if (dims.length < ndimSupp) throw new Error(`${where}: shape (${dims.join(", ")}) has fewer than the ${ndimSupp} core dimension(s) of a ${spec.name} draw`);
+        size = dims.slice(0, dims.length - ndimSupp);
+      }
+    }
     try {
       return randomVariable(spec.rv, params, { size, name, seed: options.seed });
     } catch (e) {
@@ -165,7 +176,7 @@ export function defineDistribution(spec: DistributionSpec): Distribution {
     // The observed value fixes the shape when none is given (PyMC infers size from observed).
     if (options.observed !== undefined && options.shape === undefined && options.size === undefined) {
       const obs = options.observed instanceof Variable ? options.observed : asTensor(options.observed as TensorLike);
-      if (obs.ndim > 0) options.size = obs.type.shape.every((d) => d !== null) ? (obs.type.shape as number[]) : shape(obs);
+      if (obs.ndim > 0) options.shape = obs.type.shape.every((d) => d !== null) ? (obs.type.shape as number[]) : (shape(obs) as never);
     }
     const rv = build(where, given, options, name);
     return ctx.registerRV(rv, spec, registrarOpts);

@@ -94,7 +94,8 @@ export class Model implements Registrar {
       }
       const transform = opts.transform === undefined ? spec.defaultTransform(rvParams(rv)) : opts.transform;
       const valueName = transform ? `${name}_${transform.name}__` : name;
-      const value = new Variable(new TensorType(rv.dtype, rv.type.shape), null, 0, valueName);
+      const valueShape = transform?.valueShape ? transform.valueShape(rv.type.shape) : rv.type.shape;
+      const value = new Variable(new TensorType(rv.dtype, valueShape), null, 0, valueName);
       this.freeRVs.push(rv);
       this.rvsToValues.set(rv, value);
       this.rvsToTransforms.set(rv, transform);

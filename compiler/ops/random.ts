@@ -72,6 +72,11 @@ export class RandomVariable implements Op {
       throw new Error(`${name}: size must be an integer vector of known length, got ${size.type}`);
     }
     const given = size.type.shape[0] > 0;
+    const core = parseSignature(this.spec.signature);
+    if (core.params.some((c) => c.length) || core.out.length) {
+      const shape = coreShape(name, core, params, given ? staticEntries(size) : null);
+      return new Apply(this, [rng, size, dtype, ...params], [new RandomGeneratorType(), new TensorType(this.spec.dtype, shape)]);
+    }
     const shape = given ? staticEntries(size) : broadcastParamShapes(name, params);
     if (given) broadcastParamShapes(name, [...params, new Variable(new TensorType("float64", shape))]);
     return new Apply(this, [rng, size, dtype, ...params], [new RandomGeneratorType(), new TensorType(this.spec.dtype, shape)]);
@@ -86,10 +91,52 @@ export class RandomVariable implements Op {
     const size = ctx.node.inputs[1];
     const sizeText = size.type.shape[0] === 0 ? "null" : size instanceof Constant ? `[${Array.from(size.data).join(", ")}]` : `Array.from(${ctx.ins[1]}.data)`;
     ctx.line(`const ${ctx.outs[0]} = ${rng};`);
+    const core = parseSignature(this.spec.signature);
+    if (core.params.some((c) => c.length) || core.out.length) {
+      ctx.line(
+        `const ${ctx.outs[1]} = ${ctx.rt("drawCore")}(${JSON.stringify(this.spec.name)}, ${rng}, ${sizeText}, [${params.join(", ")}], ${JSON.stringify(this.spec.signature)}, ${ctx.rt(this.spec.sampler)});`,
+      );
+      return;
+    }
     ctx.line(
       `const ${ctx.outs[1]} = ${ctx.rt("drawElementwise")}(${JSON.stringify(this.spec.name)}, ${rng}, ${sizeText}, [${params.join(", ")}], ${ctx.rt(this.spec.sampler)});`,
     );
   }
+}
+
+/** A gufunc signature `(n),(n,n)->(n)`: the core dim names of each parameter and of the draw. */
+export function parseSignature(sig: string): { params: string[][]; out: string[] } {
+  const [ins, out] = sig.split("->");
+  const groups = (text: string) => [...text.matchAll(/\(([^)]*)\)/g)].map((m) => m[1].split(",").map((d) => d.trim()).filter(Boolean));
+  return { params: groups(ins), out: groups(out)[0] ?? [] };
+}
+
+/**
+ * Static shape of a draw with core dims: the batch shape (`size`, or the broadcast of the
+ * parameters' batch shapes) followed by the draw's core dims, read off the parameters.
+ */
+function coreShape(what: string, core: { params: string[][]; out: string[] }, params: Variable[], size: (number | null)[] | null): (number | null)[] {
+  const dims = new Map<string, number | null>();
+  const batches = params.map((p, i) => {
+    const names = core.params[i];
+    if (p.ndim < names.length) throw new Error(`${what}: parameter ${i} needs at least ${names.length} dimensions (core dims (${names.join(", ")})), got ${p.type}`);
+    const coreDims = p.type.shape.slice(p.ndim - names.length);
+    names.forEach((n, k) => {
+      const d = coreDims[k];
+      const prev = dims.get(n);
+      if (prev !== undefined && prev !== null && d !== null && prev !== d) {
+        throw new Error(`${what}: core dimension ${n} is ${prev} in one parameter and ${d} in another`);
+      }
+      if (prev === undefined || prev === null) dims.set(n, d);
+    });
+    return new Variable(new TensorType("float64", p.type.shape.slice(0, p.ndim - names.length)));
+  });
+  const batch = broadcastParamShapes(what, size ? [...batches, new Variable(new TensorType("float64", size))] : batches);
+  const outCore = core.out.map((n) => {
+    if (!dims.has(n)) throw new Error(`${what}: the draw's core dimension ${n} is not a parameter's`);
+    return dims.get(n)!;
+  });
+  return [...(size ?? batch), ...outCore];
 }
 
 /** Static broadcast shape of elementwise parameters (right-aligned, NumPy rules). */
@@ -142,16 +189,107 @@ export function randomVariable(spec: RandomVariableSpec, params: readonly Tensor
   return out;
 }
 
-/** The RandomVariables tsmc knows; each distribution in compiler/dist/ uses one of these. */
+const rv = (name: string, signature: string, sampler: string, dtype: DType = "float64"): RandomVariableSpec => ({
+  name: `${name}_rv`,
+  signature,
+  dtype,
+  sampler,
+  nParams: signature.split("->")[0].split("(").length - 1,
+});
+
+/** The RandomVariables tsmc knows (PyTensor's and PyMC's names); each distribution in compiler/dist/ uses one. */
 export const RV = {
-  normal: { name: "normal_rv", signature: "(),()->()", dtype: "float64", sampler: "normalVariate", nParams: 2 },
-  halfnormal: { name: "halfnormal_rv", signature: "(),()->()", dtype: "float64", sampler: "halfNormalVariate", nParams: 2 },
+  normal: rv("normal", "(),()->()", "normalVariate"),
+  halfnormal: rv("halfnormal", "(),()->()", "halfNormalVariate"),
+  // continuous
+  uniform: rv("uniform", "(),()->()", "uniformVariate"),
+  triangular: rv("triangular", "(),(),()->()", "triangularVariate"),
+  beta: rv("beta", "(),()->()", "betaVariate"),
+  lognormal: rv("lognormal", "(),()->()", "lognormalVariate"),
+  gamma: rv("gamma", "(),()->()", "gammaVariate"),
+  pareto: rv("pareto", "(),()->()", "paretoVariate"),
+  gumbel: rv("gumbel", "(),()->()", "gumbelVariate"),
+  exponential: rv("exponential", "()->()", "exponentialVariate"),
+  weibull: rv("weibull", "(),()->()", "weibullVariate"),
+  logistic: rv("logistic", "(),()->()", "logisticVariate"),
+  vonmises: rv("vonmises", "(),()->()", "vonMisesVariate"),
+  cauchy: rv("cauchy", "(),()->()", "cauchyVariate"),
+  halfcauchy: rv("halfcauchy", "(),()->()", "halfCauchyVariate"),
+  invgamma: rv("invgamma", "(),()->()", "invGammaVariate"),
+  wald: rv("wald", "(),(),()->()", "waldVariate"),
+  t: rv("t", "(),(),()->()", "studentTVariate"),
+  halfstudentt: rv("halfstudentt", "(),()->()", "halfStudentTVariate"),
+  laplace: rv("laplace", "(),()->()", "laplaceVariate"),
+  asymmetriclaplace: rv("asymmetriclaplace", "(),(),()->()", "asymmetricLaplaceVariate"),
+  skewnormal: rv("skewnormal", "(),(),()->()", "skewNormalVariate"),
+  exgaussian: rv("exgaussian", "(),(),()->()", "exGaussianVariate"),
+  moyal: rv("moyal", "(),()->()", "moyalVariate"),
+  logit_normal: rv("logit_normal", "(),()->()", "logitNormalVariate"),
+  kumaraswamy: rv("kumaraswamy", "(),()->()", "kumaraswamyVariate"),
+  chisquare: rv("chisquare", "()->()", "chiSquaredVariate"),
+  rice: rv("rice", "(),()->()", "riceVariate"),
+  truncated_normal: rv("truncated_normal", "(),(),(),()->()", "truncatedNormalVariate"),
+  flat: rv("flat", "->()", "flatVariate"),
+  half_flat: rv("half_flat", "->()", "flatVariate"),
+  // discrete
+  bernoulli: rv("bernoulli", "()->()", "bernoulliVariate", "int64"),
+  binomial: rv("binomial", "(),()->()", "binomialVariate", "int64"),
+  poisson: rv("poisson", "()->()", "poissonVariate", "int64"),
+  negative_binomial: rv("negative_binomial", "(),()->()", "negativeBinomialVariate", "int64"),
+  geometric: rv("geometric", "()->()", "geometricVariate", "int64"),
+  discrete_uniform: rv("discrete_uniform", "(),()->()", "discreteUniformVariate", "int64"),
+  hypergeometric: rv("hypergeometric", "(),(),()->()", "hypergeometricVariate", "int64"),
+  beta_binomial: rv("beta_binomial", "(),(),()->()", "betaBinomialVariate", "int64"),
+  discrete_weibull: rv("discrete_weibull", "(),()->()", "discreteWeibullVariate", "int64"),
+  zero_inflated_poisson: rv("zero_inflated_poisson", "(),()->()", "zeroInflatedPoissonVariate", "int64"),
+  zero_inflated_binomial: rv("zero_inflated_binomial", "(),(),()->()", "zeroInflatedBinomialVariate", "int64"),
+  zero_inflated_negative_binomial: rv("zero_inflated_negative_binomial", "(),(),()->()", "zeroInflatedNegativeBinomialVariate", "int64"),
+  // with core dimensions
+  categorical: rv("categorical", "(p)->()", "categoricalVariate", "int64"),
+  dirichlet: rv("dirichlet", "(a)->(a)", "dirichletVariate"),
+  multinomial: rv("multinomial", "(),(p)->(p)", "multinomialVariate", "int64"),
+  dirichlet_multinomial: rv("dirichlet_multinomial", "(),(p)->(p)", "dirichletMultinomialVariate", "int64"),
+  multivariate_normal: rv("multivariate_normal", "(n),(n,n)->(n)", "mvNormalVariate"),
+  mvstudentt: rv("mvstudentt", "(),(n),(n,n)->(n)", "mvStudentTVariate"),
 } satisfies Record<string, RandomVariableSpec>;
 
-/** `pt.random`: the RandomVariables as functions of their parameters. */
+type O = RandomOptions | undefined;
+const T = (x: TensorLike) => x;
+
+/** `pt.random`: the RandomVariables as functions of their parameters (PyTensor's names and order). */
 export const random = {
   normal: (loc: TensorLike = 0, scale: TensorLike = 1, opts?: RandomOptions) => randomVariable(RV.normal, [loc, scale], opts),
   halfnormal: (loc: TensorLike = 0, scale: TensorLike = 1, opts?: RandomOptions) => randomVariable(RV.halfnormal, [loc, scale], opts),
+  uniform: (low: TensorLike = 0, high: TensorLike = 1, opts?: O) => randomVariable(RV.uniform, [T(low), high], opts),
+  triangular: (left: TensorLike, mode: TensorLike, right: TensorLike, opts?: O) => randomVariable(RV.triangular, [left, mode, right], opts),
+  beta: (alpha: TensorLike, beta: TensorLike, opts?: O) => randomVariable(RV.beta, [alpha, beta], opts),
+  lognormal: (mean: TensorLike = 0, sigma: TensorLike = 1, opts?: O) => randomVariable(RV.lognormal, [mean, sigma], opts),
+  /** gamma(shape, scale) as PyTensor's GammaRV holds it. */
+  gamma: (shape: TensorLike, scale: TensorLike = 1, opts?: O) => randomVariable(RV.gamma, [shape, scale], opts),
+  pareto: (b: TensorLike, scale: TensorLike = 1, opts?: O) => randomVariable(RV.pareto, [b, scale], opts),
+  gumbel: (loc: TensorLike = 0, scale: TensorLike = 1, opts?: O) => randomVariable(RV.gumbel, [loc, scale], opts),
+  exponential: (scale: TensorLike = 1, opts?: O) => randomVariable(RV.exponential, [scale], opts),
+  weibull: (alpha: TensorLike, beta: TensorLike = 1, opts?: O) => randomVariable(RV.weibull, [alpha, beta], opts),
+  logistic: (loc: TensorLike = 0, scale: TensorLike = 1, opts?: O) => randomVariable(RV.logistic, [loc, scale], opts),
+  vonmises: (mu: TensorLike, kappa: TensorLike, opts?: O) => randomVariable(RV.vonmises, [mu, kappa], opts),
+  cauchy: (loc: TensorLike = 0, scale: TensorLike = 1, opts?: O) => randomVariable(RV.cauchy, [loc, scale], opts),
+  halfcauchy: (loc: TensorLike = 0, scale: TensorLike = 1, opts?: O) => randomVariable(RV.halfcauchy, [loc, scale], opts),
+  invgamma: (shape: TensorLike, scale: TensorLike = 1, opts?: O) => randomVariable(RV.invgamma, [shape, scale], opts),
+  wald: (mean: TensorLike, scale: TensorLike, alpha: TensorLike = 0, opts?: O) => randomVariable(RV.wald, [mean, scale, alpha], opts),
+  t: (df: TensorLike, loc: TensorLike = 0, scale: TensorLike = 1, opts?: O) => randomVariable(RV.t, [df, loc, scale], opts),
+  laplace: (loc: TensorLike = 0, scale: TensorLike = 1, opts?: O) => randomVariable(RV.laplace, [loc, scale], opts),
+  chisquare: (df: TensorLike, opts?: O) => randomVariable(RV.chisquare, [df], opts),
+  bernoulli: (p: TensorLike, opts?: O) => randomVariable(RV.bernoulli, [p], opts),
+  binomial: (n: TensorLike, p: TensorLike, opts?: O) => randomVariable(RV.binomial, [n, p], opts),
+  poisson: (lam: TensorLike = 1, opts?: O) => randomVariable(RV.poisson, [lam], opts),
+  negative_binomial: (n: TensorLike, p: TensorLike, opts?: O) => randomVariable(RV.negative_binomial, [n, p], opts),
+  geometric: (p: TensorLike, opts?: O) => randomVariable(RV.geometric, [p], opts),
+  hypergeometric: (ngood: TensorLike, nbad: TensorLike, nsample: TensorLike, opts?: O) => randomVariable(RV.hypergeometric, [ngood, nbad, nsample], opts),
+  beta_binomial: (n: TensorLike, a: TensorLike, b: TensorLike, opts?: O) => randomVariable(RV.beta_binomial, [n, a, b], opts),
+  categorical: (p: TensorLike, opts?: O) => randomVariable(RV.categorical, [p], opts),
+  dirichlet: (alphas: TensorLike, opts?: O) => randomVariable(RV.dirichlet, [alphas], opts),
+  multinomial: (n: TensorLike, p: TensorLike, opts?: O) => randomVariable(RV.multinomial, [n, p], opts),
+  multivariate_normal: (mean: TensorLike, cov: TensorLike, opts?: O) => randomVariable(RV.multivariate_normal, [mean, cov], opts),
 };
 
 export function isRandomVariable(v: Variable): boolean {

@@ -1,0 +1,5 @@
+// The families beyond Normal and HalfNormal, re-exported by the package entry (compiler/index.ts).
+export {
+  Bernoulli, Poisson, HalfCauchy, Cauchy, Exponential, Gamma, Beta, Uniform, StudentT, HalfStudentT, LogNormal, Binomial,
+  NegativeBinomial, Categorical, Dirichlet,
+} from "./index.js";

@@ -1,0 +1,95 @@
+// PyMC's dist_math helpers as graph builders: logpow, binomln, factln, logdiffexp, the normal
+// log-CDF, and constants typed as float64 (PyMC's floatX) for parameter defaults.
+import * as pt from "../tensor.js";
+import type { TensorLike, Variable } from "../tensor.js";
+import { Elemwise, S } from "../ops/elemwise.js";
+
+/** A float64 constant (PyMC casts parameters with floatX). */
+export const f64 = (v: number): Variable => pt.constant(v, null, "float64");
+
+/** m * log(x), with 0 * log(0) = 0 (PyMC's logpow). */
+export function logpow(x: TensorLike, m: TensorLike): Variable {
+  return pt.switch(pt.eq(x, 0), pt.switch(pt.eq(m, 0), 0.0, -Infinity), pt.mul(m, pt.log(x)));
+}
+
+/** log n! */
+export const factln = (n: TensorLike): Variable => pt.gammaln(pt.add(n, 1));
+
+/** log C(n, k) = -log(n + 1) - log B(n - k + 1, k + 1) (PyMC's binomln). */
+export function binomln(n: TensorLike, k: TensorLike): Variable {
+  return pt.sub(pt.neg(pt.log1p(n)), pt.betaln(pt.add(pt.sub(n, k), 1), pt.add(k, 1)));
+}
+
+/** log(exp(a) - exp(b)) for a >= b, without cancellation. */
+export const logdiffexp = (a: TensorLike, b: TensorLike): Variable => pt.add(a, pt.log1mexp(pt.sub(b, a)));
+
+/** log Φ((x - mu) / sigma): erfc in the body, erfcx far in the left tail (PyMC's normal_lcdf). */
+export function normalLcdf(mu: TensorLike, sigma: TensorLike, x: TensorLike): Variable {
+  const z = pt.div(pt.sub(x, mu), sigma);
+  return pt.switch(
+    pt.lt(z, -1.0),
+    pt.sub(pt.log(pt.div(pt.erfcx(pt.div(pt.neg(z), Math.SQRT2)), 2.0)), pt.div(pt.square(z), 2.0)),
+    pt.log1p(pt.neg(pt.div(pt.erfc(pt.div(z, Math.SQRT2)), 2.0))),
+  );
+}
+
+/** log(1 - Φ((x - mu) / sigma)), the mirror image of normalLcdf. */
+export function normalLccdf(mu: TensorLike, sigma: TensorLike, x: TensorLike): Variable {
+  return normalLcdf(pt.neg(mu), sigma, pt.neg(x));
+}
+
+function isSigmoid(v: Variable): boolean {
+  const op = v.owner?.op;
+  return op instanceof Elemwise && op.scalar === S.sigmoid;
+}
+
+/** log(p), as -softplus(-x) when p = sigmoid(x) (exact for any logit). */
+export function logProb(p: Variable): Variable {
+  return isSigmoid(p) ? pt.neg(pt.softplus(pt.neg(p.owner!.inputs[0]))) : pt.log(p);
+}
+
+/** log(1 - p), as -softplus(x) when p = sigmoid(x). */
+export function log1mProb(p: Variable): Variable {
+  return isSigmoid(p) ? pt.neg(pt.softplus(p.owner!.inputs[0])) : pt.log1p(pt.neg(p));
+}
+
+/** One of two alternative parameters (PyMC raises when both or neither are given). */
+export function oneOf<K extends string>(
+  given: Record<string, Variable | undefined>,
+  where: string,
+  names: readonly K[],
+  fallback?: Variable,
+): [K, Variable] {
+  const present = names.filter((n) => given[n] !== undefined);
+  if (present.length > 1) throw new Error(`${where}: give only one of ${names.join(" or ")}`);
+  if (present.length === 0) {
+    if (fallback) return [names[0], fallback];
+    throw new Error(`${where}: give ${names.join(" or ")}`);
+  }
+  return [present[0], given[present[0]]!];
+}
+
+/** A required parameter, or a build error naming it. */
+export function required(given: Record<string, Variable | undefined>, where: string, name: string): Variable {
+  const v = given[name];
+  if (!v) throw new Error(`${where}: missing parameter ${name}`);
+  return v;
+}
+
+/** log P(s, x) (regularised lower incomplete gamma), through log1p(-Q) where P is near 1. */
+export function logGammainc(s: TensorLike, x: TensorLike): Variable {
+  const q = pt.gammaincc(s, x);
+  return pt.switch(pt.lt(q, 0.5), pt.log1p(pt.neg(q)), pt.log(pt.gammainc(s, x)));
+}
+
+/** log Q(s, x) (regularised upper incomplete gamma), through log1p(-P) where Q is near 1. */
+export function logGammaincc(s: TensorLike, x: TensorLike): Variable {
+  const p = pt.gammainc(s, x);
+  return pt.switch(pt.lt(p, 0.5), pt.log1p(pt.neg(p)), pt.log(pt.gammaincc(s, x)));
+}
+
+/** log I_x(a, b), through log1p(-I_{1-x}(b, a)) where I is near 1. */
+export function logBetainc(a: TensorLike, b: TensorLike, x: TensorLike): Variable {
+  const upper = pt.betainc(b, a, pt.sub(1, x));
+  return pt.switch(pt.lt(upper, 0.5), pt.log1p(pt.neg(upper)), pt.log(pt.betainc(a, b, x)));
+}

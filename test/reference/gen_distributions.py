@@ -1,0 +1,114 @@
+"""SciPy reference values for the distribution catalogue (PyMC's parameterisations).
+
+Run once by hand with Debian's python3-scipy:  python3 test/reference/gen_distributions.py
+It writes distributions.json beside this file; commit both. CI does not run Python.
+Each case: the family, its parameters by PyMC's names, a value x, and SciPy's logp / logcdf.
+"""
+import json
+import os
+
+import numpy as np
+from scipy import special, stats
+
+cases = []
+
+
+def add(family, params, dist, xs, discrete=False, cdf=True):
+    for x in xs:
+        lp = dist.logpmf(x) if discrete else dist.logpdf(x)
+        row = {"family": family, "params": params, "x": x, "logp": lp}
+        if cdf:
+            # in the upper tail through the survival function: SciPy's logcdf rounds to 0 there
+            sf = dist.sf(x)
+            row["logcdf"] = np.log1p(-sf) if sf < 0.5 else dist.logcdf(x)
+        cases.append(row)
+
+
+# ---- discrete ---------------------------------------------------------------------------------
+for p in [0.3, 1e-10, 0.999]:
+    add("Bernoulli", {"p": p}, stats.bernoulli(p), [0, 1], True)
+for lp in [-3.0, 0.5, 30.0, -40.0]:
+    # log p = -log(1 + e^-l), log(1 - p) = -log(1 + e^l): exact, unlike log(1 - expit(l))
+    cases.append({"family": "Bernoulli", "params": {"logit_p": lp}, "x": 0, "logp": -np.logaddexp(0, lp), "logcdf": -np.logaddexp(0, lp)})
+    cases.append({"family": "Bernoulli", "params": {"logit_p": lp}, "x": 1, "logp": -np.logaddexp(0, -lp), "logcdf": 0.0})
+for mu in [0.5, 3.0, 100.0]:
+    add("Poisson", {"mu": mu}, stats.poisson(mu), [0, 1, 2, 5, 20, 150, 400], True)
+for n, p in [(10, 0.3), (1000, 0.01), (5, 0.999)]:
+    add("Binomial", {"n": n, "p": p}, stats.binom(n, p), [0, 1, 3, 5, 10, 60], True)
+for n, lp in [(10, -1.5), (30, 4.0)]:
+    add("Binomial", {"n": n, "logit_p": lp}, stats.binom(n, special.expit(lp)), [0, 2, 7, 10, 29], True)
+for mu, alpha in [(5.0, 2.0), (100.0, 0.5), (0.1, 50.0)]:
+    add("NegativeBinomial", {"mu": mu, "alpha": alpha}, stats.nbinom(alpha, alpha / (mu + alpha)), [0, 1, 3, 10, 200], True)
+for n, p in [(3.0, 0.4), (0.7, 0.9)]:
+    add("NegativeBinomial", {"n": n, "p": p}, stats.nbinom(n, p), [0, 1, 4, 30], True)
+for p in [[0.2, 0.3, 0.5], [0.05, 0.9, 0.05]]:
+    for x in [0, 1, 2]:
+        pp = np.asarray(p)
+        cases.append({"family": "Categorical", "params": {"p": p}, "x": x, "logp": np.log(pp[x]), "logcdf": np.log(pp[: x + 1].sum())})
+for lp in [[0.0, 1.0, 2.0], [-20.0, 0.0, 30.0]]:
+    pp = special.softmax(lp)
+    for x in [0, 1, 2]:
+        lcdf = 0.0 if x == 2 else np.log(pp[: x + 1].sum())
+        cases.append({"family": "Categorical", "params": {"logit_p": lp}, "x": x, "logp": special.log_softmax(lp)[x], "logcdf": lcdf})
+
+# ---- continuous -------------------------------------------------------------------------------
+for beta in [0.5, 2.0]:
+    add("HalfCauchy", {"beta": beta}, stats.halfcauchy(0, beta), [1e-6, 0.3, 1.0, 10.0, 1e6])
+for alpha, beta in [(0.0, 1.0), (2.0, 0.5)]:
+    add("Cauchy", {"alpha": alpha, "beta": beta}, stats.cauchy(alpha, beta), [-1e6, -10.0, 0.0, 2.5, 1e6])
+for lam in [0.5, 3.0]:
+    add("Exponential", {"lam": lam}, stats.expon(scale=1 / lam), [1e-8, 0.5, 3.0, 50.0])
+add("Exponential", {"scale": 2.0}, stats.expon(scale=2.0), [1e-8, 0.5, 3.0, 50.0])
+for a, b in [(2.0, 3.0), (0.5, 1.0), (50.0, 0.1)]:
+    add("Gamma", {"alpha": a, "beta": b}, stats.gamma(a, scale=1 / b), [1e-6, 0.1, 1.0, 5.0, 100.0, 1000.0])
+add("Gamma", {"mu": 2.0, "sigma": 1.0}, stats.gamma(4.0, scale=1 / 2.0), [0.1, 2.0, 9.0])
+for a, b in [(2.0, 3.0), (0.5, 0.5), (1.0, 1.0), (20.0, 5.0)]:
+    add("Beta", {"alpha": a, "beta": b}, stats.beta(a, b), [1e-8, 0.01, 0.3, 0.7, 0.999999])
+k = 0.3 * 0.7 / 0.1**2 - 1
+add("Beta", {"mu": 0.3, "sigma": 0.1}, stats.beta(0.3 * k, 0.7 * k), [0.1, 0.3, 0.6])
+add("Beta", {"mu": 0.3, "nu": 10.0}, stats.beta(3.0, 7.0), [0.1, 0.3, 0.6])
+for lo, hi in [(0.0, 1.0), (-2.0, 5.0)]:
+    add("Uniform", {"lower": lo, "upper": hi}, stats.uniform(lo, hi - lo), [lo + 1e-9, (lo + hi) / 2, hi - 0.1])
+for nu, mu, sigma in [(3.0, 0.0, 1.0), (1.0, 2.0, 0.5), (30.0, -1.0, 2.0)]:
+    add("StudentT", {"nu": nu, "mu": mu, "sigma": sigma}, stats.t(nu, mu, sigma), [-1e4, -10.0, -1.0, 0.0, 0.5, 3.0, 1e4])
+add("StudentT", {"nu": 4.0, "mu": 1.0, "lam": 4.0}, stats.t(4.0, 1.0, 0.5), [-3.0, 1.0, 2.5])
+for nu, sigma in [(3.0, 1.0), (1.0, 2.0), (10.0, 0.5)]:
+    d = stats.t(nu, 0, sigma)
+    for x in [1e-6, 0.5, 2.0, 50.0, 1e5]:
+        cases.append({"family": "HalfStudentT", "params": {"nu": nu, "sigma": sigma}, "x": x,
+                      "logp": np.log(2) + d.logpdf(x),
+                      # P(|T| <= x) = 1 - 2 P(T > x)
+                      # (near 0 as I_{t²/(ν+t²)}(1/2, ν/2): cdf - 1/2 cancels)
+                      "logcdf": np.log1p(-2 * d.sf(x)) if 2 * d.sf(x) < 0.5
+                      else np.log(special.betainc(0.5, nu / 2, (x / sigma) ** 2 / (nu + (x / sigma) ** 2)))})
+for mu, sigma in [(0.0, 1.0), (1.5, 0.3)]:
+    add("LogNormal", {"mu": mu, "sigma": sigma}, stats.lognorm(sigma, scale=np.exp(mu)), [1e-10, 0.1, 1.0, 5.0, 1e4])
+add("LogNormal", {"mu": 0.5, "tau": 4.0}, stats.lognorm(0.5, scale=np.exp(0.5)), [0.3, 1.6, 4.0])
+
+# ---- multivariate -----------------------------------------------------------------------------
+for a, x in [([1.0, 2.0, 3.0], [0.2, 0.3, 0.5]), ([0.5, 0.5], [0.01, 0.99]), ([10.0, 1.0, 0.3, 2.0], [0.5, 0.1, 0.05, 0.35])]:
+    cases.append({"family": "Dirichlet", "params": {"a": a}, "x": x, "logp": stats.dirichlet(a).logpdf(x)})
+
+special_values = {
+    "gammainc": [[s, x, special.gammainc(s, x)] for s, x in [(0.5, 0.1), (2.0, 3.0), (30.0, 25.0), (1e-3, 1e-3), (100.0, 150.0)]],
+    "gammaincc": [[s, x, special.gammaincc(s, x)] for s, x in [(0.5, 0.1), (2.0, 3.0), (30.0, 25.0), (5.0, 80.0)]],
+    "betainc": [[a, b, x, special.betainc(a, b, x)] for a, b, x in [(0.5, 0.5, 0.3), (2.0, 3.0, 0.9), (50.0, 40.0, 0.5), (1e-2, 2.0, 1e-5)]],
+    "betaln": [[a, b, special.betaln(a, b)] for a, b in [(0.5, 0.5), (2.0, 3.0), (1e3, 2e3), (1e-5, 4.0)]],
+    "i0e": [[x, special.i0e(x)] for x in [0.0, 1e-4, 0.5, 3.0, 29.9, 30.1, 100.0, 1e4, -2.0]],
+    "i1e": [[x, special.i1e(x)] for x in [0.0, 1e-4, 0.5, 3.0, 29.9, 30.1, 100.0, 1e4, -2.0]],
+}
+
+
+def clean(v):
+    if isinstance(v, dict):
+        return {k: clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [clean(x) for x in v]
+    if isinstance(v, (bool, str)):
+        return v
+    v = float(v)
+    return v if np.isfinite(v) else ("-inf" if v < 0 else ("inf" if v > 0 else "nan"))
+
+
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "distributions.json"), "w") as f:
+    json.dump(clean({"cases": cases, "special": special_values}), f, indent=0)
