@@ -293,3 +293,32 @@ describe("rewrite: the user's graph is never modified", () => {
     expect(pt.dprint(out)).to.equal(before);
   });
 });
+
+describe("rewrite: deep graphs", () => {
+  it("dprint, rewrite, grad and compile handle a chain of 2000 additions", () => {
+    const x = pt.scalar("x");
+    let y = x;
+    for (let i = 0; i < 2000; i++) y = y.add(x.mul(i % 7));
+    const text = pt.dprint(y);
+    expect(text.split("\n")[0]).to.equal("Add [id A]");
+    const f = pt.fn([x], [y, pt.grad(y, x)]);
+    const total = 1 + Array.from({ length: 2000 }, (_, i) => i % 7).reduce((a, b) => a + b, 0);
+    expect(f(2)).to.deep.equal([2 * total, total]);
+    expect(pt.dprint(f).split("\n").length).to.be.greaterThan(2000);
+  });
+
+  it("cancels factors across a product of 50, and compiles a product of 10000 without overflowing", () => {
+    const a = pt.scalar("a");
+    const b = pt.scalar("b");
+    const chain = (n: number) => {
+      let p = a.div(b);
+      for (let i = 0; i < n; i++) p = p.mul(a);
+      return p.mul(b);
+    };
+    const f = pt.fn([a, b], chain(50));
+    expect(f.dprintGraph.order.map((n) => String(n.op))).to.not.include("True_div");
+    expect(f(1, 3)).to.equal(1);
+    const g = pt.fn([a, b], chain(10000));
+    expect(g(1, 4)).to.equal(1);
+  });
+});

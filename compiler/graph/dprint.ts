@@ -40,12 +40,16 @@ export function dprint(target: Variable | readonly Variable[] | PrintableFunctio
     return [id, false];
   };
 
-  const visit = (v: Variable, linePrefix: string, childPrefix: string) => {
+  // Pre-order walk with an explicit stack, so that deep graphs (long sums) do not overflow.
+  const stack: [Variable, string, string][] = [];
+  for (let o = outputs.length - 1; o >= 0; o--) stack.push([outputs[o], "", " "]);
+  while (stack.length) {
+    const [v, linePrefix, childPrefix] = stack.pop()!;
     const node = v.owner;
     if (!node) {
       const [id] = label(v);
       lines.push(`${linePrefix}${v} [id ${id}]`);
-      return;
+      continue;
     }
     const [id, seen] = label(node);
     const opText = node.outputs.length > 1 ? `${node.op}.${v.outputIndex}` : String(node.op);
@@ -54,13 +58,12 @@ export function dprint(target: Variable | readonly Variable[] | PrintableFunctio
     lines.push(`${linePrefix}${opText} [id ${id}]${name}${pos}`);
     if (seen) {
       if (node.inputs.length) lines.push(`${childPrefix}└─ ···`);
-      return;
+      continue;
     }
-    node.inputs.forEach((inp, i) => {
+    for (let i = node.inputs.length - 1; i >= 0; i--) {
       const last = i === node.inputs.length - 1;
-      visit(inp, `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`);
-    });
-  };
-  for (const out of outputs) visit(out, "", " ");
+      stack.push([node.inputs[i], `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`]);
+    }
+  }
   return lines.join("\n");
 }

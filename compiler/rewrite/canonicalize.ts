@@ -4,19 +4,29 @@ import { div, mul } from "../ops/elemwise.js";
 import { floatConst } from "../ops/constant.js";
 import { constantValue, opName, type Rule } from "./pattern.js";
 
-/** Split a product/quotient tree into numerator and denominator factors. */
-function factors(v: Variable, num: Variable[], den: Variable[], inverted: boolean): void {
-  const node = v.owner;
-  const name = node ? opName(node) : "";
-  if (node && name === "Mul") {
-    factors(node.inputs[0], num, den, inverted);
-    factors(node.inputs[1], num, den, inverted);
-  } else if (node && name === "True_div") {
-    factors(node.inputs[0], num, den, inverted);
-    factors(node.inputs[1], num, den, !inverted);
-  } else {
-    (inverted ? den : num).push(v);
+/**
+ * Most factors looked at for one node (the walk stops after twice as many nodes). The rule runs
+ * at every Mul and True_div, so an unbounded walk would make a long chain of products quadratic;
+ * factors further down are simply not cancelled.
+ */
+const MAX_FACTORS = 64;
+
+/** Split a product/quotient tree into numerator and denominator factors, left to right. */
+function factors(root: Variable, num: Variable[], den: Variable[]): boolean {
+  // An explicit stack: a long chain of products must not overflow the call stack.
+  const stack: [Variable, boolean][] = [[root, false]];
+  for (let visited = 0; stack.length; visited++) {
+    if (visited > 2 * MAX_FACTORS) return false;
+    const [v, inverted] = stack.pop()!;
+    const node = v.owner;
+    const name = node ? opName(node) : "";
+    if (node && (name === "Mul" || name === "True_div")) {
+      stack.push([node.inputs[1], name === "True_div" ? !inverted : inverted], [node.inputs[0], inverted]);
+    } else {
+      (inverted ? den : num).push(v);
+    }
   }
+  return true;
 }
 
 /**
@@ -34,7 +44,7 @@ const product = (vs: Variable[]): Variable | null => (vs.length ? vs.reduce((a, 
 function cancelFactors(v: Variable): Variable | null {
   const num: Variable[] = [];
   const den: Variable[] = [];
-  factors(v, num, den, false);
+  if (!factors(v, num, den)) return null;
   let cancelled = 0;
   for (let i = den.length - 1; i >= 0; i--) {
     const j = num.indexOf(den[i]);
