@@ -108,6 +108,15 @@ const GRAD_CASES: [string, Record<string, number | number[]>, number | number[],
   ["Categorical", { p: [0.2, 0.3, 0.5] }, 1, false],
   ["Categorical", { logit_p: [0.2, -0.3, 0.5] }, 2, false],
   ["Dirichlet", { a: [1.5, 2.2, 0.7] }, [0.2, 0.5, 0.3], false],
+  ["Laplace", { mu: 0.3, b: 1.2 }, 1.1, true],
+  ["Logistic", { mu: 0.3, s: 1.2 }, 1.1, true],
+  ["Gumbel", { mu: 0.3, beta: 1.2 }, 1.1, true],
+  ["Weibull", { alpha: 1.7, beta: 1.2 }, 1.1, true],
+  ["Pareto", { alpha: 1.7, m: 1.2 }, 2.1, true],
+  ["InverseGamma", { alpha: 1.7, beta: 1.2 }, 0.8, true],
+  ["InverseGamma", { mu: 1.7, sigma: 1.2 }, 0.8, true],
+  ["ChiSquared", { nu: 3.3 }, 2.1, true],
+  ["Geometric", { p: 0.3 }, 4, false],
 ];
 
 describe("distributions: gradients of logp against finite differences", () => {
@@ -174,6 +183,15 @@ const MOMENTS: Moment[] = [
   ["Binomial", { n: 20, p: 0.3 }, 6, 4.2, false],
   ["Binomial", { n: 5000, p: 0.7 }, 3500, 1050, false],
   ["NegativeBinomial", { mu: 4, alpha: 2 }, 4, 4 + 16 / 2, false],
+  ["Laplace", { mu: 1, b: 2 }, 1, 8, true],
+  ["Logistic", { mu: 1, s: 0.5 }, 1, (0.25 * Math.PI ** 2) / 3, true],
+  ["Gumbel", { mu: 1, beta: 2 }, 1 + 2 * 0.5772156649015329, (Math.PI ** 2 / 6) * 4, true],
+  ["Weibull", { alpha: 2, beta: 1.5 }, 1.5 * Math.exp(lg(1.5)), 2.25 * (1 - Math.exp(2 * lg(1.5))), true],
+  ["Pareto", { alpha: 5, m: 1 }, 5 / 4, 5 / (16 * 3), true],
+  ["InverseGamma", { alpha: 5, beta: 2 }, 0.5, 4 / (16 * 3), true],
+  ["ChiSquared", { nu: 3 }, 3, 6, true],
+  ["Geometric", { p: 0.3 }, 1 / 0.3, 0.7 / 0.09, false],
+  ["DiscreteUniform", { lower: -2, upper: 5 }, 1.5, (64 - 1) / 12, false],
   ["HalfCauchy", { beta: 1 }, NaN, NaN, true],
   ["Cauchy", { alpha: 1, beta: 2 }, NaN, NaN, true],
 ];
@@ -236,6 +254,11 @@ describe("distributions: supports, parameter checks and default transforms", () 
     ["Binomial", { n: 5, p: 0.5 }, 6],
     ["NegativeBinomial", { mu: 2, alpha: 1 }, -1],
     ["Categorical", { p: [0.5, 0.5] }, 2],
+    ["Weibull", { alpha: 2, beta: 1 }, -1],
+    ["Pareto", { alpha: 2, m: 1 }, 0.5],
+    ["InverseGamma", { alpha: 2, beta: 1 }, -1],
+    ["Geometric", { p: 0.5 }, 0],
+    ["DiscreteUniform", { lower: 0, upper: 3 }, 4],
   ];
   it("values outside the support give -Infinity in a model's logp", () => {
     for (const [family, params, x] of OUTSIDE) {
@@ -266,6 +289,14 @@ describe("distributions: supports, parameter checks and default transforms", () 
     ["Uniform", [2, 1], "lower"],
     ["NegativeBinomial", [2, -1], "alpha"],
     ["Dirichlet", [[1, -1]], "a"],
+    ["Laplace", [0, -1], "b"],
+    ["Logistic", [0, 0], "s"],
+    ["Weibull", [0, 1], "alpha"],
+    ["Pareto", [1, -1], "m"],
+    ["InverseGamma", [-1, 1], "alpha"],
+    ["ChiSquared", [-1], "nu"],
+    ["Geometric", [1.5], "p"],
+    ["DiscreteUniform", [5, 1], "lower"],
   ];
   it("invalid constant parameters are build errors naming the parameter", () => {
     for (const [family, args, param] of INVALID) {
@@ -290,6 +321,13 @@ describe("distributions: supports, parameter checks and default transforms", () 
     ["HalfStudentT", { nu: 3, sigma: 1 }, "x_log__", []],
     ["LogNormal", { mu: 0, sigma: 1 }, "x_log__", []],
     ["Dirichlet", { a: [1, 2, 3] }, "x_simplex__", [2]],
+    ["Laplace", { mu: 0, b: 1 }, "x", []],
+    ["Logistic", { mu: 0, s: 1 }, "x", []],
+    ["Gumbel", { mu: 0, beta: 1 }, "x", []],
+    ["Weibull", { alpha: 2, beta: 1 }, "x_log__", []],
+    ["Pareto", { alpha: 2, m: 1 }, "x_interval__", []],
+    ["InverseGamma", { alpha: 2, beta: 1 }, "x_log__", []],
+    ["ChiSquared", { nu: 2 }, "x_log__", []],
   ];
   it("each family in a model: PyMC's value-variable names and Jacobians", () => {
     for (const [family, params, valueName, valueShape] of TRANSFORMS) {

@@ -1,5 +1,6 @@
 // The families beyond Normal and HalfNormal, re-exported by the package entry (compiler/index.ts).
 export {
   Bernoulli, Poisson, HalfCauchy, Cauchy, Exponential, Gamma, Beta, Uniform, StudentT, HalfStudentT, LogNormal, Binomial,
-  NegativeBinomial, Categorical, Dirichlet,
+  NegativeBinomial, Categorical, Dirichlet, Laplace, Logistic, Gumbel, Weibull, Pareto, InverseGamma, ChiSquared, Geometric,
+  DiscreteUniform,
 } from "./index.js";

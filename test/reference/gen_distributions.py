@@ -85,6 +85,26 @@ for mu, sigma in [(0.0, 1.0), (1.5, 0.3)]:
     add("LogNormal", {"mu": mu, "sigma": sigma}, stats.lognorm(sigma, scale=np.exp(mu)), [1e-10, 0.1, 1.0, 5.0, 1e4])
 add("LogNormal", {"mu": 0.5, "tau": 4.0}, stats.lognorm(0.5, scale=np.exp(0.5)), [0.3, 1.6, 4.0])
 
+for mu, b in [(0.0, 1.0), (2.0, 0.3)]:
+    add("Laplace", {"mu": mu, "b": b}, stats.laplace(mu, b), [-50.0, -1.0, 0.0, 2.2, 40.0])
+for mu, sc in [(0.0, 1.0), (1.0, 0.4)]:
+    add("Logistic", {"mu": mu, "s": sc}, stats.logistic(mu, sc), [-300.0, -2.0, 0.0, 1.5, 300.0])
+for mu, beta in [(0.0, 1.0), (2.0, 3.0)]:
+    add("Gumbel", {"mu": mu, "beta": beta}, stats.gumbel_r(mu, beta), [-3.0, 0.0, 2.0, 10.0, 60.0])
+for a, b in [(1.5, 2.0), (0.5, 1.0), (5.0, 0.3)]:
+    add("Weibull", {"alpha": a, "beta": b}, stats.weibull_min(a, scale=b), [1e-6, 0.2, 1.0, 3.0, 20.0])
+for a, m in [(3.0, 1.0), (0.5, 2.0)]:
+    add("Pareto", {"alpha": a, "m": m}, stats.pareto(a, scale=m), [m * (1 + 1e-9), m * 1.5, m * 10, m * 1e6])
+for a, b in [(2.0, 1.0), (0.7, 3.0), (30.0, 10.0)]:
+    add("InverseGamma", {"alpha": a, "beta": b}, stats.invgamma(a, scale=b), [0.01, 0.3, 1.0, 5.0, 1e4])
+add("InverseGamma", {"mu": 2.0, "sigma": 1.0}, stats.invgamma(6.0, scale=10.0), [0.5, 2.0, 6.0])
+for nu in [1.0, 4.0, 30.0]:
+    add("ChiSquared", {"nu": nu}, stats.chi2(nu), [1e-6, 0.5, 3.0, 30.0, 300.0])
+for p_ in [0.3, 0.01, 0.9]:
+    add("Geometric", {"p": p_}, stats.geom(p_), [1, 2, 5, 50, 2000], True)
+for lo, hi in [(0, 5), (-3, 10)]:
+    add("DiscreteUniform", {"lower": lo, "upper": hi}, stats.randint(lo, hi + 1), [lo, lo + 1, hi - 1, hi], True)
+
 # ---- multivariate -----------------------------------------------------------------------------
 for a, x in [([1.0, 2.0, 3.0], [0.2, 0.3, 0.5]), ([0.5, 0.5], [0.01, 0.99]), ([10.0, 1.0, 0.3, 2.0], [0.5, 0.1, 0.05, 0.35])]:
     cases.append({"family": "Dirichlet", "params": {"a": a}, "x": x, "logp": stats.dirichlet(a).logpdf(x)})

@@ -1,0 +1,21 @@
+// ChiSquared(nu): Gamma(nu/2, 1/2); log transform.
+import * as pt from "../tensor.js";
+import { RV } from "../ops/random.js";
+import { asFloat, defineDistribution, withChecks, type DistributionSpec } from "./distribution.js";
+import { log as logTransform } from "../transforms.js";
+import { gammaSpec } from "./gamma.js";
+import { required } from "./math.js";
+
+export const chiSquaredSpec: DistributionSpec = {
+  name: "ChiSquared",
+  rv: RV.chisquare,
+  params: ["nu"],
+  toRvParams: (given, where) => [asFloat(required(given, where, "nu"))],
+  checks: ([nu]) => [[pt.gt(nu, 0), "nu > 0"]],
+  logp: (value, [nu]) => gammaSpec.logp(value, [pt.div(nu, 2), pt.constant(2.0, null, "float64")]),
+  logcdf: (value, [nu]) => gammaSpec.logcdf!(value, [pt.div(nu, 2), pt.constant(2.0, null, "float64")]),
+  defaultTransform: () => logTransform,
+  supportPoint: ([nu]) => nu,
+};
+
+export const ChiSquared = defineDistribution(chiSquaredSpec);
