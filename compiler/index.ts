@@ -2,6 +2,7 @@
 export { pt } from "./tensor.js";
 export { Variable, Constant, TensorType } from "./tensor.js";
 export { NDArray, CompiledModel, ParameterValueError } from "../runtime/index.js";
+export { summary, Trace, Summary, rhat, essBulk, essTail, mcseMean, mcseSd, hdi, type SampleOptions } from "../runtime/index.js";
 export { Model } from "./model/model.js";
 export { model, compileModel, emitModel } from "./model/compile.js";
 export { data, Deterministic, Potential } from "./model/builders.js";

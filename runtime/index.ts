@@ -9,3 +9,8 @@ export * from "./variates-discrete.js";
 export * from "./variates-multivariate.js";
 export { ParameterValueError, parameterValueError } from "./errors.js";
 export { CompiledModel, createModel, stackDraws, view, writeFlat, type ModelMeta, type ModelImpl, type ValueVarInfo, type Point } from "./model.js";
+export { Trace, type ChainTuning } from "./sampler/trace.js";
+export { PriorSamples, type SampleOptions } from "./sampler/sample.js";
+export { type ModelSource } from "./sampler/parallel.js";
+export { summary, Summary, type SummaryRow } from "./sampler/summary.js";
+export { rhat, essBulk, essTail, essMean, essSd, mcseMean, mcseSd, hdi } from "./sampler/diagnostics.js";

@@ -3,6 +3,9 @@
 // input at the edges, binds data, and stacks draws.
 import { NDArray, shapeText, toInput, type InputSpec } from "./ndarray.js";
 import { Stream, childSeed, freshSeed } from "./random.js";
+import { sampleModel, samplePriorPredictive, samplePosteriorPredictive, type SampleOptions, type PriorSamples } from "./sampler/sample.js";
+import type { Trace, Group } from "./sampler/trace.js";
+import type { ModelSource } from "./sampler/parallel.js";
 
 export type Point = Record<string, number | NDArray | number[] | unknown>;
 export type Value = number | NDArray;
@@ -35,6 +38,8 @@ export interface ModelMeta {
   /** Names of what `predict` returns: every observed RV. */
   readonly predictNames: readonly string[];
   readonly predictRngCount: number;
+  /** Observed values by RV name, when the compiler records them (the trace's observed_data). */
+  readonly observed?: Record<string, number | { shape: number[]; data: ArrayLike<number> }>;
 }
 
 /** The functions the generated code provides; `d` holds the bound data by name. */
@@ -57,6 +62,11 @@ export class CompiledModel {
     logp(x: Float64Array): number;
     logpGrad(x: Float64Array, grad: Float64Array): number;
   };
+  /**
+   * Where a worker thread can rebuild this model (the generated body, or a module export); set by
+   * the compiler or the caller. Without it, `sample` runs every chain in the calling thread.
+   */
+  source?: ModelSource;
   private readonly meta: ModelMeta;
   private readonly impl: ModelImpl;
   private readonly data: DataValues;
@@ -187,7 +197,41 @@ export class CompiledModel {
       }
       next[name] = toInput(value, spec);
     }
-    return new CompiledModel(this.meta, this.impl, next);
+    const m = new CompiledModel(this.meta, this.impl, next);
+    if (this.source) m.source = this.source;
+    return m;
+  }
+
+  /** The data() inputs as currently bound. */
+  boundData(): Record<string, Value> {
+    const out: Record<string, Value> = {};
+    for (const [k, v] of Object.entries(this.data)) if (v !== undefined) out[k] = v;
+    return out;
+  }
+
+  /** The observed values of the observed RVs, where the compiled metadata records them. */
+  observedData(): Record<string, Value> | undefined {
+    const obs = this.meta.observed;
+    if (!obs) return undefined;
+    return Object.fromEntries(Object.entries(obs).map(([k, v]) => [k, typeof v === "number" ? v : new NDArray([...v.shape], Float64Array.from(v.data))]));
+  }
+
+  /** NUTS (Stan's multinomial variant with windowed adaptation): a trace of every free RV and Deterministic. */
+  sample(opts: SampleOptions = {}): Trace {
+    this.requireData();
+    return sampleModel(this, opts);
+  }
+
+  /** Prior draws: free RVs and Deterministics in `prior`, observed RVs in `priorPredictive`, each [1, draws, ...shape]. */
+  samplePriorPredictive(opts: { draws?: number; seed?: number | string } = {}): PriorSamples {
+    this.requireData();
+    return samplePriorPredictive(this, opts);
+  }
+
+  /** One draw of every observed RV per posterior draw of `trace`, as [chains, draws, ...shape]. */
+  samplePosteriorPredictive(trace: Trace, opts: { seed?: number | string; extend?: boolean } = {}): Group {
+    this.requireData();
+    return samplePosteriorPredictive(this, trace, opts);
   }
 
   private get label(): string {

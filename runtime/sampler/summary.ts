@@ -1,0 +1,138 @@
+// summary(trace): az.summary's table. One row per scalar element of every posterior variable
+// (`theta[0]`, `x[1, 2]`), columns mean, sd, hdi_3%, hdi_97%, mcse_mean, mcse_sd, ess_bulk,
+// ess_tail, r_hat, printed as pandas prints the DataFrame az.summary returns.
+import type { NDArray } from "../ndarray.js";
+import { essBulk, essTail, hdi, mcseMean, mcseSd, rhat, type Chains } from "./diagnostics.js";
+
+export interface SummaryRow {
+  name: string;
+  mean: number;
+  sd: number;
+  "hdi_3%": number;
+  "hdi_97%": number;
+  mcse_mean: number;
+  mcse_sd: number;
+  ess_bulk: number;
+  ess_tail: number;
+  r_hat: number;
+}
+
+export const SUMMARY_COLUMNS = ["mean", "sd", "hdi_3%", "hdi_97%", "mcse_mean", "mcse_sd", "ess_bulk", "ess_tail", "r_hat"] as const;
+
+export class Summary {
+  readonly rows: SummaryRow[];
+  readonly roundTo: number;
+  constructor(rows: SummaryRow[], roundTo: number) {
+    this.rows = rows;
+    this.roundTo = roundTo;
+  }
+
+  get(name: string): SummaryRow | undefined {
+    return this.rows.find((r) => r.name === name);
+  }
+
+  /** The table as az.summary prints it. */
+  toString(): string {
+    const rows = this.rows;
+    const cols = SUMMARY_COLUMNS.map((c) => {
+      // ESS are whole numbers of draws: shown rounded to integers (as az.summary shows them).
+      const digits = c === "ess_bulk" || c === "ess_tail" ? 0 : this.roundTo;
+      const values = rows.map((r) => round(r[c], digits));
+      return [c as string, ...formatColumn(values)];
+    });
+    const index = ["", ...rows.map((r) => r.name)];
+    const indexWidth = Math.max(...index.map((s) => s.length));
+    const widths = cols.map((col) => Math.max(...col.map((s) => s.length)));
+    const lines: string[] = [];
+    for (let i = 0; i < index.length; i++) {
+      let line = index[i].padEnd(indexWidth);
+      cols.forEach((col, j) => (line += "  " + col[i].padStart(widths[j])));
+      lines.push(line.trimEnd());
+    }
+    return lines.join("\n");
+  }
+}
+
+function round(v: number, digits: number): number {
+  if (!Number.isFinite(v)) return v;
+  const f = Math.pow(10, digits);
+  return Math.round(v * f) / f;
+}
+
+/** pandas' float formatting: the fewest decimals (at least one) that show every value of the column. */
+function formatColumn(values: number[]): string[] {
+  let decimals = 1;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    for (let d = decimals; d <= 6; d++) {
+      if (Number(v.toFixed(d)) === v) {
+        decimals = Math.max(decimals, d);
+        break;
+      }
+      if (d === 6) decimals = 6;
+    }
+  }
+  return values.map((v) => (Number.isNaN(v) ? "NaN" : Number.isFinite(v) ? v.toFixed(decimals) : v > 0 ? "inf" : "-inf"));
+}
+
+/** Per-chain arrays of element `k` of a [chains, draws, ...shape] array. */
+export function elementChains(arr: NDArray, k: number): Chains {
+  const [nChains, nDraws] = arr.shape;
+  const inner = arr.data.length / (nChains * nDraws);
+  return Array.from({ length: nChains }, (_, c) => {
+    const out = new Float64Array(nDraws);
+    for (let d = 0; d < nDraws; d++) out[d] = arr.data[(c * nDraws + d) * inner + k];
+    return out;
+  });
+}
+
+function elementName(name: string, shape: number[], k: number): string {
+  if (shape.length === 0) return name;
+  const idx: number[] = [];
+  let rest = k;
+  for (let a = shape.length - 1; a >= 0; a--) {
+    idx.unshift(rest % shape[a]);
+    rest = Math.floor(rest / shape[a]);
+  }
+  return `${name}[${idx.join(", ")}]`;
+}
+
+/**
+ * az.summary of a trace's posterior (or of any group of [chains, draws, ...shape] arrays):
+ * `varNames` picks variables, `hdiProb` (0.94) the interval, `roundTo` (2) the printed decimals.
+ */
+export function summary(
+  trace: { posterior: Record<string, NDArray> },
+  opts: { varNames?: string[]; hdiProb?: number; roundTo?: number } = {},
+): Summary {
+  const hdiProb = opts.hdiProb ?? 0.94;
+  const names = opts.varNames ?? Object.keys(trace.posterior);
+  const rows: SummaryRow[] = [];
+  for (const name of names) {
+    const arr = trace.posterior[name];
+    if (!arr) throw new Error(`summary: the trace has no variable '${name}'`);
+    const shape = arr.shape.slice(2);
+    const size = shape.reduce((a, b) => a * b, 1);
+    for (let k = 0; k < size; k++) {
+      const chains = elementChains(arr, k);
+      const all: number[] = [];
+      for (const c of chains) for (let i = 0; i < c.length; i++) all.push(c[i]);
+      const mean = all.reduce((a, b) => a + b, 0) / all.length;
+      const sd = Math.sqrt(all.reduce((a, b) => a + (b - mean) * (b - mean), 0) / (all.length - 1));
+      const [lo, hi] = hdi(all, hdiProb);
+      rows.push({
+        name: elementName(name, shape, k),
+        mean,
+        sd,
+        "hdi_3%": lo,
+        "hdi_97%": hi,
+        mcse_mean: mcseMean(chains),
+        mcse_sd: mcseSd(chains),
+        ess_bulk: essBulk(chains),
+        ess_tail: essTail(chains),
+        r_hat: rhat(chains, { foldAround: "all" }),
+      });
+    }
+  }
+  return new Summary(rows, opts.roundTo ?? 2);
+}
