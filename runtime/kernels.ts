@@ -1,5 +1,6 @@
 // Array kernels that generated code calls for the ops that are not simple elementwise loops.
 import { NDArray, empty, shapeText } from "./ndarray.js";
+import { buf1, buf2, outBuffer, type Slot } from "./buffers.js";
 
 export function broadcastError(op: string, names: string[], shapes: number[][]): Error {
   const parts = shapes.map((s, i) => `${names[i]} ${shapeText(s)}`);
@@ -35,11 +36,11 @@ export function reduceAll(kind: ReduceKind, data: Float64Array): number {
   return acc;
 }
 
-/** Reduce over `axes` (sorted), dropping them. */
-export function reduce(kind: ReduceKind, x: NDArray, axes: number[]): NDArray {
+/** Reduce over `axes` (sorted), dropping them. A slot, if given, holds the output between calls. */
+export function reduce(kind: ReduceKind, x: NDArray, axes: number[], slot?: Slot): NDArray {
   const shape = x.shape;
   const outShape = shape.filter((_, k) => !axes.includes(k));
-  const out = empty(outShape);
+  const out = outBuffer(slot, outShape);
   out.data.fill(INIT[kind]);
   const ndim = shape.length;
   // Output stride of each input dim (0 for a reduced dim).
@@ -69,9 +70,18 @@ export function reduce(kind: ReduceKind, x: NDArray, axes: number[]): NDArray {
 }
 
 /** Permute dims; -1 in `order` inserts a unit dim. */
-export function transpose(x: NDArray, order: number[]): NDArray {
+export function transpose(x: NDArray, order: number[], slot?: Slot): NDArray {
+  if (order.length === 2 && order[0] === 1 && order[1] === 0) {
+    // The matrix case, without bookkeeping arrays (it sits in every matrix-vector gradient).
+    const [r, c] = x.shape;
+    const out = slot ? buf2(slot, c, r) : empty([c, r]);
+    const od = out.data;
+    const xd = x.data;
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) od[j * r + i] = xd[i * c + j];
+    return out;
+  }
   const outShape = order.map((o) => (o < 0 ? 1 : x.shape[o]));
-  const out = empty(outShape);
+  const out = outBuffer(slot, outShape);
   const instr = new Array<number>(x.shape.length);
   let s = 1;
   for (let k = x.shape.length - 1; k >= 0; k--) {
@@ -98,7 +108,7 @@ export function transpose(x: NDArray, order: number[]): NDArray {
 }
 
 /** Matrix and vector products (row-major). Returns a number for vector·vector. */
-export function dot(a: NDArray, b: NDArray): number | NDArray {
+export function dot(a: NDArray, b: NDArray, slot?: Slot): number | NDArray {
   const ad = a.data;
   const bd = b.data;
   const k = a.shape[a.shape.length - 1];
@@ -112,9 +122,12 @@ export function dot(a: NDArray, b: NDArray): number | NDArray {
   }
   const m = a.shape.length === 2 ? a.shape[0] : 1;
   const n = b.shape.length === 2 ? b.shape[1] : 1;
-  const outShape = [...a.shape.slice(0, -1), ...b.shape.slice(1)];
-  const out = empty(outShape);
+  let out: NDArray;
+  if (!slot) out = empty([...a.shape.slice(0, -1), ...b.shape.slice(1)]);
+  else if (a.shape.length === 2 && b.shape.length === 2) out = buf2(slot, m, n);
+  else out = buf1(slot, a.shape.length === 2 ? m : n);
   const od = out.data;
+  od.fill(0);
   for (let i = 0; i < m; i++) {
     const row = i * k;
     for (let p = 0; p < k; p++) {
@@ -138,7 +151,7 @@ function around(shape: number[], axis: number): [number, number, number] {
 }
 
 /** Concatenate along `axis`. */
-export function join(axis: number, xs: NDArray[]): NDArray {
+export function join(axis: number, xs: NDArray[], slot?: Slot): NDArray {
   const shape = [...xs[0].shape];
   let along = 0;
   for (const x of xs) {
@@ -150,7 +163,7 @@ export function join(axis: number, xs: NDArray[]): NDArray {
     along += x.shape[axis];
   }
   shape[axis] = along;
-  const out = empty(shape);
+  const out = outBuffer(slot, shape);
   const [outer, , inner] = around(shape, axis);
   let offset = 0;
   for (const x of xs) {
@@ -227,6 +240,21 @@ function select(what: string, x: { shape: number[] }, entries: Entry[], visit: (
   return outShape;
 }
 
+/** x[i, j, ...] with an integer for every axis: one element, read in place. */
+export function scalarAt(x: NDArray, entries: number[]): number {
+  let pos = 0;
+  let stride = 1;
+  for (let k = x.shape.length - 1; k >= 0; k--) {
+    const n = x.shape[k];
+    const e = entries[k];
+    const i = e < 0 ? e + n : e;
+    if (!(i >= 0 && i < n)) throw new Error(`Subtensor: index ${e} is out of bounds for axis ${k} with size ${n}`);
+    pos += i * stride;
+    stride *= n;
+  }
+  return x.data[pos];
+}
+
 /** x[entries] with integers and slices on the leading axes. A number when every axis is indexed. */
 export function subtensor(x: NDArray, entries: Entry[]): number | NDArray {
   const picked: number[] = [];
@@ -235,8 +263,9 @@ export function subtensor(x: NDArray, entries: Entry[]): number | NDArray {
 }
 
 /** A copy of x with y added into x[entries]. */
-export function incSubtensor(x: NDArray, y: number | NDArray, entries: Entry[]): NDArray {
-  const out = new NDArray([...x.shape], x.data.slice());
+export function incSubtensor(x: NDArray, y: number | NDArray, entries: Entry[], slot?: Slot): NDArray {
+  const out = outBuffer(slot, x.shape);
+  out.data.set(x.data);
   const yd = typeof y === "number" ? null : y.data;
   select("IncSubtensor", x, entries, (src, dst) => {
     out.data[src] += yd ? yd[dst] : (y as number);
@@ -253,10 +282,13 @@ function rowIndex(i: number, n: number, name: string): number {
 }
 
 /** x[idx] along axis 0 for an integer vector idx. */
-export function take(x: NDArray, idx: NDArray, name: string): NDArray {
+export function take(x: NDArray, idx: NDArray, name: string, slot?: Slot): NDArray {
   const n = x.shape[0];
   const row = x.data.length / (n || 1);
-  const out = empty([idx.data.length, ...x.shape.slice(1)]);
+  const out =
+    slot?.nd && x.shape.length === 1 && slot.nd.shape[0] === idx.data.length
+      ? slot.nd
+      : outBuffer(slot, [idx.data.length, ...x.shape.slice(1)]);
   for (let r = 0; r < idx.data.length; r++) {
     const j = rowIndex(idx.data[r], n, name);
     if (row === 1) out.data[r] = x.data[j];
@@ -266,8 +298,9 @@ export function take(x: NDArray, idx: NDArray, name: string): NDArray {
 }
 
 /** A copy of x with y[r] added into x[idx[r]] (repeated indices accumulate). */
-export function incTake(x: NDArray, y: NDArray, idx: NDArray): NDArray {
-  const out = new NDArray([...x.shape], x.data.slice());
+export function incTake(x: NDArray, y: NDArray, idx: NDArray, slot?: Slot): NDArray {
+  const out = slot?.nd && x.shape.length === 1 && slot.nd.shape[0] === x.shape[0] ? slot.nd : outBuffer(slot, x.shape);
+  out.data.set(x.data);
   const n = x.shape[0];
   const row = x.data.length / (n || 1);
   for (let r = 0; r < idx.data.length; r++) {

@@ -38,6 +38,12 @@ export function jsNumber(x: number): string {
 
 export interface EmitFunctionOptions {
   name?: string;
+  /**
+   * Keep every array output of a node (and the returned list) between calls, so that a warm
+   * function allocates nothing. Only for functions whose results are consumed before the next
+   * call (a model's logp and logpGrad), never for results handed to users.
+   */
+  reuseBuffers?: boolean;
   /** Identifier prefix for hoisted constants (to keep several functions in one module apart). */
   constPrefix?: string;
 }
@@ -90,6 +96,20 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
     throw new Error(`missing input: ${v} of type ${v.type} is not among the inputs${usedBy}`);
   };
 
+  const reuse = opts.reuseBuffers === true;
+  const newSlot = () => hoist("rt.slot()");
+  const alloc = (dims: string[]) => {
+    if (!reuse) return `rt.empty([${dims.join(", ")}])`;
+    if (dims.length >= 1 && dims.length <= 3) return `rt.buf${dims.length}(${newSlot()}, ${dims.join(", ")})`;
+    return `rt.outBuffer(${newSlot()}, [${dims.join(", ")}])`;
+  };
+  const view = (data: string, dims: string[]) => {
+    if (reuse && dims.length >= 1 && dims.length <= 3) return `rt.view${dims.length}(${newSlot()}, ${data}, ${dims.join(", ")})`;
+    return `new rt.NDArray([${dims.join(", ")}], ${data})`;
+  };
+  const unit = (x: string) => (reuse ? `rt.unit1(${newSlot()}, ${x})` : `rt.nd([1], [${x}])`);
+  const slot = () => (reuse ? newSlot() : "undefined");
+
   const order = toposort(outputs, new Set(inputs));
   for (const node of order) {
     const ins = node.inputs.map((v) => ref(v, node));
@@ -102,11 +122,22 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
       tmp: (hint) => fresh(hint ?? "u"),
       rt: (n) => `rt.${n}`,
       hoist,
+      alloc,
+      view,
+      unit,
+      slot,
     };
     node.op.emit(ctx);
     node.outputs.forEach((v, i) => names.set(v, outs[i]));
   }
   const results = outputs.map((v) => ref(v, null));
-  const body = [...lines, `return [${results.join(", ")}];`].map((l) => `  ${l}`).join("\n");
+  if (reuse) {
+    const list = hoist(`new Array(${results.length})`);
+    results.forEach((r, i) => lines.push(`${list}[${i}] = ${r};`));
+    lines.push(`return ${list};`);
+  } else {
+    lines.push(`return [${results.join(", ")}];`);
+  }
+  const body = lines.map((l) => `  ${l}`).join("\n");
   return { name, prelude, params, code: `function ${name}(${params.join(", ")}) {\n${body}\n}` };
 }

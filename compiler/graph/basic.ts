@@ -130,6 +130,17 @@ export interface EmitContext {
   rt(name: string): string;
   /** Hoist a constant JS expression to module level; returns its identifier. */
   hoist(expr: string): string;
+  /**
+   * An expression giving the output array of the given dims: a fresh one, or (when the function
+   * reuses buffers) the one kept from the previous call.
+   */
+  alloc(dims: string[]): string;
+  /** An expression giving an array of the given dims over existing data (no copy). */
+  view(data: string, dims: string[]): string;
+  /** A length-1 array holding a scalar expression. */
+  unit(x: string): string;
+  /** A trailing argument for kernels that can keep their output between calls (or `undefined`). */
+  slot(): string;
 }
 
 /** An operation: its parameters, type rule, gradient rule and emit template in one object. */

@@ -7,6 +7,8 @@ import { cloneReplace, graphInputs } from "../graph/traversal.js";
 import { emitFunction, jsNumber, type EmittedFunction } from "../emit/js.js";
 import { rewriteForCompile } from "../function.js";
 import { grad } from "../grad.js";
+import { isFloat } from "../graph/type.js";
+import { zerosLike } from "../ops/elemwise.js";
 import * as pt from "../tensor.js";
 import { RandomGeneratorSharedVariable } from "../ops/random.js";
 import { Model, type Builder } from "./model.js";
@@ -47,7 +49,10 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   const inputs = [...valueVars, ...dataVars];
 
   const [logpGraph] = boundedLogp([model.logp()]);
-  const grads = valueVars.length ? grad(logpGraph, valueVars, { disconnectedInputs: "zero" }) : [];
+  // Discrete value variables have no gradient: their entries of the flat gradient are zero.
+  const continuous = valueVars.filter((v) => isFloat(v.dtype));
+  const contGrads = continuous.length ? grad(logpGraph, continuous, { disconnectedInputs: "zero" }) : [];
+  const grads = valueVars.map((v) => (isFloat(v.dtype) ? contGrads[continuous.indexOf(v)] : zerosLike(v)));
   const terms = boundedLogp(model.logp({ sum: false })).map((t) => pt.sum(t));
   const drawOutputs = [...model.basicRVs, ...model.deterministics];
   const rngsOf = (outs: Variable[]) =>
@@ -63,15 +68,20 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   const orZero = (outs: Variable[]) => (outs.length ? outs : [pt.constant(0.0)]);
 
   const fns: EmittedFunction[] = [
-    emitFunction(inputs, rewriteForCompile([logpGraph]), { name: "logp", constPrefix: "kl" }),
-    emitFunction(inputs, rewriteForCompile([logpGraph, ...grads]), { name: "logpGrad", constPrefix: "kg" }),
+    // logp, logpGrad and terms hand back numbers only: their buffers are reused, so a warm call allocates nothing.
+    emitFunction(inputs, rewriteForCompile([logpGraph]), { name: "logp", constPrefix: "kl", reuseBuffers: true }),
+    emitFunction(inputs, rewriteForCompile([logpGraph, ...grads]), { name: "logpGrad", constPrefix: "kg", reuseBuffers: true }),
     emitFunction(inputs, rewriteForCompile(terms.length ? terms : [pt.constant(0.0)]), { name: "terms", constPrefix: "kt" }),
     emitFunction([...rngs, ...dataVars], rewriteForCompile(orZero(drawOutputs)), { name: "draw", constPrefix: "kd" }),
     emitFunction(inputs, rewriteForCompile(orZero(constrained)), { name: "constrain", constPrefix: "kc" }),
     emitFunction([...freeRoots, ...predictRngs, ...dataVars], rewriteForCompile(orZero(predicted)), { name: "predict", constPrefix: "kp" }),
   ];
 
-  const valueArgs = infos.map((v) => (v.shape.length === 0 ? `x[${v.offset}]` : `rt.view(x, ${v.offset}, [${v.shape.join(", ")}], ${v.size})`));
+  // Array value variables are read as views of x, kept while x is the same array.
+  const viewSlots = infos.map((v, i) => (v.shape.length === 0 ? null : `xv${i}`));
+  const valueArgs = infos.map((v, i) =>
+    v.shape.length === 0 ? `x[${v.offset}]` : `rt.flatView(${viewSlots[i]}, x, ${v.offset}, [${v.shape.join(", ")}], ${v.size})`,
+  );
   const dataArgs = dataVars.map((d) => `d[${JSON.stringify(d.name)}]`);
   const args = [...valueArgs, ...dataArgs].join(", ");
   const writes = infos.map((v, i) => (v.shape.length === 0 ? `g[${v.offset}] = r[${i + 1}];` : `rt.writeFlat(g, ${v.offset}, r[${i + 1}]);`));
@@ -101,6 +111,7 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     .map((d) => `  ${JSON.stringify(d.name)}: ${literal(model.dataValues.get(d))},`);
 
   const body = [
+    ...viewSlots.filter((v) => v !== null).map((v) => `const ${v} = rt.slot();`),
     ...fns.flatMap((f) => f.prelude),
     ...fns.map((f) => f.code),
     `const meta = ${JSON.stringify(meta)};`,

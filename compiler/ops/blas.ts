@@ -35,7 +35,7 @@ export class Dot implements Op {
 
   emit(ctx: EmitContext): void {
     const [a, b] = ctx.ins;
-    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("dot")}(${a}, ${b});`);
+    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("dot")}(${a}, ${b}, ${ctx.slot()});`);
   }
 }
 

@@ -20,8 +20,13 @@ export class DeepCopyOp implements Op {
 
   emit(ctx: EmitContext): void {
     const [x] = ctx.ins;
-    const copy = ctx.node.inputs[0].ndim === 0 ? x : `new ${ctx.rt("NDArray")}(${x}.shape.slice(), ${x}.data.slice())`;
-    ctx.line(`const ${ctx.outs[0]} = ${copy};`);
+    const ndim = ctx.node.inputs[0].ndim;
+    if (ndim === 0) {
+      ctx.line(`const ${ctx.outs[0]} = ${x};`);
+      return;
+    }
+    ctx.line(`const ${ctx.outs[0]} = ${ctx.alloc(Array.from({ length: ndim }, (_, k) => `${x}.shape[${k}]`))};`);
+    ctx.line(`${ctx.outs[0]}.data.set(${x}.data);`);
   }
 }
 

@@ -76,11 +76,13 @@ export class DimShuffle implements Op {
     const shape = this.order.map((o) => (o === "x" ? "1" : `${x}.shape[${o}]`));
     if (this.isView) {
       if (outNdim === 0) ctx.line(`const ${out} = ${x}.data[0];`);
-      else if (this.inputNdim === 0) ctx.line(`const ${out} = ${ctx.rt("nd")}([${shape.join(", ")}], [${x}]);`);
-      else ctx.line(`const ${out} = new ${ctx.rt("NDArray")}([${shape.join(", ")}], ${x}.data);`);
+      else if (this.inputNdim === 0 && outNdim === 1) ctx.line(`const ${out} = ${ctx.unit(x)};`);
+      else if (this.inputNdim === 0) ctx.line(`const ${out} = ${ctx.view(`Float64Array.of(${x})`, shape)};`);
+      else ctx.line(`const ${out} = ${ctx.view(`${x}.data`, shape)};`);
       return;
     }
-    ctx.line(`const ${out} = ${ctx.rt("transpose")}(${x}, [${this.order.map((o) => (o === "x" ? -1 : o)).join(", ")}]);`);
+    const order = ctx.hoist(`[${this.order.map((o) => (o === "x" ? -1 : o)).join(", ")}]`);
+    ctx.line(`const ${out} = ${ctx.rt("transpose")}(${x}, ${order}, ${ctx.slot()});`);
   }
 }
 

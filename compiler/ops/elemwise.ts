@@ -138,7 +138,7 @@ export function emitBroadcastLoop(ctx: EmitContext, inputs: Variable[], output: 
     ctx.line(`if (${checks.join(" || ")}) throw ${ctx.rt("broadcastError")}(${JSON.stringify(opName)}, ${names}, [${ctx.ins.map((i) => `${i}.shape`).join(", ")}]);`);
   }
   const out = ctx.outs[0];
-  ctx.line(`const ${out} = ${ctx.rt("empty")}([${S.join(", ")}]);`);
+  ctx.line(`const ${out} = ${ctx.alloc(S)};`);
   const o = ctx.tmp("o");
   const datas = inputs.map((_, j) => ctx.tmp(`d${j}_`));
   ctx.line(`const ${o} = ${out}.data${datas.map((d, j) => `, ${d} = ${ctx.ins[j]}.data`).join("")};`);

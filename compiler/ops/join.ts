@@ -30,7 +30,9 @@ export class MakeVector implements Op {
   }
 
   emit(ctx: EmitContext): void {
-    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("nd")}([${ctx.ins.length}], [${ctx.ins.join(", ")}]);`);
+    const out = ctx.outs[0];
+    ctx.line(`const ${out} = ${ctx.alloc([String(ctx.ins.length)])};`);
+    ctx.ins.forEach((x, i) => ctx.line(`${out}.data[${i}] = ${x};`));
   }
 }
 
@@ -84,7 +86,7 @@ export class Join implements Op {
   }
 
   emit(ctx: EmitContext): void {
-    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("join")}(${this.axis}, [${ctx.ins.join(", ")}]);`);
+    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("join")}(${this.axis}, [${ctx.ins.join(", ")}], ${ctx.slot()});`);
   }
 }
 

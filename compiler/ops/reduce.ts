@@ -84,7 +84,8 @@ export class Reduce implements Op {
     if (node.outputs[0].ndim === 0) {
       ctx.line(`const ${out} = ${ctx.rt("reduceAll")}(${JSON.stringify(this.kind)}, ${x}.data);`);
     } else {
-      ctx.line(`const ${out} = ${ctx.rt("reduce")}(${JSON.stringify(this.kind)}, ${x}, [${axes.join(", ")}]);`);
+      const axesList = ctx.hoist(`[${axes.join(", ")}]`);
+      ctx.line(`const ${out} = ${ctx.rt("reduce")}(${JSON.stringify(this.kind)}, ${x}, ${axesList}, ${ctx.slot()});`);
     }
   }
 }

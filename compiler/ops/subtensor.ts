@@ -87,7 +87,9 @@ export class Subtensor implements Op {
 
   emit(ctx: EmitContext): void {
     const spec = ctx.hoist(JSON.stringify(this.entries));
-    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("subtensor")}(${ctx.ins[0]}, ${spec});`);
+    // One element: read it in place rather than building a selection.
+    const kernel = ctx.node.outputs[0].ndim === 0 ? "scalarAt" : "subtensor";
+    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt(kernel)}(${ctx.ins[0]}, ${spec});`);
   }
 }
 
@@ -119,7 +121,7 @@ export class IncSubtensor implements Op {
 
   emit(ctx: EmitContext): void {
     const spec = ctx.hoist(JSON.stringify(this.entries));
-    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("incSubtensor")}(${ctx.ins[0]}, ${ctx.ins[1]}, ${spec});`);
+    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("incSubtensor")}(${ctx.ins[0]}, ${ctx.ins[1]}, ${spec}, ${ctx.slot()});`);
   }
 }
 
@@ -151,7 +153,7 @@ export class AdvancedSubtensor1 implements Op {
 
   emit(ctx: EmitContext): void {
     const name = JSON.stringify(String(ctx.node.inputs[0]));
-    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("take")}(${ctx.ins[0]}, ${ctx.ins[1]}, ${name});`);
+    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("take")}(${ctx.ins[0]}, ${ctx.ins[1]}, ${name}, ${ctx.slot()});`);
   }
 }
 
@@ -174,7 +176,7 @@ export class AdvancedIncSubtensor1 implements Op {
   }
 
   emit(ctx: EmitContext): void {
-    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("incTake")}(${ctx.ins.join(", ")});`);
+    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("incTake")}(${ctx.ins.join(", ")}, ${ctx.slot()});`);
   }
 }
 
