@@ -4,7 +4,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import {
-  pt, Normal, HalfNormal, Model, model, data, Deterministic, Potential, logp, logcdf, ParameterValueError,
+  pt, Normal, HalfNormal, Model, model, data, Deterministic, Potential, logp, logcdf, ParameterValueError, transforms,
 } from "../compiler/index.js";
 import { expectClose } from "./helpers/golden.js";
 import { finiteDiffGrad } from "./helpers/fd.js";
@@ -234,5 +234,48 @@ describe("bad input", () => {
     expect(() => Model.build(() => { Normal("x", 0, 1); Normal("x", 0, 1); })).to.throw("already has a variable named 'x'");
     expect(() => Normal("x", 0, 1)).to.throw("inside Model.build");
     expect(() => Normal.dist({ mu: 0, sigma: 1, tau: 1 })).to.throw("sigma or tau");
+  });
+});
+
+describe("registration options", () => {
+  it("transform: null keeps the constrained value; a user transform renames the value variable", () => {
+    const m = Model.build(() => {
+      HalfNormal("a", 1, { transform: null });
+      HalfNormal("b", 1, { transform: transforms.logodds });
+    });
+    expect(m.valueVars.map(String)).to.deep.equal(["a", "b_logodds__"]);
+    const f = m.compileLogp({ sum: false });
+    const [la] = f({ a: 0.5, b_logodds__: 0 });
+    expectClose(la, Math.log(Math.sqrt(2 / Math.PI)) - 0.125, 1e-14);
+    expect(f({ a: -0.5, b_logodds__: 0 })[0]).to.equal(-Infinity);
+  });
+
+  it("initval sets the initial point (forward-transformed)", () => {
+    const m = Model.build(() => {
+      HalfNormal("s", 1, { initval: 2 });
+      Normal("x", 0, 1, { shape: [2], initval: [0.5, -0.5] });
+    });
+    const p = m.initialPoint();
+    expectClose(p.s_log__ as number, Math.log(2), 1e-15);
+    expect((p.x as any).toArray()).to.deep.equal([0.5, -0.5]);
+  });
+
+  it("namedVars, get, deterministics, potentials, observedRVs, freeRVs", () => {
+    let mu!: any;
+    const m = Model.build("named", () => {
+      mu = Normal("mu", 0, 1);
+      data("d", [1, 2]);
+      Deterministic("m2", pt.mul(mu, 2));
+      Potential("pot", pt.neg(mu));
+      Normal("y", mu, 1, { observed: [0.1, 0.2] });
+    });
+    expect(m.name).to.equal("named");
+    expect([...m.namedVars.keys()]).to.deep.equal(["mu", "d", "m2", "pot", "y"]);
+    expect(m.get("mu")).to.equal(mu);
+    expect(m.freeRVs.map(String)).to.deep.equal(["mu"]);
+    expect(m.observedRVs.map(String)).to.deep.equal(["y"]);
+    expect(m.deterministics.map(String)).to.deep.equal(["m2"]);
+    expect(m.potentials.map(String)).to.deep.equal(["pot"]);
+    expect(() => m.get("nope")).to.throw("no variable named 'nope'");
   });
 });
