@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { seedGraphsText } from "./seed-example.js";
+import { registerSample } from "./cli-sample.js";
 
 /** tsmc's own package.json: found by walking up from this file (dist/compiler/ or compiler/). */
 function packageVersion(): string {
@@ -35,6 +36,7 @@ function makeProgram(): Command {
       process.stdout.write(seedGraphsText());
     });
 
+  registerSample(program);
   return program;
 }
 

@@ -22,7 +22,7 @@ export interface ChainOptions {
   keepWarmup: boolean;
   /** Adapt the diagonal metric during warmup (Stan's windows); false keeps the identity. */
   adaptMetric: boolean;
-  /** Called every few iterations with (iterations done, total, divergences so far). */
+  /** Called every few iterations with (iterations done, total, divergences after warmup so far). */
   onProgress?: (done: number, total: number, divergences: number) => void;
 }
 
@@ -79,7 +79,7 @@ export function runChain(target: Target, opts: ChainOptions): ChainResult {
   for (let it = 0; it < total; it++) {
     const warm = it < opts.tune;
     nuts.transition(s);
-    if (s.diverging) divergences++;
+    if (s.diverging && !warm) divergences++;
     const pos = nuts.position;
     if (warm) {
       nuts.stepSize = stepAdapt.learn(s.acceptanceRate);

@@ -1,0 +1,217 @@
+// `tsmc sample <file>`: load a module's compiled models, sample one with NUTS, show a progress bar
+// per chain (plain lines when the output is not a terminal), print az.summary's table and PyMC's
+// warnings, and optionally write the trace as ArviZ JSON.
+import { writeFileSync } from "node:fs";
+import { extname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { CompiledModel, summary, type Trace } from "../runtime/index.js";
+
+export interface SampleCommandOptions {
+  model?: string;
+  draws: number;
+  tune: number;
+  chains: number;
+  cores?: number;
+  seed?: string;
+  targetAccept: number;
+  out?: string;
+  progress: boolean;
+}
+
+/** Where the command writes: stdout for the table, stderr for progress and warnings. */
+export interface SampleIO {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
+  return n;
+}
+
+function probability(value: string): number {
+  const p = Number(value);
+  if (!(p > 0 && p < 1)) throw new InvalidArgumentError("expected a number between 0 and 1");
+  return p;
+}
+
+/** Register `tsmc sample` on a commander program. */
+export function registerSample(program: Command, io: SampleIO = process): Command {
+  program
+    .command("sample")
+    .description("sample a model's posterior with NUTS and print the summary table (as az.summary)")
+    .argument("<file>", "a module that exports compiled models (.js, .mjs; .ts through tsx)")
+    .option("--model <name>", "the model to sample, by model name or export name (needed when the file has several)")
+    .addOption(new Option("--draws <n>", "kept draws per chain").argParser(positiveInt).default(1000))
+    .addOption(new Option("--tune <n>", "warmup iterations per chain").argParser(positiveInt).default(1000))
+    .addOption(new Option("--chains <n>", "number of chains").argParser(positiveInt).default(4))
+    .addOption(new Option("--cores <n>", "chains run in parallel (default: the machine's cores)").argParser(positiveInt))
+    .option("--seed <seed>", "makes the trace reproducible")
+    .addOption(new Option("--target-accept <p>", "target acceptance rate of step-size adaptation").argParser(probability).default(0.8))
+    .option("--out <file>", "write the trace as JSON that ArviZ reads (az.from_json)")
+    .option("--no-progress", "no progress bars")
+    .action(async (file: string, opts: SampleCommandOptions) => {
+      process.exitCode = await runSample(file, opts, io);
+    });
+  return program;
+}
+
+function isCompiledModel(v: unknown): v is CompiledModel {
+  return (
+    v instanceof CompiledModel ||
+    (typeof v === "object" && v !== null && typeof (v as CompiledModel).sample === "function" && typeof (v as CompiledModel).flat?.logpGrad === "function")
+  );
+}
+
+async function importModule(path: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(path).href;
+  try {
+    return await import(url);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== "ERR_UNKNOWN_FILE_EXTENSION" || ![".ts", ".mts", ".cts", ".tsx"].includes(extname(path))) throw e;
+    // A TypeScript module outside tsx: register tsx's loader (if installed) and try again.
+    let api: { register: () => unknown };
+    try {
+      api = await import("tsx/esm/api");
+    } catch {
+      throw new Error(`${path}: loading a TypeScript module needs tsx (npm i -D tsx), or build it first with tsmc build`);
+    }
+    api.register();
+    return await import(url);
+  }
+}
+
+/** The compiled models a module exports, with their export names. */
+export async function loadModels(file: string): Promise<{ exportName: string; model: CompiledModel; path: string }[]> {
+  const path = resolve(file);
+  const mod = await importModule(path);
+  const found: { exportName: string; model: CompiledModel; path: string }[] = [];
+  for (const [exportName, value] of Object.entries(mod)) {
+    if (isCompiledModel(value)) found.push({ exportName, model: value, path });
+  }
+  return found;
+}
+
+/** Pick the model by --model (model name or export name). */
+export function chooseModel<T extends { exportName: string; model: CompiledModel }>(file: string, models: T[], name?: string): T {
+  if (!models.length) throw new Error(`${file}: exports no compiled model (declare one with model(...) and export it)`);
+  const list = models.map((m) => (m.model.name === m.exportName ? `'${m.exportName}'` : `'${m.model.name}' (export ${m.exportName})`)).join(", ");
+  if (name === undefined) {
+    if (models.length > 1) throw new Error(`${file}: several models (${list}); choose one with --model <name>`);
+    return models[0];
+  }
+  const hit = models.find((m) => m.model.name === name) ?? models.find((m) => m.exportName === name);
+  if (!hit) throw new Error(`${file}: no model named '${name}'; the models are ${list}`);
+  return hit;
+}
+
+/** A bar per chain redrawn in place on a terminal; plain lines at each quarter otherwise. */
+class Progress {
+  private readonly state: { done: number; total: number; divergences: number; start: number }[];
+  private drawn = false;
+  private lastDraw = 0;
+  private readonly io: SampleIO;
+  private readonly tty: boolean;
+
+  constructor(io: SampleIO, chains: number, total: number) {
+    this.io = io;
+    this.tty = Boolean(io.stderr.isTTY);
+    const now = Date.now();
+    this.state = Array.from({ length: chains }, () => ({ done: 0, total, divergences: 0, start: now }));
+  }
+
+  update(chain: number, done: number, total: number, divergences: number): void {
+    const s = this.state[chain];
+    const before = s.done;
+    Object.assign(s, { done, total, divergences });
+    if (this.tty) {
+      const now = Date.now();
+      if (done === total || now - this.lastDraw > 80) this.draw();
+      return;
+    }
+    const quarter = (n: number) => Math.floor((4 * n) / total);
+    if (quarter(done) > quarter(before)) this.io.stderr.write(`${this.line(chain)}\n`);
+  }
+
+  finish(): void {
+    if (this.tty) this.draw();
+  }
+
+  private line(chain: number): string {
+    const s = this.state[chain];
+    const pct = Math.floor((100 * s.done) / s.total);
+    const secs = (Date.now() - s.start) / 1000;
+    const rate = secs > 0 ? Math.round(s.done / secs) : 0;
+    const text = `${s.done}/${s.total} ${String(pct).padStart(3)}%  ${formatTime(secs)}  ${s.divergences} divergences  ${rate} it/s`;
+    if (!this.tty) return `chain ${chain}: ${text}`;
+    const width = 30;
+    const filled = Math.round((width * s.done) / s.total);
+    return `Chain ${chain}  ${"━".repeat(filled)}${"\x1b[2m" + "━".repeat(width - filled) + "\x1b[0m"}  ${text}`;
+  }
+
+  private draw(): void {
+    this.lastDraw = Date.now();
+    let out = this.drawn ? `\x1b[${this.state.length}A` : "";
+    for (let c = 0; c < this.state.length; c++) out += `\r\x1b[2K${this.line(c)}\n`;
+    this.drawn = true;
+    this.io.stderr.write(out);
+  }
+}
+
+function formatTime(secs: number): string {
+  const s = Math.floor(secs);
+  return `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+}
+
+/** PyMC's warnings for a finished trace (divergences, R-hat > 1.01), one line each. */
+export function traceWarnings(trace: Trace, rhats: number[]): string[] {
+  const out: string[] = [];
+  const div = trace.divergences;
+  if (div > 0) out.push(`There ${div === 1 ? "was 1 divergence" : `were ${div} divergences`} after tuning. Increase \`target_accept\` or reparameterize.`);
+  if (rhats.some((r) => r > 1.01)) {
+    out.push("The rhat statistic is larger than 1.01 for some parameters. This indicates problems during sampling. See https://arxiv.org/abs/1903.08008 for details");
+  }
+  return out;
+}
+
+/** The whole command; returns the exit code. */
+export async function runSample(file: string, opts: SampleCommandOptions, io: SampleIO = process): Promise<number> {
+  const models = await loadModels(file);
+  const chosen = chooseModel(file, models, opts.model);
+  const m = chosen.model.withData({});
+  // Workers rebuild the model by importing the same module.
+  if (!m.source) m.source = { module: pathToFileURL(chosen.path).href, exportName: chosen.exportName };
+  const chains = opts.chains;
+  if (chains < 1) throw new Error("--chains must be at least 1");
+  if (opts.draws < 1) throw new Error("--draws must be at least 1");
+  const progress = opts.progress ? new Progress(io, chains, opts.tune + opts.draws) : null;
+  const cores = opts.cores;
+  io.stderr.write(`Sampling model '${m.name}': NUTS, ${chains} chain${chains > 1 ? "s" : ""}${cores ? ` in ${cores} job${cores > 1 ? "s" : ""}` : ""}\n`);
+  const t0 = Date.now();
+  const trace = m.sample({
+    draws: opts.draws,
+    tune: opts.tune,
+    chains,
+    cores,
+    seed: opts.seed,
+    targetAccept: opts.targetAccept,
+    onProgress: progress ? (c, done, total, div) => progress.update(c, done, total, div) : undefined,
+  });
+  progress?.finish();
+  const secs = (Date.now() - t0) / 1000;
+  io.stderr.write(
+    `Sampling ${chains} chain${chains > 1 ? "s" : ""} for ${opts.tune} tune and ${opts.draws} draw iterations ` +
+      `(${chains * opts.tune} + ${chains * opts.draws} draws total) took ${secs.toFixed(1)} seconds.\n`,
+  );
+  const table = summary(trace);
+  io.stdout.write(`${table.toString()}\n`);
+  for (const w of traceWarnings(trace, table.rows.map((r) => r.r_hat))) io.stderr.write(`${w}\n`);
+  if (opts.out) {
+    writeFileSync(opts.out, JSON.stringify(trace));
+    io.stderr.write(`Trace written to ${opts.out} (az.from_json reads it)\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,79 @@
+// `tsmc sample`: the command registered on a commander program, run in process with captured output.
+import { expect } from "chai";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { registerSample, loadModels, chooseModel, type SampleIO } from "../compiler/cli-sample.js";
+
+const modelsFile = new URL("./sampler-models.ts", import.meta.url).pathname;
+
+function capture(tty: boolean): SampleIO & { out: string; err: string } {
+  const io = {
+    out: "",
+    err: "",
+    stdout: { write: (s: string) => ((io.out += s), true) },
+    stderr: { write: (s: string) => ((io.err += s), true), isTTY: tty },
+  };
+  return io;
+}
+
+async function run(args: string[], io: SampleIO): Promise<void> {
+  const program = new Command("tsmc").exitOverride();
+  registerSample(program, io);
+  await program.parseAsync(["node", "tsmc", "sample", ...args]);
+}
+
+describe("tsmc sample", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsmc-sample-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("finds the exported compiled models and picks one by model or export name", async () => {
+    const models = await loadModels(modelsFile);
+    expect(models.map((m) => m.exportName)).to.deep.equal(["eightSchools", "normalMeanScale"]);
+    expect(chooseModel("f", models, "eight_schools").exportName).to.equal("eightSchools");
+    expect(chooseModel("f", models, "normalMeanScale").model.name).to.equal("normal_mean_scale");
+    expect(() => chooseModel("f", models)).to.throw("several models ('eight_schools' (export eightSchools), 'normal_mean_scale' (export normalMeanScale)); choose one with --model <name>");
+    expect(() => chooseModel("f", models, "nope")).to.throw("no model named 'nope'");
+  });
+
+  it("prints plain progress lines, the summary table and writes ArviZ JSON", async () => {
+    const io = capture(false);
+    const out = join(dir, "trace.json");
+    await run([modelsFile, "--model", "eight_schools", "--draws", "200", "--tune", "200", "--chains", "2", "--cores", "1", "--seed", "7", "--out", out], io);
+    const lines = io.out.trimEnd().split("\n");
+    expect(lines[0]).to.match(/^\s+mean\s+sd\s+hdi_3%\s+hdi_97%\s+mcse_mean\s+mcse_sd\s+ess_bulk\s+ess_tail\s+r_hat$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).to.deep.equal([
+      "mu", "tau", ...Array.from({ length: 8 }, (_, i) => `theta_t[${i}]`), ...Array.from({ length: 8 }, (_, i) => `theta[${i}]`),
+    ]);
+    expect(io.err).to.contain("Sampling model 'eight_schools': NUTS, 2 chains in 1 job");
+    expect(io.err).to.contain("chain 0: 100/400  25%");
+    expect(io.err).to.contain("chain 1: 400/400 100%");
+    expect(io.err).to.match(/Sampling 2 chains for 200 tune and 200 draw iterations \(400 \+ 400 draws total\) took [0-9.]+ seconds\./);
+    expect(io.err).not.to.contain("\x1b[");
+    const json = JSON.parse(readFileSync(out, "utf8"));
+    expect(json.posterior.theta).to.have.length(2);
+    expect(json.posterior.theta[0]).to.have.length(200);
+    expect(json.attrs.seed).to.equal("7");
+  });
+
+  it("draws a bar per chain on a terminal and warns about divergences and R-hat", async () => {
+    const io = capture(true);
+    // A tiny warmup with a high step size target provokes divergences and unconverged chains.
+    await run([modelsFile, "--model", "eight_schools", "--draws", "30", "--tune", "0", "--chains", "2", "--cores", "1", "--seed", "1", "--target-accept", "0.5"], io);
+    expect(io.err).to.contain("Chain 0  ━");
+    expect(io.err).to.contain("\x1b[2A");
+    expect(io.err).to.match(/There (were \d+ divergences|was 1 divergence) after tuning\. Increase `target_accept` or reparameterize\./);
+    expect(io.err).to.contain("The rhat statistic is larger than 1.01 for some parameters.");
+  });
+
+  it("the same seed prints the same table", async () => {
+    const a = capture(false);
+    const b = capture(false);
+    const args = [modelsFile, "--model", "normal_mean_scale", "--draws", "100", "--tune", "100", "--chains", "2", "--cores", "1", "--seed", "3", "--no-progress"];
+    await run(args, a);
+    await run(args, b);
+    expect(a.out).to.equal(b.out);
+    expect(a.err).not.to.contain("chain 0:");
+  });
+});
