@@ -1,0 +1,392 @@
+// Static analysis of a user module with ts-morph: the `model(...)` declarations imported from
+// "tsmc", what each builder reads from the module (and whether that is known at build time), and
+// the reduced copy of the module that the build evaluates: its imports and the top-level
+// declarations the builders need, nothing else, so unrelated top-level code never runs.
+import MagicString, { type SourceMap } from "magic-string";
+import {
+  Node, Project, SyntaxKind, ts,
+  type CallExpression, type Identifier, type ImportDeclaration, type SourceFile, type Statement, type Symbol as MorphSymbol,
+} from "ts-morph";
+import { TsmcBuildError, type SourcePosition } from "./errors.js";
+
+/** The modules whose imports the build pass understands (and prunes once models are compiled). */
+export const TSMC_MODULES = ["tsmc", "tsmc/tensor"];
+
+/** Globals a builder may read: they mean the same at build time and at run time. */
+const SAFE_GLOBALS = new Set(
+  ("Math Number String Boolean Array Object JSON Infinity NaN undefined Float64Array Float32Array Int8Array " +
+    "Int16Array Int32Array Uint8Array Uint8ClampedArray Uint16Array Uint32Array BigInt64Array BigUint64Array " +
+    "ArrayBuffer DataView Map Set WeakMap WeakSet Symbol BigInt Error TypeError RangeError SyntaxError " +
+    "ReferenceError parseFloat parseInt isFinite isNaN console Reflect Promise structuredClone arguments").split(" "),
+);
+
+export interface ModelCall {
+  /** Position among the module's model() calls, in source order. */
+  readonly index: number;
+  readonly node: CallExpression;
+  /** The call expression's text range. */
+  readonly start: number;
+  readonly end: number;
+  /** The text range of the argument list (without the parentheses). */
+  readonly argsStart: number;
+  readonly argsEnd: number;
+  /** Where the call is (its callee), for errors about the model as a whole. */
+  readonly pos: SourcePosition;
+  /** The model's name when it is a string literal (for messages). */
+  readonly label: string;
+  /** The top-level statement that contains the call. */
+  readonly statement: Statement;
+}
+
+export interface Analysis {
+  readonly file: string;
+  readonly code: string;
+  readonly sourceFile: SourceFile;
+  readonly calls: readonly ModelCall[];
+  /** Import declarations from "tsmc" / "tsmc/tensor" (pruned after compiling). */
+  readonly tsmcImports: readonly ImportDeclaration[];
+  /** Top-level statements the builders need (imports included). */
+  readonly needed: ReadonlySet<Statement>;
+  /** Every identifier of the file by the symbol it refers to (type positions included). */
+  readonly uses: ReadonlyMap<ts.Symbol, Identifier[]>;
+}
+
+/** A parser of one file (a project of its own: analyses may overlap in time, e.g. rollup's parallel transforms). */
+function parser(): Project {
+  return new Project({
+    useInMemoryFileSystem: true,
+    skipLoadingLibFiles: true,
+    compilerOptions: { allowJs: true, noLib: true, target: ts.ScriptTarget.ESNext, module: ts.ModuleKind.ESNext, jsx: ts.JsxEmit.Preserve },
+  });
+}
+
+export function positionOf(sf: SourceFile, file: string, pos: number): SourcePosition {
+  const { line, column } = sf.getLineAndColumnAtPos(pos);
+  return { file, line, column };
+}
+
+/** Quick test before parsing: can this module declare a model at all? */
+export function mayDeclareModels(code: string): boolean {
+  return code.includes("tsmc") && code.includes("model");
+}
+
+/** Find the model() calls of a module and check what their builders read. Null when there are none. */
+export function analyze(code: string, file: string): Analysis | null {
+  const sf = parser().createSourceFile(file, code, { overwrite: true, scriptKind: scriptKindOf(file) });
+  return analyzeSourceFile(sf, code, file);
+}
+
+/** Forget the parsed file. */
+export function release(a: Analysis): void {
+  if (!a.sourceFile.wasForgotten()) a.sourceFile.getProject().removeSourceFile(a.sourceFile);
+}
+
+function scriptKindOf(file: string): ts.ScriptKind {
+  if (/\.tsx$/.test(file)) return ts.ScriptKind.TSX;
+  if (/\.[mc]?ts$/.test(file)) return ts.ScriptKind.TS;
+  if (/\.jsx$/.test(file)) return ts.ScriptKind.JSX;
+  return ts.ScriptKind.JS;
+}
+
+function analyzeSourceFile(sf: SourceFile, code: string, file: string): Analysis | null {
+  const at = (pos: number) => positionOf(sf, file, pos);
+  const fail = (pos: number, reason: string): never => {
+    throw new TsmcBuildError(at(pos), reason, code);
+  };
+
+  const syntax = (sf.compilerNode as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+  const tsmcImports = sf.getImportDeclarations().filter((d) => TSMC_MODULES.includes(d.getModuleSpecifierValue()) && !d.isTypeOnly());
+  const modelDecls = new Set<Node>();
+  const namespaceDecls = new Set<Node>();
+  for (const d of tsmcImports) {
+    if (d.getModuleSpecifierValue() !== "tsmc") continue;
+    for (const spec of d.getNamedImports()) {
+      if (!spec.isTypeOnly() && spec.getName() === "model") modelDecls.add(spec);
+    }
+    const ns = d.getNamespaceImport();
+    if (ns) namespaceDecls.add(ns.getParentOrThrow());
+  }
+  if (!modelDecls.size && !namespaceDecls.size) return null;
+
+  // Every identifier by symbol: references (for the builders' reads, writes and the import pruning).
+  const checker = sf.getProject().getTypeChecker();
+  const uses = new Map<ts.Symbol, Identifier[]>();
+  const symbols = new Map<Identifier, MorphSymbol | undefined>();
+  for (const id of sf.getDescendantsOfKind(SyntaxKind.Identifier)) {
+    const parent = id.getParent();
+    const sym = Node.isShorthandPropertyAssignment(parent) && parent.getNameNode() === id
+      ? checker.getShorthandAssignmentValueSymbol(parent)
+      : id.getSymbol();
+    symbols.set(id, sym);
+    if (!sym) continue;
+    const list = uses.get(sym.compilerSymbol);
+    if (list) list.push(id);
+    else uses.set(sym.compilerSymbol, [id]);
+  }
+
+  const declOf = (sym: MorphSymbol | undefined): Node | undefined => sym?.getDeclarations()[0];
+  const isModelCallee = (callee: Node): boolean => {
+    if (Node.isIdentifier(callee)) {
+      const d = declOf(symbols.get(callee));
+      return d !== undefined && modelDecls.has(d);
+    }
+    if (Node.isPropertyAccessExpression(callee) && callee.getName() === "model") {
+      const obj = callee.getExpression();
+      if (!Node.isIdentifier(obj)) return false;
+      const d = declOf(symbols.get(obj));
+      return d !== undefined && namespaceDecls.has(d);
+    }
+    return false;
+  };
+
+  // The outermost model() calls, in source order.
+  const calls: ModelCall[] = [];
+  for (const call of sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    if (!isModelCallee(call.getExpression())) continue;
+    if (calls.some((c) => call.getStart() >= c.argsStart && call.getEnd() <= c.argsEnd)) continue;
+    const args = call.getArguments();
+    const open = call.getFirstChildByKindOrThrow(SyntaxKind.OpenParenToken);
+    const first = args[0];
+    const label = first && Node.isStringLiteral(first) ? `model '${first.getLiteralValue()}'` : "the model";
+    calls.push({
+      index: calls.length,
+      node: call,
+      start: call.getStart(),
+      end: call.getEnd(),
+      argsStart: args.length ? args[0].getStart() : open.getEnd(),
+      argsEnd: args.length ? args[args.length - 1].getEnd() : open.getEnd(),
+      pos: at(call.getStart()),
+      label,
+      statement: topLevelStatement(call),
+    });
+  }
+  if (!calls.length) return null;
+  if (syntax.length) {
+    const d = syntax[0];
+    fail(d.start, `syntax error: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`);
+  }
+  for (const c of calls) {
+    const spread = c.node.getArguments().find((a) => Node.isSpreadElement(a));
+    if (spread) fail(spread.getStart(), `${c.label}: give model() its name and builder directly, not spread`);
+  }
+
+  // Writes to a symbol anywhere in the file (a reassigned `let` is not a build-time value).
+  const writes = new Map<ts.Symbol, Identifier[]>();
+  for (const [sym, ids] of uses) {
+    const w = ids.filter(isWrite);
+    if (w.length) writes.set(sym, w);
+  }
+
+  // What the builders read, transitively through the top-level declarations they use.
+  const needed = new Set<Statement>();
+  const callStatements = new Set(calls.map((c) => c.statement));
+  const work: { node: Node; start: number; end: number; why: string }[] = calls.map((c) => ({
+    node: c.node,
+    start: c.argsStart,
+    end: c.argsEnd,
+    why: `the builder of ${c.label}`,
+  }));
+  const need = (st: Statement, why: string, pos: number) => {
+    if (needed.has(st)) return;
+    if (callStatements.has(st)) {
+      fail(pos, `${why} reads a name declared in the statement of a model() call; declare it in a statement of its own`);
+    }
+    needed.add(st);
+    if (!Node.isImportDeclaration(st)) work.push({ node: st, start: st.getStart(), end: st.getEnd(), why });
+  };
+  while (work.length) {
+    const item = work.shift()!;
+    const region = item.node.getDescendantsOfKind(SyntaxKind.Identifier);
+    if (Node.isIdentifier(item.node)) region.push(item.node);
+    for (const meta of item.node.getDescendantsOfKind(SyntaxKind.MetaProperty)) {
+      if (meta.getStart() >= item.start && meta.getEnd() <= item.end) {
+        fail(meta.getStart(), `${item.why} reads ${meta.getText()}, which is only known at run time; pass run-time values with data(...)`);
+      }
+    }
+    for (const id of region) {
+      if (id.getStart() < item.start || id.getEnd() > item.end) continue;
+      const sym = symbols.get(id);
+      if (!isValueReference(id, sym)) continue;
+      const declNode = declOf(sym);
+      const name = id.getText();
+      if (!declNode || declNode.getSourceFile() !== sf) {
+        // No declaration in this file: a global.
+        checkGlobal(id, name, item.why, fail);
+        continue;
+      }
+      if (declNode.getStart() >= item.start && declNode.getEnd() <= item.end) continue; // local to the builder
+      if (Node.isImportSpecifier(declNode) || Node.isImportClause(declNode) || Node.isNamespaceImport(declNode)) {
+        need(topLevelStatement(declNode), item.why, id.getStart());
+        continue;
+      }
+      const binding = topLevelBinding(declNode);
+      if (!binding) {
+        const what = Node.isParameterDeclaration(declNode)
+          ? `'${name}', a parameter of the enclosing function`
+          : `'${name}', a local variable of the enclosing ${enclosingKind(declNode)}`;
+        fail(id.getStart(), `${item.why} reads ${what}, which is not known at build time; pass run-time values with data(...)`);
+      }
+      const reassigned = writes.get(sym!.compilerSymbol);
+      if (reassigned && binding!.mutable) {
+        const w = reassigned[0];
+        const { line, column } = sf.getLineAndColumnAtPos(w.getStart());
+        fail(
+          id.getStart(),
+          `${item.why} reads '${name}', a ${binding!.keyword} that is reassigned (at ${line}:${column}), so its value is not known at build time; make it a const or pass it with data(...)`,
+        );
+      }
+      need(binding!.statement, item.why, id.getStart());
+    }
+  }
+  for (const st of needed) {
+    for (const c of calls) {
+      if (c.start >= st.getStart() && c.end <= st.getEnd()) {
+        fail(c.start, `${c.label} is declared inside code that a builder uses; declare models at the top of an expression of their own`);
+      }
+    }
+  }
+  return { file, code, sourceFile: sf, calls, tsmcImports, needed, uses };
+}
+
+function topLevelStatement(node: Node): Statement {
+  let n: Node = node;
+  while (!Node.isSourceFile(n.getParentOrThrow())) n = n.getParentOrThrow();
+  return n as Statement;
+}
+
+/** The top-level statement declaring a binding, or null when the declaration is not at module level. */
+function topLevelBinding(decl: Node): { statement: Statement; mutable: boolean; keyword: string } | null {
+  if (Node.isFunctionDeclaration(decl) || Node.isClassDeclaration(decl) || Node.isEnumDeclaration(decl) || Node.isModuleDeclaration(decl)) {
+    return Node.isSourceFile(decl.getParent()) ? { statement: decl as Statement, mutable: false, keyword: "declaration" } : null;
+  }
+  let n: Node = decl;
+  while (Node.isBindingElement(n) || Node.isObjectBindingPattern(n) || Node.isArrayBindingPattern(n)) n = n.getParentOrThrow();
+  if (!Node.isVariableDeclaration(n)) return null;
+  const list = n.getParent();
+  const statement = list?.getParent();
+  if (!Node.isVariableDeclarationList(list) || !Node.isVariableStatement(statement) || !Node.isSourceFile(statement.getParent())) return null;
+  const keyword = list.getDeclarationKind();
+  return { statement, mutable: keyword !== "const", keyword };
+}
+
+function enclosingKind(decl: Node): string {
+  for (let n: Node | undefined = decl.getParent(); n; n = n.getParent()) {
+    if (Node.isFunctionLikeDeclaration(n) || Node.isArrowFunction(n) || Node.isFunctionExpression(n)) return "function";
+    if (Node.isClassLikeDeclarationBase(n)) return "class";
+    if (Node.isCatchClause(n)) return "catch clause";
+    if (Node.isForOfStatement(n) || Node.isForInStatement(n) || Node.isForStatement(n)) return "loop";
+    if (Node.isSourceFile(n)) break;
+  }
+  return "block";
+}
+
+function checkGlobal(id: Identifier, name: string, why: string, fail: (pos: number, reason: string) => never): void {
+  const parent = id.getParent();
+  const member = Node.isPropertyAccessExpression(parent) && parent.getExpression() === id ? parent.getName() : null;
+  if (name === "Math" && member === "random") {
+    fail(id.getStart(), `${why} calls Math.random(), which gives another value at run time; draw with a seed or pass the value with data(...)`);
+  }
+  if (SAFE_GLOBALS.has(name)) return;
+  const what = name === "process" && member === "env" ? "process.env" : `'${name}'`;
+  fail(id.getStart(), `${why} reads ${what}, which is only known at run time; pass run-time values with data(...)`);
+}
+
+/** An identifier that reads a value (not a declaration name, property name, label or type). */
+function isValueReference(id: Identifier, sym: MorphSymbol | undefined): boolean {
+  const parent = id.getParentOrThrow();
+  if (Node.isPropertyAccessExpression(parent) && parent.getNameNode() === id) return false;
+  if (Node.isQualifiedName(parent)) return false;
+  if ((Node.isPropertyAssignment(parent) || Node.isMethodDeclaration(parent) || Node.isPropertyDeclaration(parent) ||
+    Node.isGetAccessorDeclaration(parent) || Node.isSetAccessorDeclaration(parent) || Node.isEnumMember(parent) ||
+    Node.isPropertySignature(parent) || Node.isMethodSignature(parent)) && parent.getNameNode() === id) return false;
+  if (Node.isBindingElement(parent) && parent.getPropertyNameNode() === id) return false;
+  if (Node.isLabeledStatement(parent) || Node.isBreakStatement(parent) || Node.isContinueStatement(parent)) return false;
+  if (Node.isExportSpecifier(parent) || Node.isImportSpecifier(parent) || Node.isImportClause(parent) || Node.isNamespaceImport(parent)) return false;
+  if (Node.isMetaProperty(parent) || Node.isJsxAttribute(parent)) return false;
+  if (sym?.getDeclarations().some((d) => (d.compilerNode as ts.NamedDeclaration).name === id.compilerNode)) return false;
+  for (let n: Node | undefined = parent; n && !Node.isSourceFile(n); n = n.getParent()) {
+    if (Node.isExpressionWithTypeArguments(n)) {
+      const clause = n.getParent();
+      if (Node.isHeritageClause(clause) && clause.getToken() === SyntaxKind.ExtendsKeyword && Node.isClassLikeDeclarationBase(clause.getParent())) {
+        return true;
+      }
+      return false;
+    }
+    if (Node.isTypeNode(n) || Node.isInterfaceDeclaration(n) || Node.isTypeAliasDeclaration(n)) return false;
+  }
+  return true;
+}
+
+const ASSIGNMENT = new Set([
+  SyntaxKind.EqualsToken, SyntaxKind.PlusEqualsToken, SyntaxKind.MinusEqualsToken, SyntaxKind.AsteriskEqualsToken,
+  SyntaxKind.AsteriskAsteriskEqualsToken, SyntaxKind.SlashEqualsToken, SyntaxKind.PercentEqualsToken,
+  SyntaxKind.LessThanLessThanEqualsToken, SyntaxKind.GreaterThanGreaterThanEqualsToken,
+  SyntaxKind.GreaterThanGreaterThanGreaterThanEqualsToken, SyntaxKind.AmpersandEqualsToken, SyntaxKind.BarEqualsToken,
+  SyntaxKind.CaretEqualsToken, SyntaxKind.BarBarEqualsToken, SyntaxKind.AmpersandAmpersandEqualsToken,
+  SyntaxKind.QuestionQuestionEqualsToken,
+]);
+
+/** Is this identifier assigned to (`x = …`, `x += …`, `x++`, `[x] = …`, `for (x of …)`)? */
+function isWrite(id: Identifier): boolean {
+  let n: Node = id;
+  let parent = n.getParent();
+  // climb out of destructuring assignment patterns
+  while (
+    parent &&
+    (Node.isArrayLiteralExpression(parent) || Node.isObjectLiteralExpression(parent) || Node.isShorthandPropertyAssignment(parent) ||
+      (Node.isPropertyAssignment(parent) && parent.getInitializer() === n) || Node.isSpreadElement(parent) ||
+      Node.isParenthesizedExpression(parent))
+  ) {
+    n = parent;
+    parent = n.getParent();
+  }
+  if (!parent) return false;
+  if (Node.isBinaryExpression(parent)) return parent.getLeft() === n && ASSIGNMENT.has(parent.getOperatorToken().getKind());
+  if (n !== id) return false;
+  if (Node.isPrefixUnaryExpression(parent) || Node.isPostfixUnaryExpression(parent)) {
+    const op = parent.getOperatorToken();
+    return op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken;
+  }
+  if (Node.isForOfStatement(parent) || Node.isForInStatement(parent)) return parent.getInitializer() === id;
+  return false;
+}
+
+export interface ReducedModule {
+  /** The module text to evaluate: imports, needed declarations, one `__tsmc_capture(i, [args])` per model. */
+  readonly code: string;
+  /** From the reduced text back to the user's file. */
+  readonly map: SourceMap;
+}
+
+/**
+ * The reduced copy of the module: the imports and top-level declarations the builders need, in
+ * place; every other statement removed; each statement holding model() calls replaced by calls of
+ * `__tsmc_capture(index, [the call's arguments])`, the arguments' text kept (and mapped) as written.
+ */
+export function reducedModule(a: Analysis): ReducedModule {
+  const s = new MagicString(a.code);
+  const byStatement = new Map<Statement, ModelCall[]>();
+  for (const c of a.calls) {
+    const list = byStatement.get(c.statement);
+    if (list) list.push(c);
+    else byStatement.set(c.statement, [c]);
+  }
+  for (const st of a.sourceFile.getStatements()) {
+    if (a.needed.has(st)) continue;
+    const calls = byStatement.get(st);
+    if (!calls) {
+      s.remove(st.getStart(), st.getEnd());
+      continue;
+    }
+    let from = st.getStart();
+    let text = "";
+    for (const c of calls) {
+      s.overwrite(from, c.argsStart, `${text}__tsmc_capture(${c.index}, [`);
+      from = c.argsEnd;
+      text = "]); ";
+    }
+    s.overwrite(from, st.getEnd(), "]);");
+  }
+  s.append("\nexport function __tsmc_capture(i, args) { (__tsmc_capture.list ??= [])[i] = args; }\n");
+  return { code: s.toString(), map: s.generateMap({ hires: true, source: a.file, includeContent: true }) };
+}

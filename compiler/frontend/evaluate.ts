@@ -1,0 +1,300 @@
+// Evaluate the builders of a module at build time. The reduced copy of the module (analyze.ts) is
+// bundled with rollup together with the user's local modules it imports (TypeScript stripped,
+// JSON read); packages stay imports, and "tsmc" is this very compiler instance. The bundle is
+// written to a temporary file under the project's node_modules (so its package imports resolve as
+// the user's would), imported, and deleted. Each builder then runs inside Model.build; an error
+// is mapped through the bundle's source map back to the user's line and column.
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { rollup, type Plugin, type RollupError, type SourceMap as RollupSourceMap } from "rollup";
+import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
+import { ts } from "ts-morph";
+import { Model } from "../model/model.js";
+import * as self from "../index.js";
+import * as tensor from "../tensor.js";
+import * as runtime from "../../runtime/index.js";
+import { TsmcBuildError, reasonOf, type SourcePosition } from "./errors.js";
+import { positionOf, reducedModule, type Analysis, type ModelCall } from "./analyze.js";
+
+/**
+ * "tsmc" inside the evaluated code is this very compiler instance (one registry of distributions,
+ * one model being built), whatever loaded it: the bundle reads the modules from a global slot that
+ * this instance fills once (a slot of its own, so that two copies of tsmc in one process stay apart).
+ */
+const SELF_SLOT = `__tsmc_frontend_self_${Math.random().toString(36).slice(2)}__`;
+const SELF: Record<string, Record<string, unknown>> = { tsmc: self, "tsmc/tensor": tensor, "tsmc/runtime": runtime };
+(globalThis as Record<string, unknown>)[SELF_SLOT] = SELF;
+
+function selfModule(spec: string): string {
+  const names = Object.keys(SELF[spec]).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== "default");
+  const lines = [`const m = globalThis[${JSON.stringify(SELF_SLOT)}][${JSON.stringify(spec)}];`];
+  for (const n of names) lines.push(`export const ${n} = m.${n};`);
+  if ("default" in SELF[spec]) lines.push(`export default m.default;`);
+  return lines.join("\n");
+}
+
+export interface EvaluatedModel {
+  readonly call: ModelCall;
+  readonly name: string;
+  readonly model: Model;
+}
+
+export interface Evaluation {
+  readonly models: EvaluatedModel[];
+  /** Every local file the evaluation read (the module itself, the modules and JSON it imports). */
+  readonly dependencies: string[];
+}
+
+const TS_EXT = /\.(ts|tsx|mts|cts)$/;
+
+/** TypeScript to JavaScript, one module at a time, with a source map. */
+export function stripTypes(code: string, file: string, opts: { rewriteRelativeImportExtensions?: boolean } = {}): { code: string; map: string } {
+  const out = ts.transpileModule(code, {
+    fileName: file,
+    compilerOptions: {
+      rewriteRelativeImportExtensions: opts.rewriteRelativeImportExtensions ?? false,
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      sourceMap: true,
+      inlineSources: false,
+      jsx: ts.JsxEmit.ReactJSX,
+      useDefineForClassFields: true,
+      verbatimModuleSyntax: false,
+      isolatedModules: true,
+    },
+  });
+  const text = out.outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
+  return { code: text, map: out.sourceMapText ?? "" };
+}
+
+/** The candidates for a relative import written the TypeScript way (`./x.js` for `./x.ts`, or no extension). */
+function candidates(path: string): string[] {
+  const ext = extname(path);
+  const base = path.slice(0, path.length - ext.length);
+  const list = [path];
+  if (ext === ".js" || ext === ".jsx") list.push(`${base}.ts`, `${base}.tsx`);
+  if (ext === ".mjs") list.push(`${base}.mts`);
+  if (ext === ".cjs") list.push(`${base}.cts`);
+  if (!ext || ![".js", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".json", ".jsx"].includes(ext)) {
+    for (const e of [".ts", ".tsx", ".mts", ".js", ".mjs", ".json"]) list.push(path + e);
+    for (const e of [".ts", ".tsx", ".js", ".mjs"]) list.push(join(path, `index${e}`));
+  }
+  return list;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+class UnresolvedImport extends Error {
+  constructor(readonly source: string, readonly importer: string) {
+    super(`cannot find '${source}' (imported from ${importer})`);
+  }
+}
+
+function evaluationPlugin(entry: string, reduced: { code: string; map: string }, read: Set<string>): Plugin {
+  return {
+    name: "tsmc-evaluate",
+    resolveId(source, importer) {
+      if (!importer) return source === entry ? entry : null;
+      if (source in SELF) return `\0tsmc-self:${source}`;
+      if (source.startsWith("\0")) return null;
+      if (source.startsWith("file:")) source = new URL(source).pathname;
+      if (source.startsWith(".") || isAbsolute(source)) {
+        const path = resolve(dirname(importer), source.replace(/[?#].*$/, ""));
+        const found = candidates(path).find(isFile);
+        if (!found) throw new UnresolvedImport(source, importer);
+        if (/[\\/]node_modules[\\/]/.test(found)) return { id: pathToFileURL(found).href, external: true };
+        return found;
+      }
+      return { id: source, external: true }; // a package (or node: builtin): imported as the user's code would
+    },
+    load(id) {
+      if (id === entry) return reduced;
+      if (id.startsWith("\0tsmc-self:")) return selfModule(id.slice("\0tsmc-self:".length));
+      if (id.endsWith(".json")) return { code: `export default ${readFileSync(id, "utf8")};`, map: { mappings: "" } };
+      return null;
+    },
+    transform(code, id) {
+      if (isAbsolute(id)) read.add(id);
+      if (!TS_EXT.test(id)) return null;
+      const out = stripTypes(code, id);
+      return { code: out.code, map: out.map };
+    },
+  };
+}
+
+/** A directory for the temporary bundle: node_modules/.tsmc of the project, so package imports resolve. */
+function tempDir(file: string): string {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const nm = join(dir, "node_modules");
+    if (existsSync(nm)) {
+      const d = join(nm, ".tsmc");
+      mkdirSync(d, { recursive: true });
+      return d;
+    }
+    if (dirname(dir) === dir) return dirname(file);
+  }
+}
+
+let counter = 0;
+
+/** Run every builder of the analysed module at build time; errors are TsmcBuildErrors at the user's source. */
+export async function evaluateModels(a: Analysis): Promise<Evaluation> {
+  const reduced = reducedModule(a);
+  const entry = a.file;
+  const read = new Set<string>([entry]);
+  let bundle;
+  try {
+    bundle = await rollup({
+      input: entry,
+      plugins: [evaluationPlugin(entry, { code: reduced.code, map: reduced.map.toString() }, read)],
+      treeshake: false,
+      logLevel: "silent",
+      onLog: () => {},
+    });
+  } catch (e) {
+    throw bundlingError(a, e);
+  }
+  const dependencies = [...read];
+  const tmp = join(tempDir(entry), `${basename(entry)}.${process.pid}.${++counter}.${Date.now().toString(36)}.mjs`);
+  let output;
+  try {
+    ({ output } = await bundle.generate({
+      format: "es",
+      sourcemap: true,
+      file: tmp,
+      sourcemapPathTransform: (rel, mapPath) => resolve(dirname(mapPath), rel),
+    }));
+  } finally {
+    await bundle.close();
+  }
+  const chunk = output[0];
+  const trace = new TraceMap(chunk.map as RollupSourceMap as never);
+  const mapError = (e: unknown, fallback: SourcePosition, what: string) => locate(e, tmp, trace, a, fallback, what);
+
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = Math.max(limit, 200);
+  try {
+    let mod: { __tsmc_capture: { list?: unknown[][] } };
+    writeFileSync(tmp, chunk.code);
+    try {
+      mod = await import(pathToFileURL(tmp).href);
+    } catch (e) {
+      throw importError(a, e, mapError);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+    const captured = mod.__tsmc_capture.list ?? [];
+    const models: EvaluatedModel[] = [];
+    for (const call of a.calls) {
+      const args = captured[call.index];
+      if (!args) throw new TsmcBuildError(call.pos, `${call.label}: its arguments were not evaluated`, a.code);
+      const [name, builder] = typeof args[0] === "string" ? [args[0], args[1]] : ["model", args[0]];
+      if (typeof builder !== "function") {
+        throw new TsmcBuildError(call.pos, `model() expects a builder function${typeof args[0] === "string" ? " after the name" : ""}`, a.code);
+      }
+      let model: Model;
+      try {
+        model = Model.build(name as string, builder as () => unknown);
+      } catch (e) {
+        throw mapError(e, call.pos, `in the builder of ${call.label}`);
+      }
+      models.push({ call, name: name as string, model });
+    }
+    return { models, dependencies };
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** The stack frames in user code, innermost first, mapped back to the user's files. */
+function userFrames(e: unknown, tmp: string, trace: TraceMap): SourcePosition[] {
+  const stack = e instanceof Error ? (e.stack ?? "") : "";
+  const href = pathToFileURL(tmp).href;
+  const frames: SourcePosition[] = [];
+  for (const line of stack.split("\n")) {
+    const i = line.indexOf(href);
+    const j = i >= 0 ? i + href.length : line.indexOf(tmp) >= 0 ? line.indexOf(tmp) + tmp.length : -1;
+    if (j < 0) continue;
+    const m = /^:(\d+):(\d+)/.exec(line.slice(j));
+    if (!m) continue;
+    const orig = originalPositionFor(trace, { line: Number(m[1]), column: Number(m[2]) - 1 });
+    if (orig.source === null || orig.line === null) continue;
+    const file = orig.source.startsWith("file:") ? new URL(orig.source).pathname : orig.source;
+    frames.push({ file, line: orig.line, column: orig.column + 1 });
+  }
+  return frames;
+}
+
+function locate(e: unknown, tmp: string, trace: TraceMap, a: Analysis, fallback: SourcePosition, what: string): TsmcBuildError {
+  if (e instanceof TsmcBuildError) return e;
+  const [pos, ...outer] = userFrames(e, tmp, trace);
+  let reason = reasonOf(e);
+  if (!pos) return new TsmcBuildError(fallback, `${what}: ${reason}`, a.code);
+  if (pos.file !== a.file) {
+    const site = outer.find((f) => f.file === a.file);
+    if (site) reason += ` (called from ${relative(dirname(pos.file), a.file) || basename(a.file)}:${site.line}:${site.column})`;
+  }
+  return new TsmcBuildError(pos, reason, pos.file === a.file ? a.code : undefined);
+}
+
+/** Where an import with this specifier is written in the user's module. */
+function importSite(a: Analysis, source: string): SourcePosition | null {
+  for (const d of a.sourceFile.getImportDeclarations()) {
+    if (d.getModuleSpecifierValue() === source) return positionOf(a.sourceFile, a.file, d.getModuleSpecifier().getStart());
+  }
+  return null;
+}
+
+function siteIn(file: string, source: string): SourcePosition | null {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+  for (const quote of ['"', "'"]) {
+    const i = text.indexOf(`${quote}${source}${quote}`);
+    if (i >= 0) {
+      const before = text.slice(0, i).split("\n");
+      return { file, line: before.length, column: before[before.length - 1].length + 1 };
+    }
+  }
+  return null;
+}
+
+function bundlingError(a: Analysis, e: unknown): TsmcBuildError {
+  if (e instanceof TsmcBuildError) return e;
+  const cause = (e as { cause?: unknown }).cause;
+  const unresolved = e instanceof UnresolvedImport ? e : cause instanceof UnresolvedImport ? cause : null;
+  const first = a.calls[0];
+  if (unresolved) {
+    const pos = unresolved.importer === a.file ? importSite(a, unresolved.source) : siteIn(unresolved.importer, unresolved.source);
+    const reason = `cannot resolve '${unresolved.source}', which ${first.label} needs at build time`;
+    return new TsmcBuildError(pos ?? first.pos, reason, pos?.file === a.file || !pos ? a.code : undefined);
+  }
+  const re = e as RollupError;
+  if (re.loc?.file && re.loc.file !== a.file && isAbsolute(re.loc.file)) {
+    return new TsmcBuildError({ file: re.loc.file, line: re.loc.line, column: re.loc.column + 1 }, reasonOf(e));
+  }
+  return new TsmcBuildError(first.pos, `${first.label}: cannot evaluate the module at build time: ${reasonOf(e)}`, a.code);
+}
+
+function importError(a: Analysis, e: unknown, mapError: (e: unknown, fallback: SourcePosition, what: string) => TsmcBuildError): TsmcBuildError {
+  const first = a.calls[0];
+  const code = (e as { code?: string }).code;
+  if (code === "ERR_MODULE_NOT_FOUND" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED") {
+    const m = /(?:package|module) '([^']+)'/.exec(reasonOf(e));
+    const spec = m ? m[1] : "";
+    const pos = spec ? importSite(a, spec) : null;
+    const why = code === "ERR_MODULE_NOT_FOUND" ? "it is not installed or does not exist" : "the package does not export it";
+    return new TsmcBuildError(pos ?? first.pos, `cannot import '${spec || "a module"}' at build time: ${why}`, a.code);
+  }
+  return mapError(e, first.pos, "while evaluating the module's declarations");
+}

@@ -1,0 +1,182 @@
+// The build pass for one module: find the model() declarations, evaluate their builders, compile
+// each with the one emitter, and splice the compiled code in place of each call (magic-string, with
+// a source map). The spliced module imports `tsmc/runtime` and nothing of the compiler.
+import MagicString, { type SourceMap } from "magic-string";
+import { Node, type Identifier, type Statement } from "ts-morph";
+import { emitModel } from "../model/compile.js";
+import type { ModelMeta } from "../../runtime/index.js";
+import { analyze, mayDeclareModels, release, type Analysis, type ModelCall } from "./analyze.js";
+import { evaluateModels, type EvaluatedModel } from "./evaluate.js";
+import { TsmcBuildError, reasonOf, type SourcePosition } from "./errors.js";
+import { declarationText } from "./dts.js";
+
+export const RUNTIME_BINDING = "__tsmc_rt";
+
+export interface CompiledDeclaration {
+  /** Position among the module's model() calls. */
+  readonly index: number;
+  readonly name: string;
+  readonly pos: SourcePosition;
+  readonly meta: ModelMeta;
+  /** The emitted function body of `rt` that returns the CompiledModel. */
+  readonly body: string;
+}
+
+export interface TransformResult {
+  /** The module with every model() call compiled (same language as the input). */
+  readonly code: string;
+  readonly map: SourceMap;
+  readonly models: CompiledDeclaration[];
+  /** Every local file the builders' evaluation read (the module itself included). */
+  readonly dependencies: string[];
+  /** The module's declaration file (with `declarations: true`). */
+  readonly dts?: string;
+}
+
+export interface TransformOptions {
+  /** Also produce the .d.ts text (the CLI does; the bundler plugin does not need it). */
+  declarations?: boolean;
+}
+
+/** The expression that replaces a model() call: the emitted body, applied to the runtime. */
+export function compiledExpression(name: string, body: string): string {
+  const label = JSON.stringify(name).replace(/\*\//g, "*\\/");
+  return `/* tsmc: model ${label}, compiled ahead of time */ ((rt) => {\n${body}\n})(${RUNTIME_BINDING})`;
+}
+
+/** Evaluate and compile the model() declarations of an analysed module. */
+export async function compileDeclarations(a: Analysis): Promise<{ models: CompiledDeclaration[]; evaluated: EvaluatedModel[]; dependencies: string[] }> {
+  const { models: evaluated, dependencies } = await evaluateModels(a);
+  const models = evaluated.map(({ call, name, model }) => {
+    try {
+      const { body, meta } = emitModel(model, name);
+      return { index: call.index, name, pos: call.pos, meta, body };
+    } catch (e) {
+      throw new TsmcBuildError(call.pos, `${call.label}: ${reasonOf(e)}`, a.code);
+    }
+  });
+  return { models, evaluated, dependencies };
+}
+
+/**
+ * Compile the model() declarations of a module. Null when it declares none (nothing to change).
+ * Errors are TsmcBuildErrors at the user's source location.
+ */
+export async function transformModule(code: string, file: string, opts: TransformOptions = {}): Promise<TransformResult | null> {
+  if (!mayDeclareModels(code)) return null;
+  const a = analyze(code, file);
+  if (!a) return null;
+  try {
+    const { models, dependencies } = await compileDeclarations(a);
+    const s = splice(a, models.map((m) => compiledExpression(m.name, m.body)));
+    const dts = opts.declarations ? declarationText(a, models, preambleEnd(a)) : undefined;
+    return { code: s.toString(), map: s.generateMap({ hires: true, source: file, includeContent: true }), models, dependencies, dts };
+  } finally {
+    release(a);
+  }
+}
+
+/**
+ * Replace each model() call by its text (same order as `a.calls`), drop the code only the builders
+ * used (the imports of tsmc among it), and import the runtime.
+ */
+export function splice(a: Analysis, replacements: string[], runtimeImport = true): MagicString {
+  const s = new MagicString(a.code);
+  a.calls.forEach((c, i) => s.overwrite(c.start, c.end, replacements[i]));
+  pruneDeadCode(a, s);
+  const at = preambleEnd(a);
+  if (runtimeImport) s.appendLeft(at, `${at > 0 ? "\n" : ""}import * as ${RUNTIME_BINDING} from "tsmc/runtime";\n`);
+  return s;
+}
+
+type Range = { start: number; end: number };
+const within = (n: Node, ranges: Iterable<Range>) => {
+  for (const r of ranges) if (n.getStart() >= r.start && n.getEnd() <= r.end) return true;
+  return false;
+};
+
+function bindingNames(n: Node): Identifier[] {
+  if (Node.isIdentifier(n)) return [n];
+  if (Node.isObjectBindingPattern(n) || Node.isArrayBindingPattern(n)) {
+    return n.getElements().flatMap((e) => (Node.isBindingElement(e) ? bindingNames(e.getNameNode()) : []));
+  }
+  return [];
+}
+
+/** The names a top-level statement declares, if it is a declaration the build may drop. */
+function declaredNames(st: Statement): Identifier[] | null {
+  if (Node.isExportable(st) && (st.isExported() || st.isDefaultExport())) return null;
+  if (Node.isVariableStatement(st)) return st.getDeclarations().flatMap((d) => bindingNames(d.getNameNode()));
+  if (Node.isFunctionDeclaration(st) || Node.isClassDeclaration(st) || Node.isEnumDeclaration(st)) {
+    const name = st.getNameNode();
+    return name ? [name] : null;
+  }
+  return null;
+}
+
+/**
+ * Drop what only the builders used: the top-level declarations nothing else refers to any more
+ * (not exported), then the import specifiers only they (or the compiled calls) used, and an import
+ * once none of its specifiers is left. So the output does not import the compiler, nor the helper
+ * modules that call distributions. Imports the builders did not touch stay as they are.
+ */
+function pruneDeadCode(a: Analysis, s: MagicString): void {
+  const calls: readonly Range[] = a.calls;
+  const usesOf = (name: Node) => {
+    const sym = name.getSymbol();
+    return sym ? (a.uses.get(sym.compilerSymbol) ?? []).filter((id) => id !== name) : [];
+  };
+  const dead = new Map<Statement, Identifier[]>();
+  for (const st of a.needed) {
+    const names = Node.isImportDeclaration(st) ? null : declaredNames(st);
+    if (names && names.length) dead.set(st, names);
+  }
+  const deadRanges = () => [...dead.keys()].map((st) => ({ start: st.getStart(), end: st.getEnd() }));
+  for (let changed = true; changed; ) {
+    changed = false;
+    const ranges = [...calls, ...deadRanges()];
+    for (const [st, names] of dead) {
+      if (names.some((n) => usesOf(n).some((id) => !within(id, ranges)))) {
+        dead.delete(st);
+        changed = true;
+      }
+    }
+  }
+  const gone = [...calls, ...deadRanges()];
+  for (const st of dead.keys()) s.remove(st.getFullStart() === 0 ? st.getStart() : st.getFullStart(), st.getEnd());
+
+  for (const d of a.sourceFile.getImportDeclarations()) {
+    const locals: { node: Node; text: string; kind: "default" | "ns" | "named" }[] = [];
+    const def = d.getDefaultImport();
+    if (def) locals.push({ node: def, text: def.getText(), kind: "default" });
+    const ns = d.getNamespaceImport();
+    if (ns) locals.push({ node: ns, text: `* as ${ns.getText()}`, kind: "ns" });
+    for (const spec of d.getNamedImports()) locals.push({ node: spec.getAliasNode() ?? spec.getNameNode(), text: spec.getText(), kind: "named" });
+    const touched = locals.some((l) => usesOf(l.node).some((id) => within(id, gone)));
+    if (!touched) continue;
+    const kept = locals.filter((l) => usesOf(l.node).some((id) => !within(id, gone)));
+    if (kept.length === locals.length) continue;
+    if (!kept.length) {
+      s.remove(d.getStart(), d.getEnd());
+      continue;
+    }
+    const named = kept.filter((l) => l.kind === "named").map((l) => l.text);
+    const parts = [...kept.filter((l) => l.kind !== "named").map((l) => l.text), ...(named.length ? [`{ ${named.join(", ")} }`] : [])];
+    const attributes = d.getAttributes();
+    s.overwrite(d.getStart(), d.getEnd(), `import ${d.isTypeOnly() ? "type " : ""}${parts.join(", ")} from ${d.getModuleSpecifier().getText()}${attributes ? ` ${attributes.getText()}` : ""};`);
+  }
+}
+
+/** After the hashbang and the directive prologue ("use client"): where an import can go. */
+export function preambleEnd(a: Analysis): number {
+  let end = 0;
+  if (a.code.startsWith("#!")) {
+    const nl = a.code.indexOf("\n");
+    end = nl < 0 ? a.code.length : nl + 1;
+  }
+  for (const st of a.sourceFile.getStatements()) {
+    if (Node.isExpressionStatement(st) && Node.isStringLiteral(st.getExpression())) end = st.getEnd();
+    else break;
+  }
+  return end;
+}
