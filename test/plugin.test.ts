@@ -233,3 +233,25 @@ describe("Vite plugin: build() with tsmc()", function () {
     }
   });
 });
+
+describe("Vite plugin: the dev server (serve) compiles too", function () {
+  it("ssrLoadModule of the seed fixture gives the in-process model bit for bit", async () => {
+    const { createServer } = await import("vite");
+    const server = await createServer({
+      configFile: false,
+      logLevel: "silent",
+      root,
+      plugins: [tsmc()],
+      server: { middlewareMode: true, hmr: false, watch: null },
+      appType: "custom",
+    });
+    try {
+      const transformed = await server.transformRequest(fixture("seed.ts"), { ssr: true });
+      expect(transformed!.code).to.include("createModel(meta").and.not.to.match(/ts-morph|compileModel|from "tsmc"/);
+      const { seed } = await server.ssrLoadModule(fixture("seed.ts"));
+      expectSameModel(seed as ModelLike, (await inProcess("seed.ts")).seed as ModelLike, "vite dev server seed");
+    } finally {
+      await server.close();
+    }
+  });
+});
