@@ -112,7 +112,7 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
 
   const body = [
     ...viewSlots.filter((v) => v !== null).map((v) => `const ${v} = rt.slot();`),
-    ...fns.flatMap((f) => f.prelude),
+    ...shareConstants(fns.flatMap((f) => f.prelude)),
     ...fns.map((f) => f.code),
     `const meta = ${JSON.stringify(meta)};`,
     `const defaultData = {`,
@@ -132,6 +132,24 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     `}, defaultData);`,
   ].join("\n");
   return { body, meta };
+}
+
+/**
+ * Large constants once: an array constant that several functions hoist (the data in logp, in its
+ * gradient, in the terms and in draw) is written once; the others alias it (constants are read-only).
+ */
+function shareConstants(prelude: string[]): string[] {
+  const first = new Map<string, string>();
+  return prelude.map((line) => {
+    const m = /^const (\w+) = (rt\.nd\(.*\));$/.exec(line);
+    if (!m) return line;
+    const seen = first.get(m[2]);
+    if (seen === undefined) {
+      first.set(m[2], m[1]);
+      return line;
+    }
+    return `const ${m[1]} = ${seen};`;
+  });
 }
 
 /** Compile in process: the emitted text becomes a function of the runtime. */
