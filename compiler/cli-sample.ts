@@ -1,11 +1,18 @@
-// `tsmc sample <file>`: load a module's compiled models, sample one with NUTS, show a progress bar
-// per chain (plain lines when the output is not a terminal), print az.summary's table and PyMC's
-// warnings, and optionally write the trace as ArviZ JSON.
-import { writeFileSync } from "node:fs";
+// `tsmc sample <file>`: load a file's models, sample one with NUTS, show a progress bar per chain
+// (plain lines when the output is not a terminal), print az.summary's table and PyMC's warnings,
+// and optionally write the trace as ArviZ JSON. A source file with model() declarations goes
+// through the build pass's evaluation (as `tsmc print` does) and the one emitter; the generated
+// body is what worker threads rebuild the model from. A module without declarations (say, the
+// output of `tsmc build`) is imported and its exported CompiledModels are used.
+import { readFileSync, writeFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
+import * as runtime from "../runtime/index.js";
 import { CompiledModel, summary, type Trace } from "../runtime/index.js";
+import { analyze, mayDeclareModels, release, type ModelCall } from "./frontend/analyze.js";
+import { evaluateModels } from "./frontend/evaluate.js";
+import { emitModel } from "./model/compile.js";
 
 export interface SampleCommandOptions {
   model?: string;
@@ -16,6 +23,7 @@ export interface SampleCommandOptions {
   seed?: string;
   targetAccept: number;
   out?: string;
+  data?: string;
   progress: boolean;
 }
 
@@ -50,6 +58,7 @@ export function registerSample(program: Command, io: SampleIO = process): Comman
     .addOption(new Option("--cores <n>", "chains run in parallel (default: the machine's cores)").argParser(positiveInt))
     .option("--seed <seed>", "makes the trace reproducible")
     .addOption(new Option("--target-accept <p>", "target acceptance rate of step-size adaptation").argParser(probability).default(0.8))
+    .option("--data <json>", "bind data() inputs: a JSON object, or @file.json (as withData)")
     .option("--out <file>", "write the trace as JSON that ArviZ reads (az.from_json)")
     .option("--no-progress", "no progress bars")
     .action(async (file: string, opts: SampleCommandOptions) => {
@@ -84,9 +93,33 @@ async function importModule(path: string): Promise<Record<string, unknown>> {
   }
 }
 
-/** The compiled models a module exports, with their export names. */
+/** The variable a model() call is assigned to (`export const eightSchools = model(...)`). */
+function declaredName(call: ModelCall): string | null {
+  const m = /^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*model\s*\(/.exec(call.statement.getText());
+  return m ? m[1] : null;
+}
+
+/**
+ * The models of a file: its model() declarations evaluated and compiled (each with its generated
+ * body as `source`, for worker threads), or else the CompiledModels the module exports.
+ */
 export async function loadModels(file: string): Promise<{ exportName: string; model: CompiledModel; path: string }[]> {
   const path = resolve(file);
+  const code = readFileSync(path, "utf8");
+  const a = mayDeclareModels(code) ? analyze(code, path) : null;
+  if (a && a.calls.length) {
+    try {
+      const { models } = await evaluateModels(a);
+      return models.map((m) => {
+        const { body } = emitModel(m.model, m.name);
+        const model = new Function("rt", body)(runtime) as CompiledModel;
+        model.source = { body };
+        return { exportName: declaredName(m.call) ?? m.name, model, path };
+      });
+    } finally {
+      release(a);
+    }
+  }
   const mod = await importModule(path);
   const found: { exportName: string; model: CompiledModel; path: string }[] = [];
   for (const [exportName, value] of Object.entries(mod)) {
@@ -177,12 +210,26 @@ export function traceWarnings(trace: Trace, rhats: number[]): string[] {
   return out;
 }
 
+/** --data: inline JSON or @file.json, an object keyed by data() name. */
+function readData(arg: string | undefined): Record<string, unknown> {
+  if (arg === undefined) return {};
+  const text = arg.startsWith("@") ? readFileSync(arg.slice(1), "utf8") : arg;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`--data: not JSON (${(e as Error).message})`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("--data: expected a JSON object keyed by data() name");
+  return value as Record<string, unknown>;
+}
+
 /** The whole command; returns the exit code. */
 export async function runSample(file: string, opts: SampleCommandOptions, io: SampleIO = process): Promise<number> {
   const models = await loadModels(file);
   const chosen = chooseModel(file, models, opts.model);
-  const m = chosen.model.withData({});
-  // Workers rebuild the model by importing the same module.
+  const m = chosen.model.withData(readData(opts.data));
+  // Without a generated body, workers rebuild the model by importing the same module.
   if (!m.source) m.source = { module: pathToFileURL(chosen.path).href, exportName: chosen.exportName };
   const chains = opts.chains;
   if (chains < 1) throw new Error("--chains must be at least 1");

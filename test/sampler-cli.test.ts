@@ -1,12 +1,13 @@
 // `tsmc sample`: the command registered on a commander program, run in process with captured output.
 import { expect } from "chai";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { registerSample, loadModels, chooseModel, type SampleIO } from "../compiler/cli-sample.js";
 
 const modelsFile = new URL("./sampler-models.ts", import.meta.url).pathname;
+const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 
 function capture(tty: boolean): SampleIO & { out: string; err: string } {
   const io = {
@@ -65,6 +66,33 @@ describe("tsmc sample", () => {
     expect(io.err).to.contain("\x1b[2A");
     expect(io.err).to.match(/There (were \d+ divergences|was 1 divergence) after tuning\. Increase `target_accept` or reparameterize\./);
     expect(io.err).to.contain("The rhat statistic is larger than 1.01 for some parameters.");
+  });
+
+  it("a source file with model() declarations goes through the build pass; workers get the generated body", async () => {
+    const seq = capture(false);
+    const par = capture(false);
+    const args = [fixture("eight_schools.ts"), "--draws", "100", "--tune", "100", "--chains", "2", "--seed", "5", "--no-progress"];
+    await run([...args, "--cores", "1"], seq);
+    await run([...args, "--cores", "2"], par);
+    expect(seq.out).to.contain("theta_t[7]");
+    expect(par.out).to.equal(seq.out);
+    expect(par.err).to.contain("2 chains in 2 jobs");
+  });
+
+  it("--data binds data() inputs (inline JSON or @file)", async () => {
+    const io = capture(false);
+    const file = join(dir, "x.json");
+    writeFileSync(file, JSON.stringify({ x: [0.1, -0.4, 0.3, 1.2, 0.5] }));
+    await run([fixture("data-model.ts"), "--data", `@${file}`, "--draws", "100", "--tune", "100", "--chains", "1", "--seed", "1", "--no-progress"], io);
+    expect(io.out.split("\n").map((l) => l.split(/\s+/)[0])).to.include.members(["slope", "intercept", "noise"]);
+    const missing = capture(false);
+    let error: unknown;
+    try {
+      await run([fixture("data-model.ts"), "--draws", "10", "--tune", "0", "--chains", "1", "--no-progress"], missing);
+    } catch (e) {
+      error = e;
+    }
+    expect(String(error)).to.contain("data 'x' has no value");
   });
 
   it("the same seed prints the same table", async () => {
