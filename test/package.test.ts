@@ -169,6 +169,45 @@ describe("package: npm pack, install into a fresh project, use it", function () 
     run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "."], project);
   });
 
+  it("compiles a user's model ahead of time with tsmc/rollup and tsmc build; a bad model fails at its line", function () {
+    mkdirSync(join(project, "src"), { recursive: true });
+    const seed = `import { model, Normal, HalfNormal } from "tsmc";\nexport const seed = model("seed", () => {\n  const mu = Normal("mu", 0, 2);\n  Normal("x", mu, HalfNormal("sigma", 3));\n});\n`;
+    writeFileSync(join(project, "src", "seed.ts"), seed);
+    writeFileSync(join(project, "src", "bad.ts"), `import { model, HalfNormal } from "tsmc";\nexport const bad = model(() => {\n  HalfNormal("s", -1);\n});\n`);
+    writeFileSync(
+      join(project, "bundle.mjs"),
+      [
+        `import { rollup } from "rollup";`,
+        `import tsmc from "tsmc/rollup";`,
+        `const b = await rollup({ input: process.argv[2], external: ["tsmc/runtime"], plugins: [tsmc()] });`,
+        `const { output } = await b.write({ file: "out/bundle.mjs", format: "es" });`,
+        `const { seed } = await import("./out/bundle.mjs");`,
+        `const x = new Float64Array(3).fill(0.1), g = new Float64Array(3);`,
+        `console.log(JSON.stringify({ lp: seed.flat.logpGrad(x, g), g: Array.from(g), imports: output[0].imports }));`,
+      ].join("\n"),
+    );
+    // the seed's .ts is plain JavaScript but for its extension: rollup reads it as it is
+    const bundled = JSON.parse(run(process.execPath, ["bundle.mjs", "src/seed.ts"], project));
+    expect(bundled.imports).to.deep.equal(["tsmc/runtime"]);
+    const bin = join(project, "node_modules", ".bin", "tsmc");
+    run(bin, ["build", "src/seed.ts", "--outDir", "built"], project);
+    writeFileSync(
+      join(project, "built-run.mjs"),
+      `import { seed } from "./built/seed.js";\nconst x = new Float64Array(3).fill(0.1), g = new Float64Array(3);\nconsole.log(JSON.stringify({ lp: seed.flat.logpGrad(x, g), g: Array.from(g) }));\n`,
+    );
+    const built = JSON.parse(run(process.execPath, ["built-run.mjs"], project));
+    expect(built).to.deep.equal({ lp: bundled.lp, g: bundled.g });
+    expect(readFileSync(join(project, "built", "seed.d.ts"), "utf8")).to.include("mu: number;\n    sigma_log__: number;\n    x: number;");
+
+    const failed = spawnSync(bin, ["build", "src/bad.ts", "--outDir", "built-bad"], { cwd: project, env: childEnv, encoding: "utf8" });
+    expect(failed.status).to.equal(1);
+    expect(failed.stderr).to.match(/^src\/bad\.ts:3:3: HalfNormal\('s'\): invalid parameter: sigma > 0 does not hold \(sigma = -1\)\n/);
+    expect(failed.stderr).to.include(`> 3 |   HalfNormal("s", -1);\n    |   ^`);
+    const viaRollup = spawnSync(process.execPath, ["bundle.mjs", "src/bad.ts"], { cwd: project, env: childEnv, encoding: "utf8" });
+    expect(viaRollup.status).to.not.equal(0);
+    expect(viaRollup.stderr).to.include("HalfNormal('s'): invalid parameter");
+  });
+
   it("installs the tsmc bin: --version, --help, example", function () {
     const bin = join(project, "node_modules", ".bin", "tsmc");
     expect(run(bin, ["--version"], project).trim()).to.equal(version);
