@@ -13,6 +13,8 @@ import { CompiledModel, summary, type Trace } from "../runtime/index.js";
 import { analyze, mayDeclareModels, release, type ModelCall } from "./frontend/analyze.js";
 import { evaluateModels } from "./frontend/evaluate.js";
 import { emitModel } from "./model/compile.js";
+import { Constant } from "./graph/basic.js";
+import type { Model } from "./model/model.js";
 
 export interface SampleCommandOptions {
   model?: string;
@@ -103,7 +105,26 @@ function declaredName(call: ModelCall): string | null {
  * The models of a file: its model() declarations evaluated and compiled (each with its generated
  * body as `source`, for worker threads), or else the CompiledModels the module exports.
  */
-export async function loadModels(file: string): Promise<{ exportName: string; model: CompiledModel; path: string }[]> {
+export interface LoadedModel {
+  exportName: string;
+  model: CompiledModel;
+  path: string;
+  /** Observed values by RV name (constants) or by data() name (read when sampling). */
+  observed?: Record<string, runtime.NDArray | number | { data: string }>;
+}
+
+/** What each observed RV was observed as: its constant values, or the data() input it reads. */
+function observedOf(model: Model): LoadedModel["observed"] {
+  const out: NonNullable<LoadedModel["observed"]> = {};
+  for (const rv of model.observedRVs) {
+    const v = model.rvsToValues.get(rv);
+    if (v instanceof Constant) out[rv.name!] = v.shape.length === 0 ? v.data[0] : new runtime.NDArray([...v.shape], v.data);
+    else if (v && model.dataVars.includes(v)) out[rv.name!] = { data: v.name! };
+  }
+  return out;
+}
+
+export async function loadModels(file: string): Promise<LoadedModel[]> {
   const path = resolve(file);
   const code = readFileSync(path, "utf8");
   const a = mayDeclareModels(code) ? analyze(code, path) : null;
@@ -114,14 +135,14 @@ export async function loadModels(file: string): Promise<{ exportName: string; mo
         const { body } = emitModel(m.model, m.name);
         const model = new Function("rt", body)(runtime) as CompiledModel;
         model.source = { body };
-        return { exportName: declaredName(m.call) ?? m.name, model, path };
+        return { exportName: declaredName(m.call) ?? m.name, model, path, observed: observedOf(m.model) };
       });
     } finally {
       release(a);
     }
   }
   const mod = await importModule(path);
-  const found: { exportName: string; model: CompiledModel; path: string }[] = [];
+  const found: LoadedModel[] = [];
   for (const [exportName, value] of Object.entries(mod)) {
     if (isCompiledModel(value)) found.push({ exportName, model: value, path });
   }
@@ -248,6 +269,15 @@ export async function runSample(file: string, opts: SampleCommandOptions, io: Sa
     onProgress: progress ? (c, done, total, div) => progress.update(c, done, total, div) : undefined,
   });
   progress?.finish();
+  if (!trace.observedData && chosen.observed) {
+    const bound = m.boundData();
+    const observed: Record<string, runtime.NDArray | number> = {};
+    for (const [name, v] of Object.entries(chosen.observed)) {
+      if (typeof v === "number" || v instanceof runtime.NDArray) observed[name] = v;
+      else if (bound[v.data] !== undefined) observed[name] = bound[v.data];
+    }
+    trace.observedData = observed;
+  }
   const secs = (Date.now() - t0) / 1000;
   io.stderr.write(
     `Sampling ${chains} chain${chains > 1 ? "s" : ""} for ${opts.tune} tune and ${opts.draws} draw iterations ` +

@@ -73,7 +73,11 @@ describe("tsmc sample", () => {
     const par = capture(false);
     const args = [fixture("eight_schools.ts"), "--draws", "100", "--tune", "100", "--chains", "2", "--seed", "5", "--no-progress"];
     await run([...args, "--cores", "1"], seq);
-    await run([...args, "--cores", "2"], par);
+    const out = join(dir, "schools.json");
+    await run([...args, "--cores", "2", "--out", out], par);
+    const json = JSON.parse(readFileSync(out, "utf8"));
+    expect(json.observed_data.obs).to.deep.equal([28, 8, -3, 7, -1, 1, 18, 12]);
+    expect(json.dims.obs).to.deep.equal(["obs_dim_0"]);
     expect(seq.out).to.contain("theta_t[7]");
     expect(par.out).to.equal(seq.out);
     expect(par.err).to.contain("2 chains in 2 jobs");
