@@ -178,8 +178,7 @@ export async function evaluateModels(a: Analysis): Promise<Evaluation> {
   const trace = new TraceMap(chunk.map as RollupSourceMap as never);
   const mapError = (e: unknown, fallback: SourcePosition, what: string) => locate(e, tmp, trace, a, fallback, what);
 
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = Math.max(limit, 200);
+  deepStacks(+1);
   try {
     let mod: { __tsmc_capture: { list?: unknown[][] } };
     writeFileSync(tmp, chunk.code);
@@ -209,7 +208,19 @@ export async function evaluateModels(a: Analysis): Promise<Evaluation> {
     }
     return { models, dependencies };
   } finally {
-    Error.stackTraceLimit = limit;
+    deepStacks(-1);
+  }
+}
+
+/** Deep stack traces while any evaluation runs (the user's frame can lie deep under the compiler's). */
+let evaluating = 0;
+let savedLimit = Error.stackTraceLimit;
+function deepStacks(delta: 1 | -1): void {
+  if (delta > 0 && evaluating++ === 0) {
+    savedLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = Math.max(savedLimit, 200);
+  } else if (delta < 0 && --evaluating === 0) {
+    Error.stackTraceLimit = savedLimit;
   }
 }
 
