@@ -7,6 +7,7 @@ import { emitFunction, type EmittedFunction } from "./emit/js.js";
 import { protectOutputs } from "./ops/copy.js";
 import { RandomGeneratorSharedVariable } from "./ops/random.js";
 import { optimize } from "./rewrite/pipeline.js";
+import { fuseElemwise } from "./rewrite/fuse.js";
 import type { RewriteStats } from "./rewrite/pattern.js";
 import * as runtime from "../runtime/index.js";
 import { NDArray, type InputSpec } from "../runtime/index.js";
@@ -16,6 +17,11 @@ export type Value = number | NDArray;
 export interface FnOptions {
   /** Run the rewrite pipeline (default true). */
   rewrite?: boolean;
+  /**
+   * Fuse elementwise chains into Composite loops (default false here, so that dprint shows the
+   * rewritten ops one by one; compiled models always fuse).
+   */
+  fuse?: boolean;
   /** Name of the generated function (for stack traces and printed source). */
   name?: string;
   stats?: RewriteStats;
@@ -74,8 +80,10 @@ export function inputSpec(v: Variable, i: number): InputSpec {
 }
 
 /** The rewrite pipeline with the emitter's constant folding, as every compiled graph gets it. */
-export function rewriteForCompile(outputs: readonly Variable[], stats?: RewriteStats): Variable[] {
-  return optimize(outputs, { evaluate: evaluateNode, stats });
+export function rewriteForCompile(outputs: readonly Variable[], stats?: RewriteStats, opts: { fuse?: boolean } = {}): Variable[] {
+  const rewritten = optimize(outputs, { evaluate: evaluateNode, stats });
+  // Fusion comes last: it packs what the algebraic rewrites left into one loop per iteration space.
+  return opts.fuse === false ? rewritten : fuseElemwise(rewritten);
 }
 
 /** PyTensor's `function(inputs, outputs)`: callable positionally or with an object keyed by input name. */
@@ -97,7 +105,7 @@ export function fn(inputs: readonly Variable[], outputs: Variable | readonly Var
   const cut = new Map<Variable, Variable>();
   inputs.forEach((v, i) => leaves[i] !== v && cut.set(v, leaves[i]));
   let graph = cut.size ? cloneReplace(outs, cut) : outs;
-  if (opts.rewrite !== false) graph = rewriteForCompile(graph, opts.stats);
+  if (opts.rewrite !== false) graph = rewriteForCompile(graph, opts.stats, { fuse: opts.fuse === true });
   const leafSet = new Set(leaves);
   // The caller owns what it gets back: no aliasing of inputs, constants or other outputs.
   graph = protectOutputs(graph);

@@ -21,7 +21,7 @@ export interface ScalarOp {
 
 const bool = (e: string) => `(${e} ? 1 : 0)`;
 
-function outDtype(op: ScalarOp, dtypes: DType[]): DType {
+export function outDtype(op: ScalarOp, dtypes: DType[]): DType {
   switch (op.out) {
     case "float": return "float64";
     case "bool": return "bool";
@@ -31,7 +31,7 @@ function outDtype(op: ScalarOp, dtypes: DType[]): DType {
 }
 
 /** Combine static dims of broadcast inputs; throws with both shapes when they cannot broadcast. */
-function broadcastStatic(opName: string, inputs: Variable[]): (number | null)[] {
+export function broadcastStatic(opName: string, inputs: Variable[]): (number | null)[] {
   const ndim = inputs[0].ndim;
   const shape: (number | null)[] = [];
   for (let k = 0; k < ndim; k++) {
