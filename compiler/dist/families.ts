@@ -2,5 +2,6 @@
 export {
   Bernoulli, Poisson, HalfCauchy, Cauchy, Exponential, Gamma, Beta, Uniform, StudentT, HalfStudentT, LogNormal, Binomial,
   NegativeBinomial, Categorical, Dirichlet, Laplace, Logistic, Gumbel, Weibull, Pareto, InverseGamma, ChiSquared, Geometric,
-  DiscreteUniform,
+  DiscreteUniform, TruncatedNormal, SkewNormal, AsymmetricLaplace, LogitNormal, ExGaussian, Moyal, Kumaraswamy, Triangular,
+  Wald, VonMises, Rice, Flat, HalfFlat,
 } from "./index.js";

@@ -26,10 +26,13 @@ export const logdiffexp = (a: TensorLike, b: TensorLike): Variable => pt.add(a, 
 /** log Φ((x - mu) / sigma): erfc in the body, erfcx far in the left tail (PyMC's normal_lcdf). */
 export function normalLcdf(mu: TensorLike, sigma: TensorLike, x: TensorLike): Variable {
   const z = pt.div(pt.sub(x, mu), sigma);
+  // each branch sees only its own region, so that the other's infinities do not reach the gradient
+  const zl = pt.minimum(z, -1.0);
+  const zr = pt.maximum(z, -1.0);
   return pt.switch(
     pt.lt(z, -1.0),
-    pt.sub(pt.log(pt.div(pt.erfcx(pt.div(pt.neg(z), Math.SQRT2)), 2.0)), pt.div(pt.square(z), 2.0)),
-    pt.log1p(pt.neg(pt.div(pt.erfc(pt.div(z, Math.SQRT2)), 2.0))),
+    pt.sub(pt.log(pt.div(pt.erfcx(pt.div(pt.neg(zl), Math.SQRT2)), 2.0)), pt.div(pt.square(zl), 2.0)),
+    pt.log1p(pt.neg(pt.div(pt.erfc(pt.div(zr, Math.SQRT2)), 2.0))),
   );
 }
 
@@ -92,4 +95,37 @@ export function logGammaincc(s: TensorLike, x: TensorLike): Variable {
 export function logBetainc(a: TensorLike, b: TensorLike, x: TensorLike): Variable {
   const upper = pt.betainc(b, a, pt.sub(1, x));
   return pt.switch(pt.lt(upper, 0.5), pt.log1p(pt.neg(upper)), pt.log(pt.betainc(a, b, x)));
+}
+
+/**
+ * log(Φ((x - mu)/sigma) - Φ((y - mu)/sigma)) for x >= y, in three regions so that neither tail
+ * cancels (PyMC's log_diff_normal_cdf): both above 0 and both below 0 through erfcx.
+ */
+export function logDiffNormalCdf(mu: TensorLike, sigma: TensorLike, x: TensorLike, y: TensorLike): Variable {
+  const a = pt.div(pt.div(pt.sub(x, mu), sigma), Math.SQRT2);
+  const b = pt.div(pt.div(pt.sub(y, mu), sigma), Math.SQRT2);
+  // each region's formula sees arguments clamped into its region (finite gradients in the others)
+  const bp = pt.maximum(b, 0);
+  const ap = pt.maximum(a, bp);
+  const an = pt.minimum(a, 0);
+  const bn = pt.minimum(b, an);
+  const upper = pt.add(
+    pt.neg(pt.square(bp)),
+    pt.log(pt.sub(pt.erfcx(bp), pt.mul(pt.exp(pt.sub(pt.square(bp), pt.square(ap))), pt.erfcx(ap)))),
+  );
+  const lower = pt.add(
+    pt.neg(pt.square(an)),
+    pt.log(pt.sub(pt.erfcx(pt.neg(an)), pt.mul(pt.exp(pt.sub(pt.square(an), pt.square(bn))), pt.erfcx(pt.neg(bn))))),
+  );
+  return pt.add(Math.log(0.5), pt.switch(pt.gt(b, 0), upper, pt.switch(pt.lt(a, 0), lower, pt.log(pt.sub(pt.erf(a), pt.erf(b))))));
+}
+
+/** log(1 + exp(x)) (PyMC's log1pexp). */
+export const log1pexp = (x: TensorLike): Variable => pt.softplus(x);
+
+/** log(exp(a) + exp(b)), exact when either is -inf. */
+export function logaddexp(a: TensorLike, b: TensorLike): Variable {
+  const m = pt.maximum(a, b);
+  const safe = pt.switch(pt.isinf(m), 0, m);
+  return pt.add(safe, pt.log(pt.add(pt.exp(pt.sub(a, safe)), pt.exp(pt.sub(b, safe)))));
 }

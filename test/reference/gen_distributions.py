@@ -105,6 +105,63 @@ for p_ in [0.3, 0.01, 0.9]:
 for lo, hi in [(0, 5), (-3, 10)]:
     add("DiscreteUniform", {"lower": lo, "upper": hi}, stats.randint(lo, hi + 1), [lo, lo + 1, hi - 1, hi], True)
 
+# ---- continuous, second group ---------------------------------------------------------------------
+for mu, sigma, lo, hi in [(0.0, 1.0, -1.0, 2.0), (1.0, 2.0, 3.0, 9.0), (0.0, 1.0, -40.0, -35.0), (2.0, 0.5, 10.0, 12.0)]:
+    add("TruncatedNormal", {"mu": mu, "sigma": sigma, "lower": lo, "upper": hi},
+        stats.truncnorm((lo - mu) / sigma, (hi - mu) / sigma, loc=mu, scale=sigma),
+        [lo + 1e-9 * (hi - lo), lo + 0.3 * (hi - lo), (lo + hi) / 2, hi - 1e-3 * (hi - lo)])
+add("TruncatedNormal", {"mu": 0.5, "sigma": 1.5, "lower": 0.0}, stats.truncnorm(-0.5 / 1.5, np.inf, loc=0.5, scale=1.5), [1e-6, 1.0, 5.0, 30.0])
+add("TruncatedNormal", {"mu": 0.5, "sigma": 1.5, "upper": 1.0}, stats.truncnorm(-np.inf, 0.5 / 1.5, loc=0.5, scale=1.5), [-30.0, -2.0, 0.0, 0.999])
+add("TruncatedNormal", {"mu": 0.5, "tau": 4.0, "lower": -1.0, "upper": 1.0}, stats.truncnorm(-3.0, 1.0, loc=0.5, scale=0.5), [-0.9, 0.5, 0.99])
+for alpha, mu, sigma in [(1.0, 0.0, 1.0), (-4.0, 1.0, 2.0), (10.0, -1.0, 0.5)]:
+    add("SkewNormal", {"alpha": alpha, "mu": mu, "sigma": sigma}, stats.skewnorm(alpha, mu, sigma), [-20.0, -3.0, -0.5, 0.0, 1.0, 4.0, 30.0], cdf=False)
+add("SkewNormal", {"alpha": 2.0, "mu": 0.5, "tau": 0.25}, stats.skewnorm(2.0, 0.5, 2.0), [-3.0, 0.5, 4.0], cdf=False)
+for kappa, mu, b in [(1.0, 0.0, 1.0), (0.5, 2.0, 3.0), (2.0, -1.0, 0.5)]:
+    add("AsymmetricLaplace", {"kappa": kappa, "mu": mu, "b": b}, stats.laplace_asymmetric(kappa, loc=mu, scale=1 / b), [-50.0, -2.0, mu, 0.5, 3.0, 40.0], cdf=False)
+add("AsymmetricLaplace", {"q": 0.2, "mu": 0.0, "b": 2.0}, stats.laplace_asymmetric(np.sqrt(0.2 / 0.8), scale=0.5), [-2.0, 0.3, 1.5], cdf=False)
+for mu, sigma in [(0.0, 1.0), (1.0, 0.5), (-2.0, 2.0)]:
+    for x in [1e-8, 0.1, 0.5, 0.9, 1 - 1e-8]:
+        lp = stats.norm(mu, sigma).logpdf(special.logit(x)) - np.log(x) - np.log1p(-x)
+        cases.append({"family": "LogitNormal", "params": {"mu": mu, "sigma": sigma}, "x": x, "logp": lp})
+cases.append({"family": "LogitNormal", "params": {"mu": 0.3, "tau": 4.0}, "x": 0.6,
+              "logp": stats.norm(0.3, 0.5).logpdf(special.logit(0.6)) - np.log(0.6) - np.log1p(-0.6)})
+for mu, sigma, nu in [(0.0, 1.0, 1.0), (1.0, 2.0, 0.5), (-1.0, 0.5, 3.0), (0.0, 1.0, 0.01)]:
+    add("ExGaussian", {"mu": mu, "sigma": sigma, "nu": nu}, stats.exponnorm(nu / sigma, loc=mu, scale=sigma), [-8.0, -1.0, 0.0, 1.5, 6.0, 40.0])
+for mu, sigma in [(0.0, 1.0), (2.0, 3.0)]:
+    add("Moyal", {"mu": mu, "sigma": sigma}, stats.moyal(mu, sigma), [-5.0, -1.0, 0.0, 2.0, 10.0, 60.0])
+for a, b in [(2.0, 3.0), (0.5, 0.5), (5.0, 1.0)]:
+    for x in [1e-6, 0.2, 0.5, 0.9, 0.999999]:
+        # a b x^(a-1) (1 - x^a)^(b-1); cdf 1 - (1 - x^a)^b
+        lp = np.log(a) + np.log(b) + (a - 1) * np.log(x) + (b - 1) * np.log1p(-x**a)
+        t = b * np.log1p(-x**a)  # log(1 - exp(t)), exact at both ends
+        lc = np.log(-np.expm1(t)) if t > -np.log(2) else np.log1p(-np.exp(t))
+        cases.append({"family": "Kumaraswamy", "params": {"a": a, "b": b}, "x": x, "logp": lp, "logcdf": lc})
+for lo, hi, c in [(0.0, 1.0, 0.5), (-2.0, 5.0, 0.0), (1.0, 3.0, 1.0)]:
+    d = stats.triang((c - lo) / (hi - lo), loc=lo, scale=hi - lo)
+    for x in [x for x in [lo + 1e-6, (lo + c) / 2, c, (c + hi) / 2, hi - 1e-6] if d.pdf(x) > 0]:
+        # the upper tail of the cdf by log1p: SciPy's logcdf rounds there
+        lc = np.log((x - lo) ** 2 / ((hi - lo) * (c - lo))) if x <= c and c > lo else np.log1p(-((hi - x) ** 2) / ((hi - lo) * (hi - c)))
+        cases.append({"family": "Triangular", "params": {"lower": lo, "upper": hi, "c": c}, "x": x, "logp": d.logpdf(x), "logcdf": lc})
+for mu, lam, alpha in [(1.0, 1.0, 0.0), (2.0, 0.5, 0.0), (0.5, 4.0, 1.0)]:
+    add("Wald", {"mu": mu, "lam": lam, "alpha": alpha}, stats.invgauss(mu / lam, loc=alpha, scale=lam), [alpha + 1e-3, alpha + 0.3, alpha + 1.0, alpha + 4.0, alpha + 50.0])
+add("Wald", {"mu": 2.0, "phi": 3.0}, stats.invgauss(2.0 / 6.0, scale=6.0), [0.5, 2.0, 5.0])
+add("Wald", {"lam": 2.0, "phi": 4.0}, stats.invgauss(0.5 / 2.0, scale=2.0), [0.1, 0.5, 2.0])
+add("Wald", {"mu": 1.5}, stats.invgauss(1.5, scale=1.0), [0.2, 1.5, 6.0])
+for mu, kappa in [(0.0, 1.0), (1.0, 0.01), (-2.0, 50.0), (0.5, 800.0)]:
+    for x in [-3.0, -1.0, 0.0, 0.5, 3.1]:
+        cases.append({"family": "VonMises", "params": {"mu": mu, "kappa": kappa}, "x": x, "logp": stats.vonmises(kappa, loc=mu).logpdf(x)})
+for nu, sigma in [(0.0, 1.0), (2.0, 1.0), (4.0, 0.5), (50.0, 2.0)]:
+    for x in [1e-4, 0.5, 2.0, 5.0, 60.0]:
+        # log(x/σ²) - (x - ν)²/2σ² + log i0e(xν/σ²): SciPy's logpdf underflows far in the tail
+        lp = np.log(x / sigma**2) - (x - nu) ** 2 / (2 * sigma**2) + np.log(special.i0e(x * nu / sigma**2))
+        assert x > 50 or abs(lp - stats.rice(nu / sigma, scale=sigma).logpdf(x)) < 1e-9 * abs(lp)
+        cases.append({"family": "Rice", "params": {"nu": nu, "sigma": sigma}, "x": x, "logp": lp})
+cases.append({"family": "Rice", "params": {"b": 2.0, "sigma": 1.5}, "x": 2.5, "logp": stats.rice(2.0, scale=1.5).logpdf(2.5)})
+for x in [-1e10, -1.0, 0.0, 3.5]:
+    cases.append({"family": "Flat", "params": {}, "x": x, "logp": 0.0, "logcdf": np.log(0.5)})
+for x in [0.0, 1.0, 1e10]:
+    cases.append({"family": "HalfFlat", "params": {}, "x": x, "logp": 0.0, "logcdf": -np.inf})
+
 # ---- multivariate -----------------------------------------------------------------------------
 for a, x in [([1.0, 2.0, 3.0], [0.2, 0.3, 0.5]), ([0.5, 0.5], [0.01, 0.99]), ([10.0, 1.0, 0.3, 2.0], [0.5, 0.1, 0.05, 0.35])]:
     cases.append({"family": "Dirichlet", "params": {"a": a}, "x": x, "logp": stats.dirichlet(a).logpdf(x)})

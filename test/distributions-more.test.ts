@@ -1,0 +1,261 @@
+// The second half of the catalogue (TruncatedNormal … LKJ): gradients against finite differences,
+// seeded samplers against analytic moments and a Kolmogorov–Smirnov statistic, supports, parameter
+// checks and default transforms in a model. logp/logcdf against SciPy run in distributions.test.ts
+// over the shared fixture (test/reference/distributions.json).
+import { expect } from "chai";
+import * as tsmc from "../compiler/index.js";
+import { pt, logp, logcdf, draw, model, Model } from "../compiler/index.js";
+import type { Distribution } from "../compiler/dist/index.js";
+import { finiteDiffGrad } from "./helpers/fd.js";
+
+const dists = tsmc as unknown as Record<string, Distribution>;
+
+/** Gradient of sum(logp) in every float parameter (and the value, when continuous) against central differences. */
+function checkGradient(family: string, params: Record<string, number | number[] | number[][]>, value: number | number[], continuous: boolean, fixed: string[] = []) {
+  const inputs: { name: string; v: any; x: number[]; shape: number[] }[] = [];
+  const given: Record<string, any> = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (fixed.includes(k)) {
+      given[k] = v;
+      continue;
+    }
+    const shape = Array.isArray(v) ? (Array.isArray(v[0]) ? [v.length, (v[0] as number[]).length] : [v.length]) : [];
+    const sym = shape.length ? pt.tensor(k, { shape }) : pt.scalar(k);
+    given[k] = sym;
+    inputs.push({ name: k, v: sym, x: (Array.isArray(v) ? v.flat() : [v]) as number[], shape });
+  }
+  const rv = dists[family].dist(given);
+  let val: any = value;
+  if (continuous) {
+    const shape = Array.isArray(value) ? [value.length] : [];
+    val = shape.length ? pt.tensor("value", { shape }) : pt.scalar("value");
+    inputs.push({ name: "value", v: val, x: Array.isArray(value) ? value : [value], shape });
+  }
+  const lp = pt.sum(logp(rv, val));
+  const grads = pt.grad(lp, inputs.map((i) => i.v), { disconnectedInputs: "zero" });
+  const f = pt.fn(inputs.map((i) => i.v), [lp, ...grads]);
+  const flat = Float64Array.from(inputs.flatMap((i) => i.x));
+  const unflat = (x: Float64Array) => {
+    let o = 0;
+    return inputs.map((i) => {
+      const n = i.x.length;
+      const part = x.slice(o, o + n);
+      o += n;
+      return i.shape.length ? { shape: i.shape, data: part } : part[0];
+    });
+  };
+  const out = f(...unflat(flat)) as any[];
+  expect(Number.isFinite(out[0]), `${family} logp ${out[0]}`).to.equal(true);
+  const analytic = out.slice(1).flatMap((g: any) => (typeof g === "number" ? [g] : Array.from(g.data as Float64Array)));
+  const fd = finiteDiffGrad((x) => (f(...unflat(x)) as any[])[0], flat, 1e-5);
+  analytic.forEach((g: number, i: number) => {
+    expect(Math.abs(g - fd[i]), `${family} d/d${inputs.map((x) => x.name)}[${i}]: ${g} vs ${fd[i]}`).to.be.lessThan(2e-6 * Math.max(1, Math.abs(fd[i])));
+  });
+}
+
+const GRAD_CASES: [string, Record<string, any>, number | number[], boolean, string[]?][] = [
+  ["TruncatedNormal", { mu: 0.3, sigma: 1.2, lower: -1, upper: 2.5 }, 0.8, true],
+  ["TruncatedNormal", { mu: 0.3, sigma: 1.2, lower: -1 }, 0.8, true],
+  ["TruncatedNormal", { mu: 0.3, tau: 1.2, upper: 2.5 }, 0.8, true],
+  ["SkewNormal", { alpha: -2.5, mu: 0.3, sigma: 1.2 }, 0.1, true],
+  ["SkewNormal", { alpha: 2.5, mu: 0.3, tau: 1.2 }, 0.1, true],
+  ["AsymmetricLaplace", { kappa: 0.7, mu: 0.3, b: 1.2 }, 1.1, true],
+  ["AsymmetricLaplace", { q: 0.3, mu: 0.3, b: 1.2 }, -1.1, true],
+  ["LogitNormal", { mu: 0.3, sigma: 1.2 }, 0.4, true],
+  ["ExGaussian", { mu: 0.3, sigma: 1.2, nu: 0.8 }, 1.1, true],
+  ["ExGaussian", { mu: 0.3, sigma: 1.2, nu: 0.02 }, -5, true],
+  ["Moyal", { mu: 0.3, sigma: 1.2 }, 1.1, true],
+  ["Kumaraswamy", { a: 1.7, b: 2.2 }, 0.4, true],
+  ["Triangular", { lower: -1, upper: 2, c: 0.5 }, 1.1, true],
+  ["Wald", { mu: 1.3, lam: 2.2, alpha: 0.1 }, 1.1, true],
+  ["Wald", { mu: 1.3, phi: 2.2 }, 1.1, true],
+  ["VonMises", { mu: 0.3, kappa: 2.2 }, 1.1, true],
+  ["Rice", { nu: 1.3, sigma: 0.8 }, 1.1, true],
+  ["Rice", { b: 1.3, sigma: 0.8 }, 1.1, true],
+];
+
+describe("distributions (second group): gradients of logp against finite differences", () => {
+  for (const [family, params, value, continuous, fixed] of GRAD_CASES) {
+    it(`${family}(${Object.keys(params).join(", ")})`, () => checkGradient(family, params, value, continuous, fixed));
+  }
+});
+
+// ---- samplers -------------------------------------------------------------------------------
+
+const N = 20_000;
+const lg = (x: number) => pt.gammaln(x).eval() as number;
+type Moment = [string, Record<string, any>, number, number, boolean];
+const snMean = (a: number, s: number) => s * Math.sqrt(2 / Math.PI) * (a / Math.sqrt(1 + a * a));
+const kumMoment = (a: number, b: number, k: number) => b * Math.exp(lg(1 + k / a) + lg(b) - lg(1 + k / a + b));
+const MOMENTS: Moment[] = [
+  ["TruncatedNormal", { mu: 0, sigma: 1, lower: -1, upper: 2 }, 0.22963717909132902, 0.5197625392115339, true],
+  ["TruncatedNormal", { mu: 0, sigma: 1, lower: 3 }, 3.28309865493044, 0.07055918678525586, true],
+  ["TruncatedNormal", { mu: 1, sigma: 2, upper: -8 }, NaN, NaN, true],
+  ["SkewNormal", { alpha: 3, mu: 1, sigma: 2 }, 1 + snMean(3, 2), 4 * (1 - (2 * 9) / (10 * Math.PI)), true],
+  ["AsymmetricLaplace", { kappa: 2, mu: 1, b: 0.5 }, 1 - (2 - 0.5) / 0.5, (1 + 16) / (0.25 * 4), true],
+  ["LogitNormal", { mu: 0.3, sigma: 0.8 }, NaN, NaN, true],
+  ["ExGaussian", { mu: 1, sigma: 0.5, nu: 2 }, 3, 4.25, true],
+  ["Moyal", { mu: 1, sigma: 2 }, 1 + 2 * (0.5772156649015329 + Math.LN2), (Math.PI ** 2 / 2) * 4, true],
+  ["Kumaraswamy", { a: 2, b: 3 }, kumMoment(2, 3, 1), kumMoment(2, 3, 2) - kumMoment(2, 3, 1) ** 2, true],
+  ["Triangular", { lower: -1, upper: 3, c: 0 }, 2 / 3, (1 + 9 + 0 + 3 - 0 - 0) / 18, true],
+  ["Wald", { mu: 2, lam: 3, alpha: 0.5 }, 2.5, 8 / 3, true],
+  ["VonMises", { mu: 0, kappa: 2 }, 0, NaN, true],
+  ["Rice", { nu: 2, sigma: 1 }, NaN, NaN, true],
+];
+
+describe("distributions (second group): seeded samplers", () => {
+  for (const [family, params, mean, variance, continuous] of MOMENTS) {
+    it(`${family}(${JSON.stringify(params)}): ${Number.isNaN(mean) ? "" : "moments and "}KS`, () => {
+      const rv = dists[family].dist({ ...params, shape: [N] });
+      const x = draw(rv, { seed: 11 }).data as Float64Array;
+      expect(Array.from(draw(rv, { seed: 11 }).data.slice(0, 5))).to.deep.equal(Array.from(x.slice(0, 5)));
+      const m = x.reduce((a, b) => a + b, 0) / N;
+      const v = x.reduce((a, b) => a + (b - m) ** 2, 0) / (N - 1);
+      if (!Number.isNaN(mean)) {
+        const sd = Number.isNaN(variance) ? Math.sqrt(v) : Math.sqrt(variance);
+        expect(Math.abs(m - mean), `mean ${m} vs ${mean}`).to.be.lessThan(5 * (sd / Math.sqrt(N)));
+      }
+      if (!Number.isNaN(variance)) expect(Math.abs(v / variance - 1), `variance ${v} vs ${variance}`).to.be.lessThan(0.08);
+      if (!continuous) {
+        expect(x.every((k) => Number.isInteger(k))).to.equal(true);
+        return;
+      }
+      const sorted = Float64Array.from(x).sort();
+      const d1 = dists[family].dist(params);
+      let cdf: Float64Array;
+      if (dists[family].spec.logcdf) {
+        cdf = pt.exp(logcdf(d1, sorted)).eval().data as Float64Array;
+      } else {
+        // no logcdf in PyMC: integrate the density numerically (trapezoids on a fine grid)
+        const lo = sorted[0] - 1e-9;
+        const hi = sorted[N - 1];
+        const K = 20001;
+        const grid = Float64Array.from({ length: K }, (_, i) => lo + ((hi - lo) * i) / (K - 1));
+        const dens = (pt.exp(logp(d1, grid)).eval().data as Float64Array).map((d) => (Number.isFinite(d) ? d : 0));
+        const cum = new Float64Array(K);
+        for (let i = 1; i < K; i++) cum[i] = cum[i - 1] + ((dens[i] + dens[i - 1]) / 2) * (grid[i] - grid[i - 1]);
+        cdf = new Float64Array(N);
+        let j = 0;
+        for (let i = 0; i < N; i++) {
+          while (j < K - 2 && grid[j + 1] < sorted[i]) j++;
+          const t = (sorted[i] - grid[j]) / (grid[j + 1] - grid[j]);
+          cdf[i] = cum[j] + t * (cum[j + 1] - cum[j]);
+        }
+      }
+      let d = 0;
+      for (let i = 0; i < N; i++) d = Math.max(d, (i + 1) / N - cdf[i], cdf[i] - i / N);
+      expect(d, "Kolmogorov–Smirnov D").to.be.lessThan(1.63 / Math.sqrt(N));
+    });
+  }
+
+  it("Flat and HalfFlat cannot be sampled", () => {
+    expect(() => draw(tsmc.Flat.dist({ shape: [2] }))).to.throw(/Flat/);
+    expect(() => draw(tsmc.HalfFlat.dist())).to.throw(/Flat/);
+  });
+});
+
+// ---- supports, checks and models ------------------------------------------------------------
+
+describe("distributions (second group): supports, parameter checks and default transforms", () => {
+  const OUTSIDE: [string, Record<string, unknown>, number][] = [
+    ["TruncatedNormal", { mu: 0, sigma: 1, lower: -1, upper: 1 }, 1.5],
+    ["TruncatedNormal", { mu: 0, sigma: 1, lower: -1 }, -1.5],
+    ["LogitNormal", { mu: 0, sigma: 1 }, 1],
+    ["Kumaraswamy", { a: 2, b: 2 }, 1.2],
+    ["Triangular", { lower: 0, upper: 1, c: 0.5 }, -0.1],
+    ["Wald", { mu: 1, lam: 1, alpha: 0.5 }, 0.4],
+    ["VonMises", { mu: 0, kappa: 1 }, 4],
+    ["Rice", { nu: 1, sigma: 1 }, -1],
+    ["HalfFlat", {}, -1],
+  ];
+  it("values outside the support give -Infinity in a model's logp", () => {
+    for (const [family, params, x] of OUTSIDE) {
+      const m = Model.build(() => {
+        dists[family]("y", { ...params, observed: x });
+      });
+      expect(m.compileLogp()({}), family).to.equal(-Infinity);
+    }
+  });
+
+  const INVALID: [string, unknown[] | Record<string, unknown>, string][] = [
+    ["TruncatedNormal", { mu: 0, sigma: -1 }, "sigma"],
+    ["TruncatedNormal", { mu: 0, sigma: 1, lower: 2, upper: 1 }, "lower"],
+    ["SkewNormal", { alpha: 1, mu: 0, sigma: -1 }, "sigma"],
+    ["AsymmetricLaplace", [1, 0, -1], "b"],
+    ["AsymmetricLaplace", [-1, 0, 1], "kappa"],
+    ["LogitNormal", [0, -2], "sigma"],
+    ["ExGaussian", [0, 1, -1], "nu"],
+    ["ExGaussian", [0, -1, 1], "sigma"],
+    ["Moyal", [0, 0], "sigma"],
+    ["Kumaraswamy", [-1, 1], "a"],
+    ["Kumaraswamy", [1, 0], "b"],
+    ["Triangular", [0, 1, 2], "c"],
+    ["Wald", [-1, 1], "mu"],
+    ["Wald", [1, -1], "lam"],
+    ["Wald", { mu: 1, lam: 1, alpha: -1 }, "alpha"],
+    ["VonMises", [0, -1], "kappa"],
+    ["Rice", [1, -1], "sigma"],
+  ];
+  it("invalid constant parameters are build errors naming the parameter", () => {
+    for (const [family, args, param] of INVALID) {
+      const call = Array.isArray(args) ? () => dists[family]("x", ...args) : () => dists[family]("x", args);
+      expect(() => model(call), `${family}(${JSON.stringify(args)})`).to.throw(new RegExp(`${family}\\('x'\\).*${param}`));
+    }
+  });
+
+  const TRANSFORMS: [string, Record<string, unknown>, string, number[]][] = [
+    ["TruncatedNormal", { mu: 0, sigma: 1, lower: -1, upper: 2 }, "x_interval__", []],
+    ["TruncatedNormal", { mu: 0, sigma: 1, lower: -1 }, "x_interval__", []],
+    ["TruncatedNormal", { mu: 0, sigma: 1 }, "x_interval__", []],
+    ["SkewNormal", { alpha: 2 }, "x", []],
+    ["AsymmetricLaplace", { kappa: 2, mu: 0, b: 1 }, "x", []],
+    ["LogitNormal", { mu: 0, sigma: 1 }, "x_logodds__", []],
+    ["ExGaussian", { mu: 0, sigma: 1, nu: 1 }, "x", []],
+    ["Moyal", {}, "x", []],
+    ["Kumaraswamy", { a: 2, b: 3 }, "x_logodds__", []],
+    ["Triangular", { lower: -1, upper: 2, c: 0 }, "x_interval__", []],
+    ["Wald", { mu: 1, lam: 2 }, "x_log__", []],
+    ["VonMises", { mu: 0.5, kappa: 2 }, "x_circular__", []],
+    ["Rice", { nu: 1, sigma: 2 }, "x_log__", []],
+    ["Flat", {}, "x", []],
+    ["HalfFlat", {}, "x_log__", []],
+  ];
+  it("each family in a model: PyMC's value-variable names, finite logp and gradient at the initial point", () => {
+    for (const [family, params, valueName, valueShape] of TRANSFORMS) {
+      const m = model(() => {
+        dists[family]("x", params);
+      });
+      expect(m.valueVars.map((v) => v.name), family).to.deep.equal([valueName]);
+      expect(m.valueVars[0].shape).to.deep.equal(valueShape);
+      const p0 = m.initialPoint();
+      const lp = m.logp(p0);
+      expect(Number.isFinite(lp), `${family} logp at the initial point: ${lp}`).to.equal(true);
+      const g = m.dlogp(p0);
+      for (const v of Object.values(g)) expect(Number.isFinite(v as number), `${family} dlogp`).to.equal(true);
+    }
+  });
+
+  it("the interval transform of TruncatedNormal integrates the density to one", () => {
+    const m = model(() => {
+      tsmc.TruncatedNormal("t", { mu: 0.5, sigma: 2, lower: -1, upper: 1.5 });
+    });
+    let s = 0;
+    for (let v = -40; v <= 40; v += 0.01) s += Math.exp(m.logp({ t_interval__: v })) * 0.01;
+    expect(Math.abs(s - 1)).to.be.lessThan(1e-6);
+  });
+
+  it("VonMises through the circular transform: logp at v and v + 2π agree", () => {
+    const m = model(() => {
+      tsmc.VonMises("a", 0.5, 2);
+    });
+    expect(m.logp({ a_circular__: 0.3 + 2 * Math.PI })).to.be.closeTo(m.logp({ a_circular__: 0.3 }), 1e-12);
+  });
+
+  it("alternative parameterisations and their errors", () => {
+    expect(() => tsmc.Wald.dist({ lam: 1 })).to.throw(/mu only, mu and lam, mu and phi, or lam and phi/);
+    expect(() => tsmc.Rice.dist({ sigma: 1 })).to.throw(/either nu or b/);
+    expect(() => tsmc.AsymmetricLaplace.dist({ kappa: 1, q: 0.5, mu: 0, b: 1 })).to.throw(/kappa or q/);
+    // support points
+    expect(pt.eval(tsmc.TruncatedNormal.spec.supportPoint([pt.constant(0), pt.constant(1), pt.constant(-Infinity), pt.constant(2)]))).to.equal(1);
+  });
+});
