@@ -8,13 +8,20 @@ import { DimShuffle } from "../ops/dimshuffle.js";
  * - a string binds any variable to that name (the same name twice must be the same variable);
  * - `{ op, args? }` matches a node whose op is named `op` (the op's printed name before `{`),
  *   or one of several names, or any op for `"*"`; without `args` the inputs are not inspected;
+ *   `commute: true` also tries the two inputs of a binary op swapped;
  * - `{ constant, as? }` matches a constant (possibly broadcast with ExpandDims) whose elements all
- *   satisfy the value or predicate.
+ *   satisfy the value or predicate;
+ * - `{ var, where }` binds a variable that satisfies a side condition (e.g. `nonNegative`).
+ * Every object form takes `where`, a side condition on the matched variable.
  */
 export type Pattern =
   | string
-  | { op: string | readonly string[]; args?: readonly Pattern[]; as?: string }
-  | { constant: number | ((x: number) => boolean); as?: string };
+  | { op: string | readonly string[]; args?: readonly Pattern[]; as?: string; commute?: boolean; where?: Where }
+  | { constant: number | ((x: number) => boolean); as?: string; where?: Where }
+  | { var: string; where: Where };
+
+/** A side condition on a matched variable. */
+export type Where = (v: Variable) => boolean;
 
 export type Bindings = Record<string, Variable>;
 
@@ -53,6 +60,8 @@ export function match(pattern: Pattern, v: Variable, b: Bindings = {}): Bindings
     if (pattern in b) return b[pattern] === v ? b : null;
     return { ...b, [pattern]: v };
   }
+  if (pattern.where && !pattern.where(v)) return null;
+  if ("var" in pattern) return match(pattern.var, v, b);
   if ("constant" in pattern) {
     const x = uniformValue(v);
     if (x === null) return null;
@@ -64,12 +73,18 @@ export function match(pattern: Pattern, v: Variable, b: Bindings = {}): Bindings
   if (!node) return null;
   const names = typeof pattern.op === "string" ? [pattern.op] : pattern.op;
   if (!names.includes("*") && !names.includes(opName(node))) return null;
-  let out: Bindings | null = pattern.as ? { ...b, [pattern.as]: v } : b;
-  if (pattern.args) {
-    if (pattern.args.length !== node.inputs.length) return null;
-    for (let i = 0; i < pattern.args.length && out; i++) out = match(pattern.args[i], node.inputs[i], out);
-  }
-  return out;
+  const bound: Bindings = pattern.as ? { ...b, [pattern.as]: v } : b;
+  const args = pattern.args;
+  if (!args) return bound;
+  if (args.length !== node.inputs.length) return null;
+  const matchArgs = (inputs: readonly Variable[]) => {
+    let out: Bindings | null = bound;
+    for (let i = 0; i < args.length && out; i++) out = match(args[i], inputs[i], out);
+    return out;
+  };
+  const straight = matchArgs(node.inputs);
+  if (straight || !pattern.commute || node.inputs.length !== 2) return straight;
+  return matchArgs([node.inputs[1], node.inputs[0]]);
 }
 
 /** A replacement may not change what the user sees: same rank and dtype, no lost broadcast dims. */
@@ -150,7 +165,43 @@ function rewritePass(outputs: readonly Variable[], rules: readonly Rule[], stats
   return { result: outputs.map((v) => memo.get(v) ?? canon(v)), changed };
 }
 
+/** Rules by the op name their pattern starts with; rules that match any op are in every list. */
+const indexes = new WeakMap<readonly Rule[], (name: string) => readonly Rule[]>();
+
+function ruleIndex(rules: readonly Rule[]): (name: string) => readonly Rule[] {
+  const cached = indexes.get(rules);
+  if (cached) return cached;
+  const heads = rules.map((r) => {
+    const p = r.pattern;
+    if (typeof p === "string" || !("op" in p)) return null;
+    const names = typeof p.op === "string" ? [p.op] : p.op;
+    return names.includes("*") ? null : names;
+  });
+  const byName = new Map<string, Rule[]>();
+  const lookup = (name: string): readonly Rule[] => {
+    let list = byName.get(name);
+    if (!list) byName.set(name, (list = rules.filter((_, i) => heads[i] === null || heads[i]!.includes(name))));
+    return list;
+  };
+  indexes.set(rules, lookup);
+  return lookup;
+}
+
+/** Rules tried again on a node's replacement within one pass (the rest waits for the next pass). */
+const MAX_REWRITES_PER_NODE = 8;
+
 function applyRules(v: Variable, rules: readonly Rule[], stats?: RewriteStats): Variable {
+  const lookup = ruleIndex(rules);
+  let cur = v;
+  for (let round = 0; round < MAX_REWRITES_PER_NODE && cur.owner; round++) {
+    const next = applyOnce(cur, lookup(opName(cur.owner)), stats);
+    if (next === cur) break;
+    cur = next;
+  }
+  return cur;
+}
+
+function applyOnce(v: Variable, rules: readonly Rule[], stats?: RewriteStats): Variable {
   for (const rule of rules) {
     const b = match(rule.pattern, v);
     if (!b) continue;

@@ -1,0 +1,82 @@
+// What rules may assume about a variable (side conditions) and how they build typed constants.
+import { Constant, Variable } from "../graph/basic.js";
+import { TensorType, type DType } from "../graph/type.js";
+import { second } from "../ops/elemwise.js";
+import { DimShuffle } from "../ops/dimshuffle.js";
+import { constantValue, opName, uniformValue } from "./pattern.js";
+
+/** Largest constant array a rule writes out in full (larger fills stay `second(x, c)`). */
+const MAX_FILLED_SIZE = 4096;
+
+/** A constant whose every dim is 1: a scalar, possibly broadcast (`[2.]`, `[[0.5]]`). */
+export function scalarConstant(v: Variable): number | null {
+  const c = constantValue(v);
+  if (!c || c.data.length !== 1) return null;
+  return uniformValue(v);
+}
+
+/** The input of a chain of ExpandDims/DropDims over a rank-0 variable, if `v` is one. */
+export function broadcastScalar(v: Variable): Variable | null {
+  let cur = v;
+  while (cur.owner && cur.owner.op instanceof DimShuffle && cur.owner.op.isView) cur = cur.owner.inputs[0];
+  return cur.ndim === 0 ? cur : null;
+}
+
+const NON_NEGATIVE_OPS = new Set(["Exp", "Sqr", "Abs", "Sqrt", "Softplus", "Sigmoid", "Erfc", "Erfcx", "I0e"]);
+
+/** Known to be >= 0 (or NaN) for every input: exp, x², |x|, √x, sums and products of such, constants >= 0. */
+export function nonNegative(v: Variable, depth = 0): boolean {
+  const c = constantValue(v);
+  if (c) return c.data.every((x) => x >= 0);
+  if (v.dtype === "bool") return true;
+  const node = v.owner;
+  if (!node || depth > 8) return false;
+  const name = opName(node);
+  if (NON_NEGATIVE_OPS.has(name)) return true;
+  if (name === "Add" || name === "Mul" || name === "True_div") {
+    return node.inputs.every((i) => nonNegative(i, depth + 1));
+  }
+  if (name === "Maximum") return node.inputs.some((i) => nonNegative(i, depth + 1));
+  if (name === "Second") return nonNegative(node.inputs[1], depth + 1);
+  if (node.op instanceof DimShuffle) return nonNegative(node.inputs[0], depth + 1);
+  return false;
+}
+
+/** The dtype a constant takes in an expression of dtype `dtype`, or null when `value` cannot be one. */
+function constDtype(value: number, dtype: DType): DType | null {
+  if (dtype === "float64") return "float64";
+  if (dtype === "int64") return Number.isInteger(value) ? "int64" : null;
+  return value === 0 || value === 1 ? "bool" : null;
+}
+
+/** A constant `value` of the dtype of `like`, of rank 0 (elemwise() broadcasts it). */
+export function scalarLike(value: number, like: Variable): Constant | null {
+  const dtype = constDtype(value, like.dtype);
+  return dtype ? new Constant(new TensorType(dtype, []), Float64Array.of(value)) : null;
+}
+
+/**
+ * `value` in the type of `v`: a constant when `v`'s shape is static (and small), else `value`
+ * broadcast to the shape of `ref`, a variable whose shape is that of `v` (PyTensor's fill).
+ */
+export function fillLike(v: Variable, value: number, ref?: Variable | null): Variable | null {
+  const dtype = constDtype(value, v.dtype);
+  if (!dtype) return null;
+  const shape = v.type.shape;
+  if (shape.every((d) => d !== null)) {
+    const size = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (size <= MAX_FILLED_SIZE) return new Constant(new TensorType(dtype, shape), new Float64Array(size).fill(value));
+  }
+  if (!ref) return null;
+  const c = scalarLike(value, v);
+  return c ? second(ref, c) : null;
+}
+
+/** Two variables computed by the same op from the same inputs (so a replacement would change nothing). */
+export function sameNode(a: Variable, b: Variable): boolean {
+  if (a === b) return true;
+  if (!a.owner || !b.owner) return false;
+  const same = (x: Variable, y: Variable) =>
+    x === y || (x instanceof Constant && y instanceof Constant && x.signature === y.signature) || sameNode(x, y);
+  return a.owner.op.key === b.owner.op.key && a.owner.inputs.every((x, i) => same(x, b.owner!.inputs[i]));
+}

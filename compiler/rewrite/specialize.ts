@@ -1,0 +1,43 @@
+// Specialisation: the cheapest op for what is left (PyTensor's local_pow_specialize,
+// local_mul_to_sqr, local_log_sqrt): small integer and half-integer powers become sqr, sqrt,
+// products and reciprocals; x * x becomes sqr(x).
+import { Variable } from "../graph/basic.js";
+import { div, log, mul, sqr, sqrt } from "../ops/elemwise.js";
+import type { Rule } from "./pattern.js";
+import { scalarConstant, scalarLike } from "./facts.js";
+
+/** x ** p for the exponents that have a cheaper form, else null. */
+function power(x: Variable, p: number, like: Variable): Variable | null {
+  const one = () => scalarLike(1, like);
+  const recip = (y: Variable | null) => {
+    const k = one();
+    return y && k ? div(k, y) : null;
+  };
+  switch (p) {
+    case 2: return sqr(x);
+    case 3: return mul(sqr(x), x);
+    case 4: return sqr(sqr(x));
+    case 0.5: return sqrt(x);
+    case -0.5: return recip(sqrt(x));
+    case -1: return recip(x);
+    case -2: return recip(sqr(x));
+    default: return null;
+  }
+}
+
+export const specialize: Rule[] = [
+  // x ** 2 = sqr(x), x ** 3 = sqr(x) * x, x ** 4 = sqr(sqr(x)), x ** 0.5 = sqrt(x), x ** -1 = 1 / x, x ** -2 = 1 / sqr(x), x ** -0.5 = 1 / sqrt(x)
+  {
+    name: "x ** small constant → sqr, sqrt, 1/x",
+    pattern: { op: "Pow", args: ["x", { constant: (p) => [2, 3, 4, 0.5, -0.5, -1, -2].includes(p), as: "p" }], as: "v" },
+    replace: ({ x, p, v }) => power(x, scalarConstant(p)!, v),
+  },
+  // x * x = sqr(x)
+  { name: "x * x → sqr(x)", pattern: { op: "Mul", args: ["x", "x"] }, replace: ({ x }) => sqr(x) },
+  // log(sqrt(x)) = 0.5 * log(x)
+  {
+    name: "log(sqrt(x)) → 0.5 * log(x)",
+    pattern: { op: "Log", args: [{ op: "Sqrt", args: ["x"] }] },
+    replace: ({ x }) => mul(0.5, log(x)),
+  },
+];

@@ -1,0 +1,118 @@
+// Stabilisation: forms that lose everything to overflow, underflow or cancellation replaced by
+// the special functions that do not (PyTensor's local_log1p, local_expm1, local_log1pexp,
+// local_log_sigmoid, local_1msigmoid, local_log1mexp, local_log_erfc, local_log_sum_exp, ...).
+import { Variable } from "../graph/basic.js";
+import {
+  abs, add, erfc, erfcx, expm1, exp, gt, isinf, log, log1p, maximum, neg, sigmoid, softplus, sqr, sub, switchOp,
+} from "../ops/elemwise.js";
+import { log1mexp } from "../ops/special.js";
+import { DimShuffle, expandDims } from "../ops/dimshuffle.js";
+import { Reduce, reduce } from "../ops/reduce.js";
+import { opName, type Pattern, type Rule } from "./pattern.js";
+import { scalarLike } from "./facts.js";
+
+const one: Pattern = { constant: 1 };
+
+/** The variable under ExpandDims/DropDims views. */
+function underViews(v: Variable): Variable {
+  let cur = v;
+  while (cur.owner && cur.owner.op instanceof DimShuffle && cur.owner.op.isView) cur = cur.owner.inputs[0];
+  return cur;
+}
+
+/** `x - m` where m is a max of x (possibly behind switch(isinf(m), 0, m)): already shifted. */
+function isMaxShifted(x: Variable): boolean {
+  if (!x.owner || opName(x.owner) !== "Sub") return false;
+  let m = underViews(x.owner.inputs[1]);
+  if (m.owner && opName(m.owner) === "Switch") m = underViews(m.owner.inputs[2]);
+  return m.owner !== null && opName(m.owner) === "Max";
+}
+
+/** log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max(x) (0 where m is infinite). */
+function logSumExp(v: Variable, s: Variable, x: Variable): Variable | null {
+  if (isMaxShifted(x)) return null;
+  const op = s.owner!.op as Reduce;
+  const axes = op.reducedAxes(x.ndim);
+  if (!axes.length || axes.some((k) => x.type.shape[k] === 0)) return null;
+  const m = reduce("max", x, op.axes);
+  const zero = scalarLike(0, m);
+  if (!zero) return null;
+  const shift = switchOp(isinf(m), zero, m);
+  const shifted = sub(x, expandDims(shift, axes));
+  return add(shift, log(reduce("sum", exp(shifted), op.axes)));
+}
+
+export const stabilize: Rule[] = [
+  // log(1 + exp(x)) = softplus(x), exact for large x (softplus(750) is 750)
+  {
+    name: "log(1 + exp(x)) → softplus(x)",
+    pattern: { op: "Log", args: [{ op: "Add", args: [one, { op: "Exp", args: ["x"] }], commute: true }] },
+    replace: ({ x }) => softplus(x),
+  },
+  // log1p(exp(x)) = softplus(x)
+  { name: "log1p(exp(x)) → softplus(x)", pattern: { op: "Log1p", args: [{ op: "Exp", args: ["x"] }] }, replace: ({ x }) => softplus(x) },
+  // 1 - sigmoid(x) = sigmoid(-x)
+  { name: "1 - sigmoid(x) → sigmoid(-x)", pattern: { op: "Sub", args: [one, { op: "Sigmoid", args: ["x"] }] }, replace: ({ x }) => sigmoid(neg(x)) },
+  // log(sigmoid(x)) = -softplus(-x), exact for large negative x (log(sigmoid(-750)) is -750)
+  { name: "log(sigmoid(x)) → -softplus(-x)", pattern: { op: "Log", args: [{ op: "Sigmoid", args: ["x"] }] }, replace: ({ x }) => neg(softplus(neg(x))) },
+  // log1p(-sigmoid(x)) = log(sigmoid(-x)) = -softplus(x)
+  {
+    name: "log1p(-sigmoid(x)) → -softplus(x)",
+    pattern: { op: "Log1p", args: [{ op: "Neg", args: [{ op: "Sigmoid", args: ["x"] }] }] },
+    replace: ({ x }) => neg(softplus(x)),
+  },
+  // 1 / (1 + exp(-x)) = sigmoid(x)
+  {
+    name: "1 / (1 + exp(-x)) → sigmoid(x)",
+    pattern: { op: "True_div", args: [one, { op: "Add", args: [one, { op: "Exp", args: ["e"] }], commute: true }] },
+    replace: ({ e }) => {
+      const node = e.owner;
+      return sigmoid(node && opName(node) === "Neg" ? node.inputs[0] : neg(e));
+    },
+  },
+  // log(1 - exp(x)) = log1mexp(x), exact near 0 (log(1 - exp(-1e-30)) is log(1e-30))
+  {
+    name: "log(1 - exp(x)) → log1mexp(x)",
+    pattern: { op: "Log", args: [{ op: "Sub", args: [one, { op: "Exp", args: ["x"] }] }] },
+    replace: ({ x }) => log1mexp(x),
+  },
+  // log1p(-exp(x)) = log1mexp(x)
+  { name: "log1p(-exp(x)) → log1mexp(x)", pattern: { op: "Log1p", args: [{ op: "Neg", args: [{ op: "Exp", args: ["x"] }] }] }, replace: ({ x }) => log1mexp(x) },
+  // log(-expm1(x)) = log1mexp(x)
+  { name: "log(-expm1(x)) → log1mexp(x)", pattern: { op: "Log", args: [{ op: "Neg", args: [{ op: "Expm1", args: ["x"] }] }] }, replace: ({ x }) => log1mexp(x) },
+  // log(1 + x) = log1p(x)
+  { name: "log(1 + x) → log1p(x)", pattern: { op: "Log", args: [{ op: "Add", args: [one, "x"], commute: true }] }, replace: ({ x }) => log1p(x) },
+  // log(1 - x) = log1p(-x)
+  { name: "log(1 - x) → log1p(-x)", pattern: { op: "Log", args: [{ op: "Sub", args: [one, "x"] }] }, replace: ({ x }) => log1p(neg(x)) },
+  // exp(x) - 1 = expm1(x)
+  { name: "exp(x) - 1 → expm1(x)", pattern: { op: "Sub", args: [{ op: "Exp", args: ["x"] }, one] }, replace: ({ x }) => expm1(x) },
+  // exp(x) + -1 = expm1(x)
+  {
+    name: "exp(x) + -1 → expm1(x)",
+    pattern: { op: "Add", args: [{ op: "Exp", args: ["x"] }, { constant: -1 }], commute: true },
+    replace: ({ x }) => expm1(x),
+  },
+  // 1 - exp(x) = -expm1(x)
+  { name: "1 - exp(x) → -expm1(x)", pattern: { op: "Sub", args: [one, { op: "Exp", args: ["x"] }] }, replace: ({ x }) => neg(expm1(x)) },
+  // log(erfc(x)) = log(erfcx(x)) - x² for x > 0, finite far into the tail (erfc underflows past 26.5)
+  {
+    name: "log(erfc(x)) → log(erfcx(x)) - x²",
+    pattern: { op: "Log", args: [{ op: "Erfc", args: ["x"] }] },
+    replace: ({ x }) => {
+      const zero = scalarLike(0, x);
+      return zero ? switchOp(gt(x, zero), sub(log(erfcx(x)), sqr(x)), log(erfc(x))) : null;
+    },
+  },
+  // log(sum(exp(x))) = m + log(sum(exp(x - m))), m = max(x)
+  {
+    name: "log(sum(exp(x))) → logsumexp with the max shifted out",
+    pattern: { op: "Log", args: [{ op: "Sum", args: [{ op: "Exp", args: ["x"] }], as: "s" }], as: "v" },
+    replace: ({ v, s, x }) => logSumExp(v, s, x),
+  },
+  // log(exp(a) + exp(b)) = max(a, b) + softplus(-|a - b|)
+  {
+    name: "log(exp(a) + exp(b)) → logaddexp(a, b)",
+    pattern: { op: "Log", args: [{ op: "Add", args: [{ op: "Exp", args: ["a"] }, { op: "Exp", args: ["b"] }] }] },
+    replace: ({ a, b }) => add(maximum(a, b), softplus(neg(abs(sub(a, b))))),
+  },
+];
