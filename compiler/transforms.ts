@@ -130,4 +130,27 @@ function wrapAngle(x: Variable): Variable {
   return pt.sub(x, pt.mul(k, 2 * Math.PI));
 }
 
-export const transforms = { log, logodds, interval, lowerBound, upperBound, simplex, circular };
+/**
+ * Increasing vectors along the last axis (PyMC's ordered): v0 = x0, vk = log(xk - x(k-1)); backward
+ * is a cumulative sum of (v0, exp v1, …). log|J| = Σ_{k≥1} vk, returned per entry as (0, v1, v2, …)
+ * so that it adds to an elementwise logp and sums to PyMC's value.
+ */
+export const ordered: Transform = {
+  name: "ordered",
+  forward(x) {
+    const first = lastAxis(x, 0, 1);
+    const diffs = pt.log(pt.sub(lastAxis(x, 1, null), lastAxis(x, 0, -1)));
+    return pt.concatenate([first, diffs], -1);
+  },
+  backward(v) {
+    const n = v.type.shape[v.ndim - 1];
+    if (n === null || n === undefined) throw new Error("ordered: the length of the last axis must be known");
+    const steps = pt.concatenate([lastAxis(v, 0, 1), pt.exp(lastAxis(v, 1, null))], -1);
+    // cumulative sum as a masked sum: y[..., k] = Σ_j [j <= k] steps[..., j]
+    const mask = pt.constant(Array.from({ length: n }, (_, k) => Array.from({ length: n }, (_, j) => (j <= k ? 1 : 0))), null, "float64");
+    return pt.sum(pt.mul(pt.expandDims(steps, [steps.ndim - 1]), mask), -1);
+  },
+  logJacDet: (v) => pt.concatenate([pt.mul(lastAxis(v, 0, 1), 0), lastAxis(v, 1, null)], -1),
+};
+
+export const transforms = { log, logodds, interval, lowerBound, upperBound, simplex, circular, ordered };

@@ -72,6 +72,14 @@ const GRAD_CASES: [string, Record<string, any>, number | number[], boolean, stri
   ["VonMises", { mu: 0.3, kappa: 2.2 }, 1.1, true],
   ["Rice", { nu: 1.3, sigma: 0.8 }, 1.1, true],
   ["Rice", { b: 1.3, sigma: 0.8 }, 1.1, true],
+  ["BetaBinomial", { alpha: 1.3, beta: 2.8, n: 10 }, 4, false, ["n"]],
+  ["DiscreteWeibull", { q: 0.6, beta: 1.4 }, 3, false],
+  ["ZeroInflatedPoisson", { psi: 0.6, mu: 2.4 }, 0, false],
+  ["ZeroInflatedPoisson", { psi: 0.6, mu: 2.4 }, 3, false],
+  ["ZeroInflatedBinomial", { psi: 0.6, n: 12, p: 0.3 }, 0, false, ["n"]],
+  ["ZeroInflatedNegativeBinomial", { psi: 0.6, mu: 4.2, alpha: 1.5 }, 0, false],
+  ["ZeroInflatedNegativeBinomial", { psi: 0.6, n: 4.2, p: 0.3 }, 5, false],
+  ["OrderedLogistic", { eta: 0.4, cutpoints: [-1, 0.3, 1.5] }, 2, false],
 ];
 
 describe("distributions (second group): gradients of logp against finite differences", () => {
@@ -101,6 +109,12 @@ const MOMENTS: Moment[] = [
   ["Wald", { mu: 2, lam: 3, alpha: 0.5 }, 2.5, 8 / 3, true],
   ["VonMises", { mu: 0, kappa: 2 }, 0, NaN, true],
   ["Rice", { nu: 2, sigma: 1 }, NaN, NaN, true],
+  ["BetaBinomial", { alpha: 2, beta: 3, n: 10 }, 4, (10 * 6 * 15) / (25 * 6), false],
+  ["HyperGeometric", { N: 20, k: 7, n: 12 }, (12 * 7) / 20, (12 * (7 / 20) * (13 / 20) * 8) / 19, false],
+  ["DiscreteWeibull", { q: 0.5, beta: 1 }, 1, 2, false],
+  ["ZeroInflatedPoisson", { psi: 0.7, mu: 3 }, 2.1, 0.7 * 3 * (1 + 0.3 * 3), false],
+  ["ZeroInflatedBinomial", { psi: 0.6, n: 10, p: 0.3 }, 1.8, 0.6 * 2.1 + 0.6 * 0.4 * 9, false],
+  ["ZeroInflatedNegativeBinomial", { psi: 0.5, mu: 4, alpha: 2 }, 2, 0.5 * (4 + 8) + 0.25 * 16, false],
 ];
 
 describe("distributions (second group): seeded samplers", () => {
@@ -167,6 +181,13 @@ describe("distributions (second group): supports, parameter checks and default t
     ["VonMises", { mu: 0, kappa: 1 }, 4],
     ["Rice", { nu: 1, sigma: 1 }, -1],
     ["HalfFlat", {}, -1],
+    ["BetaBinomial", { alpha: 1, beta: 1, n: 5 }, 6],
+    ["HyperGeometric", { N: 10, k: 3, n: 5 }, 4],
+    ["DiscreteWeibull", { q: 0.5, beta: 1 }, -1],
+    ["ZeroInflatedPoisson", { psi: 0.5, mu: 1 }, -1],
+    ["ZeroInflatedBinomial", { psi: 0.5, n: 3, p: 0.5 }, 4],
+    ["ZeroInflatedNegativeBinomial", { psi: 0.5, mu: 1, alpha: 1 }, -2],
+    ["OrderedLogistic", { eta: 0, cutpoints: [-1, 1] }, 3],
   ];
   it("values outside the support give -Infinity in a model's logp", () => {
     for (const [family, params, x] of OUTSIDE) {
@@ -195,6 +216,15 @@ describe("distributions (second group): supports, parameter checks and default t
     ["Wald", { mu: 1, lam: 1, alpha: -1 }, "alpha"],
     ["VonMises", [0, -1], "kappa"],
     ["Rice", [1, -1], "sigma"],
+    ["BetaBinomial", [-1, 1, 5], "alpha"],
+    ["BetaBinomial", [1, 1, -5], "n"],
+    ["HyperGeometric", [10, 3, 20], "n"],
+    ["DiscreteWeibull", [1.5, 1], "q"],
+    ["DiscreteWeibull", [0.5, -1], "beta"],
+    ["ZeroInflatedPoisson", [1.5, 1], "psi"],
+    ["ZeroInflatedPoisson", [0.5, -1], "mu"],
+    ["ZeroInflatedBinomial", [0.5, 5, 2], "p"],
+    ["ZeroInflatedNegativeBinomial", [0.5, 2, -1], "alpha"],
   ];
   it("invalid constant parameters are build errors naming the parameter", () => {
     for (const [family, args, param] of INVALID) {
@@ -219,6 +249,8 @@ describe("distributions (second group): supports, parameter checks and default t
     ["Rice", { nu: 1, sigma: 2 }, "x_log__", []],
     ["Flat", {}, "x", []],
     ["HalfFlat", {}, "x_log__", []],
+    ["BetaBinomial", { alpha: 1, beta: 1, n: 5 }, "x", []],
+    ["ZeroInflatedPoisson", { psi: 0.5, mu: 3 }, "x", []],
   ];
   it("each family in a model: PyMC's value-variable names, finite logp and gradient at the initial point", () => {
     for (const [family, params, valueName, valueShape] of TRANSFORMS) {
@@ -249,6 +281,43 @@ describe("distributions (second group): supports, parameter checks and default t
       tsmc.VonMises("a", 0.5, 2);
     });
     expect(m.logp({ a_circular__: 0.3 + 2 * Math.PI })).to.be.closeTo(m.logp({ a_circular__: 0.3 }), 1e-12);
+  });
+
+  it("discrete support points are in the support (PyMC's)", () => {
+    const sp = (family: string, params: Record<string, unknown>) => {
+      const rv = dists[family].dist(params);
+      return pt.eval(dists[family].spec.supportPoint(rv.owner!.inputs.slice(3)));
+    };
+    expect(sp("BetaBinomial", { alpha: 2, beta: 3, n: 10 })).to.equal(4);
+    expect(sp("HyperGeometric", { N: 20, k: 7, n: 12 })).to.equal(4);
+    expect(sp("ZeroInflatedPoisson", { psi: 0.5, mu: 3.5 })).to.equal(2);
+  });
+
+  it("the ordered transform: increasing cutpoints of an OrderedLogistic, Jacobian and gradient", () => {
+    const m = Model.build(() => {
+      const cut = tsmc.Normal("cut", 0, 3, { shape: [3], transform: tsmc.transforms.ordered, initval: [-1, 0.5, 2] });
+      const eta = tsmc.Normal("eta", 0, 1);
+      tsmc.OrderedLogistic("y", eta, cut, { observed: [0, 1, 3, 2, 2] });
+    });
+    expect(m.valueVars.map((v) => v.name)).to.deep.equal(["cut_ordered__", "eta"]);
+    const p0 = m.initialPoint() as any;
+    expect(Array.from(p0.cut_ordered__.data)).to.deep.equal([-1, Math.log(1.5), Math.log(1.5)]);
+    expect(String(m)).to.match(/y ~ Categorical/);
+    const f = m.compileLogp();
+    const noJac = m.compileLogp({ jacobian: false });
+    const v = { cut_ordered__: [-1, Math.log(1.5), Math.log(1.5)], eta: 0.2 };
+    expect((f(v) as number) - (noJac(v) as number)).to.be.closeTo(2 * Math.log(1.5), 1e-12);
+    const df = m.compileDlogp();
+    const x = Float64Array.of(-1, 0.4, 0.4, 0.2);
+    const point = (y: Float64Array) => ({ cut_ordered__: [y[0], y[1], y[2]], eta: y[3] });
+    const g = df(point(x)).data as Float64Array;
+    const fd = finiteDiffGrad((y) => f(point(y)) as number, x);
+    g.forEach((gi, i) => expect(Math.abs(gi - fd[i])).to.be.lessThan(1e-6 * Math.max(1, Math.abs(fd[i]))));
+    // constrained draws are increasing
+    const d = model(() => {
+      tsmc.Normal("c", 0, 1, { shape: [4], transform: tsmc.transforms.ordered, initval: [0, 1, 2, 3] });
+    });
+    expect(d.valueVars[0].name).to.equal("c_ordered__");
   });
 
   it("alternative parameterisations and their errors", () => {

@@ -3,5 +3,6 @@ export {
   Bernoulli, Poisson, HalfCauchy, Cauchy, Exponential, Gamma, Beta, Uniform, StudentT, HalfStudentT, LogNormal, Binomial,
   NegativeBinomial, Categorical, Dirichlet, Laplace, Logistic, Gumbel, Weibull, Pareto, InverseGamma, ChiSquared, Geometric,
   DiscreteUniform, TruncatedNormal, SkewNormal, AsymmetricLaplace, LogitNormal, ExGaussian, Moyal, Kumaraswamy, Triangular,
-  Wald, VonMises, Rice, Flat, HalfFlat,
+  Wald, VonMises, Rice, Flat, HalfFlat, BetaBinomial, HyperGeometric, DiscreteWeibull, ZeroInflatedPoisson, ZeroInflatedBinomial,
+  ZeroInflatedNegativeBinomial, OrderedLogistic,
 } from "./index.js";

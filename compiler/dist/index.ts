@@ -38,3 +38,11 @@ export { Wald, waldSpec } from "./wald.js";
 export { VonMises, vonMisesSpec } from "./vonmises.js";
 export { Rice, riceSpec } from "./rice.js";
 export { Flat, HalfFlat, flatSpec, halfFlatSpec } from "./flat.js";
+export { BetaBinomial, betaBinomialSpec } from "./betabinomial.js";
+export { HyperGeometric, hyperGeometricSpec } from "./hypergeometric.js";
+export { DiscreteWeibull, discreteWeibullSpec } from "./discreteweibull.js";
+export {
+  ZeroInflatedPoisson, ZeroInflatedBinomial, ZeroInflatedNegativeBinomial, zeroInflatedPoissonSpec, zeroInflatedBinomialSpec,
+  zeroInflatedNegativeBinomialSpec,
+} from "./zeroinflated.js";
+export { OrderedLogistic, orderedLogisticP } from "./orderedlogistic.js";

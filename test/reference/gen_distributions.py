@@ -162,6 +162,42 @@ for x in [-1e10, -1.0, 0.0, 3.5]:
 for x in [0.0, 1.0, 1e10]:
     cases.append({"family": "HalfFlat", "params": {}, "x": x, "logp": 0.0, "logcdf": -np.inf})
 
+# ---- discrete, second group -------------------------------------------------------------------
+for a, b, n in [(2.0, 3.0, 10), (0.5, 0.5, 5), (20.0, 1.0, 30)]:
+    add("BetaBinomial", {"alpha": a, "beta": b, "n": n}, stats.betabinom(n, a, b), [0, 1, n // 2, n - 1, n], True)
+for N, k, n in [(20, 7, 12), (50, 25, 10), (10, 9, 4)]:
+    d = stats.hypergeom(N, k, n)
+    add("HyperGeometric", {"N": N, "k": k, "n": n}, d, [x for x in range(0, n + 1, max(1, n // 4)) if d.pmf(x) > 0] + [n], True)
+for q, beta in [(0.5, 1.0), (0.9, 0.5), (0.2, 2.5)]:
+    for x in [0, 1, 3, 10]:
+        a, b = x**beta * np.log(q), (x + 1) ** beta * np.log(q)
+        lp = a + (np.log(-np.expm1(b - a)) if b - a > -np.log(2) else np.log1p(-np.exp(b - a)))
+        lc = np.log(-np.expm1(b)) if b > -np.log(2) else np.log1p(-np.exp(b))
+        cases.append({"family": "DiscreteWeibull", "params": {"q": q, "beta": beta}, "x": x, "logp": lp, "logcdf": lc})
+
+
+def zero_inflated(family, params, psi, base, xs):
+    for x in xs:
+        pmf0 = (1 - psi) * (x == 0)
+        lp = np.log(pmf0 + psi * base.pmf(x)) if x == 0 else np.log(psi) + base.logpmf(x)
+        lc = np.log1p(-psi * base.sf(x)) if psi * base.sf(x) < 0.5 else np.log((1 - psi) + psi * base.cdf(x))
+        cases.append({"family": family, "params": params, "x": x, "logp": lp, "logcdf": lc})
+
+
+for psi, mu in [(0.7, 3.0), (0.2, 0.5), (0.95, 40.0)]:
+    zero_inflated("ZeroInflatedPoisson", {"psi": psi, "mu": mu}, psi, stats.poisson(mu), [0, 1, 4, 30, 90])
+for psi, n, p in [(0.6, 10, 0.3), (0.9, 40, 0.8)]:
+    zero_inflated("ZeroInflatedBinomial", {"psi": psi, "n": n, "p": p}, psi, stats.binom(n, p), [0, 1, 5, n - 1, n])
+for psi, mu, alpha in [(0.5, 4.0, 2.0), (0.85, 20.0, 0.7)]:
+    zero_inflated("ZeroInflatedNegativeBinomial", {"psi": psi, "mu": mu, "alpha": alpha}, psi, stats.nbinom(alpha, alpha / (mu + alpha)), [0, 1, 6, 50])
+zero_inflated("ZeroInflatedNegativeBinomial", {"psi": 0.4, "n": 3.0, "p": 0.25}, 0.4, stats.nbinom(3.0, 0.25), [0, 2, 15])
+for eta, cut in [(0.0, [-1.0, 0.5, 2.0]), (1.5, [-2.0, 0.0]), (-3.0, [-1.0, 1.0, 1.5, 4.0])]:
+    cdf = np.concatenate([[0.0], special.expit(np.asarray(cut) - eta), [1.0]])
+    p = np.diff(cdf)
+    for x in range(len(p)):
+        cases.append({"family": "OrderedLogistic", "params": {"eta": eta, "cutpoints": cut}, "x": x, "logp": np.log(p[x]),
+                      "logcdf": np.log(p[: x + 1].sum()) if x < len(p) - 1 else 0.0})
+
 # ---- multivariate -----------------------------------------------------------------------------
 for a, x in [([1.0, 2.0, 3.0], [0.2, 0.3, 0.5]), ([0.5, 0.5], [0.01, 0.99]), ([10.0, 1.0, 0.3, 2.0], [0.5, 0.1, 0.05, 0.35])]:
     cases.append({"family": "Dirichlet", "params": {"a": a}, "x": x, "logp": stats.dirichlet(a).logpdf(x)})
