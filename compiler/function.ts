@@ -7,8 +7,8 @@ import { emitFunction, type EmittedFunction } from "./emit/js.js";
 import { protectOutputs } from "./ops/copy.js";
 import { RandomGeneratorSharedVariable } from "./ops/random.js";
 import { optimize } from "./rewrite/pipeline.js";
-import { fuseElemwise } from "./rewrite/fuse.js";
-import type { RewriteStats } from "./rewrite/pattern.js";
+import { blasRules, fuseElemwise } from "./rewrite/fuse.js";
+import { rewrite, type RewriteStats } from "./rewrite/pattern.js";
 import * as runtime from "../runtime/index.js";
 import { NDArray, type InputSpec } from "../runtime/index.js";
 
@@ -81,7 +81,8 @@ export function inputSpec(v: Variable, i: number): InputSpec {
 
 /** The rewrite pipeline with the emitter's constant folding, as every compiled graph gets it. */
 export function rewriteForCompile(outputs: readonly Variable[], stats?: RewriteStats, opts: { fuse?: boolean } = {}): Variable[] {
-  const rewritten = optimize(outputs, { evaluate: evaluateNode, stats });
+  // BLAS specialisation first, so that constant folding never transposes a large data matrix.
+  const rewritten = optimize(rewrite(outputs, blasRules, stats), { evaluate: evaluateNode, stats });
   // Fusion comes last: it packs what the algebraic rewrites left into one loop per iteration space.
   return opts.fuse === false ? rewritten : fuseElemwise(rewritten);
 }

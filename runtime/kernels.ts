@@ -322,3 +322,20 @@ export function reshape(x: number | NDArray, target: ArrayLike<number>, name: st
   }
   return shape.length === 0 ? data[0] : new NDArray(shape, data);
 }
+
+/** transpose(a) · v for a row-major matrix a, reading a row by row (no transposed copy). */
+export function dotT(a: NDArray, v: NDArray, slot?: Slot): NDArray {
+  const [n, k] = a.shape;
+  if (v.shape[0] !== n) throw new Error(`DotTransposed: shapes ${shapeText(a.shape)} and ${shapeText(v.shape)} not aligned: ${n} != ${v.shape[0]}`);
+  const out = slot ? buf1(slot, k) : empty([k]);
+  const od = out.data;
+  const ad = a.data;
+  const vd = v.data;
+  od.fill(0);
+  for (let i = 0; i < n; i++) {
+    const vi = vd[i];
+    const row = i * k;
+    for (let j = 0; j < k; j++) od[j] += ad[row + j] * vi;
+  }
+  return out;
+}

@@ -36,6 +36,16 @@ export function jsNumber(x: number): string {
   return x < 0 ? `(${x})` : String(x);
 }
 
+/** Constants already declared at module level, by their expression. */
+export interface SharedConstants {
+  readonly byExpr: Map<string, string>;
+  readonly prelude: string[];
+}
+
+export function sharedConstants(): SharedConstants {
+  return { byExpr: new Map(), prelude: [] };
+}
+
 export interface EmitFunctionOptions {
   name?: string;
   /**
@@ -46,6 +56,11 @@ export interface EmitFunctionOptions {
   reuseBuffers?: boolean;
   /** Identifier prefix for hoisted constants (to keep several functions in one module apart). */
   constPrefix?: string;
+  /**
+   * Module-level constants shared by several functions of one module: equal constants are then
+   * emitted once (a model's logp and logpGrad read the same data).
+   */
+  shared?: SharedConstants;
 }
 
 /**
@@ -78,6 +93,18 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
 
   let constCount = 0;
   const hoist = (expr: string) => {
+    // Per-call state (slots, result lists) is never shared; values are.
+    const stateful = expr.startsWith("rt.slot(") || expr.startsWith("new Array(");
+    const shared = opts.shared;
+    if (shared && !stateful) {
+      const known = shared.byExpr.get(expr);
+      if (known) return known;
+      // `$` keeps module constants apart from user names, which never contain it.
+      const id = `$c${shared.byExpr.size}`;
+      shared.byExpr.set(expr, id);
+      shared.prelude.push(`const ${id} = ${expr};`);
+      return id;
+    }
     let id = `${constPrefix}${constCount++}`;
     while (used.has(id)) id = `${constPrefix}${constCount++}`;
     used.add(id);

@@ -74,8 +74,11 @@ export class Constant extends Variable {
 
   /** Equal constants share a signature (used by the merge pass). */
   get signature(): string {
-    return `${this.type.dtype}|${this.shape.join(",")}|${Array.from(this.data).join(",")}`;
+    // Computed once: large data constants are compared on every rewrite pass.
+    return (this.cachedSignature ??= `${this.type.dtype}|${this.shape.join(",")}|${Array.from(this.data).join(",")}`);
   }
+
+  private cachedSignature?: string;
 
   override toString(): string {
     const text = formatArray(this.data, this.shape, this.type.dtype);

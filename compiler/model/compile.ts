@@ -4,7 +4,7 @@
 // the build pass writes the same text into the user's bundle.
 import { Variable } from "../graph/basic.js";
 import { cloneReplace, graphInputs } from "../graph/traversal.js";
-import { emitFunction, jsNumber, type EmittedFunction } from "../emit/js.js";
+import { emitFunction, jsNumber, sharedConstants, type EmittedFunction } from "../emit/js.js";
 import { rewriteForCompile } from "../function.js";
 import { grad } from "../grad.js";
 import { isFloat } from "../graph/type.js";
@@ -67,14 +67,16 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   const predictRngs = rngsOf(predicted);
   const orZero = (outs: Variable[]) => (outs.length ? outs : [pt.constant(0.0)]);
 
+  // Large constants once: the data read by logp, its gradient, the terms and draw is declared once.
+  const shared = sharedConstants();
   const fns: EmittedFunction[] = [
     // logp, logpGrad and terms hand back numbers only: their buffers are reused, so a warm call allocates nothing.
-    emitFunction(inputs, rewriteForCompile([logpGraph]), { name: "logp", constPrefix: "kl", reuseBuffers: true }),
-    emitFunction(inputs, rewriteForCompile([logpGraph, ...grads]), { name: "logpGrad", constPrefix: "kg", reuseBuffers: true }),
-    emitFunction(inputs, rewriteForCompile(terms.length ? terms : [pt.constant(0.0)]), { name: "terms", constPrefix: "kt" }),
-    emitFunction([...rngs, ...dataVars], rewriteForCompile(orZero(drawOutputs)), { name: "draw", constPrefix: "kd" }),
-    emitFunction(inputs, rewriteForCompile(orZero(constrained)), { name: "constrain", constPrefix: "kc" }),
-    emitFunction([...freeRoots, ...predictRngs, ...dataVars], rewriteForCompile(orZero(predicted)), { name: "predict", constPrefix: "kp" }),
+    emitFunction(inputs, rewriteForCompile([logpGraph]), { name: "logp", constPrefix: "kl", shared, reuseBuffers: true }),
+    emitFunction(inputs, rewriteForCompile([logpGraph, ...grads]), { name: "logpGrad", constPrefix: "kg", shared, reuseBuffers: true }),
+    emitFunction(inputs, rewriteForCompile(terms.length ? terms : [pt.constant(0.0)]), { name: "terms", constPrefix: "kt", shared }),
+    emitFunction([...rngs, ...dataVars], rewriteForCompile(orZero(drawOutputs)), { name: "draw", constPrefix: "kd", shared }),
+    emitFunction(inputs, rewriteForCompile(orZero(constrained)), { name: "constrain", constPrefix: "kc", shared }),
+    emitFunction([...freeRoots, ...predictRngs, ...dataVars], rewriteForCompile(orZero(predicted)), { name: "predict", constPrefix: "kp", shared }),
   ];
 
   // Array value variables are read as views of x, kept while x is the same array.
@@ -112,7 +114,8 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
 
   const body = [
     ...viewSlots.filter((v) => v !== null).map((v) => `const ${v} = rt.slot();`),
-    ...shareConstants(fns.flatMap((f) => f.prelude)),
+    ...shared.prelude,
+    ...fns.flatMap((f) => f.prelude),
     ...fns.map((f) => f.code),
     `const meta = ${JSON.stringify(meta)};`,
     `const defaultData = {`,
@@ -132,24 +135,6 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     `}, defaultData);`,
   ].join("\n");
   return { body, meta };
-}
-
-/**
- * Large constants once: an array constant that several functions hoist (the data in logp, in its
- * gradient, in the terms and in draw) is written once; the others alias it (constants are read-only).
- */
-function shareConstants(prelude: string[]): string[] {
-  const first = new Map<string, string>();
-  return prelude.map((line) => {
-    const m = /^const (\w+) = (rt\.nd\(.*\));$/.exec(line);
-    if (!m) return line;
-    const seen = first.get(m[2]);
-    if (seen === undefined) {
-      first.set(m[2], m[1]);
-      return line;
-    }
-    return `const ${m[1]} = ${seen};`;
-  });
 }
 
 /** Compile in process: the emitted text becomes a function of the runtime. */

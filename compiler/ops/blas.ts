@@ -44,3 +44,38 @@ const DOT = new Dot();
 export function dot(a: Variable, b: Variable): Variable {
   return DOT.makeNode(a, b).outputs[0];
 }
+
+/**
+ * dot(transpose(A), v) for a matrix A and a vector v, without building the transpose: the
+ * gradient of every `X @ beta` has this form, and X is usually the largest array of a model.
+ */
+export class DotTransposed implements Op {
+  readonly key = "DotTransposed";
+
+  toString(): string {
+    return "DotTransposed";
+  }
+
+  makeNode(a: Variable, v: Variable): Apply {
+    if (a.ndim !== 2 || v.ndim !== 1) throw new Error(`DotTransposed: expected a matrix and a vector, got ${a.type} and ${v.type}`);
+    const [n, k] = a.type.shape;
+    if (n !== null && v.type.shape[0] !== null && n !== v.type.shape[0]) {
+      throw new Error(`DotTransposed: shapes ${formatShape(a.type.shape)} and ${formatShape(v.type.shape)} not aligned: ${n} != ${v.type.shape[0]}`);
+    }
+    return new Apply(this, [a, v], [new TensorType(upcast("int64", a.dtype, v.dtype), [k])]);
+  }
+
+  grad([a, v]: Variable[], _: Variable[], [gz]: (Variable | null)[]): (Variable | null)[] {
+    if (!gz) return [null, null];
+    return [dot(expandDims(v, [1]), expandDims(gz, [0])), dot(a, gz)];
+  }
+
+  emit(ctx: EmitContext): void {
+    const [a, v] = ctx.ins;
+    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("dotT")}(${a}, ${v}, ${ctx.slot()});`);
+  }
+}
+
+export function dotTransposed(a: Variable, v: Variable): Variable {
+  return new DotTransposed().makeNode(a, v).outputs[0];
+}

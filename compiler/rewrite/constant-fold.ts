@@ -16,7 +16,8 @@ export function constantFold(evaluate: NodeEvaluator): Rule {
       const node = v.owner!;
       if ((node.op as { foldable?: boolean }).foldable === false) return null;
       if (!node.inputs.every((i) => i instanceof Constant)) return null;
-      if (v.type.shape.some((d) => d === null || d > MAX_FOLDED_SIZE)) return null;
+      if (v.type.shape.some((d) => d === null)) return null;
+      if ((v.type.shape as number[]).reduce((x, y) => x * y, 1) > MAX_FOLDED_SIZE) return null;
       return evaluate(node)[v.outputIndex];
     },
   };

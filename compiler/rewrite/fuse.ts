@@ -8,6 +8,8 @@ import { Composite, type InnerNode } from "../ops/composite.js";
 import { DimShuffle } from "../ops/dimshuffle.js";
 import { Elemwise } from "../ops/elemwise.js";
 import { Reduce } from "../ops/reduce.js";
+import { dotTransposed } from "../ops/blas.js";
+import type { Rule } from "./pattern.js";
 
 const sameShape = (a: Variable, b: Variable) =>
   a.ndim === b.ndim && a.type.shape.every((d, k) => d === b.type.shape[k]);
@@ -86,6 +88,15 @@ function compositeOf(group: Group, order: Map<Apply, number>, reduce: "none" | "
   const op = new Composite({ nIn, nodes, outputs: [nIn + nodeIndex.get(group.root)!], reduce });
   return op.makeNode(...inputs).outputs[0];
 }
+
+/** dot(transpose(A), v) → DotTransposed(A, v): the gradient of X @ beta reads X in place. */
+export const blasRules: Rule[] = [
+  {
+    name: "dot(transpose(A), v) → DotTransposed(A, v)",
+    pattern: { op: "Dot", args: [{ op: "Transpose", args: ["A"] }, "v"] },
+    replace: ({ A, v }) => (A.ndim === 2 && v.ndim === 1 ? dotTransposed(A, v) : null),
+  },
+];
 
 /** Fuse the elementwise parts of `outputs` into Composites. Pure: returns new outputs. */
 export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
