@@ -7,9 +7,6 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "no
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import ts from "typescript";
-import { dprint } from "../compiler/graph/dprint.js";
-import { modelGraphs } from "../compiler/frontend/index.js";
-import { Model, Normal, HalfNormal } from "../compiler/index.js";
 import { MODEL_FIXTURES, expectSameModel, fixture, isModel, root, scratchDir, type ModelLike } from "./helpers/aot.js";
 
 const cli = join(root, "dist", "compiler", "cli.js");
@@ -146,12 +143,22 @@ describe("tsmc build: errors", () => {
 });
 
 describe("tsmc print", () => {
+  // What the bin prints is compared with the same build of the library (dist/, like the bin).
+  type Lib = typeof import("../compiler/index.js");
+  type Frontend = typeof import("../compiler/frontend/index.js");
+  let lib: Lib, frontend: Frontend, dprint: (v: unknown) => string;
+  before(async () => {
+    lib = await import(pathToFileURL(join(root, "dist", "compiler", "index.js")).href);
+    frontend = await import(pathToFileURL(join(root, "dist", "compiler", "frontend", "index.js")).href);
+    dprint = lib.pt.dprint as (v: unknown) => string;
+  });
   const seed = () =>
-    Model.build("seed", () => {
-      const mu = Normal("mu", 0, 2);
-      const sigma = HalfNormal("sigma", 3);
-      Normal("x", mu, sigma);
+    lib.Model.build("seed", () => {
+      const mu = lib.Normal("mu", 0, 2);
+      const sigma = lib.HalfNormal("sigma", 3);
+      lib.Normal("x", mu, sigma);
     });
+  const modelGraphs = (...args: Parameters<Frontend["modelGraphs"]>) => frontend.modelGraphs(...args);
 
   it("prints the rewritten logp graph by default, the graph as built with --no-rewrite", () => {
     const r = tsmc("print", "fixtures/seed.ts");
