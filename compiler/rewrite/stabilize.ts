@@ -3,7 +3,7 @@
 // local_log_sigmoid, local_1msigmoid, local_log1mexp, local_log_erfc, local_log_sum_exp, ...).
 import { Variable } from "../graph/basic.js";
 import {
-  abs, add, erfc, erfcx, expm1, exp, gt, isinf, log, log1p, maximum, neg, sigmoid, softplus, sqr, sub, switchOp,
+  abs, add, erf, erfcx, expm1, exp, gt, isinf, log, log1p, maximum, neg, sigmoid, softplus, sqr, sub, switchOp,
 } from "../ops/elemwise.js";
 import { log1mexp } from "../ops/special.js";
 import { DimShuffle, expandDims } from "../ops/dimshuffle.js";
@@ -70,15 +70,9 @@ export const stabilize: Rule[] = [
       return sigmoid(node && opName(node) === "Neg" ? node.inputs[0] : neg(e));
     },
   },
-  // log(1 - exp(x)) = log1mexp(x), exact near 0 (log(1 - exp(-1e-30)) is log(1e-30))
-  {
-    name: "log(1 - exp(x)) → log1mexp(x)",
-    pattern: { op: "Log", args: [{ op: "Sub", args: [one, { op: "Exp", args: ["x"] }] }] },
-    replace: ({ x }) => log1mexp(x),
-  },
   // log1p(-exp(x)) = log1mexp(x)
   { name: "log1p(-exp(x)) → log1mexp(x)", pattern: { op: "Log1p", args: [{ op: "Neg", args: [{ op: "Exp", args: ["x"] }] }] }, replace: ({ x }) => log1mexp(x) },
-  // log(-expm1(x)) = log1mexp(x)
+  // log(-expm1(x)) = log1mexp(x), exact near 0: log(1 - exp(-1e-30)) becomes this and is log(1e-30)
   { name: "log(-expm1(x)) → log1mexp(x)", pattern: { op: "Log", args: [{ op: "Neg", args: [{ op: "Expm1", args: ["x"] }] }] }, replace: ({ x }) => log1mexp(x) },
   // log(1 + x) = log1p(x)
   { name: "log(1 + x) → log1p(x)", pattern: { op: "Log", args: [{ op: "Add", args: [one, "x"], commute: true }] }, replace: ({ x }) => log1p(x) },
@@ -94,13 +88,14 @@ export const stabilize: Rule[] = [
   },
   // 1 - exp(x) = -expm1(x)
   { name: "1 - exp(x) → -expm1(x)", pattern: { op: "Sub", args: [one, { op: "Exp", args: ["x"] }] }, replace: ({ x }) => neg(expm1(x)) },
-  // log(erfc(x)) = log(erfcx(x)) - x² for x > 0, finite far into the tail (erfc underflows past 26.5)
+  // log(erfc(x)) = log(erfcx(x)) - x² for x > 0, finite far into the tail (erfc underflows past
+  // 26.5), and log1p(-erf(x)) for x <= 0 (where erfc is in [1, 2])
   {
     name: "log(erfc(x)) → log(erfcx(x)) - x²",
     pattern: { op: "Log", args: [{ op: "Erfc", args: ["x"] }] },
     replace: ({ x }) => {
       const zero = scalarLike(0, x);
-      return zero ? switchOp(gt(x, zero), sub(log(erfcx(x)), sqr(x)), log(erfc(x))) : null;
+      return zero ? switchOp(gt(x, zero), sub(log(erfcx(x)), sqr(x)), log1p(neg(erf(x)))) : null;
     },
   },
   // log(sum(exp(x))) = m + log(sum(exp(x - m))), m = max(x)
