@@ -3,6 +3,7 @@ export { NDArray, empty, nd, toInput, shapeText, type InputSpec } from "./ndarra
 export { broadcastError, reduce, reduceAll, transpose, dot, dotT, join, split, subtensor, scalarAt, incSubtensor, take, incTake, reshape } from "./kernels.js";
 export { sigmoid, softplus, gammaln, digamma, trigamma, erf, erfc, erfcx } from "./special.js";
 export { gammainc, gammaincc, betainc, betaln, log1mexp, gammaincDs, betaincDa, betaincDb, i0e, i1e } from "./special.js";
+export { choleskyLower, choleskyGrad, solveTriangular, tril } from "./linalg.js";
 export { Stream, freshSeed, childSeed, broadcastShapes, drawElementwise, drawCore, normalVariate, halfNormalVariate } from "./random.js";
 export * from "./variates-continuous.js";
 export * from "./variates-discrete.js";

@@ -328,3 +328,103 @@ describe("distributions (second group): supports, parameter checks and default t
     expect(pt.eval(tsmc.TruncatedNormal.spec.supportPoint([pt.constant(0), pt.constant(1), pt.constant(-Infinity), pt.constant(2)]))).to.equal(1);
   });
 });
+
+// ---- multivariate ---------------------------------------------------------------------------
+
+describe("distributions (multivariate): MvNormal, MvStudentT, Multinomial, DirichletMultinomial", () => {
+  const COV = [[2, 0.5, 0.1], [0.5, 1, 0.3], [0.1, 0.3, 1.5]];
+  const CHOL = [[1.2, 0, 0], [0.3, 0.8, 0], [-0.2, 0.4, 1.1]];
+
+  it("gradients in mu, a symmetric covariance, chol and the value against finite differences", () => {
+    for (const family of ["MvNormal", "MvStudentT"]) {
+      const A = pt.tensor("A", { shape: [3, 3] });
+      const mu = pt.tensor("mu", { shape: [3] });
+      const x = pt.tensor("x", { shape: [3] });
+      const L = pt.tensor("L", { shape: [3, 3] });
+      const cov = pt.div(pt.add(A, pt.transpose(A)), 2);
+      const extra = family === "MvStudentT" ? { nu: 3.5 } : {};
+      const scaleKey = family === "MvStudentT" ? "scale" : "cov";
+      const lp = pt.add(logp(dists[family].dist({ ...extra, mu, [scaleKey]: cov }), x), logp(dists[family].dist({ ...extra, mu, chol: L }), x));
+      const inputs = [A, mu, x, L];
+      const f = pt.fn(inputs, [lp, ...pt.grad(lp, inputs)]);
+      const vals = [COV.flat(), [0.1, -0.2, 0.3], [0.5, 0.2, -1], CHOL.flat()];
+      const shapes = [[3, 3], [3], [3], [3, 3]];
+      const flat = Float64Array.from(vals.flat());
+      const unflat = (v: Float64Array) => {
+        let o = 0;
+        return shapes.map((s) => {
+          const n = s.reduce((a, b) => a * b, 1);
+          const part = v.slice(o, o + n);
+          o += n;
+          return { shape: s, data: part };
+        });
+      };
+      const out = f(...unflat(flat)) as any[];
+      const analytic = out.slice(1).flatMap((g: any) => Array.from(g.data as Float64Array));
+      const fd = finiteDiffGrad((v) => (f(...unflat(v)) as any[])[0], flat, 1e-6);
+      analytic.forEach((g, i) => {
+        // entries above the diagonal of chol are ignored by PyMC's chol parameterisation only through the product; compare all
+        expect(Math.abs(g - fd[i]), `${family} [${i}]: ${g} vs ${fd[i]}`).to.be.lessThan(1e-6 * Math.max(1, Math.abs(fd[i])));
+      });
+    }
+  });
+
+  it("gradients of Multinomial and DirichletMultinomial in their parameters", () => {
+    checkGradient("Multinomial", { n: 10, p: [0.2, 0.3, 0.5] }, [2, 3, 5], false, ["n"]);
+    checkGradient("DirichletMultinomial", { n: 10, a: [1.2, 0.5, 3] }, [2, 3, 5], false, ["n"]);
+  });
+
+  it("seeded draws: means, covariances and sums", () => {
+    const M = 20_000;
+    const x = draw(tsmc.MvNormal.dist([1, -1, 0.5], COV, { shape: [M, 3] }), { seed: 5 }).data as Float64Array;
+    for (let i = 0; i < 3; i++) {
+      let m = 0;
+      for (let r = 0; r < M; r++) m += x[r * 3 + i];
+      m /= M;
+      expect(Math.abs(m - [1, -1, 0.5][i])).to.be.lessThan(5 * Math.sqrt(COV[i][i] / M));
+      for (let j = 0; j <= i; j++) {
+        let c = 0;
+        for (let r = 0; r < M; r++) c += (x[r * 3 + i] - [1, -1, 0.5][i]) * (x[r * 3 + j] - [1, -1, 0.5][j]);
+        expect(Math.abs(c / M - COV[i][j]), `cov[${i}][${j}]`).to.be.lessThan(0.06);
+      }
+    }
+    const t = draw(tsmc.MvStudentT.dist(5, { mu: [1, 2, 3], scale: COV, shape: [M, 3] }), { seed: 5 }).data as Float64Array;
+    let v0 = 0;
+    for (let r = 0; r < M; r++) v0 += (t[r * 3] - 1) ** 2;
+    expect(Math.abs(v0 / M / ((5 / 3) * COV[0][0]) - 1)).to.be.lessThan(0.1);
+    const mn = draw(tsmc.Multinomial.dist(10, [0.2, 0.3, 0.5], { shape: [M, 3] }), { seed: 5 }).data as Float64Array;
+    const dm = draw(tsmc.DirichletMultinomial.dist(10, [1, 2, 3], { shape: [M, 3] }), { seed: 5 }).data as Float64Array;
+    for (const [d, means] of [[mn, [2, 3, 5]], [dm, [10 / 6, 20 / 6, 30 / 6]]] as [Float64Array, number[]][]) {
+      for (let r = 0; r < 50; r++) expect(d[r * 3] + d[r * 3 + 1] + d[r * 3 + 2]).to.equal(10);
+      means.forEach((m, i) => {
+        let s = 0;
+        for (let r = 0; r < M; r++) s += d[r * 3 + i];
+        expect(Math.abs(s / M - m)).to.be.lessThan(0.06);
+      });
+    }
+  });
+
+  it("in a model: value names, shapes, support points, -inf outside the support, build errors", () => {
+    const m = model(() => {
+      tsmc.MvNormal("z", [0, 1, 2], COV);
+      tsmc.MvStudentT("t", 4, { mu: [0, 0, 0], chol: CHOL, shape: [2, 3] });
+    });
+    expect(m.valueVars.map((v) => [v.name, v.shape])).to.deep.equal([["z", [3]], ["t", [2, 3]]]);
+    expect(Array.from((m.initialPoint().z as any).data)).to.deep.equal([0, 1, 2]);
+    expect(Number.isFinite(m.logp(m.initialPoint()))).to.equal(true);
+    const outside = Model.build(() => {
+      tsmc.Multinomial("k", 5, [0.5, 0.5], { observed: [2, 2] });
+    });
+    expect(outside.compileLogp()({})).to.equal(-Infinity);
+    const dmo = Model.build(() => {
+      tsmc.DirichletMultinomial("k", 5, [1, 1], { observed: [-1, 6] });
+    });
+    expect(dmo.compileLogp()({})).to.equal(-Infinity);
+    expect(pt.eval(tsmc.Multinomial.spec.supportPoint([pt.constant(10), pt.constant([0.26, 0.37, 0.37])])).toArray()).to.deep.equal([3, 3, 4]);
+    expect(() => model(() => tsmc.MvNormal("x", [0, 0], [[1, 2], [2, 1]]))).to.throw(/MvNormal\('x'\).*posdef/);
+    expect(() => model(() => tsmc.Multinomial("x", 3, [-0.5, 1.5]))).to.throw(/Multinomial\('x'\).*p/);
+    expect(() => model(() => tsmc.DirichletMultinomial("x", 3, [0, 1]))).to.throw(/DirichletMultinomial\('x'\).*a > 0/);
+    expect(() => model(() => tsmc.MvStudentT("x", -1, { scale: COV }))).to.throw(/MvStudentT\('x'\).*nu/);
+    expect(() => tsmc.MvNormal.dist([0, 0], { cov: [[1, 0], [0, 1]], tau: [[1, 0], [0, 1]] })).to.throw(/exactly one of tau, cov, or chol/);
+  });
+});

@@ -4,5 +4,6 @@ export {
   NegativeBinomial, Categorical, Dirichlet, Laplace, Logistic, Gumbel, Weibull, Pareto, InverseGamma, ChiSquared, Geometric,
   DiscreteUniform, TruncatedNormal, SkewNormal, AsymmetricLaplace, LogitNormal, ExGaussian, Moyal, Kumaraswamy, Triangular,
   Wald, VonMises, Rice, Flat, HalfFlat, BetaBinomial, HyperGeometric, DiscreteWeibull, ZeroInflatedPoisson, ZeroInflatedBinomial,
-  ZeroInflatedNegativeBinomial, OrderedLogistic,
+  ZeroInflatedNegativeBinomial, OrderedLogistic, MvNormal, Multinomial,
+  DirichletMultinomial, MvStudentT,
 } from "./index.js";

@@ -46,3 +46,6 @@ export {
   zeroInflatedNegativeBinomialSpec,
 } from "./zeroinflated.js";
 export { OrderedLogistic, orderedLogisticP } from "./orderedlogistic.js";
+export { MvNormal, mvNormalSpec } from "./mvnormal.js";
+export { Multinomial, DirichletMultinomial, multinomialSpec, dirichletMultinomialSpec } from "./multinomial.js";
+export { MvStudentT, mvStudentTSpec } from "./mvstudentt.js";

@@ -202,6 +202,24 @@ for eta, cut in [(0.0, [-1.0, 0.5, 2.0]), (1.5, [-2.0, 0.0]), (-3.0, [-1.0, 1.0,
 for a, x in [([1.0, 2.0, 3.0], [0.2, 0.3, 0.5]), ([0.5, 0.5], [0.01, 0.99]), ([10.0, 1.0, 0.3, 2.0], [0.5, 0.1, 0.05, 0.35])]:
     cases.append({"family": "Dirichlet", "params": {"a": a}, "x": x, "logp": stats.dirichlet(a).logpdf(x)})
 
+cov = np.array([[2.0, 0.5, 0.1], [0.5, 1.0, 0.3], [0.1, 0.3, 1.5]])
+chol = np.array([[1.2, 0.0, 0.0], [0.3, 0.8, 0.0], [-0.2, 0.4, 1.1]])
+for mu, x in [([0.1, -0.2, 0.3], [0.5, 0.2, -1.0]), ([0.0, 0.0, 0.0], [10.0, -8.0, 3.0]), ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])]:
+    cases.append({"family": "MvNormal", "params": {"mu": mu, "cov": cov.tolist()}, "x": x, "logp": stats.multivariate_normal(mu, cov).logpdf(x)})
+    cases.append({"family": "MvNormal", "params": {"mu": mu, "chol": chol.tolist()}, "x": x, "logp": stats.multivariate_normal(mu, chol @ chol.T).logpdf(x)})
+    cases.append({"family": "MvNormal", "params": {"mu": mu, "tau": cov.tolist()}, "x": x, "logp": stats.multivariate_normal(mu, np.linalg.inv(cov)).logpdf(x)})
+cases.append({"family": "MvNormal", "params": {"mu": [0.5, -0.5], "cov": [[1e-4, 0.0], [0.0, 1e4]]}, "x": [0.51, 100.0],
+              "logp": stats.multivariate_normal([0.5, -0.5], [[1e-4, 0.0], [0.0, 1e4]]).logpdf([0.51, 100.0])})
+for nu, mu, x in [(3.0, [0.1, -0.2, 0.3], [0.5, 0.2, -1.0]), (30.0, [0.0, 0.0, 0.0], [10.0, -8.0, 3.0]), (0.7, [1.0, 2.0, 3.0], [1.0, 2.0, 3.5])]:
+    cases.append({"family": "MvStudentT", "params": {"nu": nu, "mu": mu, "scale": cov.tolist()}, "x": x, "logp": stats.multivariate_t(mu, cov, df=nu).logpdf(x)})
+    cases.append({"family": "MvStudentT", "params": {"nu": nu, "mu": mu, "chol": chol.tolist()}, "x": x, "logp": stats.multivariate_t(mu, chol @ chol.T, df=nu).logpdf(x)})
+cases.append({"family": "MvStudentT", "params": {"nu": 4.0, "mu": [0.0, 1.0, 0.0], "Sigma": cov.tolist()}, "x": [1.0, 1.0, 1.0],
+              "logp": stats.multivariate_t([0.0, 1.0, 0.0], cov, df=4.0).logpdf([1.0, 1.0, 1.0])})
+for n, p, x in [(10, [0.2, 0.3, 0.5], [2, 3, 5]), (10, [0.2, 0.3, 0.5], [0, 0, 10]), (200, [0.01, 0.99], [5, 195]), (7, [0.1, 0.2, 0.3, 0.4], [1, 1, 2, 3])]:
+    cases.append({"family": "Multinomial", "params": {"n": n, "p": p}, "x": x, "logp": stats.multinomial(n, p).logpmf(x)})
+for n, a, x in [(10, [1.0, 2.0, 3.0], [2, 3, 5]), (10, [0.2, 0.3, 0.5], [0, 0, 10]), (50, [10.0, 0.5], [45, 5])]:
+    cases.append({"family": "DirichletMultinomial", "params": {"n": n, "a": a}, "x": x, "logp": stats.dirichlet_multinomial(a, n).logpmf(x)})
+
 special_values = {
     "gammainc": [[s, x, special.gammainc(s, x)] for s, x in [(0.5, 0.1), (2.0, 3.0), (30.0, 25.0), (1e-3, 1e-3), (100.0, 150.0)]],
     "gammaincc": [[s, x, special.gammaincc(s, x)] for s, x in [(0.5, 0.1), (2.0, 3.0), (30.0, 25.0), (5.0, 80.0)]],
