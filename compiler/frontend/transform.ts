@@ -1,6 +1,7 @@
 // The build pass for one module: find the model() declarations, evaluate their builders, compile
 // each with the one emitter, and splice the compiled code in place of each call (magic-string, with
 // a source map). The spliced module imports `tsmc/runtime` and nothing of the compiler.
+import * as runtime from "../../runtime/index.js";
 import MagicString, { type SourceMap } from "magic-string";
 import { Node, type Identifier, type Statement } from "ts-morph";
 import { emitModel } from "../model/compile.js";
@@ -38,10 +39,21 @@ export interface TransformOptions {
   declarations?: boolean;
 }
 
-/** The expression that replaces a model() call: the emitted body, applied to the runtime. */
+/**
+ * The runtime exports an emitted body uses. They are imported by name, so that bundlers keep only
+ * them (a namespace object passed around as a value would keep the whole runtime).
+ */
+export function runtimeNames(body: string): string[] {
+  const names = new Set<string>();
+  for (const m of body.matchAll(/\brt\.([A-Za-z_$][\w$]*)/g)) if (m[1] in runtime) names.add(m[1]);
+  return [...names].sort();
+}
+
+/** The expression that replaces a model() call: the emitted body, applied to the runtime it uses. */
 export function compiledExpression(name: string, body: string): string {
   const label = JSON.stringify(name).replace(/\*\//g, "*\\/");
-  return `/* tsmc: model ${label}, compiled ahead of time */ ((rt) => {\n${body}\n})(${RUNTIME_BINDING})`;
+  const rt = runtimeNames(body).map((n) => `${n}: ${RUNTIME_BINDING}_${n}`);
+  return `/* tsmc: model ${label}, compiled ahead of time */ ((rt) => {\n${body}\n})({ ${rt.join(", ")} })`;
 }
 
 /** Evaluate and compile the model() declarations of an analysed module. */
@@ -85,7 +97,13 @@ export function splice(a: Analysis, replacements: string[], runtimeImport = true
   a.calls.forEach((c, i) => s.overwrite(c.start, c.end, replacements[i]));
   pruneDeadCode(a, s);
   const at = preambleEnd(a);
-  if (runtimeImport) s.appendLeft(at, `${at > 0 ? "\n" : ""}import * as ${RUNTIME_BINDING} from "tsmc/runtime";\n`);
+  if (runtimeImport) {
+    const used = new Set<string>();
+    const binding = new RegExp(`\\b${RUNTIME_BINDING}_([A-Za-z_$][\\w$]*)`, "g");
+    for (const r of replacements) for (const m of r.matchAll(binding)) used.add(m[1]);
+    const list = [...used].sort().map((n) => `${n} as ${RUNTIME_BINDING}_${n}`).join(", ");
+    s.appendLeft(at, `${at > 0 ? "\n" : ""}import { ${list} } from "tsmc/runtime";\n`);
+  }
   return s;
 }
 
