@@ -4,7 +4,7 @@
 import { Variable } from "../graph/basic.js";
 import { add, div, exp, ge, mul, neg, sub, switchOp, abs, second } from "../ops/elemwise.js";
 import { floatConst } from "../ops/constant.js";
-import { compatible, constantValue, opName, type Rule } from "./pattern.js";
+import { compatible, constantValue, opName, uniformValue, type Rule } from "./pattern.js";
 import { fillLike, nonNegative, sameNode, scalarConstant, scalarLike } from "./facts.js";
 
 /**
@@ -25,6 +25,9 @@ function cancellable(v: Variable): boolean {
 
 /** The scalar broadcast by `second(r, c)` with a scalar constant c, and r (which gives the shape). */
 function constantFill(v: Variable): [number, Variable] | null {
+  // A constant array of one value is a fill too: its own shape is what it adds.
+  const k = constantValue(v) ? uniformValue(v) : null;
+  if (k !== null) return [k, v];
   const node = v.owner;
   if (!node || opName(node) !== "Second") return null;
   const c = scalarConstant(node.inputs[1]);

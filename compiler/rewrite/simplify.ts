@@ -81,6 +81,16 @@ export const simplify: Rule[] = [
     pattern: { op: "Neg", args: [{ op: "Switch", args: ["c", "a", { ...zero, as: "z" }] }] },
     replace: ({ c, a, z }) => switchOp(c, neg(a), z),
   },
+  // -second(x, c) = second(x, -c)
+  {
+    name: "neg(second(x, c)) → second(x, -c)",
+    pattern: { op: "Neg", args: [{ op: "Second", args: ["x", { constant: () => true, as: "c" }] }] },
+    replace: ({ x, c }) => {
+      const k = scalarConstant(c);
+      const m = k === null ? null : scalarLike(-k, c);
+      return m ? second(x, m) : null;
+    },
+  },
   // second(x, y) = y when y already has the shape of the result
   { name: "second(x, y) → y", pattern: { op: "Second", args: ["x", "y"] }, replace: ({ y }) => y },
   // x >= 0 is true for x known non-negative (exp, x², |x|, ...)
