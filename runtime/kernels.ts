@@ -281,31 +281,63 @@ function rowIndex(i: number, n: number, name: string): number {
   return j;
 }
 
+/**
+ * Index vectors checked once and kept as Int32Arrays (normalised, in bounds): data indices are read
+ * on every call, and checking and converting each element every time costs more than the lookup.
+ */
+const checkedIndices = new WeakMap<Float64Array, { n: number; rows: Int32Array }>();
+
+function rowsOf(idx: Float64Array, n: number, name: string): Int32Array {
+  const known = checkedIndices.get(idx);
+  if (known && known.n === n) return known.rows;
+  const rows = new Int32Array(idx.length);
+  for (let r = 0; r < idx.length; r++) rows[r] = rowIndex(idx[r], n, name);
+  checkedIndices.set(idx, { n, rows });
+  return rows;
+}
+
 /** x[idx] along axis 0 for an integer vector idx. */
 export function take(x: NDArray, idx: NDArray, name: string, slot?: Slot): NDArray {
   const n = x.shape[0];
-  const row = x.data.length / (n || 1);
-  const out =
-    slot?.nd && x.shape.length === 1 && slot.nd.shape[0] === idx.data.length
-      ? slot.nd
-      : outBuffer(slot, [idx.data.length, ...x.shape.slice(1)]);
-  for (let r = 0; r < idx.data.length; r++) {
-    const j = rowIndex(idx.data[r], n, name);
-    if (row === 1) out.data[r] = x.data[j];
-    else out.data.set(x.data.subarray(j * row, (j + 1) * row), r * row);
+  const id = idx.data;
+  const m = id.length;
+  const xd = x.data;
+  if (x.shape.length === 1) {
+    // The common case (a[group] in hierarchical models): one number per row.
+    const rows = rowsOf(id, n, name);
+    const out = slot ? buf1(slot, m) : empty([m]);
+    const od = out.data;
+    for (let r = 0; r < m; r++) od[r] = xd[rows[r]];
+    return out;
+  }
+  const row = xd.length / (n || 1);
+  const out = outBuffer(slot, [m, ...x.shape.slice(1)]);
+  for (let r = 0; r < m; r++) {
+    const j = rowIndex(id[r], n, name);
+    out.data.set(xd.subarray(j * row, (j + 1) * row), r * row);
   }
   return out;
 }
 
 /** A copy of x with y[r] added into x[idx[r]] (repeated indices accumulate). */
 export function incTake(x: NDArray, y: NDArray, idx: NDArray, slot?: Slot): NDArray {
-  const out = slot?.nd && x.shape.length === 1 && slot.nd.shape[0] === x.shape[0] ? slot.nd : outBuffer(slot, x.shape);
-  out.data.set(x.data);
   const n = x.shape[0];
+  const id = idx.data;
+  const yd = y.data;
+  if (x.shape.length === 1) {
+    const rows = rowsOf(id, n, "x");
+    const out = slot ? buf1(slot, n) : empty([n]);
+    const od = out.data;
+    od.set(x.data);
+    for (let r = 0; r < rows.length; r++) od[rows[r]] += yd[r];
+    return out;
+  }
+  const out = outBuffer(slot, x.shape);
+  out.data.set(x.data);
   const row = x.data.length / (n || 1);
-  for (let r = 0; r < idx.data.length; r++) {
-    const j = rowIndex(idx.data[r], n, "x");
-    for (let c = 0; c < row; c++) out.data[j * row + c] += y.data[r * row + c];
+  for (let r = 0; r < id.length; r++) {
+    const j = rowIndex(id[r], n, "x");
+    for (let c = 0; c < row; c++) out.data[j * row + c] += yd[r * row + c];
   }
   return out;
 }

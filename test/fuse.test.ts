@@ -27,13 +27,33 @@ describe("fusion into Composite", () => {
     expectClose(f([1, 2, 4], 1), 0 + 1 + 9, 1e-15);
   });
 
-  it("a value used outside the chain stays materialised; a single op is not fused", () => {
+  it("siblings over one space share a loop with several outputs; an intermediate used only inside is not stored", () => {
     const z = pt.add(x, y);
     const f = pt.fn([x, y], [pt.exp(z), pt.log(z)], { fuse: true });
-    expect(opNames(f).filter((n) => n.startsWith("Composite"))).to.deep.equal([]);
+    expect(opNames(f)).to.deep.equal(["Composite{exp((i0 + i1)), log((i0 + i1))}"]);
+    expect(f.dprintGraph.order[0].outputs.length).to.equal(2);
     const [a, b] = f([1, 2], [1, 1]);
     expectClose(a.data, [Math.exp(2), Math.exp(3)], 1e-15);
     expectClose(b.data, [Math.log(2), Math.log(3)], 1e-15);
+  });
+
+  it("a loop stores and sums in one pass; a single op alone is not fused", () => {
+    const r = pt.sub(x, y);
+    const f = pt.fn([x, y], [pt.sum(pt.square(r)), pt.mul(r, 2)], { fuse: true });
+    expect(opNames(f)).to.deep.equal(["Composite{sum(sqr((i0 - i1))), ((i0 - i1) * i2)}"]);
+    const [ss, twice] = f([3, 1], [1, 1]);
+    expectClose(ss, 4, 1e-15);
+    expectClose(twice.data, [4, 0], 1e-15);
+    expect(opNames(pt.fn([x], pt.exp(x), { fuse: true }))).to.deep.equal(["Exp"]);
+  });
+
+  it("a loop never reads a value computed from its own sums: the dependent part starts a new loop", () => {
+    const total = pt.sum(pt.exp(x));
+    const f = pt.fn([x], pt.sum(pt.exp(pt.sub(x, total))), { fuse: true });
+    expect(opNames(f).filter((n) => n.startsWith("Sum{") || n.startsWith("Composite")).length).to.equal(2);
+    const xs = [0.1, 0.7, -2];
+    const t = xs.reduce((a, v) => a + Math.exp(v), 0);
+    expectClose(f(xs), xs.reduce((a, v) => a + Math.exp(v - t), 0), 1e-15);
   });
 
   it("broadcasts matrices against rows and columns inside the loop", () => {

@@ -16,9 +16,14 @@ export interface CompositeSpec {
   readonly nodes: readonly InnerNode[];
   /** Index (input or node value) of each output. */
   readonly outputs: readonly number[];
-  /** Sum each output over every element instead of storing it (the output is then a scalar). */
-  readonly reduce: "none" | "sum";
+  /**
+   * Per output: store the array, or sum it over every element in the loop (the output is then a
+   * scalar and no array is ever stored). One mode for all outputs may be given.
+   */
+  readonly reduce: "none" | "sum" | readonly ("none" | "sum")[];
 }
+
+const modeOf = (spec: CompositeSpec, i: number): "none" | "sum" => (typeof spec.reduce === "string" ? spec.reduce : spec.reduce[i]);
 
 /** PyTensor-style text of an inner value: `((i0 + i1) * i2)`. */
 function innerText(spec: CompositeSpec, value: number): string {
@@ -38,12 +43,14 @@ export class Composite implements Op {
   constructor(spec: CompositeSpec) {
     this.spec = spec;
     const body = spec.nodes.map((n) => `${n.op.name}(${n.args.join(",")})`).join(";");
-    this.key = `Composite{${spec.nIn};${body};${spec.outputs.join(",")};${spec.reduce}}`;
+    const modes = spec.outputs.map((_, i) => modeOf(spec, i)).join(",");
+    this.key = `Composite{${spec.nIn};${body};${spec.outputs.join(",")};${modes}}`;
   }
 
   toString(): string {
-    const text = this.spec.outputs.map((o) => innerText(this.spec, o)).join(", ");
-    return this.spec.reduce === "sum" ? `Sum{Composite{${text}}, axes=None}` : `Composite{${text}}`;
+    const parts = this.spec.outputs.map((o, i) => (modeOf(this.spec, i) === "sum" ? `sum(${innerText(this.spec, o)})` : innerText(this.spec, o)));
+    if (this.spec.outputs.length === 1 && modeOf(this.spec, 0) === "sum") return `Sum{Composite{${innerText(this.spec, this.spec.outputs[0])}}, axes=None}`;
+    return `Composite{${parts.join(", ")}}`;
   }
 
   /** dtypes of every inner value, inputs first. */
@@ -61,9 +68,9 @@ export class Composite implements Op {
     if (full.some((v) => v.ndim !== ndim)) throw new Error(`${this}: array inputs must share a rank`);
     const shape = broadcastStatic(String(this), full);
     const dtypes = this.valueDtypes(inputs);
-    const types = this.spec.outputs.map((o) => {
+    const types = this.spec.outputs.map((o, i) => {
       const dtype = dtypes[o];
-      if (this.spec.reduce === "sum") return new TensorType(dtype === "bool" ? "int64" : dtype, []);
+      if (modeOf(this.spec, i) === "sum") return new TensorType(dtype === "bool" ? "int64" : dtype, []);
       return new TensorType(dtype, shape);
     });
     return new Apply(this, inputs, types);
@@ -108,9 +115,10 @@ export class Composite implements Op {
       ctx.line(`const ${d} = ${ctx.ins[j]}.data;`);
       datas.set(j, d);
     }
-    const reducing = this.spec.reduce === "sum";
-    const outData = ctx.outs.map((out) => {
-      if (reducing) {
+    const summed = ctx.outs.map((_, i) => modeOf(this.spec, i) === "sum");
+    const storing = summed.some((s) => !s);
+    const outData = ctx.outs.map((out, i) => {
+      if (summed[i]) {
         const acc = ctx.tmp("acc");
         ctx.line(`let ${acc} = 0;`);
         return acc;
@@ -159,7 +167,7 @@ export class Composite implements Op {
       values.push(s);
     }
     this.spec.outputs.forEach((o, i) => {
-      body.push(reducing ? `${outData[i]} += ${values[o]};` : `${outData[i]}[${pos}] = ${values[o]};`);
+      body.push(summed[i] ? `${outData[i]} += ${values[o]};` : `${outData[i]}[${pos}] = ${values[o]};`);
     });
 
     if (flat) {
@@ -171,9 +179,9 @@ export class Composite implements Op {
       ctx.line(`let ${pos} = 0;`);
       sizes.forEach((s, k) => ctx.line(`${"  ".repeat(k)}for (let ${idx[k]} = 0; ${idx[k]} < ${s}; ${idx[k]}++) {`));
       body.forEach((l) => ctx.line(`${"  ".repeat(ndim)}${l}`));
-      if (!reducing) ctx.line(`${"  ".repeat(ndim)}${pos}++;`);
+      if (storing) ctx.line(`${"  ".repeat(ndim)}${pos}++;`);
       for (let k = ndim - 1; k >= 0; k--) ctx.line(`${"  ".repeat(k)}}`);
     }
-    if (reducing) ctx.outs.forEach((out, i) => ctx.line(`const ${out} = ${outData[i]};`));
+    ctx.outs.forEach((out, i) => summed[i] && ctx.line(`const ${out} = ${outData[i]};`));
   }
 }

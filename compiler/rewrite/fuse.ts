@@ -1,6 +1,6 @@
-// Elementwise fusion: chains of elementwise ops over the same iteration space become one
-// Composite (one loop, intermediates as loop-local scalars), and a full sum of an elementwise
-// expression becomes a Composite that accumulates in the loop instead of storing the array.
+// Elementwise fusion: every elementwise op and full sum over one iteration space goes into one
+// Composite loop (intermediates as loop-local scalars, sums accumulated on the fly), as far as
+// the data dependencies allow. And one BLAS specialisation that the gradient of X @ beta needs.
 import { Apply, Constant, Variable } from "../graph/basic.js";
 import { TensorType } from "../graph/type.js";
 import { toposort } from "../graph/traversal.js";
@@ -11,8 +11,14 @@ import { Reduce } from "../ops/reduce.js";
 import { dotTransposed } from "../ops/blas.js";
 import type { Rule } from "./pattern.js";
 
-const sameShape = (a: Variable, b: Variable) =>
-  a.ndim === b.ndim && a.type.shape.every((d, k) => d === b.type.shape[k]);
+/** dot(transpose(A), v) → DotTransposed(A, v): the gradient of X @ beta reads X in place. */
+export const blasRules: Rule[] = [
+  {
+    name: "dot(transpose(A), v) → DotTransposed(A, v)",
+    pattern: { op: "Dot", args: [{ op: "Transpose", args: ["A"] }, "v"] },
+    replace: ({ A, v }) => (A.ndim === 2 && v.ndim === 1 ? dotTransposed(A, v) : null),
+  },
+];
 
 /**
  * The scalar behind a value that only broadcasts one number: an ExpandDims of a rank-0 value, or a
@@ -25,124 +31,181 @@ function broadcastScalar(v: Variable): Variable | null {
   return null;
 }
 
+const oneElement = (v: Variable) => v.type.shape.every((d) => d === 1);
+
+/** An elementwise node over arrays of more than one element: a loop body. */
+const isLoopElemwise = (n: Apply) => n.op instanceof Elemwise && !oneElement(n.outputs[0]);
+
+/** A full sum of an array (accumulated in the loop that computes the array). */
+const isLoopSum = (n: Apply) =>
+  n.op instanceof Reduce && n.op.kind === "sum" && n.outputs[0].ndim === 0 && n.inputs[0].ndim > 0 &&
+  !oneElement(n.inputs[0]) && n.outputs[0].dtype === "float64";
+
 /**
- * An elementwise node over arrays of more than one element (rank-0 elementwise is already
- * straight-line scalar code, and a one-element array gains nothing from a loop).
+ * Iteration spaces: arrays of the same fully known shape share one; arrays with unknown dims share
+ * one when an elementwise op ties them together (they must then agree at run time anyway).
  */
-const isArrayElemwise = (n: Apply | null): n is Apply =>
-  !!n && n.op instanceof Elemwise && n.outputs[0].type.shape.some((d) => d !== 1);
+function iterationSpaces(nodes: Apply[]): (v: Variable) => string {
+  const parent = new Map<Variable, Variable>();
+  const find = (v: Variable): Variable => {
+    let r = v;
+    while (parent.has(r)) r = parent.get(r)!;
+    return r;
+  };
+  for (const n of nodes) {
+    if (!isLoopElemwise(n)) continue;
+    const out = n.outputs[0];
+    for (const v of n.inputs) {
+      const full = v.ndim === out.ndim && v.type.shape.every((d, k) => d !== 1 || out.type.shape[k] === 1);
+      if (full && find(v) !== find(out)) parent.set(find(v), find(out));
+    }
+  }
+  return (v) => (v.type.shape.every((d) => d !== null) ? `static:${v.type.shape.join("x")}` : `dynamic:${find(v).id}`);
+}
 
 interface Group {
-  root: Apply;
-  /** Members in topological order. */
-  members: Apply[];
+  readonly space: string;
+  readonly members: Apply[];
+  /** No more members: something outside the loop already needs its results. */
+  closed: boolean;
 }
 
-/** Grow a group from `root` over producers that only feed the group and share its iteration space. */
-function growGroup(root: Apply, clients: Map<Variable, Apply[]>, outputs: Set<Variable>, taken: Set<Apply>): Group {
-  const members = new Set<Apply>([root]);
-  const stack = [root];
-  while (stack.length) {
-    const n = stack.pop()!;
-    for (const v of n.inputs) {
-      const p = v.owner;
-      if (!isArrayElemwise(p) || members.has(p) || taken.has(p) || outputs.has(v)) continue;
-      if (!sameShape(p.outputs[0], root.outputs[0])) continue;
-      if (!(clients.get(v) ?? []).every((c) => members.has(c))) continue;
-      members.add(p);
-      stack.push(p);
-    }
-  }
-  return { root, members: [...members] };
-}
-
-/** Build the Composite for a group: external inputs (scalars read directly) and the inner graph. */
-function compositeOf(group: Group, order: Map<Apply, number>, reduce: "none" | "sum", mapped: (v: Variable) => Variable) {
-  const members = [...group.members].sort((a, b) => order.get(a)! - order.get(b)!);
-  const inside = new Set(members);
-  const inputs: Variable[] = [];
-  const inputIndex = new Map<Variable, number>();
-  const sources = new Map<Variable, Variable>();
-  const inputOf = (v: Variable): number => {
-    let source = sources.get(v);
-    if (!source) sources.set(v, (source = mapped(broadcastScalar(v) ?? v)));
-    let i = inputIndex.get(source);
-    if (i === undefined) {
-      i = inputs.length;
-      inputs.push(source);
-      inputIndex.set(source, i);
-    }
-    return i;
-  };
-  // External inputs first, so that inner node values are numbered after them.
-  for (const n of members) for (const v of n.inputs) if (!(v.owner && inside.has(v.owner))) inputOf(v);
-  const nIn = inputs.length;
-  const nodeIndex = new Map<Apply, number>();
-  const nodes: InnerNode[] = [];
-  for (const n of members) {
-    const args = n.inputs.map((v) => (v.owner && inside.has(v.owner) ? nIn + nodeIndex.get(v.owner)! : inputOf(v)));
-    nodeIndex.set(n, nodes.length);
-    nodes.push({ op: (n.op as Elemwise).scalar, args });
-  }
-  if (inputs.length !== nIn) throw new Error("fuse: inputs changed while numbering the inner graph");
-  const op = new Composite({ nIn, nodes, outputs: [nIn + nodeIndex.get(group.root)!], reduce });
-  return op.makeNode(...inputs).outputs[0];
-}
-
-/** dot(transpose(A), v) → DotTransposed(A, v): the gradient of X @ beta reads X in place. */
-export const blasRules: Rule[] = [
-  {
-    name: "dot(transpose(A), v) → DotTransposed(A, v)",
-    pattern: { op: "Dot", args: [{ op: "Transpose", args: ["A"] }, "v"] },
-    replace: ({ A, v }) => (A.ndim === 2 && v.ndim === 1 ? dotTransposed(A, v) : null),
-  },
-];
-
-/** Fuse the elementwise parts of `outputs` into Composites. Pure: returns new outputs. */
+/**
+ * Fuse the elementwise parts of `outputs`: every elementwise op and full sum over one iteration
+ * space goes into one Composite loop, as long as no value the loop needs is computed from the
+ * loop itself. A value used outside the loop is stored; a sum is accumulated in the loop. Pure.
+ */
 export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
   const nodes = toposort(outputs);
   const order = new Map(nodes.map((n, i) => [n, i]));
+  const spaceOf = iterationSpaces(nodes);
+  const groupOf = new Map<Apply, Group>();
+  // The groups a value depends on through cheap one-element nodes, which float between loops.
+  const floating = new Map<Variable, Set<Group>>();
+  const open = new Map<string, Group>();
+  const groups: Group[] = [];
+
+  const depsOf = (v: Variable) => ({
+    direct: v.owner ? groupOf.get(v.owner) ?? null : null,
+    through: floating.get(v) ?? new Set<Group>(),
+  });
+
+  for (const n of nodes) {
+    const inputs = n.inputs.map(depsOf);
+    if (isLoopElemwise(n) || isLoopSum(n)) {
+      const space = spaceOf(isLoopSum(n) ? n.inputs[0] : n.outputs[0]);
+      let g = open.get(space);
+      // Joining would make the loop read a value computed from its own results: start another.
+      if (g && (g.closed || inputs.some((d) => d.through.has(g!)))) g = undefined;
+      if (!g) {
+        g = { space, members: [], closed: false };
+        groups.push(g);
+        open.set(space, g);
+      }
+      for (const d of inputs) {
+        if (d.direct && d.direct !== g) d.direct.closed = true;
+        d.through.forEach((other) => other !== g && (other.closed = true));
+      }
+      g.members.push(n);
+      groupOf.set(n, g);
+    } else if (n.outputs.every(oneElement)) {
+      const deps = new Set<Group>();
+      for (const d of inputs) {
+        if (d.direct) deps.add(d.direct);
+        d.through.forEach((x) => deps.add(x));
+      }
+      n.outputs.forEach((o) => floating.set(o, deps));
+    } else {
+      // A kernel needs the loops it reads finished.
+      for (const d of inputs) {
+        if (d.direct) d.direct.closed = true;
+        d.through.forEach((x) => (x.closed = true));
+      }
+    }
+  }
+
   const clients = new Map<Variable, Apply[]>();
   for (const n of nodes) for (const v of n.inputs) clients.set(v, [...(clients.get(v) ?? []), n]);
   const outSet = new Set(outputs);
+  // A lone elementwise op stays itself (a loop of one op gains nothing); sums always fuse.
+  const fused = new Set(groups.filter((g) => g.members.some(isLoopSum) || g.members.length >= 2));
 
-  // Choose the groups, from the outputs back.
-  const taken = new Set<Apply>();
-  const groups = new Map<Apply, { group: Group; sum: Apply | null }>();
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    const root = nodes[i];
-    if (taken.has(root) || !isArrayElemwise(root)) continue;
-    const group = growGroup(root, clients, outSet, taken);
-    const out = root.outputs[0];
-    const users = clients.get(out) ?? [];
-    // A full sum that is the group's only user: accumulate in the loop instead of storing.
-    const user = users.length === 1 && !outSet.has(out) ? users[0] : null;
-    const sum = user && user.op instanceof Reduce && user.op.kind === "sum" && user.outputs[0].ndim === 0 && out.dtype === "float64" ? user : null;
-    if (!sum && group.members.length < 2) continue;
-    group.members.forEach((m) => taken.add(m));
-    groups.set(sum ?? root, { group, sum });
-  }
-  if (!groups.size) return [...outputs];
-
-  // Rebuild in order: members vanish into their Composite, everything else is re-linked.
+  // Rebuild from the outputs, building each fused loop the first time one of its values is needed.
   const memo = new Map<Variable, Variable>();
-  const mapped = (v: Variable) => memo.get(v) ?? v;
-  for (const n of nodes) {
-    const fusion = groups.get(n);
-    if (fusion) {
-      const fused = compositeOf(fusion.group, order, fusion.sum ? "sum" : "none", mapped);
-      fused.name = n.outputs[0].name;
-      memo.set(n.outputs[0], fused);
-      continue;
+  const built = new Set<Group>();
+  const mapped = (v: Variable): Variable => {
+    const known = memo.get(v);
+    if (known) return known;
+    const node = v.owner;
+    if (!node) return v;
+    const g = groupOf.get(node);
+    if (g && fused.has(g)) {
+      if (!built.has(g)) buildGroup(g);
+      return memo.get(v)!;
     }
-    if (taken.has(n)) continue;
-    const inputs = n.inputs.map(mapped);
-    if (inputs.every((v, i) => v === n.inputs[i])) continue;
-    const rebuilt = n.op.makeNode(...inputs);
+    const inputs = node.inputs.map(mapped);
+    if (inputs.every((x, i) => x === node.inputs[i])) {
+      node.outputs.forEach((o) => memo.set(o, o));
+      return v;
+    }
+    const rebuilt = node.op.makeNode(...inputs);
     rebuilt.outputs.forEach((o, i) => {
-      o.name = n.outputs[i].name;
-      memo.set(n.outputs[i], o);
+      o.name = node.outputs[i].name;
+      memo.set(node.outputs[i], o);
     });
-  }
+    return memo.get(v)!;
+  };
+
+  const buildGroup = (g: Group) => {
+    built.add(g);
+    const members = [...g.members].sort((a, b) => order.get(a)! - order.get(b)!);
+    const inside = new Set(members);
+    const internal = (v: Variable) => !!v.owner && inside.has(v.owner) && isLoopElemwise(v.owner);
+    const inputs: Variable[] = [];
+    const inputIndex = new Map<Variable, number>();
+    const sources = new Map<Variable, Variable>();
+    const inputOf = (v: Variable): number => {
+      let source = sources.get(v);
+      if (!source) sources.set(v, (source = mapped(broadcastScalar(v) ?? v)));
+      let i = inputIndex.get(source);
+      if (i === undefined) {
+        i = inputs.length;
+        inputs.push(source);
+        inputIndex.set(source, i);
+      }
+      return i;
+    };
+    // External inputs first, so that inner values are numbered after them.
+    for (const n of members) for (const v of n.inputs) if (!internal(v)) inputOf(v);
+    const nIn = inputs.length;
+    const value = new Map<Variable, number>();
+    const inner: InnerNode[] = [];
+    for (const n of members) {
+      if (!isLoopElemwise(n)) continue;
+      inner.push({ op: (n.op as Elemwise).scalar, args: n.inputs.map((v) => (internal(v) ? value.get(v)! : inputOf(v))) });
+      value.set(n.outputs[0], nIn + inner.length - 1);
+    }
+    // Stored: elementwise values used outside the loop. Summed: every full sum of the loop.
+    const results: { v: Variable; index: number; mode: "none" | "sum" }[] = [];
+    for (const n of members) {
+      const out = n.outputs[0];
+      if (isLoopElemwise(n)) {
+        if (outSet.has(out) || (clients.get(out) ?? []).some((c) => !inside.has(c))) {
+          results.push({ v: out, index: value.get(out)!, mode: "none" });
+        }
+      } else {
+        const src = n.inputs[0];
+        results.push({ v: out, index: internal(src) ? value.get(src)! : inputOf(src), mode: "sum" });
+      }
+    }
+    if (inputs.length !== nIn) throw new Error("fuse: an input appeared after the inner graph was numbered");
+    const op = new Composite({ nIn, nodes: inner, outputs: results.map((r) => r.index), reduce: results.map((r) => r.mode) });
+    const node = op.makeNode(...inputs);
+    results.forEach((r, i) => {
+      node.outputs[i].name = r.v.name;
+      memo.set(r.v, node.outputs[i]);
+    });
+  };
+
   return outputs.map(mapped);
 }
