@@ -95,3 +95,32 @@ describe("fusion into Composite", () => {
     );
   });
 });
+
+describe("dprint of fused graphs", () => {
+  it("lists each Composite's inner graph under 'Inner graphs:', as PyTensor does", () => {
+    const x = pt.vector("x");
+    const y = pt.vector("y");
+    const z = pt.add(x, y);
+    const f = pt.fn([x, y], [pt.sum(pt.exp(z)), pt.mul(z, z)], { fuse: true });
+    expect(pt.dprint(f)).to.equal(
+      [
+        "Composite{sum(exp((i0 + i1))), sqr((i0 + i1))}.0 [id A] 0",
+        " ├─ x [id B]",
+        " └─ y [id C]",
+        "Composite{sum(exp((i0 + i1))), sqr((i0 + i1))}.1 [id A] 0",
+        " └─ ···",
+        "",
+        "Inner graphs:",
+        "",
+        "Composite{sum(exp((i0 + i1))), sqr((i0 + i1))} [id A]",
+        " ← exp [id D] 'o0'",
+        "    └─ add [id E]",
+        "       ├─ i0 [id F]",
+        "       └─ i1 [id G]",
+        " ← sqr [id H] 'o1'",
+        "    └─ add [id E]",
+        "       └─ ···",
+      ].join("\n"),
+    );
+  });
+});

@@ -160,6 +160,15 @@ export interface Op {
   grad?(inputs: Variable[], outputs: Variable[], outputGrads: (Variable | null)[]): (Variable | null)[];
   /** Write JavaScript statements computing the outputs. */
   emit(ctx: EmitContext): void;
+  /** A scalar inner graph (fused ops), which dprint lists under "Inner graphs:". */
+  innerGraph?(): InnerGraph;
+}
+
+/** An op's inner scalar graph: values 0..nIn-1 are its inputs, then one value per node. */
+export interface InnerGraph {
+  readonly nIn: number;
+  readonly nodes: readonly { readonly name: string; readonly args: readonly number[] }[];
+  readonly outputs: readonly number[];
 }
 
 export function isConstant(v: Variable): v is Constant {

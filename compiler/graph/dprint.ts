@@ -1,5 +1,5 @@
 // PyTensor's debugprint: one line per node, `[id A]` labels shared by shared nodes, tree drawn with ├─ └─ │.
-import { Apply, Variable } from "./basic.js";
+import { Apply, Variable, type InnerGraph } from "./basic.js";
 
 /** A compiled function as dprint sees it: outputs and the nodes in execution order. */
 export interface PrintableFunction {
@@ -40,6 +40,7 @@ export function dprint(target: Variable | readonly Variable[] | PrintableFunctio
     return [id, false];
   };
 
+  const withInner: [Apply, string][] = [];
   // Pre-order walk with an explicit stack, so that deep graphs (long sums) do not overflow.
   const stack: [Variable, string, string][] = [];
   for (let o = outputs.length - 1; o >= 0; o--) stack.push([outputs[o], "", " "]);
@@ -56,6 +57,7 @@ export function dprint(target: Variable | readonly Variable[] | PrintableFunctio
     const name = v.name !== null ? ` '${v.name}'` : "";
     const pos = position.has(node) ? ` ${position.get(node)}` : "";
     lines.push(`${linePrefix}${opText} [id ${id}]${name}${pos}`);
+    if (!seen && node.op.innerGraph) withInner.push([node, id]);
     if (seen) {
       if (node.inputs.length) lines.push(`${childPrefix}└─ ···`);
       continue;
@@ -65,5 +67,38 @@ export function dprint(target: Variable | readonly Variable[] | PrintableFunctio
       stack.push([node.inputs[i], `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`]);
     }
   }
+  if (withInner.length) {
+    lines.push("", "Inner graphs:");
+    let next = ids.size;
+    for (const [node, id] of withInner) {
+      lines.push("", `${node.op} [id ${id}]`);
+      printInner(node.op.innerGraph!(), lines, () => idLabel(next++));
+    }
+  }
   return lines.join("\n");
+}
+
+/** PyTensor's inner-graph listing: one `← out [id] 'oK'` tree per output, inputs as i0, i1, ... */
+function printInner(g: InnerGraph, lines: string[], nextId: () => string): void {
+  const ids = new Map<number, string>();
+  const visit = (value: number, linePrefix: string, childPrefix: string, outName: string) => {
+    const known = ids.get(value);
+    const id = known ?? nextId();
+    ids.set(value, id);
+    if (value < g.nIn) {
+      lines.push(`${linePrefix}i${value} [id ${id}]${outName}`);
+      return;
+    }
+    const node = g.nodes[value - g.nIn];
+    lines.push(`${linePrefix}${node.name.toLowerCase()} [id ${id}]${outName}`);
+    if (known) {
+      lines.push(`${childPrefix}└─ ···`);
+      return;
+    }
+    node.args.forEach((a, i) => {
+      const last = i === node.args.length - 1;
+      visit(a, `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`, "");
+    });
+  };
+  g.outputs.forEach((o, k) => visit(o, " ← ", "    ", ` 'o${k}'`));
 }

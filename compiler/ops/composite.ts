@@ -53,6 +53,11 @@ export class Composite implements Op {
     return `Composite{${parts.join(", ")}}`;
   }
 
+  innerGraph() {
+    const s = this.spec;
+    return { nIn: s.nIn, nodes: s.nodes.map((n) => ({ name: n.op.name, args: n.args })), outputs: s.outputs };
+  }
+
   /** dtypes of every inner value, inputs first. */
   private valueDtypes(inputs: Variable[]): DType[] {
     const dtypes: DType[] = inputs.map((v) => v.dtype);
