@@ -279,3 +279,16 @@ describe("registration options", () => {
     expect(() => m.get("nope")).to.throw("no variable named 'nope'");
   });
 });
+
+describe("observed values in the compiled model", () => {
+  it("records constant and data() observed values for traces (observed_data)", () => {
+    const m = model(() => {
+      const mu = Normal("mu", 0, 1);
+      Normal("y", mu, 1, { observed: [1, 2, 3] });
+      Normal("z", mu, 1, { observed: data("zd", [0.5, 0.7]) });
+    });
+    const obs = (m as any).observedData();
+    expect(obs.y.toArray()).to.deep.equal([1, 2, 3]);
+    expect(obs.z.toArray()).to.deep.equal([0.5, 0.7]);
+  });
+});

@@ -2,7 +2,7 @@
 // sums and the forward draw) go through the rewrite pipeline and the one emitter into the text of
 // a function body of `rt` that returns the CompiledModel. In process the text becomes a function;
 // the build pass writes the same text into the user's bundle.
-import { Variable } from "../graph/basic.js";
+import { Constant, Variable } from "../graph/basic.js";
 import { cloneReplace, graphInputs } from "../graph/traversal.js";
 import { emitFunction, jsNumber, sharedConstants, type EmittedFunction } from "../emit/js.js";
 import { rewriteForCompile } from "../function.js";
@@ -111,6 +111,19 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   const defaults = dataVars
     .filter((d) => model.dataValues.has(d))
     .map((d) => `  ${JSON.stringify(d.name)}: ${literal(model.dataValues.get(d))},`);
+  // Observed values for traces (observed_data): the module's own constants, never a second copy.
+  const observed: string[] = [];
+  for (const rv of model.observedRVs) {
+    const v = model.rvsToValues.get(rv)!;
+    let expr: string | undefined;
+    if (v instanceof Constant) {
+      const text = v.ndim === 0 ? jsNumber(v.value) : `rt.nd([${v.shape.join(", ")}], [${Array.from(v.data, jsNumber).join(", ")}])`;
+      expr = v.ndim === 0 ? text : shared.byExpr.get(text) ?? (v.data.length <= 1000 ? text : undefined);
+    } else if (model.dataValues.has(v)) {
+      expr = `defaultData[${JSON.stringify(v.name)}]`;
+    }
+    if (expr) observed.push(`  ${JSON.stringify(rv.name)}: ${expr},`);
+  }
 
   const body = [
     ...viewSlots.filter((v) => v !== null).map((v) => `const ${v} = rt.slot();`),
@@ -121,6 +134,7 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     `const defaultData = {`,
     ...defaults,
     `};`,
+    ...(observed.length ? [`meta.observed = {`, ...observed, `};`] : []),
     `return rt.createModel(meta, {`,
     `  logp: (x, d) => logp(${args})[0],`,
     `  logpGrad: (x, g, d) => {`,
