@@ -85,7 +85,9 @@ describe("NUTS: posteriors with known answers", () => {
   });
 
   it("eight schools, non-centred: no divergences and R-hat < 1.01 over 4 chains", () => {
-    const trace = eightSchools.sample({ draws: 1000, tune: 1000, chains: 4, seed: 2024, cores: 1 });
+    // targetAccept 0.95, as PyMC's eight-schools examples use: at 0.8 a seed shows 0–5 divergences
+    // in 4000 draws (the funnel's neck), whatever the last bits of the gradient.
+    const trace = eightSchools.sample({ draws: 1000, tune: 1000, chains: 4, seed: 2024, cores: 1, targetAccept: 0.95 });
     expect(trace.divergences).to.equal(0);
     const s = summary(trace);
     for (const row of s.rows) expect(row.r_hat, row.name).to.be.lessThan(1.01);
