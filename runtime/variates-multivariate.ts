@@ -2,7 +2,7 @@
 // one draw at out[o...] from core parameter blocks (row-major views).
 import type { Stream } from "./random.js";
 import { binomialVariate } from "./variates-discrete.js";
-import { logGammaVariate } from "./variates-continuous.js";
+import { betaVariate, logGammaVariate } from "./variates-continuous.js";
 
 /** categorical_rv(p), `(p)->()`: inversion of the (normalised) cumulative probabilities. */
 export function categoricalVariate(s: Stream, out: Float64Array, o: number, p: Float64Array): void {
@@ -88,4 +88,62 @@ export function mvStudentTVariate(s: Stream, out: Float64Array, o: number, nu: n
   mvNormalVariate(s, out, o, zero, scale);
   const w = Math.sqrt((2 * Math.exp(logGammaVariate(s, nu / 2))) / nu);
   for (let i = 0; i < n; i++) out[o + i] = mu[i] + out[o + i] / w;
+}
+
+/**
+ * A random n×n correlation matrix from the LKJ(eta) distribution by the onion method (Lewandowski,
+ * Kurowicka and Joe 2009, as PyMC's LKJCorrRV draws it): P starts as the identity, row 0..1 from a
+ * symmetric beta, then each further column k gets sqrt(y) times a uniform direction and sqrt(1 - y) on
+ * the diagonal, y ~ Beta(k/2, beta); C = Pᵀ P. Written row-major into c (length n·n).
+ */
+export function lkjCorrMatrix(s: Stream, n: number, eta: number, c: Float64Array): void {
+  const p = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) p[i * n + i] = 1;
+  let beta = eta - 1 + n / 2;
+  if (n >= 2) {
+    const r12 = 2 * betaVariate(s, beta, beta) - 1;
+    p[1] = r12;
+    p[n + 1] = Math.sqrt(Math.max(0, 1 - r12 * r12));
+  }
+  const z = new Float64Array(n);
+  for (let k = 2; k < n; k++) {
+    beta -= 0.5;
+    const y = betaVariate(s, k / 2, beta);
+    let norm = 0;
+    for (let i = 0; i < k; i++) {
+      z[i] = s.normal();
+      norm += z[i] * z[i];
+    }
+    const scale = Math.sqrt(y / norm);
+    for (let i = 0; i < k; i++) p[i * n + k] = z[i] * scale;
+    p[k * n + k] = Math.sqrt(1 - y);
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let v = 0;
+      for (let r = 0; r <= j; r++) v += p[r * n + i] * p[r * n + j];
+      c[i * n + j] = c[j * n + i] = i === j ? 1 : v;
+    }
+  }
+}
+
+/** lkjcorr_rv(n, eta, marker), `(),(),(m)->(m)`: the upper triangle (row-major, above the diagonal) of an LKJ draw. */
+export function lkjCorrVariate(s: Stream, out: Float64Array, o: number, n: number, eta: number): void {
+  const c = new Float64Array(n * n);
+  lkjCorrMatrix(s, n, eta, c);
+  let k = o;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) out[k++] = c[i * n + j];
+}
+
+/**
+ * lkjcholeskycov_rv(n, eta, sd, marker), `(),(),(n),(m)->(m)`: the lower Cholesky factor of
+ * diag(sd) C diag(sd) with C ~ LKJ(eta), packed by rows (PyMC's packed storage).
+ */
+export function lkjCholeskyCovVariate(s: Stream, out: Float64Array, o: number, n: number, eta: number, sd: Float64Array): void {
+  const c = new Float64Array(n * n);
+  lkjCorrMatrix(s, n, eta, c);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) c[i * n + j] *= sd[i] * sd[j];
+  const l = cholesky(c, n);
+  let k = o;
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) out[k++] = l[i * n + j];
 }

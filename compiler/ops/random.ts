@@ -251,6 +251,10 @@ export const RV = {
   dirichlet_multinomial: rv("dirichlet_multinomial", "(),(p)->(p)", "dirichletMultinomialVariate", "int64"),
   multivariate_normal: rv("multivariate_normal", "(n),(n,n)->(n)", "mvNormalVariate"),
   mvstudentt: rv("mvstudentt", "(),(n),(n,n)->(n)", "mvStudentTVariate"),
+  // n and eta are scalars; the last parameter is a constant of the draw's length m (n(n-1)/2, or
+  // n(n+1)/2 packed), which carries the core dimension that the signature cannot compute from n
+  lkjcorr: rv("lkjcorr", "(),(),(m)->(m)", "lkjCorrVariate"),
+  lkjcholeskycov: rv("lkjcholeskycov", "(),(),(n),(m)->(m)", "lkjCholeskyCovVariate"),
 } satisfies Record<string, RandomVariableSpec>;
 
 type O = RandomOptions | undefined;
