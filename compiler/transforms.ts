@@ -153,4 +153,44 @@ export const ordered: Transform = {
   logJacDet: (v) => pt.concatenate([pt.mul(lastAxis(v, 0, 1), 0), lastAxis(v, 1, null)], -1),
 };
 
-export const transforms = { log, logodds, interval, lowerBound, upperBound, simplex, circular, ordered };
+/**
+ * PyMC's MultivariateIntervalTransform: the interval transform on a vector whose log-Jacobian is
+ * summed over the last axis (LKJCorr's default, `interval(-1, 1)`, value variable `x_interval__`).
+ */
+export function multivariateInterval(lower: TensorLike, upper: TensorLike): Transform {
+  const base = interval(lower, upper);
+  return { ...base, logJacDet: (v) => pt.sum(base.logJacDet(v), -1) };
+}
+
+/** Positions of the diagonal in a lower triangle packed by rows: 0, 2, 5, 9, … (i(i+3)/2). */
+export const packedDiagonal = (n: number): number[] => Array.from({ length: n }, (_, i) => (i * (i + 3)) / 2);
+
+/**
+ * PyMC's CholeskyCovPacked(n) (`cholesky-cov-packed`, LKJCholeskyCov's default): a lower Cholesky
+ * factor packed by rows keeps its off-diagonal entries and takes the log of its diagonal;
+ * log|J| = Σ v[diagonal], per packed vector.
+ */
+export function choleskyCovPacked(n: number): Transform {
+  const m = (n * (n + 1)) / 2;
+  const diag = new Set(packedDiagonal(n));
+  const isDiag = pt.constant(Array.from({ length: m }, (_, k) => diag.has(k)), null, "bool");
+  const onDiag = pt.constant(Array.from({ length: m }, (_, k) => (diag.has(k) ? 1 : 0)), null, "float64");
+  const check = (x: Variable) => {
+    if (x.type.shape[x.ndim - 1] !== m) throw new Error(`cholesky-cov-packed: expected a last axis of ${m} = ${n}(${n} + 1)/2 entries, got ${x.type}`);
+  };
+  return {
+    name: "cholesky-cov-packed",
+    forward(x) {
+      check(x);
+      return pt.switch(isDiag, pt.log(pt.switch(isDiag, x, 1)), x);
+    },
+    backward(v) {
+      check(v);
+      // exp only where it is used, so that large off-diagonal values do not overflow into the gradient
+      return pt.switch(isDiag, pt.exp(pt.mul(v, onDiag)), v);
+    },
+    logJacDet: (v) => pt.sum(pt.mul(v, onDiag), -1),
+  };
+}
+
+export const transforms = { log, logodds, interval, lowerBound, upperBound, simplex, circular, ordered, multivariateInterval, choleskyCovPacked };
