@@ -51,6 +51,8 @@ export interface RVOptions {
 /** What a model does with a new named RandomVariable (set by the model being built). */
 export interface Registrar {
   registerRV(rv: Variable, spec: DistributionSpec, opts: RVOptions): Variable;
+  /** A named Deterministic (used by distributions that return derived values, as LKJCholeskyCov). */
+  addDeterministic?(name: string, expr: Variable): Variable;
 }
 
 export const modelContext: { current: Registrar | null } = { current: null };

@@ -5,5 +5,5 @@ export {
   DiscreteUniform, TruncatedNormal, SkewNormal, AsymmetricLaplace, LogitNormal, ExGaussian, Moyal, Kumaraswamy, Triangular,
   Wald, VonMises, Rice, Flat, HalfFlat, BetaBinomial, HyperGeometric, DiscreteWeibull, ZeroInflatedPoisson, ZeroInflatedBinomial,
   ZeroInflatedNegativeBinomial, OrderedLogistic, MvNormal, Multinomial,
-  DirichletMultinomial, MvStudentT,
+  DirichletMultinomial, MvStudentT, LKJCorr, LKJCholeskyCov, expandPackedTriangular,
 } from "./index.js";

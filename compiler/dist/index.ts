@@ -49,3 +49,7 @@ export { OrderedLogistic, orderedLogisticP } from "./orderedlogistic.js";
 export { MvNormal, mvNormalSpec } from "./mvnormal.js";
 export { Multinomial, DirichletMultinomial, multinomialSpec, dirichletMultinomialSpec } from "./multinomial.js";
 export { MvStudentT, mvStudentTSpec } from "./mvstudentt.js";
+export {
+  LKJCorr, LKJCholeskyCov, lkjCorrSpec, lkjCholeskyCovSpec, lkjNormalizingConstant, expandPackedTriangular, vecToCorrMat,
+  type LKJCorrDistribution, type LKJCholeskyCovDistribution,
+} from "./lkj.js";
