@@ -42,9 +42,10 @@ function makeProgram(): Command {
     .argument("<inputs...>", "source files (.ts .tsx .mts .js .mjs) or folders")
     .requiredOption("--outDir <dir>", "where to write the .js, .js.map and .d.ts files")
     .option("--verbose", "print each file with its build time")
-    .action(async (inputs: string[], opts: { outDir: string; verbose?: boolean }) => {
+    .option("--no-sampler", "leave the NUTS sampler out of the compiled modules (smaller bundles; sample() throws)")
+    .action(async (inputs: string[], opts: { outDir: string; verbose?: boolean; sampler?: boolean }) => {
       const { build, writeOutputs } = await frontend();
-      const result = await build(inputs, opts.outDir);
+      const result = await build(inputs, opts.outDir, { sampler: opts.sampler });
       if (result.errors.length) {
         for (const e of result.errors) process.stderr.write(`${describe(e)}\n\n`);
         process.stderr.write(`tsmc build: ${result.errors.length} error${result.errors.length > 1 ? "s" : ""}; nothing written\n`);

@@ -10,6 +10,8 @@ export interface TsmcPluginOptions {
   include?: FilterPattern;
   /** Modules to skip; default: node_modules. */
   exclude?: FilterPattern;
+  /** Bundle the NUTS sampler with the models (default true); false keeps bundles minimal. */
+  sampler?: boolean;
 }
 
 /** What the plugin needs of rollup's (or Vite's, or rolldown's) plugin context. */
@@ -77,7 +79,7 @@ export default function tsmc(options: TsmcPluginOptions = {}): TsmcPlugin {
       }
       let result;
       try {
-        result = await transformModule(code, file);
+        result = await transformModule(code, file, { sampler: options.sampler });
       } catch (e) {
         cache.delete(file);
         if (e instanceof TsmcBuildError) {

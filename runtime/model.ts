@@ -3,7 +3,7 @@
 // input at the edges, binds data, and stacks draws.
 import { NDArray, shapeText, toInput, type InputSpec } from "./ndarray.js";
 import { Stream, childSeed, freshSeed } from "./random.js";
-import { sampleModel, samplePriorPredictive, samplePosteriorPredictive, type SampleOptions, type PriorSamples } from "./sampler/sample.js";
+import type { SampleOptions, PriorSamples } from "./sampler/sample.js";
 import type { Trace, Group } from "./sampler/trace.js";
 import type { ModelSource } from "./sampler/parallel.js";
 
@@ -52,6 +52,27 @@ export interface ModelImpl {
   constrain(x: Float64Array, d: DataValues): Value[];
   /** One draw of each observed RV given values of the free RVs (constrained scale, freeRV order). */
   predict(freeValues: Value[], streams: Stream[], d: DataValues): Value[];
+}
+
+/** The sampler, kept out of this module so that a bundle that never samples does not carry it. */
+export interface Sampling {
+  sampleModel(m: CompiledModel, opts: SampleOptions): Trace;
+  samplePriorPredictive(m: CompiledModel, opts: { draws?: number; seed?: number | string }): PriorSamples;
+  samplePosteriorPredictive(m: CompiledModel, trace: Trace, opts: { seed?: number | string; extend?: boolean }): Group;
+}
+
+let sampling: Sampling | null = null;
+
+/** Make `sample` and the predictive methods available (createModel does this). */
+export function installSampler(impl: Sampling): void {
+  sampling = impl;
+}
+
+function sampler(label: string): Sampling {
+  if (!sampling) {
+    throw new Error(`${label}: this bundle was built without the sampler (tsmc({ sampler: false })); build with the sampler to call sample()`);
+  }
+  return sampling;
 }
 
 export class CompiledModel {
@@ -219,19 +240,19 @@ export class CompiledModel {
   /** NUTS (Stan's multinomial variant with windowed adaptation): a trace of every free RV and Deterministic. */
   sample(opts: SampleOptions = {}): Trace {
     this.requireData();
-    return sampleModel(this, opts);
+    return sampler(this.label).sampleModel(this, opts);
   }
 
   /** Prior draws: free RVs and Deterministics in `prior`, observed RVs in `priorPredictive`, each [1, draws, ...shape]. */
   samplePriorPredictive(opts: { draws?: number; seed?: number | string } = {}): PriorSamples {
     this.requireData();
-    return samplePriorPredictive(this, opts);
+    return sampler(this.label).samplePriorPredictive(this, opts);
   }
 
   /** One draw of every observed RV per posterior draw of `trace`, as [chains, draws, ...shape]. */
   samplePosteriorPredictive(trace: Trace, opts: { seed?: number | string; extend?: boolean } = {}): Group {
     this.requireData();
-    return samplePosteriorPredictive(this, trace, opts);
+    return sampler(this.label).samplePosteriorPredictive(this, trace, opts);
   }
 
   private get label(): string {
@@ -271,6 +292,7 @@ export function writeFlat(grad: Float64Array, offset: number, value: Value): voi
   else grad.set(value.data, offset);
 }
 
-export function createModel(meta: ModelMeta, impl: ModelImpl, data: DataValues): CompiledModel {
+/** A compiled model without the sampler: logp, gradients, draws (what `sampler: false` bundles use). */
+export function createModelCore(meta: ModelMeta, impl: ModelImpl, data: DataValues): CompiledModel {
   return new CompiledModel(meta, impl, data);
 }

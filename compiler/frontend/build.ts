@@ -69,9 +69,9 @@ function outputName(rel: string): string {
 const TS_INPUT = /\.(ts|tsx|mts)$/;
 
 /** Compile one module: its models spliced, types stripped, with its source map and declaration file. */
-export async function buildModule(file: string, outJs: string): Promise<{ outputs: OutputFile[]; jsonImports: string[] }> {
+export async function buildModule(file: string, outJs: string, opts: { sampler?: boolean } = {}): Promise<{ outputs: OutputFile[]; jsonImports: string[] }> {
   const code = readFileSync(file, "utf8");
-  const result = await transformModule(code, file, { declarations: true });
+  const result = await transformModule(code, file, { declarations: true, sampler: opts.sampler });
   const spliced = result?.code ?? code;
   const splicedMap = result?.map ?? new MagicString(code).generateMap({ hires: true, source: file, includeContent: true });
   const isTs = TS_INPUT.test(file);
@@ -105,7 +105,7 @@ export async function buildModule(file: string, outJs: string): Promise<{ output
 }
 
 /** Build every input into outDir (paths below the inputs' common folder kept). Nothing is written here. */
-export async function build(inputs: readonly string[], outDir: string): Promise<BuildResult> {
+export async function build(inputs: readonly string[], outDir: string, opts: { sampler?: boolean } = {}): Promise<BuildResult> {
   const files = collectInputs(inputs, outDir);
   if (!files.length) throw new Error(`no source files (${SOURCE_EXT.source}) in ${inputs.join(", ")}`);
   const root = commonDir(files);
@@ -117,7 +117,7 @@ export async function build(inputs: readonly string[], outDir: string): Promise<
   for (const file of files) {
     const t0 = performance.now();
     try {
-      const built = await buildModule(file, join(out, outputName(relative(root, file))));
+      const built = await buildModule(file, join(out, outputName(relative(root, file))), opts);
       outputs.push(...built.outputs);
       built.jsonImports.forEach((j) => json.add(j));
     } catch (e) {

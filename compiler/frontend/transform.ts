@@ -37,6 +37,11 @@ export interface TransformResult {
 export interface TransformOptions {
   /** Also produce the .d.ts text (the CLI does; the bundler plugin does not need it). */
   declarations?: boolean;
+  /**
+   * Carry the NUTS sampler with the compiled models (default true). Without it a bundle holds
+   * only what logp, its gradient and draws need, and `sample()` throws.
+   */
+  sampler?: boolean;
 }
 
 /**
@@ -50,7 +55,8 @@ export function runtimeNames(body: string): string[] {
 }
 
 /** The expression that replaces a model() call: the emitted body, applied to the runtime it uses. */
-export function compiledExpression(name: string, body: string): string {
+export function compiledExpression(name: string, body: string, opts: { sampler?: boolean } = {}): string {
+  if (opts.sampler === false) body = body.replace("return rt.createModel(", "return rt.createModelCore(");
   const label = JSON.stringify(name).replace(/\*\//g, "*\\/");
   const rt = runtimeNames(body).map((n) => `${n}: ${RUNTIME_BINDING}_${n}`);
   return `/* tsmc: model ${label}, compiled ahead of time */ ((rt) => {\n${body}\n})({ ${rt.join(", ")} })`;
@@ -80,7 +86,7 @@ export async function transformModule(code: string, file: string, opts: Transfor
   if (!a) return null;
   try {
     const { models, dependencies } = await compileDeclarations(a);
-    const s = splice(a, models.map((m) => compiledExpression(m.name, m.body)));
+    const s = splice(a, models.map((m) => compiledExpression(m.name, m.body, { sampler: opts.sampler })));
     const dts = opts.declarations ? declarationText(a, models, preambleEnd(a)) : undefined;
     return { code: s.toString(), map: s.generateMap({ hires: true, source: file, includeContent: true }), models, dependencies, dts };
   } finally {
