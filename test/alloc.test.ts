@@ -28,7 +28,8 @@ describe("allocation-free logp and logpGrad", () => {
     it(`${fn} has no allocating construct in its body`, () => {
       const body = bodyOf(text, fn);
       expect(body.length).to.be.greaterThan(100);
-      const bad = body.split("\n").filter((l) => ALLOCATING.test(l));
+      // The error path (a throw) may build its message; the hot path may not allocate.
+      const bad = body.split("\n").filter((l) => ALLOCATING.test(l) && !/\bthrow\b/.test(l));
       expect(bad, bad.join("\n")).to.deep.equal([]);
     });
   }

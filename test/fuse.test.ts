@@ -124,3 +124,46 @@ describe("dprint of fused graphs", () => {
     );
   });
 });
+
+describe("fusion of matrix–vector products into the row loop", () => {
+  const X = pt.matrix("X");
+  const b = pt.vector("b");
+  const y = pt.vector("y");
+  const r = pt.sub(y, pt.dot(X, b));
+  const cost = pt.mul(-0.5, pt.sum(pt.square(r)));
+  const [gb] = pt.grad(cost, [b]);
+  const Xv = [[1, 0.5, -1], [0.3, 2, 0], [-1, 1, 1], [0.2, 0.1, 0.4]];
+  const yv = [1, -2, 0.5, 3];
+  const bv = [0.3, -0.2, 0.9];
+
+  it("the product, the residuals, the sum and transpose(X)·g run in one loop over the rows", () => {
+    const f = pt.fn([X, b, y], [cost, gb], { fuse: true });
+    const names = f.dprintGraph.order.map((n) => String(n.op));
+    const loops = names.filter((n) => n.startsWith("Composite") || n.startsWith("Sum{"));
+    expect(loops.length, names.join("\n")).to.equal(1);
+    expect(loops[0]).to.contain("rowdot(").and.to.contain("rowacc(");
+    expect(names).to.not.include("Dot").and.to.not.include("DotTransposed");
+  });
+
+  it("computes what the unfused graph computes, with static and unknown shapes", () => {
+    const plain = pt.fn([X, b, y], [cost, gb], { rewrite: false });
+    const [c0, g0] = plain(Xv, bv, yv);
+    for (const [Xs, bs, ys] of [
+      [pt.matrix("X"), pt.vector("b"), pt.vector("y")],
+      [pt.tensor("X", { shape: [4, 3] }), pt.tensor("b", { shape: [3] }), pt.tensor("y", { shape: [4] })],
+    ]) {
+      const rr = pt.sub(ys, pt.dot(Xs, bs));
+      const cc = pt.mul(-0.5, pt.sum(pt.square(rr)));
+      const [gg] = pt.grad(cc, [bs]);
+      const [c1, g1] = pt.fn([Xs, bs, ys], [cc, gg], { fuse: true })(Xv, bv, yv);
+      expectClose(c1, c0, 1e-14);
+      expectClose(g1.data, g0.data, 1e-14);
+    }
+  });
+
+  it("rows that do not match the loop are an error naming the op", () => {
+    const f = pt.fn([X, b, y], [cost, gb], { fuse: true });
+    expect(() => f(Xv, bv, [1, 2, 3])).to.throw(/shapes/);
+    expect(() => f(Xv, [1, 2], yv)).to.throw();
+  });
+});

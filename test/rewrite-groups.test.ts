@@ -459,3 +459,26 @@ describe("rewrite groups: model graphs are smaller and compute the same", () => 
     });
   }
 });
+
+describe("simplify: probabilities from sigmoid", () => {
+  it("le(sigmoid(x), 1) is True, and is left alone against another bound", () => {
+    const x = pt.vector("x");
+    const f = pt.fn([x], pt.le(pt.sigmoid(x), 1));
+    expect(f.dprintGraph.order.map((n) => String(n.op))).to.not.include("Le");
+    expect(Array.from(f([-800, 0, 800]).data)).to.deep.equal([1, 1, 1]);
+    const g = pt.fn([x], pt.le(pt.sigmoid(x), 0.5));
+    expect(g.dprintGraph.order.map((n) => String(n.op))).to.include("Le");
+  });
+});
+
+describe("simplify: all() of a fill", () => {
+  it("all(fill(x, True)) is True without reading x; all(x) of a comparison stays", () => {
+    const x = pt.vector("x");
+    const f = pt.fn([x], pt.all(pt.le(pt.sigmoid(x), 1)));
+    expect(f.dprintGraph.order.map((n) => String(n.op))).to.not.include("All{axes=None}");
+    expect(f([1, 2])).to.equal(1);
+    const g = pt.fn([x], pt.all(pt.gt(x, 0)));
+    expect(g.dprintGraph.order.map((n) => String(n.op))).to.include("All{axes=None}");
+    expect(g([1, -2])).to.equal(0);
+  });
+});

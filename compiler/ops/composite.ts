@@ -5,11 +5,22 @@ import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
 import { TensorType, type DType } from "../graph/type.js";
 import { broadcastStatic, outDtype, type ScalarOp } from "./elemwise.js";
 
-/** One scalar op of the inner graph; an arg below `nIn` is an input, otherwise an earlier node. */
-export interface InnerNode {
-  readonly op: ScalarOp;
-  readonly args: readonly number[];
-}
+/**
+ * One op of the inner graph; an arg below `nIn` is an input, otherwise an earlier node. A scalar op
+ * works on one element; `rowdot` is the dot product of row i of an input matrix with an input
+ * vector (the loop's share of a matrix–vector product).
+ */
+export type InnerNode =
+  | { readonly op: ScalarOp; readonly args: readonly number[]; readonly rowdot?: undefined }
+  | { readonly rowdot: true; readonly args: readonly [matrix: number, vector: number]; readonly op?: undefined };
+
+/**
+ * What an output does with its value: store it, sum it over the loop, or accumulate it times the
+ * rows of an input matrix into a vector (`rowacc`: the loop's share of transpose(M) · value).
+ */
+export type OutputMode = "none" | "sum" | "all" | { readonly rowacc: number };
+
+const nodeName = (n: InnerNode) => (n.rowdot ? "RowDot" : n.op!.name);
 
 export interface CompositeSpec {
   readonly nIn: number;
@@ -20,10 +31,11 @@ export interface CompositeSpec {
    * Per output: store the array, or sum it over every element in the loop (the output is then a
    * scalar and no array is ever stored). One mode for all outputs may be given.
    */
-  readonly reduce: "none" | "sum" | readonly ("none" | "sum")[];
+  readonly reduce: "none" | "sum" | readonly OutputMode[];
 }
 
-const modeOf = (spec: CompositeSpec, i: number): "none" | "sum" => (typeof spec.reduce === "string" ? spec.reduce : spec.reduce[i]);
+const modeOf = (spec: CompositeSpec, i: number): OutputMode => (typeof spec.reduce === "string" ? spec.reduce : spec.reduce[i]);
+const modeText = (m: OutputMode) => (typeof m === "string" ? m : `rowacc${m.rowacc}`);
 
 /** PyTensor-style text of an inner value: `((i0 + i1) * i2)`. */
 function innerText(spec: CompositeSpec, value: number): string {
@@ -31,62 +43,88 @@ function innerText(spec: CompositeSpec, value: number): string {
   const node = spec.nodes[value - spec.nIn];
   const args = node.args.map((a) => innerText(spec, a));
   const infix: Record<string, string> = { Add: "+", Sub: "-", Mul: "*", True_div: "/" };
-  if (infix[node.op.name] && args.length === 2) return `(${args[0]} ${infix[node.op.name]} ${args[1]})`;
-  return `${node.op.name.toLowerCase()}(${args.join(", ")})`;
+  const name = nodeName(node);
+  if (infix[name] && args.length === 2) return `(${args[0]} ${infix[name]} ${args[1]})`;
+  return `${name.toLowerCase()}(${args.join(", ")})`;
 }
 
 export class Composite implements Op {
   readonly spec: CompositeSpec;
   readonly key: string;
   readonly foldable = false;
+  /** Inputs read a row per iteration (matrices of rowdot and rowacc), and loop-invariant vectors. */
+  private readonly rowMatrices = new Set<number>();
+  private readonly invariants = new Set<number>();
 
   constructor(spec: CompositeSpec) {
     this.spec = spec;
-    const body = spec.nodes.map((n) => `${n.op.name}(${n.args.join(",")})`).join(";");
-    const modes = spec.outputs.map((_, i) => modeOf(spec, i)).join(",");
+    const body = spec.nodes.map((n) => `${nodeName(n)}(${n.args.join(",")})`).join(";");
+    const modes = spec.outputs.map((_, i) => modeText(modeOf(spec, i))).join(",");
+    for (const n of spec.nodes) if (n.rowdot) this.rowMatrices.add(n.args[0]), this.invariants.add(n.args[1]);
+    spec.outputs.forEach((_, i) => {
+      const m = modeOf(spec, i);
+      if (typeof m !== "string") this.rowMatrices.add(m.rowacc);
+    });
     this.key = `Composite{${spec.nIn};${body};${spec.outputs.join(",")};${modes}}`;
   }
 
   toString(): string {
-    const parts = this.spec.outputs.map((o, i) => (modeOf(this.spec, i) === "sum" ? `sum(${innerText(this.spec, o)})` : innerText(this.spec, o)));
+    const parts = this.spec.outputs.map((o, i) => {
+      const m = modeOf(this.spec, i);
+      if (m === "sum" || m === "all") return `${m}(${innerText(this.spec, o)})`;
+      if (typeof m !== "string") return `rowacc(i${m.rowacc}, ${innerText(this.spec, o)})`;
+      return innerText(this.spec, o);
+    });
     if (this.spec.outputs.length === 1 && modeOf(this.spec, 0) === "sum") return `Sum{Composite{${innerText(this.spec, this.spec.outputs[0])}}, axes=None}`;
     return `Composite{${parts.join(", ")}}`;
   }
 
   innerGraph() {
     const s = this.spec;
-    return { nIn: s.nIn, nodes: s.nodes.map((n) => ({ name: n.op.name, args: n.args })), outputs: s.outputs };
+    return { nIn: s.nIn, nodes: s.nodes.map((n) => ({ name: nodeName(n), args: n.args })), outputs: s.outputs };
   }
 
   /** dtypes of every inner value, inputs first. */
   private valueDtypes(inputs: Variable[]): DType[] {
     const dtypes: DType[] = inputs.map((v) => v.dtype);
-    for (const n of this.spec.nodes) dtypes.push(outDtype(n.op, n.args.map((a) => dtypes[a])));
+    for (const n of this.spec.nodes) dtypes.push(n.rowdot ? "float64" : outDtype(n.op!, n.args.map((a) => dtypes[a])));
     return dtypes;
   }
 
   makeNode(...inputs: Variable[]): Apply {
     if (inputs.length !== this.spec.nIn) throw new Error(`${this}: expected ${this.spec.nIn} inputs, got ${inputs.length}`);
-    const full = inputs.filter((v) => v.ndim > 0);
-    if (!full.length) throw new Error(`${this}: at least one input must be an array`);
-    const ndim = full[0].ndim;
+    const full = inputs.filter((v, j) => v.ndim > 0 && this.loopInput(j));
+    const matrices = [...this.rowMatrices].map((j) => inputs[j]);
+    if (matrices.some((m) => m.ndim !== 2)) throw new Error(`${this}: row inputs must be matrices`);
+    if (!full.length && !matrices.length) throw new Error(`${this}: at least one input must be an array`);
+    const ndim = full.length ? full[0].ndim : 1;
     if (full.some((v) => v.ndim !== ndim)) throw new Error(`${this}: array inputs must share a rank`);
-    const shape = broadcastStatic(String(this), full);
+    if (matrices.length && ndim !== 1) throw new Error(`${this}: row inputs need a one-dimensional loop`);
+    const shape = full.length ? broadcastStatic(String(this), full) : [matrices[0].type.shape[0]];
     const dtypes = this.valueDtypes(inputs);
     const types = this.spec.outputs.map((o, i) => {
       const dtype = dtypes[o];
-      if (modeOf(this.spec, i) === "sum") return new TensorType(dtype === "bool" ? "int64" : dtype, []);
+      const m = modeOf(this.spec, i);
+      if (m === "sum") return new TensorType(dtype === "bool" ? "int64" : dtype, []);
+      if (m === "all") return new TensorType("bool", []);
+      if (typeof m !== "string") return new TensorType("float64", [inputs[m.rowacc].type.shape[1]]);
       return new TensorType(dtype, shape);
     });
     return new Apply(this, inputs, types);
   }
 
+  /** An input read element by element along the loop (not a row matrix, not an invariant vector). */
+  private loopInput(j: number): boolean {
+    return !this.rowMatrices.has(j) && !this.invariants.has(j);
+  }
+
   emit(ctx: EmitContext): void {
     const node = ctx.node;
     const inputs = node.inputs;
-    const arrays = inputs.map((v, j) => (v.ndim > 0 ? j : -1)).filter((j) => j >= 0);
-    const ndim = inputs[arrays[0]].ndim;
-    const shape = broadcastStatic(String(this), arrays.map((j) => inputs[j]));
+    const arrays = inputs.map((v, j) => (v.ndim > 0 && this.loopInput(j) ? j : -1)).filter((j) => j >= 0);
+    const rowMatrices = [...this.rowMatrices];
+    const ndim = arrays.length ? inputs[arrays[0]].ndim : 1;
+    const shape = arrays.length ? broadcastStatic(String(this), arrays.map((j) => inputs[j])) : [inputs[rowMatrices[0]].type.shape[0]];
     const opName = String(this);
 
     // Loop sizes: static where known, else read off an input that is not broadcast along the dim.
@@ -96,10 +134,34 @@ export class Composite implements Op {
         sizes.push(String(shape[k]));
         continue;
       }
-      const src = arrays.find((j) => inputs[j].type.shape[k] !== 1)!;
+      const src = arrays.find((j) => inputs[j].type.shape[k] !== 1) ?? rowMatrices[0];
       const id = ctx.tmp(`n${k}_`);
       ctx.line(`const ${id} = ${ctx.ins[src]}.shape[${k}];`);
       sizes.push(id);
+    }
+    // Row matrices: one row per iteration; their width K, static where known.
+    const widths = new Map<number, string>();
+    const rowChecks: string[] = [];
+    for (const j of rowMatrices) {
+      const [rows, cols] = inputs[j].type.shape;
+      if (rows === null || rows !== shape[0]) rowChecks.push(`${ctx.ins[j]}.shape[0] !== ${sizes[0]}`);
+      if (cols !== null) widths.set(j, String(cols));
+      else {
+        const w = ctx.tmp("w");
+        ctx.line(`const ${w} = ${ctx.ins[j]}.shape[1];`);
+        widths.set(j, w);
+      }
+    }
+    for (const n of this.spec.nodes) {
+      if (!n.rowdot) continue;
+      const [m, v] = n.args;
+      if (inputs[v].type.shape[0] === null || inputs[v].type.shape[0] !== inputs[m].type.shape[1]) {
+        rowChecks.push(`${ctx.ins[v]}.shape[0] !== ${widths.get(m)}`);
+      }
+    }
+    if (rowChecks.length) {
+      const names = JSON.stringify(inputs.map(String));
+      ctx.line(`if (${rowChecks.join(" || ")}) throw ${ctx.rt("broadcastError")}(${JSON.stringify(opName)}, ${names}, [${ctx.ins.map((i, j) => (inputs[j].ndim ? `${i}.shape` : "[]")).join(", ")}]);`);
     }
     const checks: string[] = [];
     for (const j of arrays) {
@@ -115,18 +177,39 @@ export class Composite implements Op {
     }
 
     const datas = new Map<number, string>();
-    for (const j of arrays) {
+    for (const j of [...arrays, ...rowMatrices, ...this.invariants]) {
+      if (datas.has(j)) continue;
       const d = ctx.tmp(`d${j}_`);
       ctx.line(`const ${d} = ${ctx.ins[j]}.data;`);
       datas.set(j, d);
     }
-    const summed = ctx.outs.map((_, i) => modeOf(this.spec, i) === "sum");
-    const storing = summed.some((s) => !s);
+    const modes = ctx.outs.map((_, i) => modeOf(this.spec, i));
+    const summed = modes.map((m) => m === "sum" || m === "all");
+    const storing = modes.some((m) => m === "none");
+    // Small static widths are unrolled into locals (registers), larger or unknown ones loop.
+    const unroll = (j: number) => /^\d+$/.test(widths.get(j)!) && Number(widths.get(j)) <= 16;
+    const rowAccs = new Map<number, string[] | string>();
     const outData = ctx.outs.map((out, i) => {
-      if (summed[i]) {
+      const m = modes[i];
+      if (m === "sum" || m === "all") {
         const acc = ctx.tmp("acc");
-        ctx.line(`let ${acc} = 0;`);
+        ctx.line(`let ${acc} = ${m === "all" ? 1 : 0};`);
         return acc;
+      }
+      if (typeof m !== "string") {
+        const K = widths.get(m.rowacc)!;
+        if (unroll(m.rowacc)) {
+          const accs = Array.from({ length: Number(K) }, () => ctx.tmp("r"));
+          ctx.line(`let ${accs.map((a) => `${a} = 0`).join(", ")};`);
+          rowAccs.set(i, accs);
+        } else {
+          ctx.line(`const ${out} = ${ctx.alloc([K])};`);
+          const o = ctx.tmp("o");
+          ctx.line(`const ${o} = ${out}.data;`);
+          ctx.line(`${o}.fill(0);`);
+          rowAccs.set(i, o);
+        }
+        return "";
       }
       ctx.line(`const ${out} = ${ctx.alloc(sizes)};`);
       const o = ctx.tmp("o");
@@ -153,8 +236,25 @@ export class Composite implements Op {
 
     const body: string[] = [];
     const values: string[] = [];
+    const rowIndex = flat ? pos : idx[0];
+    const bases = new Map<number, string>();
+    for (const j of rowMatrices) {
+      const b = ctx.tmp("b");
+      body.push(`const ${b} = ${rowIndex} * ${widths.get(j)};`);
+      bases.set(j, b);
+    }
+    // Loop-invariant vectors of unrolled rowdots: read once, before the loop.
+    const invariantLocals = new Map<number, string[]>();
+    for (const n of this.spec.nodes) {
+      if (!n.rowdot || !unroll(n.args[0]) || invariantLocals.has(n.args[1])) continue;
+      const K = Number(widths.get(n.args[0]));
+      const locals = Array.from({ length: K }, () => ctx.tmp("v"));
+      ctx.line(`const ${locals.map((l, k) => `${l} = ${datas.get(n.args[1])}[${k}]`).join(", ")};`);
+      invariantLocals.set(n.args[1], locals);
+    }
     inputs.forEach((v, j) => {
-      if (v.ndim === 0) values.push(ctx.ins[j]);
+      if (!this.loopInput(j)) values.push("");
+      else if (v.ndim === 0) values.push(ctx.ins[j]);
       else if (v.type.shape.every((d) => d === 1)) {
         // One element broadcast everywhere: read it once, before the loop.
         const e = ctx.tmp("e");
@@ -166,13 +266,48 @@ export class Composite implements Op {
         values.push(e);
       }
     });
-    for (const n of this.spec.nodes) {
+    // A value read once is written into its reader's expression: the branches of a switch are
+    // then evaluated only when taken (the loop computes what each element needs, not both sides).
+    const uses = new Array<number>(this.spec.nIn + this.spec.nodes.length).fill(0);
+    for (const n of this.spec.nodes) for (const a of n.args) uses[a]++;
+    for (const o of this.spec.outputs) uses[o] += 2;
+    this.spec.nodes.forEach((n, i) => {
+      const v = this.spec.nIn + i;
+      if (!n.rowdot && uses[v] === 1) {
+        values.push(`(${n.op!.js(n.args.map((a) => values[a]), ctx.rt)})`);
+        return;
+      }
       const s = ctx.tmp("s");
-      body.push(`const ${s} = ${n.op.js(n.args.map((a) => values[a]), ctx.rt)};`);
+      if (n.rowdot) {
+        const [m, v] = n.args;
+        const md = datas.get(m)!;
+        const b = bases.get(m)!;
+        const locals = invariantLocals.get(v);
+        if (locals) body.push(`const ${s} = ${locals.map((l, k) => `${md}[${b} + ${k}] * ${l}`).join(" + ")};`);
+        else {
+          const k = ctx.tmp("k");
+          body.push(`let ${s} = 0;`, `for (let ${k} = 0; ${k} < ${widths.get(m)}; ${k}++) ${s} += ${md}[${b} + ${k}] * ${datas.get(v)}[${k}];`);
+        }
+      } else {
+        body.push(`const ${s} = ${n.op!.js(n.args.map((a) => values[a]), ctx.rt)};`);
+      }
       values.push(s);
-    }
+    });
     this.spec.outputs.forEach((o, i) => {
-      body.push(summed[i] ? `${outData[i]} += ${values[o]};` : `${outData[i]}[${pos}] = ${values[o]};`);
+      const m = modes[i];
+      if (m === "sum") body.push(`${outData[i]} += ${values[o]};`);
+      else if (m === "all") body.push(`if (${values[o]} === 0) ${outData[i]} = 0;`);
+      else if (m === "none") body.push(`${outData[i]}[${pos}] = ${values[o]};`);
+      else {
+        const md = datas.get(m.rowacc)!;
+        const b = bases.get(m.rowacc)!;
+        const accs = rowAccs.get(i)!;
+        if (Array.isArray(accs)) accs.forEach((a, k) => body.push(`${a} += ${md}[${b} + ${k}] * ${values[o]};`));
+        else {
+          const k = ctx.tmp("k");
+          body.push(`for (let ${k} = 0; ${k} < ${widths.get(m.rowacc)}; ${k}++) ${accs}[${k}] += ${md}[${b} + ${k}] * ${values[o]};`);
+        }
+      }
     });
 
     if (flat) {
@@ -187,6 +322,13 @@ export class Composite implements Op {
       if (storing) ctx.line(`${"  ".repeat(ndim)}${pos}++;`);
       for (let k = ndim - 1; k >= 0; k--) ctx.line(`${"  ".repeat(k)}}`);
     }
-    ctx.outs.forEach((out, i) => summed[i] && ctx.line(`const ${out} = ${outData[i]};`));
+    ctx.outs.forEach((out, i) => {
+      if (summed[i]) ctx.line(`const ${out} = ${outData[i]};`);
+      const accs = rowAccs.get(i);
+      if (Array.isArray(accs)) {
+        ctx.line(`const ${out} = ${ctx.alloc([String(accs.length)])};`);
+        accs.forEach((a, k) => ctx.line(`${out}.data[${k}] = ${a};`));
+      }
+    });
   }
 }

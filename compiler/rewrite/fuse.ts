@@ -4,11 +4,11 @@
 import { Apply, Constant, Variable } from "../graph/basic.js";
 import { TensorType } from "../graph/type.js";
 import { toposort } from "../graph/traversal.js";
-import { Composite, type InnerNode } from "../ops/composite.js";
+import { Composite, type InnerNode, type OutputMode } from "../ops/composite.js";
 import { DimShuffle } from "../ops/dimshuffle.js";
 import { Elemwise } from "../ops/elemwise.js";
 import { Reduce } from "../ops/reduce.js";
-import { dotTransposed } from "../ops/blas.js";
+import { Dot, DotTransposed, dotTransposed } from "../ops/blas.js";
 import type { Rule } from "./pattern.js";
 
 /** dot(transpose(A), v) → DotTransposed(A, v): the gradient of X @ beta reads X in place. */
@@ -36,10 +36,20 @@ const oneElement = (v: Variable) => v.type.shape.every((d) => d === 1);
 /** An elementwise node over arrays of more than one element: a loop body. */
 const isLoopElemwise = (n: Apply) => n.op instanceof Elemwise && !oneElement(n.outputs[0]);
 
+/** A matrix–vector product: row i of the matrix times the vector is the loop's i-th value. */
+const isLoopDot = (n: Apply) =>
+  n.op instanceof Dot && n.inputs[0].ndim === 2 && n.inputs[1].ndim === 1 && !oneElement(n.outputs[0]);
+
+/** transpose(M) · g for a loop vector g: accumulated row by row into a small vector. */
+const isLoopDotT = (n: Apply) => n.op instanceof DotTransposed && !oneElement(n.inputs[1]);
+
+/** A value computed once per element of the loop (stored when something outside reads it). */
+const isLoopValue = (n: Apply) => isLoopElemwise(n) || isLoopDot(n);
+
 /** A full sum of an array (accumulated in the loop that computes the array). */
 const isLoopSum = (n: Apply) =>
-  n.op instanceof Reduce && n.op.kind === "sum" && n.outputs[0].ndim === 0 && n.inputs[0].ndim > 0 &&
-  !oneElement(n.inputs[0]) && n.outputs[0].dtype === "float64";
+  n.op instanceof Reduce && n.outputs[0].ndim === 0 && n.inputs[0].ndim > 0 && !oneElement(n.inputs[0]) &&
+  ((n.op.kind === "sum" && n.outputs[0].dtype === "float64") || n.op.kind === "all");
 
 /**
  * Iteration spaces: arrays of the same fully known shape share one; arrays with unknown dims share
@@ -92,11 +102,14 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
 
   for (const n of nodes) {
     const inputs = n.inputs.map(depsOf);
-    if (isLoopElemwise(n) || isLoopSum(n)) {
-      const space = spaceOf(isLoopSum(n) ? n.inputs[0] : n.outputs[0]);
+    if (isLoopValue(n) || isLoopSum(n) || isLoopDotT(n)) {
+      const space = spaceOf(isLoopSum(n) ? n.inputs[0] : isLoopDotT(n) ? n.inputs[1] : n.outputs[0]);
       let g = open.get(space);
       // Joining would make the loop read a value computed from its own results: start another.
       if (g && (g.closed || inputs.some((d) => d.through.has(g!)))) g = undefined;
+      // The matrix and the vector of a product are read whole: they cannot come from this loop.
+      const wholeInputs = isLoopDot(n) ? n.inputs : isLoopDotT(n) ? [n.inputs[0]] : [];
+      if (g && wholeInputs.some((v) => v.owner && groupOf.get(v.owner) === g)) g = undefined;
       if (!g) {
         g = { space, members: [], closed: false };
         groups.push(g);
@@ -127,8 +140,10 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
   const clients = new Map<Variable, Apply[]>();
   for (const n of nodes) for (const v of n.inputs) clients.set(v, [...(clients.get(v) ?? []), n]);
   const outSet = new Set(outputs);
-  // A lone elementwise op stays itself (a loop of one op gains nothing); sums always fuse.
-  const fused = new Set(groups.filter((g) => g.members.some(isLoopSum) || g.members.length >= 2));
+  // A lone op stays itself (a loop of one op gains nothing); sums always fuse.
+  const fused = new Set(
+    groups.filter((g) => g.members.some(isLoopSum) || (g.members.length >= 2 && g.members.some((m) => !isLoopDot(m) && !isLoopDotT(m)))),
+  );
 
   // Rebuild from the outputs, building each fused loop the first time one of its values is needed.
   const memo = new Map<Variable, Variable>();
@@ -160,13 +175,13 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
     built.add(g);
     const members = [...g.members].sort((a, b) => order.get(a)! - order.get(b)!);
     const inside = new Set(members);
-    const internal = (v: Variable) => !!v.owner && inside.has(v.owner) && isLoopElemwise(v.owner);
+    const internal = (v: Variable) => !!v.owner && inside.has(v.owner) && isLoopValue(v.owner);
     const inputs: Variable[] = [];
     const inputIndex = new Map<Variable, number>();
     const sources = new Map<Variable, Variable>();
-    const inputOf = (v: Variable): number => {
+    const inputOf = (v: Variable, whole = false): number => {
       let source = sources.get(v);
-      if (!source) sources.set(v, (source = mapped(broadcastScalar(v) ?? v)));
+      if (!source) sources.set(v, (source = mapped((whole ? null : broadcastScalar(v)) ?? v)));
       let i = inputIndex.get(source);
       if (i === undefined) {
         i = inputs.length;
@@ -175,27 +190,45 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
       }
       return i;
     };
-    // External inputs first, so that inner values are numbered after them.
-    for (const n of members) for (const v of n.inputs) if (!internal(v)) inputOf(v);
+    // External inputs first, so that inner values are numbered after them. Matrices and the
+    // vectors they multiply are read whole (never replaced by a broadcast scalar).
+    const wholeIndex = new Map<Variable, number>();
+    const whole = (v: Variable) => {
+      let i = wholeIndex.get(v);
+      if (i === undefined) wholeIndex.set(v, (i = inputs.length)), inputs.push(mapped(v));
+      return i;
+    };
+    for (const n of members) {
+      if (isLoopDot(n)) n.inputs.forEach((v) => whole(v));
+      else if (isLoopDotT(n)) {
+        whole(n.inputs[0]);
+        if (!internal(n.inputs[1])) inputOf(n.inputs[1]);
+      } else for (const v of n.inputs) if (!internal(v)) inputOf(v);
+    }
     const nIn = inputs.length;
     const value = new Map<Variable, number>();
     const inner: InnerNode[] = [];
     for (const n of members) {
-      if (!isLoopElemwise(n)) continue;
-      inner.push({ op: (n.op as Elemwise).scalar, args: n.inputs.map((v) => (internal(v) ? value.get(v)! : inputOf(v))) });
+      if (isLoopDot(n)) inner.push({ rowdot: true, args: [wholeIndex.get(n.inputs[0])!, wholeIndex.get(n.inputs[1])!] });
+      else if (isLoopElemwise(n)) inner.push({ op: (n.op as Elemwise).scalar, args: n.inputs.map((v) => (internal(v) ? value.get(v)! : inputOf(v))) });
+      else continue;
       value.set(n.outputs[0], nIn + inner.length - 1);
     }
     // Stored: elementwise values used outside the loop. Summed: every full sum of the loop.
-    const results: { v: Variable; index: number; mode: "none" | "sum" }[] = [];
+    const results: { v: Variable; index: number; mode: OutputMode }[] = [];
     for (const n of members) {
       const out = n.outputs[0];
-      if (isLoopElemwise(n)) {
+      if (isLoopDotT(n)) {
+        const g = n.inputs[1];
+        results.push({ v: out, index: internal(g) ? value.get(g)! : inputOf(g), mode: { rowacc: wholeIndex.get(n.inputs[0])! } });
+      } else if (isLoopValue(n)) {
         if (outSet.has(out) || (clients.get(out) ?? []).some((c) => !inside.has(c))) {
           results.push({ v: out, index: value.get(out)!, mode: "none" });
         }
       } else {
         const src = n.inputs[0];
-        results.push({ v: out, index: internal(src) ? value.get(src)! : inputOf(src), mode: "sum" });
+        const mode = (n.op as Reduce).kind === "all" ? "all" : "sum";
+        results.push({ v: out, index: internal(src) ? value.get(src)! : inputOf(src), mode });
       }
     }
     if (inputs.length !== nIn) throw new Error("fuse: an input appeared after the inner graph was numbered");

@@ -39,10 +39,16 @@ export function opName(node: Apply): string {
   return brace === -1 ? text : text.slice(0, brace);
 }
 
-/** The constant behind `v`, looking through ExpandDims (which only adds unit dims). */
+/** The constant behind `v`, looking through ExpandDims (which only adds unit dims) and fills. */
 export function constantValue(v: Variable): Constant | null {
   let cur = v;
-  while (cur.owner && cur.owner.op instanceof DimShuffle && cur.owner.op.isView) cur = cur.owner.inputs[0];
+  for (;;) {
+    const node = cur.owner;
+    if (node && node.op instanceof DimShuffle && node.op.isView) cur = node.inputs[0];
+    // A fill (second(x, c)) holds c everywhere: its value is c's.
+    else if (node && String(node.op) === "Second") cur = node.inputs[1];
+    else break;
+  }
   return cur instanceof Constant ? cur : null;
 }
 

@@ -11,6 +11,7 @@ import { Reduce } from "../ops/reduce.js";
 import { Subtensor } from "../ops/subtensor.js";
 import { opName, uniformValue, type Pattern, type Rule } from "./pattern.js";
 import { broadcastScalar, fillLike, nonNegative, scalarConstant, scalarLike } from "./facts.js";
+import { constant } from "../ops/constant.js";
 
 const DIMSHUFFLES = ["ExpandDims", "DropDims", "Transpose", "DimShuffle"];
 const REDUCTIONS = ["Sum", "Prod", "Max", "Min", "All", "Any"];
@@ -104,6 +105,18 @@ export const simplify: Rule[] = [
     name: "lt(x, 0) → False for x >= 0",
     pattern: { op: "Lt", args: [{ var: "x", where: (x) => nonNegative(x) }, zero] },
     replace: ({ x }, v) => fillLike(v, 0, x),
+  },
+  // all(fill(x, c)) = c != 0: every element is c
+  {
+    name: "all(fill(x, c)) → c != 0",
+    pattern: { op: "All", args: [{ op: "Second", args: ["x", { constant: () => true, as: "c" }] }], as: "v" },
+    replace: ({ c }, v) => (v.ndim === 0 ? constant(uniformValue(c) !== 0, null, "bool") : null),
+  },
+  // sigmoid(x) <= 1 always (the check Bernoulli(logit_p) makes of its probability)
+  {
+    name: "le(sigmoid(x), 1) → True",
+    pattern: { op: "Le", args: [{ op: "Sigmoid", args: ["x"], as: "s" }, { constant: 1 }] },
+    replace: ({ s }, v) => fillLike(v, 1, s),
   },
   // a and True = a
   { name: "and(a, True) → a", pattern: { op: "AND", args: ["a", { constant: 1 }], commute: true }, replace: ({ a }) => a },
