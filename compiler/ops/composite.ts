@@ -145,8 +145,16 @@ export class Composite implements Op {
     for (const j of rowMatrices) {
       const [rows, cols] = inputs[j].type.shape;
       if (rows === null || rows !== shape[0]) rowChecks.push(`${ctx.ins[j]}.shape[0] !== ${sizes[0]}`);
+      // A data matrix of unknown width times a vector of known length: the width is that length.
+      const known = this.spec.nodes
+        .filter((n) => n.rowdot && n.args[0] === j)
+        .map((n) => inputs[n.args[1]].type.shape[0])
+        .find((d) => d !== null);
       if (cols !== null) widths.set(j, String(cols));
-      else {
+      else if (known !== undefined && known !== null) {
+        widths.set(j, String(known));
+        rowChecks.push(`${ctx.ins[j]}.shape[1] !== ${known}`);
+      } else {
         const w = ctx.tmp("w");
         ctx.line(`const ${w} = ${ctx.ins[j]}.shape[1];`);
         widths.set(j, w);
