@@ -1,6 +1,6 @@
 // tsmc/runtime: everything compiled models import. Never imports the compiler.
 export { NDArray, empty, nd, toInput, shapeText, type InputSpec } from "./ndarray.js";
-export { broadcastError, reduce, reduceAll, transpose, dot, dotT, join, split, subtensor, scalarAt, incSubtensor, take, incTake, reshape } from "./kernels.js";
+export { broadcastError, reduce, reduceAll, transpose, dot, dotT, indexRows, join, split, subtensor, scalarAt, incSubtensor, take, incTake, reshape } from "./kernels.js";
 export { sigmoid, softplus, gammaln, digamma, trigamma, erf, erfc, erfcx } from "./special.js";
 export { gammainc, gammaincc, betainc, betaln, log1mexp, gammaincDs, betaincDa, betaincDb, i0e, i1e } from "./special.js";
 export { choleskyLower, choleskyGrad, solveTriangular, tril } from "./linalg.js";

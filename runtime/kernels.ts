@@ -287,6 +287,11 @@ function rowIndex(i: number, n: number, name: string): number {
  */
 const checkedIndices = new WeakMap<Float64Array, { n: number; rows: Int32Array }>();
 
+/** An integer index vector, checked against a length n once, as an Int32Array (for fused loops). */
+export function indexRows(idx: NDArray, n: number, name: string): Int32Array {
+  return rowsOf(idx.data, n, name);
+}
+
 function rowsOf(idx: Float64Array, n: number, name: string): Int32Array {
   const known = checkedIndices.get(idx);
   if (known && known.n === n) return known.rows;

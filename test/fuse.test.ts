@@ -167,3 +167,24 @@ describe("fusion of matrix–vector products into the row loop", () => {
     expect(() => f(Xv, [1, 2], yv)).to.throw();
   });
 });
+
+describe("fusion of gathers and scatters into the loop", () => {
+  it("a[idx] and its gradient (a scatter-add) run inside the loop over idx, with repeated indices", () => {
+    const a = pt.vector("a");
+    const w = pt.vector("w");
+    const idx = pt.vector("idx", "int64");
+    const cost = pt.sum(pt.square(pt.sub(w, pt.index(a, idx))));
+    const [ga] = pt.grad(cost, [a]);
+    const fused = pt.fn([a, w, idx], [cost, ga], { fuse: true });
+    const names = fused.dprintGraph.order.map((n) => String(n.op));
+    expect(names).to.not.include("AdvancedSubtensor1");
+    expect(names).to.not.include("AdvancedIncSubtensor1{inc}");
+    const plain = pt.fn([a, w, idx], [cost, ga], { rewrite: false });
+    const args = [[0.5, -1, 2], [1, 2, 3, 4, 5], [0, 2, 2, -1, 1]] as const;
+    const [c1, g1] = fused(...args);
+    const [c0, g0] = plain(...args);
+    expectClose(c1, c0, 1e-14);
+    expectClose(g1.data, g0.data, 1e-14);
+    expect(() => fused([0.5, -1, 2], [1, 2, 3, 4, 5], [0, 2, 7, -1, 1])).to.throw(/out of bounds/);
+  });
+});

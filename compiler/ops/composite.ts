@@ -11,16 +11,23 @@ import { broadcastStatic, outDtype, type ScalarOp } from "./elemwise.js";
  * vector (the loop's share of a matrix–vector product).
  */
 export type InnerNode =
-  | { readonly op: ScalarOp; readonly args: readonly number[]; readonly rowdot?: undefined }
-  | { readonly rowdot: true; readonly args: readonly [matrix: number, vector: number]; readonly op?: undefined };
+  | { readonly op: ScalarOp; readonly args: readonly number[]; readonly rowdot?: undefined; readonly gather?: undefined }
+  | { readonly rowdot: true; readonly args: readonly [matrix: number, vector: number]; readonly op?: undefined; readonly gather?: undefined }
+  | { readonly gather: true; readonly args: readonly [vector: number, index: number]; readonly op?: undefined; readonly rowdot?: undefined };
 
 /**
  * What an output does with its value: store it, sum it over the loop, or accumulate it times the
  * rows of an input matrix into a vector (`rowacc`: the loop's share of transpose(M) · value).
  */
-export type OutputMode = "none" | "sum" | "all" | { readonly rowacc: number };
+export type OutputMode =
+  | "none"
+  | "sum"
+  | "all"
+  | { readonly rowacc: number }
+  /** base + scatter: a copy of vector `base` with each element's value added at `index[i]`. */
+  | { readonly scatter: number; readonly base: number };
 
-const nodeName = (n: InnerNode) => (n.rowdot ? "RowDot" : n.op!.name);
+const nodeName = (n: InnerNode) => (n.rowdot ? "RowDot" : n.gather ? "Gather" : n.op!.name);
 
 export interface CompositeSpec {
   readonly nIn: number;
@@ -35,7 +42,7 @@ export interface CompositeSpec {
 }
 
 const modeOf = (spec: CompositeSpec, i: number): OutputMode => (typeof spec.reduce === "string" ? spec.reduce : spec.reduce[i]);
-const modeText = (m: OutputMode) => (typeof m === "string" ? m : `rowacc${m.rowacc}`);
+const modeText = (m: OutputMode) => (typeof m === "string" ? m : "rowacc" in m ? `rowacc${m.rowacc}` : `scatter${m.scatter},${m.base}`);
 
 /** PyTensor-style text of an inner value: `((i0 + i1) * i2)`. */
 function innerText(spec: CompositeSpec, value: number): string {
@@ -55,15 +62,22 @@ export class Composite implements Op {
   /** Inputs read a row per iteration (matrices of rowdot and rowacc), and loop-invariant vectors. */
   private readonly rowMatrices = new Set<number>();
   private readonly invariants = new Set<number>();
+  /** Integer index vectors along the loop (gather and scatter). */
+  private readonly indices = new Set<number>();
 
   constructor(spec: CompositeSpec) {
     this.spec = spec;
     const body = spec.nodes.map((n) => `${nodeName(n)}(${n.args.join(",")})`).join(";");
     const modes = spec.outputs.map((_, i) => modeText(modeOf(spec, i))).join(",");
-    for (const n of spec.nodes) if (n.rowdot) this.rowMatrices.add(n.args[0]), this.invariants.add(n.args[1]);
+    for (const n of spec.nodes) {
+      if (n.rowdot) this.rowMatrices.add(n.args[0]), this.invariants.add(n.args[1]);
+      if (n.gather) this.invariants.add(n.args[0]), this.indices.add(n.args[1]);
+    }
     spec.outputs.forEach((_, i) => {
       const m = modeOf(spec, i);
-      if (typeof m !== "string") this.rowMatrices.add(m.rowacc);
+      if (typeof m === "string") return;
+      if ("rowacc" in m) this.rowMatrices.add(m.rowacc);
+      else this.indices.add(m.scatter), this.invariants.add(m.base);
     });
     this.key = `Composite{${spec.nIn};${body};${spec.outputs.join(",")};${modes}}`;
   }
@@ -72,7 +86,8 @@ export class Composite implements Op {
     const parts = this.spec.outputs.map((o, i) => {
       const m = modeOf(this.spec, i);
       if (m === "sum" || m === "all") return `${m}(${innerText(this.spec, o)})`;
-      if (typeof m !== "string") return `rowacc(i${m.rowacc}, ${innerText(this.spec, o)})`;
+      if (typeof m !== "string" && "rowacc" in m) return `rowacc(i${m.rowacc}, ${innerText(this.spec, o)})`;
+      if (typeof m !== "string") return `scatter(i${m.base}, i${m.scatter}, ${innerText(this.spec, o)})`;
       return innerText(this.spec, o);
     });
     if (this.spec.outputs.length === 1 && modeOf(this.spec, 0) === "sum") return `Sum{Composite{${innerText(this.spec, this.spec.outputs[0])}}, axes=None}`;
@@ -87,7 +102,9 @@ export class Composite implements Op {
   /** dtypes of every inner value, inputs first. */
   private valueDtypes(inputs: Variable[]): DType[] {
     const dtypes: DType[] = inputs.map((v) => v.dtype);
-    for (const n of this.spec.nodes) dtypes.push(n.rowdot ? "float64" : outDtype(n.op!, n.args.map((a) => dtypes[a])));
+    for (const n of this.spec.nodes) {
+      dtypes.push(n.rowdot ? "float64" : n.gather ? dtypes[n.args[0]] : outDtype(n.op!, n.args.map((a) => dtypes[a])));
+    }
     return dtypes;
   }
 
@@ -95,19 +112,21 @@ export class Composite implements Op {
     if (inputs.length !== this.spec.nIn) throw new Error(`${this}: expected ${this.spec.nIn} inputs, got ${inputs.length}`);
     const full = inputs.filter((v, j) => v.ndim > 0 && this.loopInput(j));
     const matrices = [...this.rowMatrices].map((j) => inputs[j]);
+    const indexVectors = [...this.indices].map((j) => inputs[j]);
     if (matrices.some((m) => m.ndim !== 2)) throw new Error(`${this}: row inputs must be matrices`);
-    if (!full.length && !matrices.length) throw new Error(`${this}: at least one input must be an array`);
+    if (!full.length && !matrices.length && !indexVectors.length) throw new Error(`${this}: at least one input must be an array`);
     const ndim = full.length ? full[0].ndim : 1;
     if (full.some((v) => v.ndim !== ndim)) throw new Error(`${this}: array inputs must share a rank`);
-    if (matrices.length && ndim !== 1) throw new Error(`${this}: row inputs need a one-dimensional loop`);
-    const shape = full.length ? broadcastStatic(String(this), full) : [matrices[0].type.shape[0]];
+    if ((matrices.length || indexVectors.length) && ndim !== 1) throw new Error(`${this}: row and index inputs need a one-dimensional loop`);
+    const shape = full.length ? broadcastStatic(String(this), full) : [(matrices[0] ?? indexVectors[0]).type.shape[0]];
     const dtypes = this.valueDtypes(inputs);
     const types = this.spec.outputs.map((o, i) => {
       const dtype = dtypes[o];
       const m = modeOf(this.spec, i);
       if (m === "sum") return new TensorType(dtype === "bool" ? "int64" : dtype, []);
       if (m === "all") return new TensorType("bool", []);
-      if (typeof m !== "string") return new TensorType("float64", [inputs[m.rowacc].type.shape[1]]);
+      if (typeof m !== "string" && "rowacc" in m) return new TensorType("float64", [inputs[m.rowacc].type.shape[1]]);
+      if (typeof m !== "string") return new TensorType("float64", inputs[m.base].type.shape);
       return new TensorType(dtype, shape);
     });
     return new Apply(this, inputs, types);
@@ -115,7 +134,7 @@ export class Composite implements Op {
 
   /** An input read element by element along the loop (not a row matrix, not an invariant vector). */
   private loopInput(j: number): boolean {
-    return !this.rowMatrices.has(j) && !this.invariants.has(j);
+    return !this.rowMatrices.has(j) && !this.invariants.has(j) && !this.indices.has(j);
   }
 
   emit(ctx: EmitContext): void {
@@ -123,8 +142,11 @@ export class Composite implements Op {
     const inputs = node.inputs;
     const arrays = inputs.map((v, j) => (v.ndim > 0 && this.loopInput(j) ? j : -1)).filter((j) => j >= 0);
     const rowMatrices = [...this.rowMatrices];
+    const indexInputs = [...this.indices];
     const ndim = arrays.length ? inputs[arrays[0]].ndim : 1;
-    const shape = arrays.length ? broadcastStatic(String(this), arrays.map((j) => inputs[j])) : [inputs[rowMatrices[0]].type.shape[0]];
+    const shape = arrays.length
+      ? broadcastStatic(String(this), arrays.map((j) => inputs[j]))
+      : [inputs[rowMatrices[0] ?? indexInputs[0]].type.shape[0]];
     const opName = String(this);
 
     // Loop sizes: static where known, else read off an input that is not broadcast along the dim.
@@ -134,7 +156,7 @@ export class Composite implements Op {
         sizes.push(String(shape[k]));
         continue;
       }
-      const src = arrays.find((j) => inputs[j].type.shape[k] !== 1) ?? rowMatrices[0];
+      const src = arrays.find((j) => inputs[j].type.shape[k] !== 1) ?? rowMatrices[0] ?? indexInputs[0];
       const id = ctx.tmp(`n${k}_`);
       ctx.line(`const ${id} = ${ctx.ins[src]}.shape[${k}];`);
       sizes.push(id);
@@ -160,6 +182,17 @@ export class Composite implements Op {
         widths.set(j, w);
       }
     }
+    // Index vectors run along the loop and are checked once against the vector they index.
+    const rows = new Map<number, string>();
+    const indexTarget = new Map<number, number>();
+    for (const n of this.spec.nodes) if (n.gather) indexTarget.set(n.args[1], n.args[0]);
+    this.spec.outputs.forEach((_, i) => {
+      const m = modeOf(this.spec, i);
+      if (typeof m !== "string" && "scatter" in m) indexTarget.set(m.scatter, m.base);
+    });
+    for (const j of indexInputs) {
+      if (inputs[j].type.shape[0] === null || inputs[j].type.shape[0] !== shape[0]) rowChecks.push(`${ctx.ins[j]}.shape[0] !== ${sizes[0]}`);
+    }
     for (const n of this.spec.nodes) {
       if (!n.rowdot) continue;
       const [m, v] = n.args;
@@ -170,6 +203,12 @@ export class Composite implements Op {
     if (rowChecks.length) {
       const names = JSON.stringify(inputs.map(String));
       ctx.line(`if (${rowChecks.join(" || ")}) throw ${ctx.rt("broadcastError")}(${JSON.stringify(opName)}, ${names}, [${ctx.ins.map((i, j) => (inputs[j].ndim ? `${i}.shape` : "[]")).join(", ")}]);`);
+    }
+    for (const j of indexInputs) {
+      const target = indexTarget.get(j)!;
+      const r = ctx.tmp("rows");
+      ctx.line(`const ${r} = ${ctx.rt("indexRows")}(${ctx.ins[j]}, ${ctx.ins[target]}.shape[0], ${JSON.stringify(String(inputs[target]))});`);
+      rows.set(j, r);
     }
     const checks: string[] = [];
     for (const j of arrays) {
@@ -185,7 +224,7 @@ export class Composite implements Op {
     }
 
     const datas = new Map<number, string>();
-    for (const j of [...arrays, ...rowMatrices, ...this.invariants]) {
+    for (const j of [...arrays, ...rowMatrices, ...this.invariants, ...indexInputs]) {
       if (datas.has(j)) continue;
       const d = ctx.tmp(`d${j}_`);
       ctx.line(`const ${d} = ${ctx.ins[j]}.data;`);
@@ -203,6 +242,14 @@ export class Composite implements Op {
         const acc = ctx.tmp("acc");
         ctx.line(`let ${acc} = ${m === "all" ? 1 : 0};`);
         return acc;
+      }
+      if (typeof m !== "string" && "scatter" in m) {
+        ctx.line(`const ${out} = ${ctx.alloc([`${ctx.ins[m.base]}.shape[0]`])};`);
+        const o = ctx.tmp("o");
+        ctx.line(`const ${o} = ${out}.data;`);
+        ctx.line(`${o}.set(${datas.get(m.base)});`);
+        rowAccs.set(i, o);
+        return "";
       }
       if (typeof m !== "string") {
         const K = widths.get(m.rowacc)!;
@@ -281,7 +328,7 @@ export class Composite implements Op {
     for (const o of this.spec.outputs) uses[o] += 2;
     this.spec.nodes.forEach((n, i) => {
       const v = this.spec.nIn + i;
-      if (!n.rowdot && uses[v] === 1) {
+      if (!n.rowdot && !n.gather && uses[v] === 1) {
         values.push(`(${n.op!.js(n.args.map((a) => values[a]), ctx.rt)})`);
         return;
       }
@@ -296,6 +343,8 @@ export class Composite implements Op {
           const k = ctx.tmp("k");
           body.push(`let ${s} = 0;`, `for (let ${k} = 0; ${k} < ${widths.get(m)}; ${k}++) ${s} += ${md}[${b} + ${k}] * ${datas.get(v)}[${k}];`);
         }
+      } else if (n.gather) {
+        body.push(`const ${s} = ${datas.get(n.args[0])}[${rows.get(n.args[1])}[${rowIndex}]];`);
       } else {
         body.push(`const ${s} = ${n.op!.js(n.args.map((a) => values[a]), ctx.rt)};`);
       }
@@ -306,6 +355,7 @@ export class Composite implements Op {
       if (m === "sum") body.push(`${outData[i]} += ${values[o]};`);
       else if (m === "all") body.push(`if (${values[o]} === 0) ${outData[i]} = 0;`);
       else if (m === "none") body.push(`${outData[i]}[${pos}] = ${values[o]};`);
+      else if ("scatter" in m) body.push(`${rowAccs.get(i)}[${rows.get(m.scatter)}[${rowIndex}]] += ${values[o]};`);
       else {
         const md = datas.get(m.rowacc)!;
         const b = bases.get(m.rowacc)!;

@@ -9,6 +9,7 @@ import { DimShuffle } from "../ops/dimshuffle.js";
 import { Elemwise } from "../ops/elemwise.js";
 import { Reduce } from "../ops/reduce.js";
 import { Dot, DotTransposed, dotTransposed } from "../ops/blas.js";
+import { AdvancedIncSubtensor1, AdvancedSubtensor1 } from "../ops/subtensor.js";
 import type { Rule } from "./pattern.js";
 
 /** dot(transpose(A), v) → DotTransposed(A, v): the gradient of X @ beta reads X in place. */
@@ -43,8 +44,19 @@ const isLoopDot = (n: Apply) =>
 /** transpose(M) · g for a loop vector g: accumulated row by row into a small vector. */
 const isLoopDotT = (n: Apply) => n.op instanceof DotTransposed && !oneElement(n.inputs[1]);
 
+/** vector[index] for a loop-long integer index: a gather inside the loop. */
+const isLoopTake = (n: Apply) => n.op instanceof AdvancedSubtensor1 && n.inputs[0].ndim === 1 && !oneElement(n.outputs[0]);
+
+/** zeros with loop values added at index[i] (the gradient of a gather): a scatter inside the loop. */
+const isLoopScatter = (n: Apply) =>
+  n.op instanceof AdvancedIncSubtensor1 && n.inputs[0].ndim === 1 && n.inputs[1].ndim === 1 && !oneElement(n.inputs[1]);
+
 /** A value computed once per element of the loop (stored when something outside reads it). */
-const isLoopValue = (n: Apply) => isLoopElemwise(n) || isLoopDot(n);
+const isLoopValue = (n: Apply) => isLoopElemwise(n) || isLoopDot(n) || isLoopTake(n);
+
+/** Inputs a loop node reads whole (never element by element): they cannot come from that loop. */
+const wholeInputsOf = (n: Apply): Variable[] =>
+  isLoopDot(n) || isLoopTake(n) ? n.inputs : isLoopDotT(n) ? [n.inputs[0]] : isLoopScatter(n) ? [n.inputs[0], n.inputs[2]] : [];
 
 /** A full sum of an array (accumulated in the loop that computes the array). */
 const isLoopSum = (n: Apply) =>
@@ -76,8 +88,6 @@ function iterationSpaces(nodes: Apply[]): (v: Variable) => string {
 interface Group {
   readonly space: string;
   readonly members: Apply[];
-  /** No more members: something outside the loop already needs its results. */
-  closed: boolean;
 }
 
 /**
@@ -90,51 +100,39 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
   const order = new Map(nodes.map((n, i) => [n, i]));
   const spaceOf = iterationSpaces(nodes);
   const groupOf = new Map<Apply, Group>();
-  // The groups a value depends on through cheap one-element nodes, which float between loops.
-  const floating = new Map<Variable, Set<Group>>();
+  // The loops a value depends on through something outside them: a loop that a value depends on
+  // this way cannot take in the value's readers (it would have to be finished before it starts).
+  const through = new Map<Variable, Set<Group>>();
   const open = new Map<string, Group>();
   const groups: Group[] = [];
 
-  const depsOf = (v: Variable) => ({
-    direct: v.owner ? groupOf.get(v.owner) ?? null : null,
-    through: floating.get(v) ?? new Set<Group>(),
-  });
+  const direct = (v: Variable) => (v.owner ? groupOf.get(v.owner) ?? null : null);
+  const dependsOn = (v: Variable, g: Group) => through.get(v)?.has(g) ?? false;
 
   for (const n of nodes) {
-    const inputs = n.inputs.map(depsOf);
-    if (isLoopValue(n) || isLoopSum(n) || isLoopDotT(n)) {
-      const space = spaceOf(isLoopSum(n) ? n.inputs[0] : isLoopDotT(n) ? n.inputs[1] : n.outputs[0]);
-      let g = open.get(space);
+    let g: Group | undefined;
+    if (isLoopValue(n) || isLoopSum(n) || isLoopDotT(n) || isLoopScatter(n)) {
+      const space = spaceOf(isLoopSum(n) ? n.inputs[0] : isLoopDotT(n) || isLoopScatter(n) ? n.inputs[1] : n.outputs[0]);
+      g = open.get(space);
       // Joining would make the loop read a value computed from its own results: start another.
-      if (g && (g.closed || inputs.some((d) => d.through.has(g!)))) g = undefined;
-      // The matrix and the vector of a product are read whole: they cannot come from this loop.
-      const wholeInputs = isLoopDot(n) ? n.inputs : isLoopDotT(n) ? [n.inputs[0]] : [];
-      if (g && wholeInputs.some((v) => v.owner && groupOf.get(v.owner) === g)) g = undefined;
+      if (g && n.inputs.some((v) => dependsOn(v, g!))) g = undefined;
+      // Matrices, vectors and indices read whole cannot come from the loop itself.
+      if (g && wholeInputsOf(n).some((v) => direct(v) === g)) g = undefined;
       if (!g) {
-        g = { space, members: [], closed: false };
+        g = { space, members: [] };
         groups.push(g);
         open.set(space, g);
       }
-      for (const d of inputs) {
-        if (d.direct && d.direct !== g) d.direct.closed = true;
-        d.through.forEach((other) => other !== g && (other.closed = true));
-      }
       g.members.push(n);
       groupOf.set(n, g);
-    } else if (n.outputs.every(oneElement)) {
-      const deps = new Set<Group>();
-      for (const d of inputs) {
-        if (d.direct) deps.add(d.direct);
-        d.through.forEach((x) => deps.add(x));
-      }
-      n.outputs.forEach((o) => floating.set(o, deps));
-    } else {
-      // A kernel needs the loops it reads finished.
-      for (const d of inputs) {
-        if (d.direct) d.direct.closed = true;
-        d.through.forEach((x) => (x.closed = true));
-      }
     }
+    const deps = new Set<Group>();
+    for (const v of n.inputs) {
+      through.get(v)?.forEach((x) => deps.add(x));
+      const d = direct(v);
+      if (d && d !== g) deps.add(d);
+    }
+    n.outputs.forEach((o) => through.set(o, deps));
   }
 
   const clients = new Map<Variable, Apply[]>();
@@ -142,7 +140,7 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
   const outSet = new Set(outputs);
   // A lone op stays itself (a loop of one op gains nothing); sums always fuse.
   const fused = new Set(
-    groups.filter((g) => g.members.some(isLoopSum) || (g.members.length >= 2 && g.members.some((m) => !isLoopDot(m) && !isLoopDotT(m)))),
+    groups.filter((g) => g.members.some(isLoopSum) || (g.members.length >= 2 && g.members.some((m) => isLoopElemwise(m) || isLoopSum(m)))),
   );
 
   // Rebuild from the outputs, building each fused loop the first time one of its values is needed.
@@ -156,7 +154,9 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
     const g = groupOf.get(node);
     if (g && fused.has(g)) {
       if (!built.has(g)) buildGroup(g);
-      return memo.get(v)!;
+      const r = memo.get(v);
+      if (!r) throw new FusionCycle();
+      return r;
     }
     const inputs = node.inputs.map(mapped);
     if (inputs.every((x, i) => x === node.inputs[i])) {
@@ -199,9 +199,13 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
       return i;
     };
     for (const n of members) {
-      if (isLoopDot(n)) n.inputs.forEach((v) => whole(v));
+      if (isLoopDot(n) || isLoopTake(n)) n.inputs.forEach((v) => whole(v));
       else if (isLoopDotT(n)) {
         whole(n.inputs[0]);
+        if (!internal(n.inputs[1])) inputOf(n.inputs[1]);
+      } else if (isLoopScatter(n)) {
+        whole(n.inputs[0]);
+        whole(n.inputs[2]);
         if (!internal(n.inputs[1])) inputOf(n.inputs[1]);
       } else for (const v of n.inputs) if (!internal(v)) inputOf(v);
     }
@@ -210,6 +214,7 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
     const inner: InnerNode[] = [];
     for (const n of members) {
       if (isLoopDot(n)) inner.push({ rowdot: true, args: [wholeIndex.get(n.inputs[0])!, wholeIndex.get(n.inputs[1])!] });
+      else if (isLoopTake(n)) inner.push({ gather: true, args: [wholeIndex.get(n.inputs[0])!, wholeIndex.get(n.inputs[1])!] });
       else if (isLoopElemwise(n)) inner.push({ op: (n.op as Elemwise).scalar, args: n.inputs.map((v) => (internal(v) ? value.get(v)! : inputOf(v))) });
       else continue;
       value.set(n.outputs[0], nIn + inner.length - 1);
@@ -221,6 +226,10 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
       if (isLoopDotT(n)) {
         const g = n.inputs[1];
         results.push({ v: out, index: internal(g) ? value.get(g)! : inputOf(g), mode: { rowacc: wholeIndex.get(n.inputs[0])! } });
+      } else if (isLoopScatter(n)) {
+        const y = n.inputs[1];
+        const mode = { scatter: wholeIndex.get(n.inputs[2])!, base: wholeIndex.get(n.inputs[0])! };
+        results.push({ v: out, index: internal(y) ? value.get(y)! : inputOf(y), mode });
       } else if (isLoopValue(n)) {
         if (outSet.has(out) || (clients.get(out) ?? []).some((c) => !inside.has(c))) {
           results.push({ v: out, index: value.get(out)!, mode: "none" });
@@ -240,5 +249,14 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
     });
   };
 
-  return outputs.map(mapped);
+  try {
+    return outputs.map(mapped);
+  } catch (e) {
+    // A loop would need its own results (a dependency the grouping did not see): keep the graph
+    // unfused, which is always correct, rather than emit a wrong schedule.
+    if (e instanceof FusionCycle) return [...outputs];
+    throw e;
+  }
 }
+
+class FusionCycle extends Error {}
