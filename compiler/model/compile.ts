@@ -82,7 +82,7 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   // Array value variables are read as views of x, kept while x is the same array.
   const viewSlots = infos.map((v, i) => (v.shape.length === 0 ? null : `xv${i}`));
   const valueArgs = infos.map((v, i) =>
-    v.shape.length === 0 ? `x[${v.offset}]` : `rt.flatView(${viewSlots[i]}, x, ${v.offset}, [${v.shape.join(", ")}], ${v.size})`,
+    v.shape.length === 0 ? `x[${v.offset}]` : `rt.flatView(${viewSlots[i]}, x, ${v.offset}, ${viewSlots[i]}s, ${v.size})`,
   );
   const dataArgs = dataVars.map((d) => `d[${JSON.stringify(d.name)}]`);
   const args = [...valueArgs, ...dataArgs].join(", ");
@@ -126,7 +126,8 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   }
 
   const body = [
-    ...viewSlots.filter((v) => v !== null).map((v) => `const ${v} = rt.slot();`),
+    // A slot and the shape of each array value variable, made once (the hot path allocates nothing).
+    ...infos.flatMap((v, i) => (viewSlots[i] ? [`const ${viewSlots[i]} = rt.slot();`, `const ${viewSlots[i]}s = [${v.shape.join(", ")}];`] : [])),
     ...shared.prelude,
     ...fns.flatMap((f) => f.prelude),
     ...fns.map((f) => f.code),

@@ -324,7 +324,8 @@ export class Composite implements Op {
     // A value read once is written into its reader's expression: the branches of a switch are
     // then evaluated only when taken (the loop computes what each element needs, not both sides).
     const uses = new Array<number>(this.spec.nIn + this.spec.nodes.length).fill(0);
-    for (const n of this.spec.nodes) for (const a of n.args) uses[a]++;
+    // Sqr writes its argument twice (x * x): an argument inlined there would be computed twice.
+    for (const n of this.spec.nodes) for (const a of n.args) uses[a] += n.op?.name === "Sqr" ? 2 : 1;
     for (const o of this.spec.outputs) uses[o] += 2;
     this.spec.nodes.forEach((n, i) => {
       const v = this.spec.nIn + i;
