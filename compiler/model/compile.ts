@@ -3,9 +3,13 @@
 // a function body of `rt` that returns the CompiledModel. In process the text becomes a function;
 // the build pass writes the same text into the user's bundle.
 import { Constant, Variable } from "../graph/basic.js";
-import { cloneReplace, graphInputs } from "../graph/traversal.js";
+import { cloneReplace, graphInputs, toposort } from "../graph/traversal.js";
 import { emitFunction, jsNumber, sharedConstants, type EmittedFunction } from "../emit/js.js";
 import { rewriteForCompile } from "../function.js";
+import { blasRules, fuseElemwise } from "../rewrite/fuse.js";
+import { optimize } from "../rewrite/pipeline.js";
+import { rewrite } from "../rewrite/pattern.js";
+import { evaluateNode } from "../function.js";
 import { grad } from "../grad.js";
 import { isFloat } from "../graph/type.js";
 import { zerosLike } from "../ops/elemwise.js";
@@ -23,6 +27,30 @@ export interface EmittedModel {
 }
 
 const sizeOf = (shape: readonly (number | null)[]) => (shape as number[]).reduce((a, b) => a * b, 1);
+
+/**
+ * The array-valued parts of `graphs` that depend on data() inputs (and constants) only: they are
+ * the same on every call while the data stays bound, so they are computed once per binding
+ * (Poisson's log(y!) of observed counts, a data matrix's products with constants, ...).
+ */
+function dataFrontier(graphs: Variable[], dataVars: Set<Variable>): Variable[] {
+  const kind = new Map<Variable, "const" | "data" | "value">();
+  const kindOf = (v: Variable) => kind.get(v) ?? (v instanceof Constant ? "const" : dataVars.has(v) ? "data" : "value");
+  const nodes = toposort(graphs);
+  for (const n of nodes) {
+    const ks = n.inputs.map(kindOf);
+    const k = ks.includes("value") || (n.op as { foldable?: boolean }).foldable === false ? "value" : ks.includes("data") ? "data" : "const";
+    n.outputs.forEach((o) => kind.set(o, k));
+  }
+  const frontier = new Set<Variable>();
+  const worth = (v: Variable) => kindOf(v) === "data" && v.owner !== null && v.ndim > 0;
+  for (const n of nodes) {
+    if (n.outputs.some((o) => kindOf(o) === "data")) continue;
+    for (const v of n.inputs) if (worth(v)) frontier.add(v);
+  }
+  for (const g of graphs) if (worth(g)) frontier.add(g);
+  return [...frontier];
+}
 
 function valueVarInfo(model: Model): ValueVarInfo[] {
   let offset = 0;
@@ -67,12 +95,21 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   const predictRngs = rngsOf(predicted);
   const orZero = (outs: Variable[]) => (outs.length ? outs : [pt.constant(0.0)]);
 
+  // logp and its gradient are rewritten together, so that they share what depends on data only;
+  // that part is computed once per data binding (`prepare`) and cut out of the hot functions.
+  const hot = optimize(rewrite([logpGraph, ...grads], blasRules), { evaluate: evaluateNode });
+  const frontier = dataFrontier(hot, new Set(dataVars));
+  const prepared = frontier.map((v) => new Variable(v.type, null, 0, null));
+  const cut = frontier.length ? cloneReplace(hot, new Map(frontier.map((v, i) => [v, prepared[i]]))) : hot;
+  const hotInputs = [...inputs, ...prepared];
+
   // Large constants once: the data read by logp, its gradient, the terms and draw is declared once.
   const shared = sharedConstants();
   const fns: EmittedFunction[] = [
     // logp, logpGrad and terms hand back numbers only: their buffers are reused, so a warm call allocates nothing.
-    emitFunction(inputs, rewriteForCompile([logpGraph]), { name: "logp", constPrefix: "kl", shared, reuseBuffers: true }),
-    emitFunction(inputs, rewriteForCompile([logpGraph, ...grads]), { name: "logpGrad", constPrefix: "kg", shared, reuseBuffers: true }),
+    emitFunction(hotInputs, fuseElemwise([cut[0]]), { name: "logp", constPrefix: "kl", shared, reuseBuffers: true }),
+    emitFunction(hotInputs, fuseElemwise(cut), { name: "logpGrad", constPrefix: "kg", shared, reuseBuffers: true }),
+    emitFunction(dataVars, rewriteForCompile(frontier.length ? frontier : [pt.constant(0.0)]), { name: "prepare", constPrefix: "kq", shared }),
     emitFunction(inputs, rewriteForCompile(terms.length ? terms : [pt.constant(0.0)]), { name: "terms", constPrefix: "kt", shared }),
     emitFunction([...rngs, ...dataVars], rewriteForCompile(orZero(drawOutputs)), { name: "draw", constPrefix: "kd", shared }),
     emitFunction(inputs, rewriteForCompile(orZero(constrained)), { name: "constrain", constPrefix: "kc", shared }),
@@ -86,6 +123,7 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   );
   const dataArgs = dataVars.map((d) => `d[${JSON.stringify(d.name)}]`);
   const args = [...valueArgs, ...dataArgs].join(", ");
+  const hotArgs = [...valueArgs, ...dataArgs, ...prepared.map((_, i) => `p[${i}]`)].join(", ");
   const writes = infos.map((v, i) => (v.shape.length === 0 ? `g[${v.offset}] = r[${i + 1}];` : `rt.writeFlat(g, ${v.offset}, r[${i + 1}]);`));
 
   const initial = model.initialPoint();
@@ -136,10 +174,14 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     ...defaults,
     `};`,
     ...(observed.length ? [`meta.observed = {`, ...observed, `};`] : []),
+    // What depends on data only, computed when the data changes (the model passes the same object).
+    `let preparedFor = null, p = null;`,
+    `const prep = (d) => (d === preparedFor ? p : ((p = prepare(${dataArgs.join(", ")})), (preparedFor = d), p));`,
     `return rt.createModel(meta, {`,
-    `  logp: (x, d) => logp(${args})[0],`,
+    `  logp: (x, d) => (prep(d), logp(${hotArgs})[0]),`,
     `  logpGrad: (x, g, d) => {`,
-    `    const r = logpGrad(${args});`,
+    `    prep(d);`,
+    `    const r = logpGrad(${hotArgs});`,
     ...writes.map((w) => `    ${w}`),
     `    return r[0];`,
     `  },`,
