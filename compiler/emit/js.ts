@@ -54,6 +54,8 @@ export interface EmitFunctionOptions {
    * call (a model's logp and logpGrad), never for results handed to users.
    */
   reuseBuffers?: boolean;
+  /** Return the one output itself rather than a list of one (a model's logp). */
+  single?: boolean;
   /** Identifier prefix for hoisted constants (to keep several functions in one module apart). */
   constPrefix?: string;
   /**
@@ -158,7 +160,10 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
     node.outputs.forEach((v, i) => names.set(v, outs[i]));
   }
   const results = outputs.map((v) => ref(v, null));
-  if (reuse) {
+  if (opts.single) {
+    if (results.length !== 1) throw new Error(`emitFunction: single output asked for ${results.length} outputs`);
+    lines.push(`return ${results[0]};`);
+  } else if (reuse) {
     const list = hoist(`new Array(${results.length})`);
     results.forEach((r, i) => lines.push(`${list}[${i}] = ${r};`));
     lines.push(`return ${list};`);

@@ -107,9 +107,9 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   const shared = sharedConstants();
   const fns: EmittedFunction[] = [
     // logp, logpGrad and terms hand back numbers only: their buffers are reused, so a warm call allocates nothing.
-    emitFunction(hotInputs, fuseElemwise([cut[0]]), { name: "logp", constPrefix: "kl", shared, reuseBuffers: true }),
+    emitFunction(hotInputs, fuseElemwise([cut[0]]), { name: "logp", constPrefix: "kl", shared, reuseBuffers: true, single: true }),
     emitFunction(hotInputs, fuseElemwise(cut), { name: "logpGrad", constPrefix: "kg", shared, reuseBuffers: true }),
-    emitFunction(dataVars, rewriteForCompile(frontier.length ? frontier : [pt.constant(0.0)]), { name: "prepare", constPrefix: "kq", shared }),
+    ...(frontier.length ? [emitFunction(dataVars, rewriteForCompile(frontier), { name: "prepare", constPrefix: "kq", shared })] : []),
     emitFunction(inputs, rewriteForCompile(terms.length ? terms : [pt.constant(0.0)]), { name: "terms", constPrefix: "kt", shared }),
     emitFunction([...rngs, ...dataVars], rewriteForCompile(orZero(drawOutputs)), { name: "draw", constPrefix: "kd", shared }),
     emitFunction(inputs, rewriteForCompile(orZero(constrained)), { name: "constrain", constPrefix: "kc", shared }),
@@ -175,12 +175,13 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     `};`,
     ...(observed.length ? [`meta.observed = {`, ...observed, `};`] : []),
     // What depends on data only, computed when the data changes (the model passes the same object).
-    `let preparedFor = null, p = null;`,
-    `const prep = (d) => (d === preparedFor ? p : ((p = prepare(${dataArgs.join(", ")})), (preparedFor = d), p));`,
+    ...(frontier.length
+      ? [`let preparedFor = null, p = null;`, `const prep = (d) => (d === preparedFor ? p : ((p = prepare(${dataArgs.join(", ")})), (preparedFor = d), p));`]
+      : []),
     `return rt.createModel(meta, {`,
-    `  logp: (x, d) => (prep(d), logp(${hotArgs})[0]),`,
+    frontier.length ? `  logp: (x, d) => (prep(d), logp(${hotArgs})),` : `  logp: (x, d) => logp(${hotArgs}),`,
     `  logpGrad: (x, g, d) => {`,
-    `    prep(d);`,
+    ...(frontier.length ? [`    prep(d);`] : []),
     `    const r = logpGrad(${hotArgs});`,
     ...writes.map((w) => `    ${w}`),
     `    return r[0];`,
