@@ -10,7 +10,7 @@ export * from "./variates-discrete.js";
 export * from "./variates-multivariate.js";
 export { ParameterValueError, parameterValueError } from "./errors.js";
 export { createModel } from "./sampler/create.js";
-export { CompiledModel, createModelCore, installSampler, stackDraws, view, writeFlat, type ModelMeta, type ModelImpl, type ValueVarInfo, type Point } from "./model.js";
+export { CompiledModel, createModelCore, installSampler, stackDraws, writeFlat, type ModelMeta, type ModelImpl, type ValueVarInfo, type Point } from "./model.js";
 export { Trace, type ChainTuning } from "./sampler/trace.js";
 export { PriorSamples, type SampleOptions } from "./sampler/sample.js";
 export { type ModelSource } from "./sampler/parallel.js";

@@ -281,11 +281,6 @@ export function stackDraws(values: Value[]): NDArray {
   return new NDArray([values.length, ...inner], out);
 }
 
-/** A flat-vector slice seen as an NDArray (used by generated code to read value variables). */
-export function view(x: Float64Array, offset: number, shape: number[], size: number): NDArray {
-  return new NDArray(shape, x.subarray(offset, offset + size));
-}
-
 /** Write a gradient value into the flat gradient vector. */
 export function writeFlat(grad: Float64Array, offset: number, value: Value): void {
   if (typeof value === "number") grad[offset] = value;

@@ -305,12 +305,6 @@ function broadcastTo(value: any, shape: number[]): number | NDArray {
 
 // ---- PyMC's printed forms -------------------------------------------------------------------
 
-function isNamedModelVar(v: Variable): boolean {
-  return isRandomVariable(v) || (v.name !== null && (v.owner?.op instanceof Object) && registeredNames.has(v));
-}
-
-const registeredNames = new WeakSet<Variable>();
-
 function strForInput(v: Variable): string {
   if (v instanceof Constant) {
     if (v.ndim === 0) return formatG(v.value);
@@ -320,7 +314,6 @@ function strForInput(v: Variable): string {
   if (v.owner === null) return v.ndim === 0 ? (v.name ?? "<shared>") : "<shared>";
   if (isRandomVariable(v)) return v.name ?? strForDist(v);
   if (v.owner.op instanceof DimShuffle) return strForInput(v.owner.inputs[0]);
-  if (v.name !== null && isNamedModelVar(v)) return v.name;
   return strForExpression(v);
 }
 
@@ -348,6 +341,3 @@ export function strForDist(rv: Variable): string {
   return rv.name ? `${rv.name} ~ ${spec.name}(${args})` : `${spec.name}(${args})`;
 }
 
-export function markNamed(v: Variable): void {
-  registeredNames.add(v);
-}
