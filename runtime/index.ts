@@ -9,7 +9,7 @@ export * from "./variates-continuous.js";
 export * from "./variates-discrete.js";
 export * from "./variates-multivariate.js";
 export { ParameterValueError, parameterValueError } from "./errors.js";
-export { createModel } from "./sampler/create.js";
+export { createModel, aheadOfTime } from "./sampler/create.js";
 export { CompiledModel, createModelCore, installSampler, stackDraws, writeFlat, type ModelMeta, type ModelImpl, type ValueVarInfo, type Point } from "./model.js";
 export { Trace, type ChainTuning } from "./sampler/trace.js";
 export { PriorSamples, type SampleOptions } from "./sampler/sample.js";

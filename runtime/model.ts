@@ -57,6 +57,7 @@ export interface ModelImpl {
 /** The sampler, kept out of this module so that a bundle that never samples does not carry it. */
 export interface Sampling {
   sampleModel(m: CompiledModel, opts: SampleOptions): Trace;
+  sampleModelAsync(m: CompiledModel, opts: SampleOptions): Promise<Trace>;
   samplePriorPredictive(m: CompiledModel, opts: { draws?: number; seed?: number | string }): PriorSamples;
   samplePosteriorPredictive(m: CompiledModel, trace: Trace, opts: { seed?: number | string; extend?: boolean }): Group;
 }
@@ -84,8 +85,9 @@ export class CompiledModel {
     logpGrad(x: Float64Array, grad: Float64Array): number;
   };
   /**
-   * Where a worker thread can rebuild this model (the generated body, or a module export); set by
-   * the compiler or the caller. Without it, `sample` runs every chain in the calling thread.
+   * Where a worker can rebuild this model (the generated body, the ahead-of-time factory's text, or
+   * a module export); set by the compiler or the caller. Without it, every chain runs in the
+   * calling thread.
    */
   source?: ModelSource;
   private readonly meta: ModelMeta;
@@ -241,6 +243,19 @@ export class CompiledModel {
   sample(opts: SampleOptions = {}): Trace {
     this.requireData();
     return sampler(this.label).sampleModel(this, opts);
+  }
+
+  /**
+   * The same trace as `sample` for the same options, as a promise: chains run in Web Workers in a
+   * browser, in worker threads in Node, or in this thread with turns for the event loop.
+   */
+  sampleAsync(opts: SampleOptions = {}): Promise<Trace> {
+    try {
+      this.requireData();
+      return sampler(this.label).sampleModelAsync(this, opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Prior draws: free RVs and Deterministics in `prior`, observed RVs in `priorPredictive`, each [1, draws, ...shape]. */

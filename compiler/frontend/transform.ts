@@ -54,12 +54,18 @@ export function runtimeNames(body: string): string[] {
   return [...names].sort();
 }
 
-/** The expression that replaces a model() call: the emitted body, applied to the runtime it uses. */
+/**
+ * The expression that replaces a model() call: the emitted body as a factory `(rt) => { ... }`,
+ * applied to the runtime it uses. With the sampler, the runtime's aheadOfTime applies it and keeps
+ * the factory's text, from which a worker rebuilds the model to run chains in parallel.
+ */
 export function compiledExpression(name: string, body: string, opts: { sampler?: boolean } = {}): string {
   if (opts.sampler === false) body = body.replace("return rt.createModel(", "return rt.createModelCore(");
   const label = JSON.stringify(name).replace(/\*\//g, "*\\/");
-  const rt = runtimeNames(body).map((n) => `${n}: ${RUNTIME_BINDING}_${n}`);
-  return `/* tsmc: model ${label}, compiled ahead of time */ ((rt) => {\n${body}\n})({ ${rt.join(", ")} })`;
+  const rt = `{ ${runtimeNames(body).map((n) => `${n}: ${RUNTIME_BINDING}_${n}`).join(", ")} }`;
+  const factory = `(rt) => {\n${body}\n}`;
+  const call = opts.sampler === false ? `(${factory})(${rt})` : `${RUNTIME_BINDING}_aheadOfTime(${factory}, ${rt})`;
+  return `/* tsmc: model ${label}, compiled ahead of time */ ${call}`;
 }
 
 /** Evaluate and compile the model() declarations of an analysed module. */

@@ -195,7 +195,9 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
 /** Compile in process: the emitted text becomes a function of the runtime. */
 export function compileModel(model: Model, name?: string): CompiledModel {
   const { body } = emitModel(model, name);
-  return new Function("rt", body)(runtime) as CompiledModel;
+  const m = new Function("rt", body)(runtime) as CompiledModel;
+  m.source = { body }; // what a worker rebuilds it from
+  return m;
 }
 
 /**

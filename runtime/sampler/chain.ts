@@ -22,7 +22,7 @@ export interface ChainOptions {
   keepWarmup: boolean;
   /** Adapt the diagonal metric during warmup (Stan's windows); false keeps the identity. */
   adaptMetric: boolean;
-  /** Called every few iterations with (iterations done, total, divergences after warmup so far). */
+  /** Called every few iterations with (iterations done, total, divergences after warmup so far); runChain only. */
   onProgress?: (done: number, total: number, divergences: number) => void;
 }
 
@@ -42,7 +42,23 @@ function newStats(n: number): Record<StatName, Float64Array> {
   return Object.fromEntries(STAT_NAMES.map((k) => [k, new Float64Array(n)])) as Record<StatName, Float64Array>;
 }
 
+/** Progress of a chain: iterations done, total iterations, divergences after warmup so far. */
+export type ChainProgress = [done: number, total: number, divergences: number];
+
+/** Run a chain to the end in one go. */
 export function runChain(target: Target, opts: ChainOptions): ChainResult {
+  const steps = chainSteps(target, opts);
+  for (let s = steps.next(); ; s = steps.next()) {
+    if (s.done) return s.value;
+    opts.onProgress?.(...s.value);
+  }
+}
+
+/**
+ * A chain as a generator that pauses at each progress point (about every 1% of the iterations), so
+ * that a caller without a worker can give the event loop a turn between them.
+ */
+export function* chainSteps(target: Target, opts: ChainOptions): Generator<ChainProgress, ChainResult, void> {
   const n = target.size;
   const rng = new Stream(opts.seed);
   const nuts = new Nuts(target, rng, { maxTreeDepth: opts.maxTreeDepth });
@@ -94,7 +110,7 @@ export function runChain(target: Target, opts: ChainOptions): ChainResult {
     } else {
       record(draws, stats, it - opts.tune, pos, s, n);
     }
-    if (opts.onProgress && ((it + 1) % every === 0 || it + 1 === total)) opts.onProgress(it + 1, total, divergences);
+    if ((it + 1) % every === 0 || it + 1 === total) yield [it + 1, total, divergences];
   }
   return { draws, stats, warmupDraws, warmupStats, stepSize: nuts.stepSize, invMetric: Float64Array.from(nuts.invMetric) };
 }

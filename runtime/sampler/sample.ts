@@ -1,12 +1,12 @@
-// `CompiledModel.sample`: run NUTS chains (in worker threads when the model can be shipped to one)
-// and assemble the trace; prior and posterior predictive draws.
+// `CompiledModel.sample` and `sampleAsync`: run NUTS chains (in workers when the model can be
+// shipped to one) and assemble the trace; prior and posterior predictive draws.
 import { NDArray } from "../ndarray.js";
 import { Stream, childSeed, freshSeed } from "../random.js";
 import type { CompiledModel, Value } from "../model.js";
-import { runChain, type ChainOptions, type ChainResult } from "./chain.js";
+import { chainSteps, runChain, type ChainOptions, type ChainResult } from "./chain.js";
 import type { Target } from "./nuts.js";
 import { Trace, assemble, type Group } from "./trace.js";
-import { canRunInWorkers, defaultCores, runChainsInWorkers } from "./parallel.js";
+import { canRunInWorkers, defaultCores, runChainsAsync, runChainsInWorkers, type ProgressCallback } from "./parallel.js";
 
 export interface SampleOptions {
   /** Kept draws per chain (default 1000). */
@@ -15,7 +15,7 @@ export interface SampleOptions {
   tune?: number;
   /** Number of chains (default 4). */
   chains?: number;
-  /** Chains run at once in worker threads (default: the machine's cores, at most `chains`). */
+  /** Chains run at once in workers (default: the machine's cores, at most `chains`). */
   cores?: number;
   /** Makes the whole trace reproducible; chain c uses the stream childSeed(seed, c). */
   seed?: number | string;
@@ -65,10 +65,18 @@ export function chainOptions(plan: ChainPlan, chain: number): ChainOptions {
   return { ...rest, seed: childSeed(seed, chain) };
 }
 
-export function sampleModel(model: CompiledModel, opts: SampleOptions = {}): Trace {
+function coresOf(plan: ChainPlan, opts: SampleOptions): number {
+  return Math.min(plan.chains, count("cores", opts.cores, defaultCores(), 1));
+}
+
+function checkSize(model: CompiledModel): void {
   if (model.size === 0) throw new Error(`model '${model.name}': nothing to sample (the model has no free random variables)`);
+}
+
+export function sampleModel(model: CompiledModel, opts: SampleOptions = {}): Trace {
+  checkSize(model);
   const plan = planChains(model, opts);
-  const cores = Math.min(plan.chains, opts.cores ?? defaultCores());
+  const cores = coresOf(plan, opts);
   let results: ChainResult[];
   if (cores > 1 && canRunInWorkers(model)) {
     results = runChainsInWorkers(model, plan, cores, opts.onProgress);
@@ -83,6 +91,51 @@ export function sampleModel(model: CompiledModel, opts: SampleOptions = {}): Tra
     }
   }
   return buildTrace(model, plan, results);
+}
+
+/**
+ * The same trace as `sampleModel`, without blocking: chains run in Web Workers or Node worker
+ * threads, or, where none can be made, in this thread with a turn for the event loop at every
+ * progress point.
+ */
+export async function sampleModelAsync(model: CompiledModel, opts: SampleOptions = {}): Promise<Trace> {
+  checkSize(model);
+  const plan = planChains(model, opts);
+  const cores = coresOf(plan, opts);
+  const results = (cores > 1 ? await runChainsAsync(model, plan, cores, opts.onProgress) : null) ?? (await runChainsHere(model, plan, opts.onProgress));
+  return buildTrace(model, plan, results);
+}
+
+async function runChainsHere(model: CompiledModel, plan: ChainPlan, onProgress?: ProgressCallback): Promise<ChainResult[]> {
+  const results: ChainResult[] = [];
+  for (let c = 0; c < plan.chains; c++) {
+    const steps = chainSteps(targetOf(model), chainOptions(plan, c));
+    let s = steps.next();
+    for (; !s.done; s = steps.next()) {
+      onProgress?.(c, ...s.value);
+      await nextTask();
+    }
+    results.push(s.value);
+  }
+  return results;
+}
+
+/** Resolve on a later turn of the event loop (not a microtask: rendering and input get their turn). */
+function nextTask(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => void; MessageChannel?: typeof MessageChannel };
+  return new Promise((resolve) => {
+    if (g.setImmediate) return g.setImmediate(resolve);
+    if (g.MessageChannel) {
+      // setTimeout(0) is clamped to 4 ms in browsers; a message is not.
+      const { port1, port2 } = new g.MessageChannel();
+      port1.onmessage = () => {
+        port1.close();
+        resolve();
+      };
+      return port2.postMessage(null);
+    }
+    setTimeout(resolve, 0);
+  });
 }
 
 export function targetOf(model: CompiledModel): Target {

@@ -1,0 +1,12 @@
+// The browser entry of a sampling worker (a module Web Worker, started by parallel.ts with
+// `new Worker(new URL("./web-worker.js", import.meta.url), { type: "module" })`, which Vite and
+// webpack bundle as they find it, and tsmc/rollup for rollup). The first message is the job.
+import { runJob, type WorkerJob } from "./job.js";
+
+interface WorkerScope {
+  addEventListener(type: "message", listener: (e: { data: WorkerJob }) => void, opts?: { once?: boolean }): void;
+  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+scope.addEventListener("message", (e) => void runJob(e.data, (message, transfer = []) => scope.postMessage(message, transfer)), { once: true });
