@@ -249,13 +249,9 @@ export class CompiledModel {
    * The same trace as `sample` for the same options, as a promise: chains run in Web Workers in a
    * browser, in worker threads in Node, or in this thread with turns for the event loop.
    */
-  sampleAsync(opts: SampleOptions = {}): Promise<Trace> {
-    try {
-      this.requireData();
-      return sampler(this.label).sampleModelAsync(this, opts);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async sampleAsync(opts: SampleOptions = {}): Promise<Trace> {
+    this.requireData();
+    return sampler(this.label).sampleModelAsync(this, opts);
   }
 
   /** Prior draws: free RVs and Deterministics in `prior`, observed RVs in `priorPredictive`, each [1, draws, ...shape]. */

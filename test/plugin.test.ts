@@ -105,9 +105,12 @@ describe("rollup plugin: the seed model as one self-contained bundle", function 
       plugins: [stripTypes(), tsmc(), selfRuntime, nodeResolve(), commonjs(), json()],
       onLog: () => {},
     });
+    // output.dir: the sampler's Web Worker is a chunk of its own
     for (const [file, plugins] of [["seed.js", []], ["seed.min.js", [terser()]]] as const) {
-      const { output } = await bundle.write({ file: join(dir, file), format: "es", plugins: [...plugins] });
-      sizes[file] = gzipSync(output[0].code).length;
+      const { output } = await bundle.write({ dir: join(dir, file), entryFileNames: file, format: "es", plugins: [...plugins] });
+      // what the page loads (the worker chunk only when it samples in parallel)
+      const page = output.filter((o): o is OutputChunk => o.type === "chunk" && o.name !== "tsmc-worker");
+      sizes[file] = page.reduce((n, c) => n + gzipSync(c.code).length, 0);
       expect(Object.keys(output[0].modules).filter((m) => /[\\/](compiler|ts-morph|typescript)[\\/]/.test(m))).to.deep.equal([]);
     }
     await bundle.close();
@@ -116,7 +119,7 @@ describe("rollup plugin: the seed model as one self-contained bundle", function 
 
   it("runs where code generation from strings is forbidden (CSP) and matches the in-process model", async function () {
     const script = [
-      `import { seed } from ${JSON.stringify(pathToFileURL(join(dir, "seed.min.js")).href)};`,
+      `import { seed } from ${JSON.stringify(pathToFileURL(join(dir, "seed.min.js", "seed.min.js")).href)};`,
       `const x = new Float64Array(seed.size).fill(0.1), g = new Float64Array(seed.size);`,
       `const lp = seed.flat.logpGrad(x, g);`,
       `const bits = (a) => Buffer.from(Float64Array.from(a).buffer).toString("base64");`,
