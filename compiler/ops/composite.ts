@@ -307,7 +307,12 @@ export class Composite implements Op {
       ctx.line(`const ${locals.map((l, k) => `${l} = ${datas.get(n.args[1])}[${k}]`).join(", ")};`);
       invariantLocals.set(n.args[1], locals);
     }
+    // Values that do not change along the loop (scalars, and what only they feed) are computed
+    // before it; a division by one becomes a multiplication by its reciprocal, taken once.
+    const invariant: boolean[] = [];
+    const reciprocals = new Map<number, string>();
     inputs.forEach((v, j) => {
+      invariant.push(this.loopInput(j) && (v.ndim === 0 || v.type.shape.every((d) => d === 1)));
       if (!this.loopInput(j)) values.push("");
       else if (v.ndim === 0) values.push(ctx.ins[j]);
       else if (v.type.shape.every((d) => d === 1)) {
@@ -329,6 +334,29 @@ export class Composite implements Op {
     for (const o of this.spec.outputs) uses[o] += 2;
     this.spec.nodes.forEach((n, i) => {
       const v = this.spec.nIn + i;
+      invariant.push(!n.rowdot && !n.gather && n.args.every((a) => invariant[a]));
+      if (invariant[v]) {
+        const s = ctx.tmp("s");
+        ctx.line(`const ${s} = ${n.op!.js(n.args.map((a) => values[a]), ctx.rt)};`);
+        values.push(s);
+        return;
+      }
+      if (n.op?.name === "True_div" && invariant[n.args[1]]) {
+        let r = reciprocals.get(n.args[1]);
+        if (!r) {
+          r = ctx.tmp("r");
+          ctx.line(`const ${r} = 1 / ${values[n.args[1]]};`);
+          reciprocals.set(n.args[1], r);
+        }
+        const expr = `(${values[n.args[0]]} * ${r})`;
+        if (uses[v] === 1) values.push(expr);
+        else {
+          const s = ctx.tmp("s");
+          body.push(`const ${s} = ${expr};`);
+          values.push(s);
+        }
+        return;
+      }
       if (!n.rowdot && !n.gather && uses[v] === 1) {
         values.push(`(${n.op!.js(n.args.map((a) => values[a]), ctx.rt)})`);
         return;

@@ -42,6 +42,28 @@ export function nonNegative(v: Variable, depth = 0): boolean {
   return false;
 }
 
+const POSITIVE_OPS = new Set(["Exp", "Softplus", "Sigmoid", "Erfcx", "I0e"]);
+
+/**
+ * Known to be > 0 (or NaN): exp, softplus, constants > 0, and sums, products and quotients of such.
+ * exp(x) underflows to 0 below x = -745; a model's logp treats that point like any other, the way a
+ * scale of exp(-746) gives -inf or NaN either way.
+ */
+export function positive(v: Variable, depth = 0): boolean {
+  const c = constantValue(v);
+  if (c) return c.data.every((x) => x > 0);
+  const node = v.owner;
+  if (!node || depth > 8) return false;
+  const name = opName(node);
+  if (POSITIVE_OPS.has(name)) return true;
+  if (name === "Add") return node.inputs.every((i) => nonNegative(i, depth + 1)) && node.inputs.some((i) => positive(i, depth + 1));
+  if (name === "Mul" || name === "True_div" || name === "Sqrt") return node.inputs.every((i) => positive(i, depth + 1));
+  if (name === "Maximum") return node.inputs.some((i) => positive(i, depth + 1));
+  if (name === "Second") return positive(node.inputs[1], depth + 1);
+  if (node.op instanceof DimShuffle) return positive(node.inputs[0], depth + 1);
+  return false;
+}
+
 /** The dtype a constant takes in an expression of dtype `dtype`, or null when `value` cannot be one. */
 function constDtype(value: number, dtype: DType): DType | null {
   if (dtype === "float64") return "float64";

@@ -5,6 +5,7 @@ import type { Variable } from "../graph/basic.js";
 import { canonicalize } from "./canonicalize.js";
 import { constantFold, type NodeEvaluator } from "./constant-fold.js";
 import { rewrite, type RewriteStats, type Rule } from "./pattern.js";
+import { reductions } from "./reductions.js";
 import { simplify } from "./simplify.js";
 import { specialize } from "./specialize.js";
 import { stabilize } from "./stabilize.js";
@@ -15,12 +16,12 @@ export interface OptimizeOptions {
 }
 
 /** The groups by purpose, as data: each is a list of rules applied to a fixpoint. */
-export const groups = { canonicalize, simplify, stabilize, specialize } as const;
+export const groups = { canonicalize, simplify, reductions, stabilize, specialize } as const;
 
 /** The phases: each runs its rules, with the canonical ones, to a fixpoint before the next. */
 export function phases(evaluate: NodeEvaluator): Rule[][] {
   const fold = constantFold(evaluate);
-  const canonical = [...canonicalize, ...simplify, fold];
+  const canonical = [...canonicalize, ...simplify, ...reductions, fold];
   return [canonical, [...stabilize, ...canonical], [...specialize, ...canonical]];
 }
 

@@ -4,13 +4,14 @@
 // local_useless_switch, local_fill_sink, local_sum_make_vector, local_subtensor_make_vector,
 // local_dimshuffle_lift, local_reduce_broadcastable, local_mul_switch_sink, ...).
 import { Variable } from "../graph/basic.js";
-import { add, and, div, elemwise, mul, neg, second, switchOp, type Elemwise } from "../ops/elemwise.js";
-import { DimShuffle, dropDims, type ShuffleEntry } from "../ops/dimshuffle.js";
+import { add, and, div, elemwise, mul, neg, second, switchOp, Elemwise } from "../ops/elemwise.js";
+import { DimShuffle, dropDims, expandDims, type ShuffleEntry } from "../ops/dimshuffle.js";
 import { MakeVector } from "../ops/join.js";
 import { Reduce } from "../ops/reduce.js";
-import { Subtensor } from "../ops/subtensor.js";
+import { AdvancedSubtensor1, Subtensor } from "../ops/subtensor.js";
+import { ShapeI, shapeI } from "../ops/shape.js";
 import { opName, uniformValue, type Pattern, type Rule } from "./pattern.js";
-import { broadcastScalar, fillLike, nonNegative, scalarConstant, scalarLike } from "./facts.js";
+import { broadcastScalar, fillLike, nonNegative, positive, scalarConstant, scalarLike } from "./facts.js";
 import { constant } from "../ops/constant.js";
 
 const DIMSHUFFLES = ["ExpandDims", "DropDims", "Transpose", "DimShuffle"];
@@ -100,6 +101,18 @@ export const simplify: Rule[] = [
     pattern: { op: "Ge", args: [{ var: "x", where: (x) => nonNegative(x) }, zero] },
     replace: ({ x }, v) => fillLike(v, 1, x),
   },
+  // x > 0 is true for x known positive (exp(x), the scale of a log-transformed variable)
+  {
+    name: "gt(x, 0) → True for x > 0",
+    pattern: { op: "Gt", args: [{ var: "x", where: (x) => positive(x) }, zero] },
+    replace: ({ x }, v) => fillLike(v, 1, x),
+  },
+  // x <= 0 is false for x known positive
+  {
+    name: "le(x, 0) → False for x > 0",
+    pattern: { op: "Le", args: [{ var: "x", where: (x) => positive(x) }, zero] },
+    replace: ({ x }, v) => fillLike(v, 0, x),
+  },
   // x < 0 is false for x known non-negative
   {
     name: "lt(x, 0) → False for x >= 0",
@@ -163,6 +176,43 @@ export const simplify: Rule[] = [
       return second(sub, s);
     },
   },
+  // An elementwise op on broadcast scalars is a scalar op, broadcast (PyTensor's local_dimshuffle_lift):
+  // the gradient's sqr(expand_dims(sigma)) becomes expand_dims(sqr(sigma)), computed as a number.
+  {
+    name: "elemwise(expand_dims(a), ...) → expand_dims(elemwise(a, ...))",
+    pattern: { op: "*", as: "v", where: (v) => v.ndim > 0 && v.owner!.op instanceof Elemwise && v.type.shape.every((d) => d === 1) },
+    replace: ({ v }) => {
+      const scalars: Variable[] = [];
+      for (const x of v.owner!.inputs) {
+        const k = scalarConstant(x);
+        const s = k !== null ? scalarLike(k, x) : broadcastScalar(x);
+        if (!s) return null;
+        scalars.push(s);
+      }
+      if (scalars.every((s, i) => s === v.owner!.inputs[i])) return null;
+      const scalar = elemwise((v.owner!.op as Elemwise).scalar, ...scalars);
+      return expandDims(scalar, [...Array(v.ndim).keys()]);
+    },
+  },
+  // The length of an axis is read off the nearest input that has it (PyTensor's ShapeFeature): the
+  // size of an elementwise result never needs the result itself.
+  {
+    name: "shape_i(elemwise(x, ...)) → shape_i(x)",
+    pattern: { op: "Shape_i", as: "v" },
+    replace: ({ v }) => {
+      const k = (v.owner!.op as ShapeI).i;
+      const x = v.owner!.inputs[0];
+      const node = x.owner;
+      if (!node) return null;
+      if (node.op instanceof Elemwise) {
+        const from = node.inputs.find((i) => i.type.shape[k] !== 1);
+        return from ? shapeI(from, k) : null;
+      }
+      if (node.op instanceof DimShuffle && node.op.order[k] !== "x") return shapeI(node.inputs[0], node.op.order[k] as number);
+      if (node.op instanceof AdvancedSubtensor1) return k === 0 ? shapeI(node.inputs[1], 0) : shapeI(node.inputs[0], k);
+      return null;
+    },
+  },
   // sum(make_vector(a, b, c)) = a + b + c
   {
     name: "sum(make_vector(...)) → add",
@@ -191,44 +241,6 @@ export const simplify: Rule[] = [
       const axes = reducedAxes(v);
       if (!axes.every((k) => x.type.shape[k] === 1)) return null;
       return axes.length ? dropDims(x, axes) : x;
-    },
-  },
-  // sum(second(x, s)) = s * size(x) for a broadcast scalar s and a static shape
-  {
-    name: "sum(second(x, s)) → s * n",
-    pattern: { op: "Sum", args: [{ op: "Second", args: ["x", "y"] }], as: "v" },
-    replace: ({ x, y, v }) => {
-      const k = scalarConstant(y);
-      const s = k !== null ? scalarLike(k, y) : broadcastScalar(y);
-      const dims = reducedAxes(v).map((a) => x.type.shape[a]);
-      if (!s || v.ndim !== 0 || dims.some((d) => d === null)) return null;
-      const n = scalarLike((dims as number[]).reduce((a, b) => a * b, 1), v);
-      return n ? mul(s, n) : null;
-    },
-  },
-  // sum(-x) = -sum(x)
-  {
-    name: "sum(neg(x)) → neg(sum(x))",
-    pattern: { op: "Sum", args: [{ op: "Neg", args: ["x"] }], as: "v" },
-    replace: ({ x, v }) => neg(new Reduce("sum", (v.owner!.op as Reduce).axes).makeNode(x).outputs[0]),
-  },
-  // sum(s * x) = s * sum(x), sum(x / s) = sum(x) / s for a scalar s broadcast over x
-  {
-    name: "sum(s * x) → s * sum(x)",
-    pattern: { op: "Sum", args: [{ op: ["Mul", "True_div"], as: "p" }], as: "v" },
-    replace: ({ p, v }) => {
-      if (v.ndim !== 0) return null;
-      const op = v.owner!.op as Reduce;
-      const [a, b] = p.owner!.inputs;
-      const isDiv = opName(p.owner!) === "True_div";
-      const total = (x: Variable) => new Reduce("sum", op.axes).makeNode(x).outputs[0];
-      for (const [s, x] of isDiv ? [[b, a]] : [[a, b], [b, a]]) {
-        if (s.ndim !== x.ndim || x.ndim === 0 || !s.type.shape.every((d) => d === 1)) continue;
-        const scalar = broadcastScalar(s) ?? (scalarConstant(s) !== null ? scalarLike(scalarConstant(s)!, s) : null);
-        if (!scalar) continue;
-        return isDiv ? div(total(x), scalar) : mul(scalar, total(x));
-      }
-      return null;
     },
   },
 ];

@@ -1,0 +1,182 @@
+// Reductions: a sum over every axis is linear, so it is taken term by term, with the numbers that
+// do not change along the data (broadcast scalars) pulled out of it (PyTensor's
+// local_sum_prod_mul_by_scalar, local_sum_prod_div_dimshuffle and local_opt_alloc, generalised to
+// sums of products). What is left inside a sum is what depends on each element, so the loops that
+// compute a log density and its gradient carry one accumulator per distinct term and do the scalar
+// arithmetic once: sum(-0.5 * sqr((y - mu) / sigma) - log(sigma)) becomes
+// -0.5 * sum(sqr(y - mu)) / sqr(sigma) - n * log(sigma).
+import { Variable } from "../graph/basic.js";
+import { add, div, mul, neg, sqr, sub } from "../ops/elemwise.js";
+import { expandDims } from "../ops/dimshuffle.js";
+import { Reduce } from "../ops/reduce.js";
+import { shapeI } from "../ops/shape.js";
+import { AdvancedIncSubtensor1 } from "../ops/subtensor.js";
+import { constant } from "../ops/constant.js";
+import { opName, uniformValue, type Rule } from "./pattern.js";
+import { broadcastScalar, scalarConstant, scalarLike } from "./facts.js";
+
+/** The rank-0 value a variable broadcasts everywhere (an expanded scalar, a scalar constant, a fill), or null. */
+function scalarOf(v: Variable): Variable | null {
+  const k = scalarConstant(v);
+  if (k !== null) return scalarLike(k, v);
+  const s = broadcastScalar(v);
+  if (s) return s;
+  if (v.owner && opName(v.owner) === "Second") return scalarOf(v.owner.inputs[1]);
+  return null;
+}
+
+/** `t` covers the whole iteration space of `x`: every dim of `x` that is not 1 is not broadcast in `t`. */
+function full(t: Variable, x: Variable): boolean {
+  return t.ndim === x.ndim && t.type.shape.every((d, k) => d !== 1 || x.type.shape[k] === 1);
+}
+
+interface Term {
+  sign: 1 | -1;
+  v: Variable;
+}
+
+/** The signed terms of a tree of Add, Sub and Neg. */
+function terms(v: Variable, sign: 1 | -1, out: Term[]): void {
+  const node = v.owner;
+  const name = node ? opName(node) : "";
+  if (name === "Add") for (const i of node!.inputs) terms(i, sign, out);
+  else if (name === "Sub") terms(node!.inputs[0], sign, out), terms(node!.inputs[1], (-sign) as 1 | -1, out);
+  else if (name === "Neg") terms(node!.inputs[0], (-sign) as 1 | -1, out);
+  else out.push({ sign, v });
+}
+
+interface Product {
+  sign: 1 | -1;
+  num: Variable[];
+  den: Variable[];
+}
+
+/** The factors of a tree of Mul, True_div and Neg (float only: an integer product stays whole). */
+function factors(v: Variable, into: Product, denominator: boolean): void {
+  const node = v.owner;
+  const name = node && v.dtype === "float64" ? opName(node) : "";
+  if (name === "Mul") for (const i of node!.inputs) factors(i, into, denominator);
+  else if (name === "True_div") factors(node!.inputs[0], into, denominator), factors(node!.inputs[1], into, !denominator);
+  else if (name === "Neg") (into.sign = (-into.sign) as 1 | -1), factors(node!.inputs[0], into, denominator);
+  else (denominator ? into.den : into.num).push(v);
+}
+
+const product = (xs: Variable[]): Variable | null => (xs.length ? xs.reduce((a, b) => mul(a, b)) : null);
+
+function quotient(num: Variable[], den: Variable[], like: Variable): Variable {
+  const n = product(num);
+  const d = product(den);
+  if (!d) return n ?? scalarLike(1, like)!;
+  return div(n ?? scalarLike(1, like)!, d);
+}
+
+/** The number of elements of `x`, as a float64 scalar (static where the shape is). */
+function size(x: Variable): Variable {
+  let known = 1;
+  const dynamic: Variable[] = [];
+  x.type.shape.forEach((d, k) => (d === null ? dynamic.push(shapeI(x, k)) : (known *= d)));
+  const n = constant(known, null, "float64");
+  return dynamic.reduce((a: Variable, b) => mul(a, b), n);
+}
+
+/** sum(x) over every axis, written as a combination of sums of element-dependent products. */
+function distributeSum(v: Variable): Variable | null {
+  const op = v.owner!.op as Reduce;
+  const x = v.owner!.inputs[0];
+  if (v.ndim !== 0 || x.ndim === 0 || x.dtype !== "float64") return null;
+  const parts: Term[] = [];
+  terms(x, 1, parts);
+  // Something to do: several terms, a sign, a scalar factor or a scalar term to take out.
+  // (A sum written over its axes one by one is the same as over all of them; one spelling lets
+  // equal sums merge.)
+  let changed = parts.length > 1 || parts[0].sign < 0 || op.axes !== null;
+  const pieces: { sign: 1 | -1; coef: Variable | null; body: Variable | null }[] = [];
+  for (const { sign, v: t } of parts) {
+    const s = scalarOf(t);
+    if (s) {
+      pieces.push({ sign, coef: s, body: null });
+      changed = true;
+      continue;
+    }
+    if (!full(t, x)) return null;
+    const p: Product = { sign, num: [], den: [] };
+    factors(t, p, false);
+    const scalarNum = p.num.map(scalarOf);
+    const scalarDen = p.den.map(scalarOf);
+    const tensorNum = p.num.filter((_, i) => !scalarNum[i]);
+    const tensorDen = p.den.filter((_, i) => !scalarDen[i]);
+    const coefNum = scalarNum.filter((s): s is Variable => s !== null && uniformValue(s) !== 1);
+    const coefDen = scalarDen.filter((s): s is Variable => s !== null);
+    if (!tensorNum.length && !tensorDen.length) {
+      // Every factor broadcasts: the term is one number everywhere.
+      pieces.push({ sign: p.sign, coef: quotient(coefNum, coefDen, v), body: null });
+      changed = true;
+      continue;
+    }
+    if (coefNum.length || coefDen.length || p.sign < 0) changed = true;
+    const body = quotient(tensorNum, tensorDen, t);
+    pieces.push({ sign: p.sign, coef: coefNum.length || coefDen.length ? quotient(coefNum, coefDen, v) : null, body });
+  }
+  if (!changed) return null;
+  const total = (b: Variable) => (full(b, x) ? new Reduce("sum", null).makeNode(b).outputs[0] : null);
+  let n: Variable | null = null;
+  let out: Variable | null = null;
+  for (const { sign, coef, body } of pieces) {
+    let value: Variable;
+    if (body) {
+      const s = total(body);
+      if (!s) return null;
+      value = coef ? mul(coef, s) : s;
+    } else value = mul(coef!, (n ??= size(x)));
+    out = out === null ? (sign < 0 ? neg(value) : value) : sign < 0 ? sub(out, value) : add(out, value);
+  }
+  return out;
+}
+
+/** inc_subtensor(0, idx, y * s) = inc_subtensor(0, idx, y) * s for a broadcast scalar s. */
+function scatterScalar(v: Variable): Variable | null {
+  const [base, y, idx] = v.owner!.inputs;
+  if (uniformValue(base) !== 0 || v.dtype !== "float64") return null;
+  const p: Product = { sign: 1, num: [], den: [] };
+  factors(y, p, false);
+  const scalarNum = p.num.map(scalarOf);
+  const scalarDen = p.den.map(scalarOf);
+  const coefNum = scalarNum.filter((s): s is Variable => s !== null && uniformValue(s) !== 1);
+  const coefDen = scalarDen.filter((s): s is Variable => s !== null);
+  if (!coefNum.length && !coefDen.length && p.sign > 0) return null;
+  const tensorNum = p.num.filter((_, i) => !scalarNum[i]);
+  const tensorDen = p.den.filter((_, i) => !scalarDen[i]);
+  if (!tensorNum.length && !tensorDen.length) return null;
+  const rest = quotient(tensorNum, tensorDen, y);
+  if (!full(rest, y)) return null;
+  const inner = new AdvancedIncSubtensor1().makeNode(base, rest, idx).outputs[0];
+  let coef = quotient(coefNum, coefDen, v);
+  if (p.sign < 0) coef = neg(coef);
+  return mul(inner, expandDims(coef, [...Array(v.ndim).keys()]));
+}
+
+/** sqr(x * s) = sqr(x) * sqr(s), sqr(x / s) = sqr(x) / sqr(s): the scalar part leaves the loop. */
+function sqrScalar(v: Variable): Variable | null {
+  const x = v.owner!.inputs[0];
+  if (x.dtype !== "float64" || x.ndim === 0) return null;
+  const p: Product = { sign: 1, num: [], den: [] };
+  factors(x, p, false);
+  const scalarNum = p.num.map(scalarOf);
+  const scalarDen = p.den.map(scalarOf);
+  const coefNum = scalarNum.filter((s): s is Variable => s !== null && uniformValue(s) !== 1);
+  const coefDen = scalarDen.filter((s): s is Variable => s !== null);
+  if (!coefNum.length && !coefDen.length) return null;
+  const tensorNum = p.num.filter((_, i) => !scalarNum[i]);
+  const tensorDen = p.den.filter((_, i) => !scalarDen[i]);
+  if (!tensorNum.length && !tensorDen.length) return null;
+  const rest = quotient(tensorNum, tensorDen, x);
+  if (!full(rest, x)) return null;
+  const coef = sqr(quotient(coefNum, coefDen, v));
+  return mul(sqr(rest), expandDims(coef, [...Array(v.ndim).keys()]));
+}
+
+export const reductions: Rule[] = [
+  { name: "sum(Σ ± s·t) → Σ ± s·sum(t)", pattern: { op: "Sum", as: "v" }, replace: ({ v }) => distributeSum(v) },
+  { name: "inc_subtensor(0, i, s·y) → s·inc_subtensor(0, i, y)", pattern: { op: "AdvancedIncSubtensor1", as: "v" }, replace: ({ v }) => scatterScalar(v) },
+  { name: "sqr(s·x) → sqr(s)·sqr(x)", pattern: { op: "Sqr", as: "v" }, replace: ({ v }) => sqrScalar(v) },
+];
