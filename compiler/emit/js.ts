@@ -93,6 +93,8 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
     return id;
   });
 
+  // Arrays that live at module level, by identifier: the identifier of their data.
+  const dataAliases = new Map<string, string>();
   let constCount = 0;
   const hoist = (expr: string) => {
     // Per-call state (slots, result lists) is never shared; values are.
@@ -105,6 +107,7 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
       const id = `$c${shared.byExpr.size}`;
       shared.byExpr.set(expr, id);
       shared.prelude.push(`const ${id} = ${expr};`);
+      if (expr.startsWith("rt.nd(")) shared.prelude.push(`const ${id}_d = ${id}.data;`);
       return id;
     }
     let id = `${constPrefix}${constCount++}`;
@@ -118,6 +121,7 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
     if (known) return known;
     if (v instanceof Constant) {
       const id = v.ndim === 0 ? jsNumber(v.value) : hoist(`rt.nd([${v.shape.join(", ")}], [${Array.from(v.data, jsNumber).join(", ")}])`);
+      if (v.ndim > 0) dataAliases.set(id, declareData(id));
       names.set(v, id);
       return id;
     }
@@ -125,10 +129,26 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
     throw new Error(`missing input: ${v} of type ${v.type} is not among the inputs${usedBy}`);
   };
 
+  /** `id_d`, the module-level name of a module-level array's data (declared once). */
+  function declareData(id: string): string {
+    const alias = `${id}_d`;
+    if (!id.startsWith("$c") && !prelude.includes(`const ${alias} = ${id}.data;`)) prelude.push(`const ${alias} = ${id}.data;`);
+    return alias;
+  }
+
   const reuse = opts.reuseBuffers === true;
   const newSlot = () => hoist("rt.slot()");
   const alloc = (dims: string[]) => {
     if (!reuse) return `rt.empty([${dims.join(", ")}])`;
+    // A static shape: the buffer is made once, with the module (a slot would only return it).
+    if (dims.every((d) => /^\d+$/.test(d))) {
+      let id = `${constPrefix}${constCount++}`;
+      while (used.has(id)) id = `${constPrefix}${constCount++}`;
+      used.add(id);
+      prelude.push(`const ${id} = rt.empty([${dims.join(", ")}]);`);
+      dataAliases.set(id, declareData(id));
+      return id;
+    }
     if (dims.length >= 1 && dims.length <= 3) return `rt.buf${dims.length}(${newSlot()}, ${dims.join(", ")})`;
     return `rt.outBuffer(${newSlot()}, [${dims.join(", ")}])`;
   };
@@ -143,6 +163,7 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
   for (const node of order) {
     const ins = node.inputs.map((v) => ref(v, node));
     const outs = node.outputs.map(() => fresh());
+    const first = lines.length;
     const ctx: EmitContext = {
       ins,
       outs,
@@ -155,8 +176,14 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
       view,
       unit,
       slot,
+      dataAlias: (array) => dataAliases.get(array) ?? null,
     };
     node.op.emit(ctx);
+    // An output that is a module-level array (`const t3 = k0;`) shares its data alias.
+    for (const line of lines.slice(first)) {
+      const m = /^const (\w+) = ([\w$]+);$/.exec(line);
+      if (m && outs.includes(m[1]) && dataAliases.has(m[2])) dataAliases.set(m[1], dataAliases.get(m[2])!);
+    }
     node.outputs.forEach((v, i) => names.set(v, outs[i]));
   }
   const results = outputs.map((v) => ref(v, null));

@@ -144,6 +144,12 @@ export interface EmitContext {
   unit(x: string): string;
   /** A trailing argument for kernels that can keep their output between calls (or `undefined`). */
   slot(): string;
+  /**
+   * The module-level name of the data (Float64Array) of an array that lives at module level (a
+   * constant, a kept buffer of static shape), or null. Loops read such data straight from the
+   * closure, where the engine sees one fixed typed array (known length, no bounds re-checks).
+   */
+  dataAlias(array: string): string | null;
 }
 
 /** An operation: its parameters, type rule, gradient rule and emit template in one object. */

@@ -206,8 +206,15 @@ export class Composite implements Op {
     }
     for (const j of indexInputs) {
       const target = indexTarget.get(j)!;
+      const n = inputs[target].type.shape[0];
+      const expr = `${ctx.rt("indexRows")}(${ctx.ins[j]}, ${n ?? `${ctx.ins[target]}.shape[0]`}, ${JSON.stringify(String(inputs[target]))})`;
+      if (ctx.dataAlias(ctx.ins[j]) && ctx.ins[j].startsWith("$") && n !== null) {
+        // Constant indices into a static length: checked once, with the module.
+        rows.set(j, ctx.hoist(expr));
+        continue;
+      }
       const r = ctx.tmp("rows");
-      ctx.line(`const ${r} = ${ctx.rt("indexRows")}(${ctx.ins[j]}, ${ctx.ins[target]}.shape[0], ${JSON.stringify(String(inputs[target]))});`);
+      ctx.line(`const ${r} = ${expr};`);
       rows.set(j, r);
     }
     const checks: string[] = [];
@@ -227,7 +234,7 @@ export class Composite implements Op {
     for (const j of [...arrays, ...rowMatrices, ...this.invariants, ...indexInputs]) {
       if (datas.has(j)) continue;
       const d = ctx.tmp(`d${j}_`);
-      ctx.line(`const ${d} = ${ctx.ins[j]}.data;`);
+      ctx.line(`const ${d} = ${ctx.dataAlias(ctx.ins[j]) ?? `${ctx.ins[j]}.data`};`);
       datas.set(j, d);
     }
     const modes = ctx.outs.map((_, i) => modeOf(this.spec, i));
@@ -244,9 +251,11 @@ export class Composite implements Op {
         return acc;
       }
       if (typeof m !== "string" && "scatter" in m) {
-        ctx.line(`const ${out} = ${ctx.alloc([`${ctx.ins[m.base]}.shape[0]`])};`);
+        const n = inputs[m.base].type.shape[0];
+        const buf = ctx.alloc([n === null ? `${ctx.ins[m.base]}.shape[0]` : String(n)]);
+        ctx.line(`const ${out} = ${buf};`);
         const o = ctx.tmp("o");
-        ctx.line(`const ${o} = ${out}.data;`);
+        ctx.line(`const ${o} = ${ctx.dataAlias(buf) ?? `${out}.data`};`);
         ctx.line(`${o}.set(${datas.get(m.base)});`);
         rowAccs.set(i, o);
         return "";
@@ -258,17 +267,19 @@ export class Composite implements Op {
           ctx.line(`let ${accs.map((a) => `${a} = 0`).join(", ")};`);
           rowAccs.set(i, accs);
         } else {
-          ctx.line(`const ${out} = ${ctx.alloc([K])};`);
+          const buf = ctx.alloc([K]);
+          ctx.line(`const ${out} = ${buf};`);
           const o = ctx.tmp("o");
-          ctx.line(`const ${o} = ${out}.data;`);
+          ctx.line(`const ${o} = ${ctx.dataAlias(buf) ?? `${out}.data`};`);
           ctx.line(`${o}.fill(0);`);
           rowAccs.set(i, o);
         }
         return "";
       }
-      ctx.line(`const ${out} = ${ctx.alloc(sizes)};`);
+      const buf = ctx.alloc(sizes);
+      ctx.line(`const ${out} = ${buf};`);
       const o = ctx.tmp("o");
-      ctx.line(`const ${o} = ${out}.data;`);
+      ctx.line(`const ${o} = ${ctx.dataAlias(buf) ?? `${out}.data`};`);
       return o;
     });
 
