@@ -9,6 +9,8 @@ import { RandomGeneratorSharedVariable } from "./ops/random.js";
 import { optimize } from "./rewrite/pipeline.js";
 import { blasRules, fuseElemwise } from "./rewrite/fuse.js";
 import { rewrite, type RewriteStats } from "./rewrite/pattern.js";
+import { constantFold } from "./rewrite/constant-fold.js";
+import { fixedArray, reciprocalOfFixed } from "./rewrite/specialize.js";
 import * as runtime from "../runtime/index.js";
 import { NDArray, type InputSpec } from "../runtime/index.js";
 
@@ -80,9 +82,17 @@ export function inputSpec(v: Variable, i: number): InputSpec {
 }
 
 /** The rewrite pipeline with the emitter's constant folding, as every compiled graph gets it. */
-export function rewriteForCompile(outputs: readonly Variable[], stats?: RewriteStats, opts: { fuse?: boolean } = {}): Variable[] {
+export function rewriteForCompile(
+  outputs: readonly Variable[],
+  stats?: RewriteStats,
+  opts: { fuse?: boolean; fixedRoots?: ReadonlySet<Variable> } = {},
+): Variable[] {
   // BLAS specialisation first, so that constant folding never transposes a large data matrix.
-  const rewritten = optimize(rewrite(outputs, blasRules, stats), { evaluate: evaluateNode, stats });
+  const optimized = optimize(rewrite(outputs, blasRules, stats), { evaluate: evaluateNode, stats });
+  // Once the algebra is done (it would fold them back into quotients): divisions by arrays that do
+  // not change between calls (constants, and `fixedRoots` such as a model's data) become products.
+  const reciprocals = [reciprocalOfFixed(fixedArray(opts.fixedRoots)), constantFold(evaluateNode)];
+  const rewritten = rewrite(optimized, reciprocals, stats);
   // Fusion comes last: it packs what the algebraic rewrites left into one loop per iteration space.
   return opts.fuse === false ? rewritten : fuseElemwise(rewritten);
 }

@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { pt, NDArray, Model, Normal, HalfNormal, type Variable } from "../compiler/index.js";
-import { evaluateNode } from "../compiler/function.js";
+import { evaluateNode, rewriteForCompile } from "../compiler/function.js";
 import { optimize } from "../compiler/rewrite/pipeline.js";
 import { opName, type RewriteStats } from "../compiler/rewrite/pattern.js";
 import { toposort } from "../compiler/graph/traversal.js";
@@ -159,6 +159,36 @@ describe("rewrite groups: what the graphs become", () => {
     expect(ops(pt.mul(pt.neg(a), pt.neg(b)))).to.deep.equal(["Mul"]);
     expect(ops(pt.mul(x, -1))).to.deep.equal(["Neg"]);
     expect(ops(pt.div(pt.mul(pt.sin(a), pt.cos(b)), pt.mul(pt.cos(b), pt.sin(a))))).to.deep.equal([]);
+  });
+
+  it("a sum of a switch on one condition is a switch of sums; an infinite branch over a size that may be 0 stays", () => {
+    const cond = expandDims(pt.gt(a, 0), [0]);
+    const total = pt.sum(pt.switch(cond, pt.sin(s3), -Infinity));
+    const graph = optimized([total]);
+    expect(graph.stats.fired.get("sum(Σ ± s·t) → Σ ± s·sum(t)") ?? 0).to.be.at.least(1);
+    const sumOfSwitch = toposort(graph.graph).some((n) => opName(n) === "Sum" && n.inputs[0].owner && opName(n.inputs[0].owner) === "Switch");
+    expect(sumOfSwitch).to.equal(false);
+    for (const av of [0.5, -0.5]) {
+      const [got] = flat(pt.fn([a, s3], total)(av, [1, 2, 3]));
+      expect(got).to.equal(av > 0 ? Math.sin(1) + Math.sin(2) + Math.sin(3) : -Infinity);
+    }
+    // x's length is unknown: sum(fill(-inf)) over an empty x is 0, -inf * 0 would be NaN
+    const open = pt.sum(pt.switch(cond, pt.sin(x), -Infinity));
+    expect(flat(pt.fn([a, x], open)(-1, []))[0]).to.equal(0);
+  });
+
+  it("a division by a fixed array (a constant, or data given as fixedRoots) becomes a product with its reciprocal", () => {
+    const c = pt.constant([2, 4, 8]);
+    const [byConstant] = rewriteForCompile([pt.div(pt.sin(s3), c)], undefined, { fuse: false });
+    expect(toposort([byConstant]).map(opName)).to.deep.equal(["Sin", "Mul"]);
+    expect(flat(pt.fn([s3], pt.div(pt.sin(s3), c))([1, 2, 3]))).to.deep.equal([Math.sin(1) * 0.5, Math.sin(2) * 0.25, Math.sin(3) * 0.125]);
+    const d = pt.tensor("d", { shape: [3] });
+    const [byData] = rewriteForCompile([pt.div(pt.sin(s3), d)], undefined, { fuse: false, fixedRoots: new Set([d]) });
+    expect(toposort([byData]).map(opName)).to.have.members(["Sin", "True_div", "Mul"]);
+    expect(byData.owner!.inputs[1].owner!.inputs[1]).to.equal(d);
+    // a divisor that changes between calls stays a division
+    const [byValue] = rewriteForCompile([pt.div(pt.sin(s3), d)], undefined, { fuse: false });
+    expect(toposort([byValue]).map(opName)).to.deep.equal(["Sin", "True_div"]);
   });
 
   it("x / x is 1, x - x is 0 and 0 * x is 0 with x's shape (PyTensor's semantics)", () => {

@@ -40,7 +40,9 @@ function dataFrontier(graphs: Variable[], dataVars: Set<Variable>): Variable[] {
     n.outputs.forEach((o) => kind.set(o, k));
   }
   const frontier = new Set<Variable>();
-  const worth = (v: Variable) => kindOf(v) === "data" && v.owner !== null && v.ndim > 0;
+  // Arrays, and numbers made from arrays (a data check, a sum of logs): not what a scalar op makes of
+  // a number of data, which costs less than passing it.
+  const worth = (v: Variable) => kindOf(v) === "data" && v.owner !== null && (v.ndim > 0 || v.owner.inputs.some((i) => i.ndim > 0));
   for (const n of nodes) {
     if (n.outputs.some((o) => kindOf(o) === "data")) continue;
     for (const v of n.inputs) if (worth(v)) frontier.add(v);
@@ -94,7 +96,8 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
 
   // logp and its gradient are rewritten together, so that they share what depends on data only;
   // that part is computed once per data binding (`prepare`) and cut out of the hot functions.
-  const hot = rewriteForCompile([logpGraph, ...grads], undefined, { fuse: false });
+  // (Divisions by data become products with reciprocals that `prepare` computes once.)
+  const hot = rewriteForCompile([logpGraph, ...grads], undefined, { fuse: false, fixedRoots: new Set(dataVars) });
   const frontier = dataFrontier(hot, new Set(dataVars));
   const prepared = frontier.map((v) => new Variable(v.type, null, 0, null));
   const cut = frontier.length ? cloneReplace(hot, new Map(frontier.map((v, i) => [v, prepared[i]]))) : hot;
@@ -121,7 +124,14 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   const dataArgs = dataVars.map((d) => `d[${JSON.stringify(d.name)}]`);
   const args = [...valueArgs, ...dataArgs].join(", ");
   const hotArgs = [...valueArgs, ...dataArgs, ...prepared.map((_, i) => `p[${i}]`)].join(", ");
-  const writes = infos.map((v, i) => (v.shape.length === 0 ? `g[${v.offset}] = r[${i + 1}];` : `rt.writeFlat(g, ${v.offset}, r[${i + 1}]);`));
+  // Small arrays are copied element by element: TypedArray#set costs more than the copy below ~100.
+  const writes = infos.map((v, i) =>
+    v.shape.length === 0
+      ? `g[${v.offset}] = r[${i + 1}];`
+      : v.size <= 128
+        ? `for (let i = 0, v = r[${i + 1}].data; i < ${v.size}; i++) g[${v.offset} + i] = v[i];`
+        : `rt.writeFlat(g, ${v.offset}, r[${i + 1}]);`,
+  );
 
   const initial = model.initialPoint();
   const initialFlat: number[] = [];

@@ -6,7 +6,7 @@
 // arithmetic once: sum(-0.5 * sqr((y - mu) / sigma) - log(sigma)) becomes
 // -0.5 * sum(sqr(y - mu)) / sqr(sigma) - n * log(sigma).
 import { Variable } from "../graph/basic.js";
-import { add, div, mul, neg, sqr, sub } from "../ops/elemwise.js";
+import { add, div, mul, neg, sqr, sub, switchOp } from "../ops/elemwise.js";
 import { expandDims } from "../ops/dimshuffle.js";
 import { Reduce } from "../ops/reduce.js";
 import { shapeI } from "../ops/shape.js";
@@ -90,11 +90,34 @@ function distributeSum(v: Variable): Variable | null {
   // (A sum written over its axes one by one is the same as over all of them; one spelling lets
   // equal sums merge.)
   let changed = parts.length > 1 || parts[0].sign < 0 || op.axes !== null;
-  const pieces: { sign: 1 | -1; coef: Variable | null; body: Variable | null }[] = [];
+  const pieces: { sign: 1 | -1; coef: Variable | null; body: Variable | null; value?: Variable }[] = [];
+  const reduce = (b: Variable) => new Reduce("sum", null).makeNode(b).outputs[0];
+  let n: Variable | null = null;
+  // The sum of a branch: a reduction, or a broadcast scalar times the size (not for an infinite
+  // constant over a size that may be 0, where inf * 0 would make NaN of an empty sum).
+  const sumOf = (b: Variable): Variable | null => {
+    const s = scalarOf(b);
+    if (!s) return full(b, x) ? reduce(b) : null;
+    const k = uniformValue(s);
+    if (k !== null && !Number.isFinite(k) && x.type.shape.some((d) => d === null)) return null;
+    return mul(s, (n ??= size(x)));
+  };
   for (const { sign, v: t } of parts) {
     const s = scalarOf(t);
     if (s) {
+      const k = uniformValue(s);
+      if (k !== null && !Number.isFinite(k) && x.type.shape.some((d) => d === null)) return null;
       pieces.push({ sign, coef: s, body: null });
+      changed = true;
+      continue;
+    }
+    // sum(switch(c, a, b)) = switch(c, sum(a), sum(b)) for one condition for every element
+    const node = t.owner;
+    const cond = node && opName(node) === "Switch" ? scalarOf(node.inputs[0]) : null;
+    if (cond) {
+      const [sa, sb] = [sumOf(node!.inputs[1]), sumOf(node!.inputs[2])];
+      if (!sa || !sb) return null;
+      pieces.push({ sign, coef: null, body: null, value: switchOp(cond, sa, sb) });
       changed = true;
       continue;
     }
@@ -118,14 +141,14 @@ function distributeSum(v: Variable): Variable | null {
     pieces.push({ sign: p.sign, coef: coefNum.length || coefDen.length ? quotient(coefNum, coefDen, v) : null, body });
   }
   if (!changed) return null;
-  const total = (b: Variable) => (full(b, x) ? new Reduce("sum", null).makeNode(b).outputs[0] : null);
-  let n: Variable | null = null;
   let out: Variable | null = null;
-  for (const { sign, coef, body } of pieces) {
+  for (const piece of pieces) {
+    const { sign, coef, body } = piece;
     let value: Variable;
-    if (body) {
-      const s = total(body);
-      if (!s) return null;
+    if (piece.value) value = piece.value;
+    else if (body) {
+      if (!full(body, x)) return null;
+      const s = reduce(body);
       value = coef ? mul(coef, s) : s;
     } else value = mul(coef!, (n ??= size(x)));
     out = out === null ? (sign < 0 ? neg(value) : value) : sign < 0 ? sub(out, value) : add(out, value);

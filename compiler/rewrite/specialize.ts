@@ -1,9 +1,11 @@
 // Specialisation: the cheapest op for what is left (PyTensor's local_pow_specialize,
 // local_mul_to_sqr, local_log_sqrt): small integer and half-integer powers become sqr, sqrt,
-// products and reciprocals; x * x becomes sqr(x).
+// products and reciprocals; x * x becomes sqr(x); a division by a fixed array becomes a product
+// with its reciprocal, computed once.
 import { Variable } from "../graph/basic.js";
+import { graphInputs } from "../graph/traversal.js";
 import { div, log, mul, sqr, sqrt } from "../ops/elemwise.js";
-import type { Rule } from "./pattern.js";
+import { constantValue, type Rule } from "./pattern.js";
 import { scalarConstant, scalarLike } from "./facts.js";
 
 /** x ** p for the exponents that have a cheaper form, else null. */
@@ -23,6 +25,24 @@ function power(x: Variable, p: number, like: Variable): Variable | null {
     case -2: return recip(sqr(x));
     default: return null;
   }
+}
+
+/** An array (not a broadcast scalar) that does not change between calls: every root of its graph is a constant or in `fixedRoots`. */
+export function fixedArray(fixedRoots: ReadonlySet<Variable> = new Set()): (v: Variable) => boolean {
+  return (v) => v.type.shape.some((d) => d !== 1) && v.dtype !== "bool" && graphInputs([v]).every((r) => constantValue(r) !== null || fixedRoots.has(r));
+}
+
+/**
+ * x / c = x * (1 / c) for an array c that does not change between calls (constants, data): the
+ * reciprocals are folded or computed once per data binding, and the loop multiplies.
+ */
+export function reciprocalOfFixed(isFixed: (v: Variable) => boolean): Rule {
+  return {
+    name: "x / c → x * (1 / c) for a fixed array c",
+    // (x must vary: 1 / c itself is the reciprocal, and a fixed x / c is folded or prepared whole)
+    pattern: { op: "True_div", args: [{ var: "x", where: (x) => constantValue(x) === null && !isFixed(x) }, { var: "c", where: isFixed }] },
+    replace: ({ x, c }) => mul(x, div(scalarLike(1, c)!, c)),
+  };
 }
 
 export const specialize: Rule[] = [
