@@ -6,7 +6,8 @@ import fc from "fast-check";
 import { pt, NDArray, Model, Normal, HalfNormal, type Variable } from "../compiler/index.js";
 import { evaluateNode, rewriteForCompile } from "../compiler/function.js";
 import { optimize } from "../compiler/rewrite/pipeline.js";
-import { opName, type RewriteStats } from "../compiler/rewrite/pattern.js";
+import { opName, rewrite, type RewriteStats } from "../compiler/rewrite/pattern.js";
+import { sharedExp } from "../compiler/rewrite/specialize.js";
 import { toposort } from "../compiler/graph/traversal.js";
 import { boundedLogp } from "../compiler/model/compile-graphs.js";
 import { grad } from "../compiler/grad.js";
@@ -189,6 +190,18 @@ describe("rewrite groups: what the graphs become", () => {
     // a divisor that changes between calls stays a division
     const [byValue] = rewriteForCompile([pt.div(pt.sin(s3), d)], undefined, { fuse: false });
     expect(toposort([byValue]).map(opName)).to.deep.equal(["Sin", "True_div"]);
+  });
+
+  it("softplus and sigmoid of ±x in a model's hot graphs share one exp(-|x|), exact in both tails", () => {
+    const outs = [pt.softplus(x), pt.sigmoid(x), pt.softplus(pt.neg(x)), pt.sigmoid(pt.neg(x))];
+    const expanded = rewrite(outs, sharedExp);
+    expect(toposort(expanded).filter((n) => opName(n) === "Exp")).to.have.length(1);
+    const points = [-800, -750, -40, -1, -1e-20, 0, 1e-20, 1, 40, 750, 800];
+    const got = pt.fn([x], expanded, { rewrite: false })(points) as NDArray[];
+    const want = pt.fn([x], outs, { rewrite: false })(points) as NDArray[];
+    got.forEach((g, k) =>
+      g.data.forEach((v, i) => expect(Math.abs(v - want[k].data[i]), `${k}: ${points[i]}`).to.be.at.most(4e-16 * Math.abs(want[k].data[i]))),
+    );
   });
 
   it("x / x is 1, x - x is 0 and 0 * x is 0 with x's shape (PyTensor's semantics)", () => {

@@ -4,8 +4,8 @@
 // with its reciprocal, computed once.
 import { Variable } from "../graph/basic.js";
 import { graphInputs } from "../graph/traversal.js";
-import { div, log, mul, sqr, sqrt } from "../ops/elemwise.js";
-import { constantValue, type Rule } from "./pattern.js";
+import { abs, add, div, exp, ge, log, log1p, maximum, mul, neg, sqr, sqrt, switchOp } from "../ops/elemwise.js";
+import { constantValue, opName, type Rule } from "./pattern.js";
 import { scalarConstant, scalarLike } from "./facts.js";
 
 /** x ** p for the exponents that have a cheaper form, else null. */
@@ -59,5 +59,33 @@ export const specialize: Rule[] = [
     name: "log(sqrt(x)) → 0.5 * log(x)",
     pattern: { op: "Log", args: [{ op: "Sqrt", args: ["x"] }] },
     replace: ({ x }) => mul(0.5, log(x)),
+  },
+];
+
+/** exp(-|x|), the same node for x and -x. */
+function expNegAbs(x: Variable): Variable {
+  const inner = x.owner && opName(x.owner) === "Neg" ? x.owner.inputs[0] : x;
+  return exp(neg(abs(inner)));
+}
+
+/**
+ * Softplus and sigmoid written through e = exp(-|x|), so that a loop computing both of one
+ * argument (a logistic likelihood and its gradient: softplus(±eta), sigmoid(±eta)) takes one
+ * exponential per element, as hand-written code does. Both forms are exact in both tails. Applied
+ * to a model's hot graphs only, after the rewrites that recognise softplus and sigmoid.
+ */
+export const sharedExp: Rule[] = [
+  {
+    name: "softplus(x) → max(x, 0) + log1p(exp(-|x|))",
+    pattern: { op: "Softplus", args: ["x"] },
+    replace: ({ x }) => add(maximum(x, scalarLike(0, x)!), log1p(expNegAbs(x))),
+  },
+  {
+    name: "sigmoid(x) → (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|)",
+    pattern: { op: "Sigmoid", args: ["x"] },
+    replace: ({ x }) => {
+      const e = expNegAbs(x);
+      return div(switchOp(ge(x, scalarLike(0, x)!), scalarLike(1, x)!, e), add(scalarLike(1, x)!, e));
+    },
   },
 ];
