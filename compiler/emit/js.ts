@@ -10,8 +10,10 @@ export interface EmittedFunction {
   readonly prelude: string[];
   /** `function name(params) { ... return [outputs]; }` */
   readonly code: string;
-  /** Parameter names, one per input. */
+  /** Parameter names, one per input that is not bound in the enclosing scope. */
   readonly params: string[];
+  /** Declarations for the scope that binds `scope` inputs (made once per binding), before `code`. */
+  readonly scoped: string[];
 }
 
 const RESERVED = new Set(
@@ -63,6 +65,12 @@ export interface EmitFunctionOptions {
    * emitted once (a model's logp and logpGrad read the same data).
    */
   shared?: SharedConstants;
+  /**
+   * Inputs the function does not take as parameters: identifiers of an enclosing scope that binds
+   * them once (a model's data, per binding), each array with its data as `${name}_d`. Loops read
+   * those typed arrays straight from the closure.
+   */
+  scope?: ReadonlyMap<Variable, string>;
 }
 
 /**
@@ -84,13 +92,25 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
     return id;
   };
 
-  const params = inputs.map((v, i) => {
+  // Identifiers whose value never changes between calls: "module" level or bound in the "scope".
+  const fixed = new Map<string, "module" | "scope">();
+  const scoped: string[] = [];
+  const params: string[] = [];
+  inputs.forEach((v, i) => {
+    const bound = opts.scope?.get(v);
+    if (bound) {
+      if (names.has(v)) throw new Error(`input ${v} is given twice`);
+      names.set(v, bound);
+      used.add(bound);
+      fixed.set(bound, "scope");
+      return;
+    }
     const safe = safeIdentifier(v.name);
     const id = safe && !used.has(safe) ? safe : `in${i}`;
     used.add(id);
     if (names.has(v)) throw new Error(`input ${v} is given twice`);
     names.set(v, id);
-    return id;
+    params.push(id);
   });
 
   // Arrays that live at module level, by identifier: the identifier of their data.
@@ -121,7 +141,7 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
     if (known) return known;
     if (v instanceof Constant) {
       const id = v.ndim === 0 ? jsNumber(v.value) : hoist(`rt.nd([${v.shape.join(", ")}], [${Array.from(v.data, jsNumber).join(", ")}])`);
-      if (v.ndim > 0) dataAliases.set(id, declareData(id));
+      if (v.ndim > 0) dataAliases.set(id, declareData(id)), fixed.set(id, "module");
       names.set(v, id);
       return id;
     }
@@ -135,6 +155,15 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
     if (!id.startsWith("$c") && !prelude.includes(`const ${alias} = ${id}.data;`)) prelude.push(`const ${alias} = ${id}.data;`);
     return alias;
   }
+
+  for (const [v, id] of opts.scope ?? []) if (v.ndim > 0) dataAliases.set(id, `${id}_d`);
+  const once = (expr: string, uses: string[]): string | null => {
+    if (!uses.every((u) => fixed.has(u))) return null;
+    if (uses.every((u) => fixed.get(u) === "module")) return hoist(expr);
+    const id = fresh("b");
+    scoped.push(`const ${id} = ${expr};`);
+    return id;
+  };
 
   const reuse = opts.reuseBuffers === true;
   const newSlot = () => hoist("rt.slot()");
@@ -177,6 +206,7 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
       unit,
       slot,
       dataAlias: (array) => dataAliases.get(array) ?? null,
+      once,
     };
     node.op.emit(ctx);
     // An output that is a module-level array (`const t3 = k0;`) shares its data alias.
@@ -198,5 +228,5 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
     lines.push(`return [${results.join(", ")}];`);
   }
   const body = lines.map((l) => `  ${l}`).join("\n");
-  return { name, prelude, params, code: `function ${name}(${params.join(", ")}) {\n${body}\n}` };
+  return { name, prelude, params, scoped, code: `function ${name}(${params.join(", ")}) {\n${body}\n}` };
 }

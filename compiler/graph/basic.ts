@@ -150,6 +150,11 @@ export interface EmitContext {
    * closure, where the engine sees one fixed typed array (known length, no bounds re-checks).
    */
   dataAlias(array: string): string | null;
+  /**
+   * `expr` computed once rather than per call, when everything it `uses` is fixed (module-level
+   * constants, or inputs bound per data binding): its identifier, or null to compute it per call.
+   */
+  once(expr: string, uses: string[]): string | null;
 }
 
 /** An operation: its parameters, type rule, gradient rule and emit template in one object. */

@@ -105,12 +105,24 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   const cut = frontier.length ? cloneReplace(hot, new Map(frontier.map((v, i) => [v, prepared[i]]))) : hot;
   const hotInputs = [...inputs, ...prepared];
 
+  // With data, logp and logpGrad are made per data binding (`bind`), closing over the data and
+  // what is prepared from it: loops then read fixed typed arrays, as for constants.
+  const bound = dataVars.length > 0;
+  const scope = new Map<Variable, string>([
+    ...dataVars.map((v, i): [Variable, string] => [v, `$d${i}`]),
+    ...prepared.map((v, i): [Variable, string] => [v, `$p${i}`]),
+  ]);
+  const hotOpts = bound ? { scope } : {};
+
   // Large constants once: the data read by logp, its gradient, the terms and draw is declared once.
   const shared = sharedConstants();
+  const hotFns = [
+    // logp and logpGrad hand back numbers only: their buffers are reused, so a warm call allocates nothing.
+    emitFunction(hotInputs, fuseElemwise([cut[0]]), { name: "logp", constPrefix: "kl", shared, reuseBuffers: true, single: true, ...hotOpts }),
+    emitFunction(hotInputs, fuseElemwise(cut), { name: "logpGrad", constPrefix: "kg", shared, reuseBuffers: true, ...hotOpts }),
+  ];
   const fns: EmittedFunction[] = [
-    // logp, logpGrad and terms hand back numbers only: their buffers are reused, so a warm call allocates nothing.
-    emitFunction(hotInputs, fuseElemwise([cut[0]]), { name: "logp", constPrefix: "kl", shared, reuseBuffers: true, single: true }),
-    emitFunction(hotInputs, fuseElemwise(cut), { name: "logpGrad", constPrefix: "kg", shared, reuseBuffers: true }),
+    ...hotFns,
     ...(frontier.length ? [emitFunction(dataVars, rewriteForCompile(frontier), { name: "prepare", constPrefix: "kq", shared })] : []),
     emitFunction(inputs, rewriteForCompile(terms.length ? terms : [pt.constant(0.0)]), { name: "terms", constPrefix: "kt", shared }),
     emitFunction([...rngs, ...dataVars], rewriteForCompile(orZero(drawOutputs)), { name: "draw", constPrefix: "kd", shared }),
@@ -125,7 +137,8 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   );
   const dataArgs = dataVars.map((d) => `d[${JSON.stringify(d.name)}]`);
   const args = [...valueArgs, ...dataArgs].join(", ");
-  const hotArgs = [...valueArgs, ...dataArgs, ...prepared.map((_, i) => `p[${i}]`)].join(", ");
+  const hotArgs = (bound ? valueArgs : [...valueArgs, ...dataArgs, ...prepared.map((_, i) => `p[${i}]`)]).join(", ");
+  const via = bound ? "bound(d)." : "";
   // Small arrays are copied element by element: TypedArray#set costs more than the copy below ~100.
   const writes = infos.map((v, i) =>
     v.shape.length === 0
@@ -177,21 +190,17 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     ...infos.flatMap((v, i) => (viewSlots[i] ? [`const ${viewSlots[i]} = rt.slot();`, `const ${viewSlots[i]}s = [${v.shape.join(", ")}];`] : [])),
     ...shared.prelude,
     ...fns.flatMap((f) => f.prelude),
-    ...fns.map((f) => f.code),
+    ...fns.filter((f) => !bound || !hotFns.includes(f)).map((f) => f.code),
+    ...(bound ? bindFunction(dataVars, prepared, hotFns) : []),
     `const meta = ${JSON.stringify(meta)};`,
     `const defaultData = {`,
     ...defaults,
     `};`,
     ...(observed.length ? [`meta.observed = {`, ...observed, `};`] : []),
-    // What depends on data only, computed when the data changes (the model passes the same object).
-    ...(frontier.length
-      ? [`let preparedFor = null, p = null;`, `const prep = (d) => (d === preparedFor ? p : ((p = prepare(${dataArgs.join(", ")})), (preparedFor = d), p));`]
-      : []),
     `return rt.createModel(meta, {`,
-    frontier.length ? `  logp: (x, d) => (prep(d), logp(${hotArgs})),` : `  logp: (x, d) => logp(${hotArgs}),`,
+    `  logp: (x, d) => ${via}logp(${hotArgs}),`,
     `  logpGrad: (x, g, d) => {`,
-    ...(frontier.length ? [`    prep(d);`] : []),
-    `    const r = logpGrad(${hotArgs});`,
+    `    const r = ${via}logpGrad(${hotArgs});`,
     ...writes.map((w) => `    ${w}`),
     `    return r[0];`,
     `  },`,
@@ -202,6 +211,28 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     `}, defaultData);`,
   ].join("\n");
   return { body, meta };
+}
+
+/**
+ * `bind(d)`: the hot functions for one data binding, closing over the data, their typed arrays and
+ * what `prepare` computes from them; `bound(d)` keeps the last binding (the model passes the same
+ * object until its data changes).
+ */
+function bindFunction(dataVars: Variable[], prepared: Variable[], hotFns: EmittedFunction[]): string[] {
+  const declare = (v: Variable, id: string, expr: string) => [`  const ${id} = ${expr};`, ...(v.ndim > 0 ? [`  const ${id}_d = ${id}.data;`] : [])];
+  const indent = (text: string) => text.split("\n").map((l) => `  ${l}`);
+  return [
+    `function bind(d) {`,
+    ...dataVars.flatMap((v, i) => declare(v, `$d${i}`, `d[${JSON.stringify(v.name)}]`)),
+    // What depends on data only, computed once per binding.
+    ...(prepared.length ? [`  const p = prepare(${dataVars.map((_, i) => `$d${i}`).join(", ")});`] : []),
+    ...prepared.flatMap((v, i) => declare(v, `$p${i}`, `p[${i}]`)),
+    ...hotFns.flatMap((f) => [...f.scoped.map((l) => `  ${l}`), ...indent(f.code)]),
+    `  return { ${hotFns.map((f) => f.name).join(", ")} };`,
+    `}`,
+    `let boundFor = null, hot = null;`,
+    `const bound = (d) => (d === boundFor ? hot : ((hot = bind(d)), (boundFor = d), hot));`,
+  ];
 }
 
 /** Compile in process: the emitted text becomes a function of the runtime. */

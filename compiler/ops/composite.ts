@@ -208,9 +208,10 @@ export class Composite implements Op {
       const target = indexTarget.get(j)!;
       const n = inputs[target].type.shape[0];
       const expr = `${ctx.rt("indexRows")}(${ctx.ins[j]}, ${n ?? `${ctx.ins[target]}.shape[0]`}, ${JSON.stringify(String(inputs[target]))})`;
-      if (ctx.dataAlias(ctx.ins[j]) && ctx.ins[j].startsWith("$") && n !== null) {
-        // Constant indices into a static length: checked once, with the module.
-        rows.set(j, ctx.hoist(expr));
+      // Fixed indices (constants, data) into a fixed length: checked once, not per call.
+      const fixedRows = ctx.once(expr, n === null ? [ctx.ins[j], ctx.ins[target]] : [ctx.ins[j]]);
+      if (fixedRows) {
+        rows.set(j, fixedRows);
         continue;
       }
       const r = ctx.tmp("rows");
