@@ -186,6 +186,34 @@ describe("CompiledModel (model())", () => {
     expect(() => dm.withData({ y: [[1]] })).to.throw("'y'");
   });
 
+  it("each data binding has its own hot functions: gathers, scatters and prepared reciprocals follow the data", () => {
+    const build = (bind: (name: string, v: number[]) => unknown) => () => {
+      const a = Normal("a", 0, 1, { shape: [3] });
+      const s = data("s", [1, 2, 4]);
+      const mean = pt.index(a, bind("g", [0, 1, 2, 1]) as number[]);
+      Normal("obs", pt.div(mean, pt.index(s, bind("g2", [0, 1, 2, 1]) as number[])), 1, { observed: bind("y", [0.5, -1, 2, 0.25]) as number[] });
+    };
+    const withData = model(build((name, v) => data(name, v)));
+    const rebound = withData.withData({ g: [2, 2, 0, 1, 0], g2: [0, 0, 1, 2, 2], y: [1, 2, 3, 4, 5], s: [3, 5, 7] });
+    const point = new Float64Array([0.3, -0.7, 1.1]);
+    for (const [m, g, g2, y, sv] of [
+      [withData, [0, 1, 2, 1], [0, 1, 2, 1], [0.5, -1, 2, 0.25], [1, 2, 4]],
+      [rebound, [2, 2, 0, 1, 0], [0, 0, 1, 2, 2], [1, 2, 3, 4, 5], [3, 5, 7]],
+      [withData, [0, 1, 2, 1], [0, 1, 2, 1], [0.5, -1, 2, 0.25], [1, 2, 4]],
+    ] as const) {
+      // the same model with these values as constants
+      const fixed = model(() => {
+        const a = Normal("a", 0, 1, { shape: [3] });
+        Normal("obs", pt.div(pt.index(a, [...g]), pt.index(pt.constant([...sv]), [...g2])), 1, { observed: [...y] });
+      });
+      const gWant = new Float64Array(3);
+      const gGot = new Float64Array(3);
+      expectClose(m.flat.logpGrad(point, gGot), fixed.flat.logpGrad(point, gWant), 1e-13);
+      gGot.forEach((v, i) => expectClose(v, gWant[i], 1e-13));
+      expectClose(m.flat.logp(point), fixed.flat.logp(point), 1e-13);
+    }
+  });
+
   it("Potential adds a term; Deterministic does not", () => {
     const pm = model(() => {
       const a = Normal("a", 0, 1);
