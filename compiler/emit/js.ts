@@ -71,6 +71,17 @@ export interface EmitFunctionOptions {
    * those typed arrays straight from the closure.
    */
   scope?: ReadonlyMap<Variable, string>;
+  /**
+   * The function's own signature instead of one parameter per input: `params`, the expression
+   * each parameter-less input is read from (`x[0]`, a view of `x`), and the closing lines made from
+   * the results' identifiers (and the data alias of each, when it has one). A model's logpGrad
+   * reads the flat point and writes the flat gradient this way, without a list in between.
+   */
+  entry?: {
+    params: string[];
+    inputs: string[];
+    finish: (results: string[], aliases: (string | null)[]) => string[];
+  };
 }
 
 /**
@@ -92,6 +103,7 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
     return id;
   };
 
+  for (const p of opts.entry?.params ?? []) used.add(p);
   // Identifiers whose value never changes between calls: "module" level or bound in the "scope".
   const fixed = new Map<string, "module" | "scope">();
   const scoped: string[] = [];
@@ -217,7 +229,13 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
     node.outputs.forEach((v, i) => names.set(v, outs[i]));
   }
   const results = outputs.map((v) => ref(v, null));
-  if (opts.single) {
+  if (opts.entry) {
+    const entry = opts.entry;
+    if (entry.inputs.length !== params.length) throw new Error(`emitFunction: ${params.length} inputs to read, ${entry.inputs.length} given`);
+    lines.unshift(...params.map((p, i) => `const ${p} = ${entry.inputs[i]};`));
+    lines.push(...entry.finish(results, results.map((r) => dataAliases.get(r) ?? null)));
+    params.splice(0, params.length, ...entry.params);
+  } else if (opts.single) {
     if (results.length !== 1) throw new Error(`emitFunction: single output asked for ${results.length} outputs`);
     lines.push(`return ${results[0]};`);
   } else if (reuse) {

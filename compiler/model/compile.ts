@@ -113,13 +113,38 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     ...prepared.map((v, i): [Variable, string] => [v, `$p${i}`]),
   ]);
   const hotOpts = bound ? { scope } : {};
+  // The hot functions read the flat point x themselves (array value variables as views of it,
+  // kept while x is the same array) and logpGrad writes the flat gradient g.
+  const viewSlots = infos.map((v, i) => (v.shape.length === 0 ? null : `$xv${i}`));
+  const valueArgs = infos.map((v, i) =>
+    v.shape.length === 0 ? `x[${v.offset}]` : `rt.flatView(${viewSlots[i]}, x, ${v.offset}, ${viewSlots[i]}s, ${v.size})`,
+  );
+  // (Without data there is nothing else to read; with it, the data and prepare's values are bound.)
+  const hotReads = valueArgs;
+  // Small arrays are copied element by element: TypedArray#set costs more than the copy below ~100.
+  const writeGradient = (results: string[], aliases: (string | null)[]) => [
+    ...infos.map((v, i) =>
+      v.shape.length === 0
+        ? `g[${v.offset}] = ${results[i + 1]};`
+        : v.size <= 128
+          ? `for (let i = 0, v = ${aliases[i + 1] ?? `${results[i + 1]}.data`}; i < ${v.size}; i++) g[${v.offset} + i] = v[i];`
+          : `rt.writeFlat(g, ${v.offset}, ${results[i + 1]});`,
+    ),
+    `return ${results[0]};`,
+  ];
 
   // Large constants once: the data read by logp, its gradient, the terms and draw is declared once.
   const shared = sharedConstants();
   const hotFns = [
     // logp and logpGrad hand back numbers only: their buffers are reused, so a warm call allocates nothing.
-    emitFunction(hotInputs, fuseElemwise([cut[0]]), { name: "logp", constPrefix: "kl", shared, reuseBuffers: true, single: true, ...hotOpts }),
-    emitFunction(hotInputs, fuseElemwise(cut), { name: "logpGrad", constPrefix: "kg", shared, reuseBuffers: true, ...hotOpts }),
+    emitFunction(hotInputs, fuseElemwise([cut[0]]), {
+      name: "logp", constPrefix: "kl", shared, reuseBuffers: true, ...hotOpts,
+      entry: { params: ["x"], inputs: hotReads, finish: (r) => [`return ${r[0]};`] },
+    }),
+    emitFunction(hotInputs, fuseElemwise(cut), {
+      name: "logpGrad", constPrefix: "kg", shared, reuseBuffers: true, ...hotOpts,
+      entry: { params: ["x", "g"], inputs: hotReads, finish: writeGradient },
+    }),
   ];
   const fns: EmittedFunction[] = [
     ...hotFns,
@@ -130,23 +155,9 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     emitFunction([...freeRoots, ...predictRngs, ...dataVars], rewriteForCompile(orZero(predicted)), { name: "predict", constPrefix: "kp", shared }),
   ];
 
-  // Array value variables are read as views of x, kept while x is the same array.
-  const viewSlots = infos.map((v, i) => (v.shape.length === 0 ? null : `xv${i}`));
-  const valueArgs = infos.map((v, i) =>
-    v.shape.length === 0 ? `x[${v.offset}]` : `rt.flatView(${viewSlots[i]}, x, ${v.offset}, ${viewSlots[i]}s, ${v.size})`,
-  );
   const dataArgs = dataVars.map((d) => `d[${JSON.stringify(d.name)}]`);
   const args = [...valueArgs, ...dataArgs].join(", ");
-  const hotArgs = (bound ? valueArgs : [...valueArgs, ...dataArgs, ...prepared.map((_, i) => `p[${i}]`)]).join(", ");
   const via = bound ? "bound(d)." : "";
-  // Small arrays are copied element by element: TypedArray#set costs more than the copy below ~100.
-  const writes = infos.map((v, i) =>
-    v.shape.length === 0
-      ? `g[${v.offset}] = r[${i + 1}];`
-      : v.size <= 128
-        ? `for (let i = 0, v = r[${i + 1}].data; i < ${v.size}; i++) g[${v.offset} + i] = v[i];`
-        : `rt.writeFlat(g, ${v.offset}, r[${i + 1}]);`,
-  );
 
   const initial = model.initialPoint();
   const initialFlat: number[] = [];
@@ -198,12 +209,8 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     `};`,
     ...(observed.length ? [`meta.observed = {`, ...observed, `};`] : []),
     `return rt.createModel(meta, {`,
-    `  logp: (x, d) => ${via}logp(${hotArgs}),`,
-    `  logpGrad: (x, g, d) => {`,
-    `    const r = ${via}logpGrad(${hotArgs});`,
-    ...writes.map((w) => `    ${w}`),
-    `    return r[0];`,
-    `  },`,
+    `  logp: (x, d) => ${via}logp(x),`,
+    `  logpGrad: (x, g, d) => ${via}logpGrad(x, g),`,
     `  terms: (x, d) => terms(${args}),`,
     `  draw: (s, d) => draw(${[...rngs.map((_, i) => `s[${i}]`), ...dataArgs].join(", ")}),`,
     `  constrain: (x, d) => constrain(${args}),`,
