@@ -51,7 +51,7 @@ export function adapter(bind) {
   for (const [id, builder] of Object.entries(builders)) {
     out[id] = (d) => {
       const m = model(id, builder(d, bind));
-      return { size: m.size, logp: (x) => m.flat.logp(x), logpGrad: (x, g) => m.flat.logpGrad(x, g) };
+      return { size: m.size, logp: m.flat.logp, logpGrad: m.flat.logpGrad };
     };
   }
   return out;

@@ -32,7 +32,7 @@ try {
     writeFileSync(entry, `export { ${names.join(", ")} } from ${JSON.stringify(runtime)};\n`);
     const rt = await build({ entryPoints: [entry], bundle: true, minify: true, format: "esm", write: false, platform: "browser" });
     const rc = rt.outputFiles[0].contents;
-    console.log(`  tsmc/runtime as this bundle imports it: ${(rc.length / 1024).toFixed(1)} KB minified, ${(gzipSync(rc).length / 1024).toFixed(1)} KB gzipped`);
+    console.log(`  tsmc/runtime as this bundle imports it: ${(rc.length / 1024).toFixed(1)} KB minified, ${(gzipSync(rc).length / 1024).toFixed(1)} KB gzipped (${gzipSync(rc).length} bytes)`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -52,6 +52,8 @@ export interface ModelImpl {
   constrain(x: Float64Array, d: DataValues): Value[];
   /** One draw of each observed RV given values of the free RVs (constrained scale, freeRV order). */
   predict(freeValues: Value[], streams: Stream[], d: DataValues): Value[];
+  /** logp and logpGrad of the flat point for one data binding, called once per model (no wrapper per call). */
+  flat?(d: DataValues): { logp(x: Float64Array): number; logpGrad(x: Float64Array, grad: Float64Array): number };
 }
 
 /** The sampler, kept out of this module so that a bundle that never samples does not carry it. */
@@ -101,7 +103,9 @@ export class CompiledModel {
     this.name = meta.name;
     this.size = meta.size;
     this.valueVars = meta.valueVars;
-    this.flat = {
+    // (Data without a value yet is bound when given: until then the generic path reports it.)
+    const complete = meta.data.every((d) => data[d.name] !== undefined);
+    this.flat = (complete && impl.flat?.(data)) || {
       logp: (x) => impl.logp(x, data),
       logpGrad: (x, grad) => impl.logpGrad(x, grad, data),
     };

@@ -7,7 +7,7 @@ import { pt, NDArray, Model, Normal, HalfNormal, type Variable } from "../compil
 import { evaluateNode, rewriteForCompile } from "../compiler/function.js";
 import { optimize } from "../compiler/rewrite/pipeline.js";
 import { opName, rewrite, type RewriteStats } from "../compiler/rewrite/pattern.js";
-import { sharedExp } from "../compiler/rewrite/specialize.js";
+import { hotForms } from "../compiler/rewrite/specialize.js";
 import { toposort } from "../compiler/graph/traversal.js";
 import { boundedLogp } from "../compiler/model/compile-graphs.js";
 import { grad } from "../compiler/grad.js";
@@ -194,7 +194,7 @@ describe("rewrite groups: what the graphs become", () => {
 
   it("softplus and sigmoid of ±x in a model's hot graphs share one exp(-|x|), exact in both tails", () => {
     const outs = [pt.softplus(x), pt.sigmoid(x), pt.softplus(pt.neg(x)), pt.sigmoid(pt.neg(x))];
-    const expanded = rewrite(outs, sharedExp);
+    const expanded = rewrite(outs, hotForms);
     expect(toposort(expanded).filter((n) => opName(n) === "Exp")).to.have.length(1);
     const points = [-800, -750, -40, -1, -1e-20, 0, 1e-20, 1, 40, 750, 800];
     const got = pt.fn([x], expanded, { rewrite: false })(points) as NDArray[];

@@ -8,7 +8,7 @@ import { emitFunction, jsNumber, sharedConstants, type EmittedFunction } from ".
 import { rewriteForCompile } from "../function.js";
 import { fuseElemwise } from "../rewrite/fuse.js";
 import { rewrite } from "../rewrite/pattern.js";
-import { sharedExp } from "../rewrite/specialize.js";
+import { hotForms } from "../rewrite/specialize.js";
 import { grad } from "../grad.js";
 import { isFloat } from "../graph/type.js";
 import { zerosLike } from "../ops/elemwise.js";
@@ -99,7 +99,7 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   // logp and its gradient are rewritten together, so that they share what depends on data only;
   // that part is computed once per data binding (`prepare`) and cut out of the hot functions.
   // (Divisions by data become products with reciprocals that `prepare` computes once.)
-  const hot = rewrite(rewriteForCompile([logpGraph, ...grads], undefined, { fuse: false, fixedRoots: new Set(dataVars) }), sharedExp);
+  const hot = rewrite(rewriteForCompile([logpGraph, ...grads], undefined, { fuse: false, fixedRoots: new Set(dataVars) }), hotForms);
   const frontier = dataFrontier(hot, new Set(dataVars));
   const prepared = frontier.map((v) => new Variable(v.type, null, 0, null));
   const cut = frontier.length ? cloneReplace(hot, new Map(frontier.map((v, i) => [v, prepared[i]]))) : hot;
@@ -211,6 +211,7 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     `return rt.createModel(meta, {`,
     `  logp: (x, d) => ${via}logp(x),`,
     `  logpGrad: (x, g, d) => ${via}logpGrad(x, g),`,
+    bound ? `  flat: bound,` : `  flat: () => ({ logp, logpGrad }),`,
     `  terms: (x, d) => terms(${args}),`,
     `  draw: (s, d) => draw(${[...rngs.map((_, i) => `s[${i}]`), ...dataArgs].join(", ")}),`,
     `  constrain: (x, d) => constrain(${args}),`,

@@ -69,12 +69,14 @@ function expNegAbs(x: Variable): Variable {
 }
 
 /**
- * Softplus and sigmoid written through e = exp(-|x|), so that a loop computing both of one
- * argument (a logistic likelihood and its gradient: softplus(±eta), sigmoid(±eta)) takes one
- * exponential per element, as hand-written code does. Both forms are exact in both tails. Applied
- * to a model's hot graphs only, after the rewrites that recognise softplus and sigmoid.
+ * The forms a model's logp and gradient are computed in (applied to those graphs only, after the
+ * rewrites that recognise softplus and sigmoid, so printed graphs keep PyTensor's forms):
+ * softplus and sigmoid written through e = exp(-|x|), so that a loop computing both of one argument
+ * (a logistic likelihood and its gradient: softplus(±eta), sigmoid(±eta)) takes one exponential per
+ * element, as hand-written code does (both forms exact in both tails); and divisions by a constant
+ * as multiplications by 1/c (within an ulp).
  */
-export const sharedExp: Rule[] = [
+export const hotForms: Rule[] = [
   {
     name: "softplus(x) → max(x, 0) + log1p(exp(-|x|))",
     pattern: { op: "Softplus", args: ["x"] },
@@ -86,6 +88,14 @@ export const sharedExp: Rule[] = [
     replace: ({ x }) => {
       const e = expNegAbs(x);
       return div(switchOp(ge(x, scalarLike(0, x)!), scalarLike(1, x)!, e), add(scalarLike(1, x)!, e));
+    },
+  },
+  {
+    name: "x / c → x * (1 / c) for a constant c",
+    pattern: { op: "True_div", args: [{ var: "x", where: (x) => constantValue(x) === null }, { constant: (c) => c !== 0 && Number.isFinite(c), as: "c" }] },
+    replace: ({ x, c }) => {
+      const k = scalarConstant(c);
+      return k === null ? null : mul(x, scalarLike(1 / k, x)!);
     },
   },
 ];
