@@ -5,7 +5,8 @@
 import { Constant, Variable } from "../graph/basic.js";
 import { cloneReplace, graphInputs, toposort } from "../graph/traversal.js";
 import { emitFunction, jsNumber, sharedConstants, type EmittedFunction } from "../emit/js.js";
-import { rewriteForCompile } from "../function.js";
+import { evaluateNode, rewriteForCompile } from "../function.js";
+import { constantFold } from "../rewrite/constant-fold.js";
 import { fuseElemwise } from "../rewrite/fuse.js";
 import { rewrite } from "../rewrite/pattern.js";
 import { hotForms } from "../rewrite/specialize.js";
@@ -99,7 +100,11 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
   // logp and its gradient are rewritten together, so that they share what depends on data only;
   // that part is computed once per data binding (`prepare`) and cut out of the hot functions.
   // (Divisions by data become products with reciprocals that `prepare` computes once.)
-  const hot = rewrite(rewriteForCompile([logpGraph, ...grads], undefined, { fuse: false, fixedRoots: new Set(dataVars) }), hotForms);
+  const fold = constantFold(evaluateNode);
+  const hot = hotForms.reduce(
+    (g, rules) => rewrite(g, [...rules, fold]),
+    rewriteForCompile([logpGraph, ...grads], undefined, { fuse: false, fixedRoots: new Set(dataVars) }),
+  );
   const frontier = dataFrontier(hot, new Set(dataVars));
   const prepared = frontier.map((v) => new Variable(v.type, null, 0, null));
   const cut = frontier.length ? cloneReplace(hot, new Map(frontier.map((v, i) => [v, prepared[i]]))) : hot;

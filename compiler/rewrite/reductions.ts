@@ -6,7 +6,7 @@
 // arithmetic once: sum(-0.5 * sqr((y - mu) / sigma) - log(sigma)) becomes
 // -0.5 * sum(sqr(y - mu)) / sqr(sigma) - n * log(sigma).
 import { Variable } from "../graph/basic.js";
-import { add, div, mul, neg, sqr, sub, switchOp } from "../ops/elemwise.js";
+import { add, div, invert, mul, neg, neq, sqr, sub, switchOp } from "../ops/elemwise.js";
 import { expandDims } from "../ops/dimshuffle.js";
 import { Reduce } from "../ops/reduce.js";
 import { shapeI } from "../ops/shape.js";
@@ -120,6 +120,19 @@ function distributeSum(v: Variable): Variable | null {
       pieces.push({ sign, coef: null, body: null, value: switchOp(cond, sa, sb) });
       changed = true;
       continue;
+    }
+    // sum(switch(c, -inf, a)) = -inf if any(c) else sum(a): a check per element (an observation out
+    // of the support) leaves the loop, which then sums a alone
+    if (node && opName(node) === "Switch" && full(node.inputs[0], x)) {
+      const [c, a, b] = node.inputs;
+      const ninf = (v: Variable) => uniformValue(v) === -Infinity && scalarOf(v) !== null;
+      const hit = ninf(a) && full(b, x) ? c : ninf(b) && full(a, x) ? invert(c) : null;
+      if (hit) {
+        const anyHit = new Reduce("any", null).makeNode(hit.dtype === "bool" ? hit : neq(hit, scalarLike(0, hit)!)).outputs[0];
+        pieces.push({ sign, coef: null, body: null, value: switchOp(anyHit, scalarLike(-Infinity, v)!, reduce(ninf(a) ? b : a)) });
+        changed = true;
+        continue;
+      }
     }
     if (!full(t, x)) return null;
     const p: Product = { sign, num: [], den: [] };

@@ -4,7 +4,7 @@
 // with its reciprocal, computed once.
 import { Variable } from "../graph/basic.js";
 import { graphInputs } from "../graph/traversal.js";
-import { abs, add, div, exp, ge, log, log1p, maximum, mul, neg, sqr, sqrt, switchOp } from "../ops/elemwise.js";
+import { abs, add, div, exp, ge, log, log1p, maximum, mul, neg, neq, sigmoid, softplus, sqr, sqrt, sub, switchOp } from "../ops/elemwise.js";
 import { constantValue, opName, type Rule } from "./pattern.js";
 import { scalarConstant, scalarLike } from "./facts.js";
 
@@ -76,7 +76,26 @@ function expNegAbs(x: Variable): Variable {
  * element, as hand-written code does (both forms exact in both tails); and divisions by a constant
  * as multiplications by 1/c (within an ulp).
  */
-export const hotForms: Rule[] = [
+export const hotForms: Rule[][] = [
+  // First, while softplus and sigmoid are whole: a Bernoulli-logit likelihood picks between
+  // log sigmoid(±x) per element; as arithmetic with the 0/1 mask of the observations (fixed data,
+  // so computed once) the loop has no unpredictable branch, as in hand-written code (y·x - softplus(x)).
+  [
+    {
+      name: "switch(c, -softplus(-x), -softplus(x)) → (c != 0)·x - softplus(x)",
+      pattern: {
+        op: "Switch",
+        args: ["c", { op: "Neg", args: [{ op: "Softplus", args: [{ op: "Neg", args: ["x"] }] }] }, { op: "Neg", args: [{ op: "Softplus", args: ["x"] }] }],
+      },
+      replace: ({ c, x }) => sub(mul(neq(c, scalarLike(0, c)!), x), softplus(x)),
+    },
+    {
+      name: "switch(c, sigmoid(-x), -sigmoid(x)) → (c != 0) - sigmoid(x)",
+      pattern: { op: "Switch", args: ["c", { op: "Sigmoid", args: [{ op: "Neg", args: ["x"] }] }, { op: "Neg", args: [{ op: "Sigmoid", args: ["x"] }] }] },
+      replace: ({ c, x }) => sub(neq(c, scalarLike(0, c)!), sigmoid(x)),
+    },
+  ],
+  [
   {
     name: "softplus(x) → max(x, 0) + log1p(exp(-|x|))",
     pattern: { op: "Softplus", args: ["x"] },
@@ -98,4 +117,5 @@ export const hotForms: Rule[] = [
       return k === null ? null : mul(x, scalarLike(1 / k, x)!);
     },
   },
+  ],
 ];
