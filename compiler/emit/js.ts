@@ -245,6 +245,13 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
   } else {
     lines.push(`return [${results.join(", ")}];`);
   }
-  const body = lines.map((l) => `  ${l}`).join("\n");
+  let body = lines.map((l) => `  ${l}`).join("\n");
+  // The lengths of scope-bound arrays are bound with them (`${name}_s${k}`): fixed numbers to the
+  // engine, so loop bounds and shape checks against them are constants.
+  for (const [v, id] of opts.scope ?? []) {
+    if (v.ndim === 0) continue;
+    const read = new RegExp(`${id.replace(/\$/g, "\\$")}\\.shape\\[(\\d+)\\]`, "g");
+    body = body.replace(read, (_, k: string) => `${id}_s${k}`);
+  }
   return { name, prelude, params, scoped, code: `function ${name}(${params.join(", ")}) {\n${body}\n}` };
 }

@@ -232,7 +232,10 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
  * object until its data changes).
  */
 function bindFunction(dataVars: Variable[], prepared: Variable[], hotFns: EmittedFunction[]): string[] {
-  const declare = (v: Variable, id: string, expr: string) => [`  const ${id} = ${expr};`, ...(v.ndim > 0 ? [`  const ${id}_d = ${id}.data;`] : [])];
+  const declare = (v: Variable, id: string, expr: string) => [
+    `  const ${id} = ${expr};`,
+    ...(v.ndim > 0 ? [`  const ${id}_d = ${id}.data;`, ...v.type.shape.map((_, k) => `  const ${id}_s${k} = ${id}.shape[${k}];`)] : []),
+  ];
   const indent = (text: string) => text.split("\n").map((l) => `  ${l}`);
   return [
     `function bind(d) {`,
