@@ -38,6 +38,14 @@ export function jsNumber(x: number): string {
   return x < 0 ? `(${x})` : String(x);
 }
 
+// The text of an array constant, made once per constant (a model's functions read the same data).
+const literals = new WeakMap<Constant, string>();
+export function arrayLiteral(c: Constant): string {
+  let text = literals.get(c);
+  if (text === undefined) literals.set(c, (text = `rt.nd([${c.shape.join(", ")}], [${Array.from(c.data, jsNumber).join(", ")}])`));
+  return text;
+}
+
 /** Constants already declared at module level, by their expression. */
 export interface SharedConstants {
   readonly byExpr: Map<string, string>;
@@ -152,7 +160,7 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
     const known = names.get(v);
     if (known) return known;
     if (v instanceof Constant) {
-      const id = v.ndim === 0 ? jsNumber(v.value) : hoist(`rt.nd([${v.shape.join(", ")}], [${Array.from(v.data, jsNumber).join(", ")}])`);
+      const id = v.ndim === 0 ? jsNumber(v.value) : hoist(arrayLiteral(v));
       if (v.ndim > 0) dataAliases.set(id, declareData(id)), fixed.set(id, "module");
       names.set(v, id);
       return id;

@@ -4,7 +4,7 @@
 // the build pass writes the same text into the user's bundle.
 import { Constant, Variable } from "../graph/basic.js";
 import { cloneReplace, graphInputs, toposort } from "../graph/traversal.js";
-import { emitFunction, jsNumber, sharedConstants, type EmittedFunction } from "../emit/js.js";
+import { arrayLiteral, emitFunction, jsNumber, sharedConstants, type EmittedFunction } from "../emit/js.js";
 import { evaluateNode, rewriteForCompile } from "../function.js";
 import { constantFold } from "../rewrite/constant-fold.js";
 import { fuseElemwise } from "../rewrite/fuse.js";
@@ -193,7 +193,7 @@ export function emitModel(model: Model, name = model.name || "model"): EmittedMo
     const v = model.rvsToValues.get(rv)!;
     let expr: string | undefined;
     if (v instanceof Constant) {
-      const text = v.ndim === 0 ? jsNumber(v.value) : `rt.nd([${v.shape.join(", ")}], [${Array.from(v.data, jsNumber).join(", ")}])`;
+      const text = v.ndim === 0 ? jsNumber(v.value) : arrayLiteral(v);
       expr = v.ndim === 0 ? text : shared.byExpr.get(text) ?? (v.data.length <= 1000 ? text : undefined);
     } else if (model.dataValues.has(v)) {
       expr = `defaultData[${JSON.stringify(v.name)}]`;
