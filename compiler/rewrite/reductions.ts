@@ -70,6 +70,43 @@ function quotient(num: Variable[], den: Variable[], like: Variable): Variable {
   return div(n ?? scalarLike(1, like)!, d);
 }
 
+/** A product split into what broadcasts (the coefficient's factors) and what varies along the data. */
+interface Split {
+  sign: 1 | -1;
+  coefNum: Variable[];
+  coefDen: Variable[];
+  tensorNum: Variable[];
+  tensorDen: Variable[];
+}
+
+function split(v: Variable, sign: 1 | -1 = 1): Split {
+  const p: Product = { sign, num: [], den: [] };
+  factors(v, p, false);
+  const scalarNum = p.num.map(scalarOf);
+  const scalarDen = p.den.map(scalarOf);
+  return {
+    sign: p.sign,
+    coefNum: scalarNum.filter((s): s is Variable => s !== null && uniformValue(s) !== 1),
+    coefDen: scalarDen.filter((s): s is Variable => s !== null),
+    tensorNum: p.num.filter((_, i) => !scalarNum[i]),
+    tensorDen: p.den.filter((_, i) => !scalarDen[i]),
+  };
+}
+
+/**
+ * `v` (a product) as `rest * coef` with every broadcast factor in `coef`, or null when it has no
+ * such factor (and no sign to take out) or nothing else.
+ */
+function scalarPart(v: Variable): { rest: Variable; coef: Variable } | null {
+  const { sign, coefNum, coefDen, tensorNum, tensorDen } = split(v);
+  if (!coefNum.length && !coefDen.length && sign > 0) return null;
+  if (!tensorNum.length && !tensorDen.length) return null;
+  const rest = quotient(tensorNum, tensorDen, v);
+  if (!full(rest, v)) return null;
+  const coef = quotient(coefNum, coefDen, v);
+  return { rest, coef: sign < 0 ? neg(coef) : coef };
+}
+
 /** The number of elements of `x`, as a float64 scalar (static where the shape is). */
 function size(x: Variable): Variable {
   let known = 1;
@@ -135,23 +172,16 @@ function distributeSum(v: Variable): Variable | null {
       }
     }
     if (!full(t, x)) return null;
-    const p: Product = { sign, num: [], den: [] };
-    factors(t, p, false);
-    const scalarNum = p.num.map(scalarOf);
-    const scalarDen = p.den.map(scalarOf);
-    const tensorNum = p.num.filter((_, i) => !scalarNum[i]);
-    const tensorDen = p.den.filter((_, i) => !scalarDen[i]);
-    const coefNum = scalarNum.filter((s): s is Variable => s !== null && uniformValue(s) !== 1);
-    const coefDen = scalarDen.filter((s): s is Variable => s !== null);
-    if (!tensorNum.length && !tensorDen.length) {
+    const p = split(t, sign);
+    const hasCoef = p.coefNum.length > 0 || p.coefDen.length > 0;
+    if (!p.tensorNum.length && !p.tensorDen.length) {
       // Every factor broadcasts: the term is one number everywhere.
-      pieces.push({ sign: p.sign, coef: quotient(coefNum, coefDen, v), body: null });
+      pieces.push({ sign: p.sign, coef: quotient(p.coefNum, p.coefDen, v), body: null });
       changed = true;
       continue;
     }
-    if (coefNum.length || coefDen.length || p.sign < 0) changed = true;
-    const body = quotient(tensorNum, tensorDen, t);
-    pieces.push({ sign: p.sign, coef: coefNum.length || coefDen.length ? quotient(coefNum, coefDen, v) : null, body });
+    if (hasCoef || p.sign < 0) changed = true;
+    pieces.push({ sign: p.sign, coef: hasCoef ? quotient(p.coefNum, p.coefDen, v) : null, body: quotient(p.tensorNum, p.tensorDen, t) });
   }
   if (!changed) return null;
   let out: Variable | null = null;
@@ -173,42 +203,19 @@ function distributeSum(v: Variable): Variable | null {
 function scatterScalar(v: Variable): Variable | null {
   const [base, y, idx] = v.owner!.inputs;
   if (uniformValue(base) !== 0 || v.dtype !== "float64") return null;
-  const p: Product = { sign: 1, num: [], den: [] };
-  factors(y, p, false);
-  const scalarNum = p.num.map(scalarOf);
-  const scalarDen = p.den.map(scalarOf);
-  const coefNum = scalarNum.filter((s): s is Variable => s !== null && uniformValue(s) !== 1);
-  const coefDen = scalarDen.filter((s): s is Variable => s !== null);
-  if (!coefNum.length && !coefDen.length && p.sign > 0) return null;
-  const tensorNum = p.num.filter((_, i) => !scalarNum[i]);
-  const tensorDen = p.den.filter((_, i) => !scalarDen[i]);
-  if (!tensorNum.length && !tensorDen.length) return null;
-  const rest = quotient(tensorNum, tensorDen, y);
-  if (!full(rest, y)) return null;
-  const inner = new AdvancedIncSubtensor1().makeNode(base, rest, idx).outputs[0];
-  let coef = quotient(coefNum, coefDen, v);
-  if (p.sign < 0) coef = neg(coef);
-  return mul(inner, expandDims(coef, [...Array(v.ndim).keys()]));
+  const parts = scalarPart(y);
+  if (!parts) return null;
+  const inner = new AdvancedIncSubtensor1().makeNode(base, parts.rest, idx).outputs[0];
+  return mul(inner, expandDims(parts.coef, [...Array(v.ndim).keys()]));
 }
 
 /** sqr(x * s) = sqr(x) * sqr(s), sqr(x / s) = sqr(x) / sqr(s): the scalar part leaves the loop. */
 function sqrScalar(v: Variable): Variable | null {
   const x = v.owner!.inputs[0];
   if (x.dtype !== "float64" || x.ndim === 0) return null;
-  const p: Product = { sign: 1, num: [], den: [] };
-  factors(x, p, false);
-  const scalarNum = p.num.map(scalarOf);
-  const scalarDen = p.den.map(scalarOf);
-  const coefNum = scalarNum.filter((s): s is Variable => s !== null && uniformValue(s) !== 1);
-  const coefDen = scalarDen.filter((s): s is Variable => s !== null);
-  if (!coefNum.length && !coefDen.length) return null;
-  const tensorNum = p.num.filter((_, i) => !scalarNum[i]);
-  const tensorDen = p.den.filter((_, i) => !scalarDen[i]);
-  if (!tensorNum.length && !tensorDen.length) return null;
-  const rest = quotient(tensorNum, tensorDen, x);
-  if (!full(rest, x)) return null;
-  const coef = sqr(quotient(coefNum, coefDen, v));
-  return mul(sqr(rest), expandDims(coef, [...Array(v.ndim).keys()]));
+  const parts = scalarPart(x);
+  if (!parts) return null;
+  return mul(sqr(parts.rest), expandDims(sqr(parts.coef), [...Array(v.ndim).keys()]));
 }
 
 export const reductions: Rule[] = [
