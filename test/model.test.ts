@@ -238,6 +238,27 @@ describe("CompiledModel (model())", () => {
       ["   mu ~ Normal(0, 2)", "sigma ~ HalfNormal(0, 3)", "  mu2 ~ Deterministic(f(mu))", "    y ~ Normal(mu, sigma)", "    p ~ Potential(f(mu))"].join("\n"),
     );
   });
+
+  it("String(model): a Deterministic parameter prints as its name; f(...) lists RVs in PyTensor's walk order", () => {
+    const mm = Model.build(() => {
+      const mu = Normal("mu", 0, 5);
+      const tau = HalfNormal("tau", 5);
+      const thetaT = Normal("theta_t", 0, 1, { shape: [3] });
+      const theta = Deterministic("theta", pt.add(mu, pt.mul(tau, thetaT)));
+      Normal("obs", theta, 2, { observed: [1, 2, 3] });
+      Normal("obs2", pt.mul(theta, 2), 2, { observed: [1, 2, 3] });
+    });
+    // breadth first from the inputs, each node's inputs queued in reverse: (mu, tau·theta_t) gives mu,
+    // theta_t, tau; theta·2 walks through theta (its inputs reversed) and gives theta_t, mu, tau
+    expect(String(mm).split("\n")).to.deep.equal([
+      "     mu ~ Normal(0, 5)",
+      "    tau ~ HalfNormal(0, 5)",
+      "theta_t ~ Normal(0, 1)",
+      "  theta ~ Deterministic(f(mu, theta_t, tau))",
+      "    obs ~ Normal(theta, 2)",
+      "   obs2 ~ Normal(f(theta_t, mu, tau), 2)",
+    ]);
+  });
 });
 
 describe("bad input", () => {

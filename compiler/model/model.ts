@@ -135,6 +135,7 @@ export class Model implements Registrar {
     // Keep the user's variable as it is: a named or root expression gets a copy to carry the name.
     if (v.owner === null || v.name !== null) v = deepCopy(v);
     v.name = name;
+    markNamedExpression(v, "Deterministic");
     this.deterministics.push(v);
     this.namedVars.set(name, v);
     return v;
@@ -145,6 +146,7 @@ export class Model implements Registrar {
     let v = asTensor(expr);
     if (v.owner === null || v.name !== null) v = deepCopy(v);
     v.name = name;
+    markNamedExpression(v, "Potential");
     this.potentials.push(v);
     this.namedVars.set(name, v);
     return v;
@@ -256,9 +258,9 @@ export class Model implements Registrar {
   toString(): string {
     const reprs = [
       ...this.freeRVs.map(strForDist),
-      ...this.deterministics.map((d) => `${d.name} ~ Deterministic(${strForExpression(d)})`),
+      ...this.deterministics.map(strForNamedExpression),
       ...this.observedRVs.map(strForDist),
-      ...this.potentials.map((p) => `${p.name} ~ Potential(${strForExpression(p)})`),
+      ...this.potentials.map(strForNamedExpression),
     ];
     if (!reprs.length) return "";
     const names = reprs.map((s) => s.slice(0, s.indexOf("~") - 1));
@@ -305,6 +307,20 @@ function broadcastTo(value: any, shape: number[]): number | NDArray {
 
 // ---- PyMC's printed forms -------------------------------------------------------------------
 
+// A Deterministic or Potential prints as its name where it is a parameter (PyMC marks them with
+// their own str_repr; this is that mark).
+const NAMED_EXPRESSION = Symbol("tsmc.namedExpression");
+
+function markNamedExpression(v: Variable, kind: "Deterministic" | "Potential"): void {
+  Object.defineProperty(v, NAMED_EXPRESSION, { value: kind });
+}
+
+/** `theta ~ Deterministic(f(mu, tau))`, PyMC's str_for_potential_or_deterministic. */
+function strForNamedExpression(v: Variable): string {
+  const kind = (v as unknown as Record<symbol, string>)[NAMED_EXPRESSION] ?? "Deterministic";
+  return `${v.name ?? "<unnamed>"} ~ ${kind}(${strForExpression(v)})`;
+}
+
 function strForInput(v: Variable): string {
   if (v instanceof Constant) {
     if (v.ndim === 0) return formatG(v.value);
@@ -313,24 +329,26 @@ function strForInput(v: Variable): string {
   }
   if (v.owner === null) return v.ndim === 0 ? (v.name ?? "<shared>") : "<shared>";
   if (isRandomVariable(v)) return v.name ?? strForDist(v);
+  if (NAMED_EXPRESSION in v) return v.name!;
   if (v.owner.op instanceof DimShuffle) return strForInput(v.owner.inputs[0]);
   return strForExpression(v);
 }
 
-/** `f(a, b)`: the RandomVariables an expression depends on. */
+/**
+ * `f(a, b)`: the RandomVariables an expression depends on, in the order PyTensor's `walk` meets
+ * them (breadth first from the expression's inputs, each node's inputs queued in reverse).
+ */
 function strForExpression(v: Variable): string {
   const names: string[] = [];
   const seen = new Set<Variable>();
-  const walk = (x: Variable) => {
-    if (seen.has(x)) return;
+  const queue = [...(v.owner?.inputs ?? [])];
+  for (let i = 0; i < queue.length; i++) {
+    const x = queue[i];
+    if (seen.has(x)) continue;
     seen.add(x);
-    if (isRandomVariable(x)) {
-      names.push(x.name ?? `<${String(x.owner!.op).split("{")[0]}>`);
-      return;
-    }
-    x.owner?.inputs.forEach(walk);
-  };
-  v.owner?.inputs.forEach(walk);
+    if (isRandomVariable(x)) names.push(x.name ?? `<${String(x.owner!.op).split("{")[0]}>`);
+    else if (x.owner) queue.push(...[...x.owner.inputs].reverse());
+  }
   return `f(${names.join(", ")})`;
 }
 
