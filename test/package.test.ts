@@ -149,6 +149,23 @@ describe("package: npm pack, install into a fresh project, use it", function () 
     expect(result.g).to.equal(3);
   });
 
+  it("samples from user code with chains in worker threads, the same trace as in one thread", function () {
+    writeFileSync(
+      join(project, "sample.mjs"),
+      [
+        `import { model, Normal, HalfNormal } from "tsmc";`,
+        `const m = model("m", () => {`,
+        `  const mu = Normal("mu", 0, 10);`,
+        `  Normal("y", mu, HalfNormal("sigma", 2), { observed: [1.2, 0.4, 2.2, 1.7] });`,
+        `});`,
+        `const opts = { draws: 60, tune: 60, chains: 2, seed: 7 };`,
+        `const workers = m.sample({ ...opts, cores: 2 }), one = m.sample({ ...opts, cores: 1 });`,
+        `console.log(JSON.stringify({ shape: workers.posterior.mu.shape, same: workers.posterior.mu.data.every((v, i) => v === one.posterior.mu.data[i]) }));`,
+      ].join("\n"),
+    );
+    expect(JSON.parse(run(process.execPath, ["sample.mjs"], project))).to.deep.equal({ shape: [2, 60], same: true });
+  });
+
   it("type-checks user TypeScript against the shipped declarations", function () {
     writeFileSync(join(project, "user.ts"), userTs);
     writeFileSync(
