@@ -147,7 +147,8 @@ export class Composite implements Op {
     const shape = arrays.length
       ? broadcastStatic(String(this), arrays.map((j) => inputs[j]))
       : [inputs[rowMatrices[0] ?? indexInputs[0]].type.shape[0]];
-    const opName = String(this);
+    // (the node's op: an Elemwise emitted as a one-op Composite reports as itself, e.g. `Add`)
+    const opName = String(ctx.node.op);
 
     // Loop sizes: static where known, else read off an input that is not broadcast along the dim.
     const sizes: string[] = [];

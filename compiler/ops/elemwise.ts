@@ -5,6 +5,7 @@ import { TensorType, formatShape, isDiscrete, upcast, type DType } from "../grap
 import { asTensor, floatConst, type TensorLike } from "./constant.js";
 import { expandDims } from "./dimshuffle.js";
 import { sum } from "./reduce.js";
+import { Composite } from "./composite.js";
 
 type GradRule = (inputs: Variable[], output: Variable, gz: Variable) => (Variable | null)[];
 
@@ -90,78 +91,14 @@ export class Elemwise implements Op {
 
   emit(ctx: EmitContext): void {
     const node = ctx.node;
-    const expr = (refs: string[]) => this.scalar.js(refs, ctx.rt);
     if (node.outputs[0].ndim === 0) {
-      ctx.line(`const ${ctx.outs[0]} = ${expr(ctx.ins)};`);
+      ctx.line(`const ${ctx.outs[0]} = ${this.scalar.js(ctx.ins, ctx.rt)};`);
       return;
     }
-    emitBroadcastLoop(ctx, node.inputs, node.outputs[0], expr);
+    // An array result is a one-op Composite: one loop generator for every elementwise loop.
+    const nIn = node.inputs.length;
+    new Composite({ nIn, nodes: [{ op: this.scalar, args: [...Array(nIn).keys()] }], outputs: [nIn], reduce: "none" }).emit(ctx);
   }
-}
-
-/**
- * Write one loop computing `expr` over the broadcast iteration space of `inputs`.
- * Dimensions that are statically 1 broadcast (stride 0); other dimensions must agree at run time.
- */
-export function emitBroadcastLoop(ctx: EmitContext, inputs: Variable[], output: Variable, expr: (refs: string[]) => string): void {
-  const ndim = output.ndim;
-  const outShape = output.type.shape;
-  const opName = String(ctx.node.op);
-  const sizes: string[] = [];
-  for (let k = 0; k < ndim; k++) {
-    if (outShape[k] !== null) {
-      sizes.push(String(outShape[k]));
-      continue;
-    }
-    const src = inputs.findIndex((v) => v.type.shape[k] !== 1);
-    sizes.push(`${ctx.ins[src]}.shape[${k}]`);
-  }
-  const S = sizes.map((s, k) => {
-    if (/^\d+$/.test(s)) return s;
-    const id = ctx.tmp(`n${k}_`);
-    ctx.line(`const ${id} = ${s};`);
-    return id;
-  });
-  // Runtime agreement of the dims that are not statically known to match.
-  const checks: string[] = [];
-  inputs.forEach((v, j) => {
-    for (let k = 0; k < ndim; k++) {
-      const d = v.type.shape[k];
-      if (d === 1 && outShape[k] !== 1) continue;
-      if (d !== null && d === outShape[k]) continue;
-      if (sizes[k] === `${ctx.ins[j]}.shape[${k}]`) continue;
-      checks.push(`${ctx.ins[j]}.shape[${k}] !== ${S[k]}`);
-    }
-  });
-  if (checks.length) {
-    const names = JSON.stringify(inputs.map(String));
-    ctx.line(`if (${checks.join(" || ")}) throw ${ctx.rt("broadcastError")}(${JSON.stringify(opName)}, ${names}, [${ctx.ins.map((i) => `${i}.shape`).join(", ")}]);`);
-  }
-  const out = ctx.outs[0];
-  ctx.line(`const ${out} = ${ctx.alloc(S)};`);
-  const o = ctx.tmp("o");
-  const datas = inputs.map((_, j) => ctx.tmp(`d${j}_`));
-  ctx.line(`const ${o} = ${out}.data${datas.map((d, j) => `, ${d} = ${ctx.ins[j]}.data`).join("")};`);
-  const broadcasts = inputs.map((v) => v.type.shape.map((d, k) => d === 1 && outShape[k] !== 1));
-  if (!broadcasts.some((b) => b.some(Boolean))) {
-    const i = ctx.tmp("i");
-    ctx.line(`for (let ${i} = 0; ${i} < ${o}.length; ${i}++) ${o}[${i}] = ${expr(datas.map((d) => `${d}[${i}]`))};`);
-    return;
-  }
-  const idx = S.map((_, k) => ctx.tmp(`i${k}_`));
-  const refs = inputs.map((_, j) => {
-    const terms: string[] = [];
-    for (let k = 0; k < ndim; k++) {
-      if (broadcasts[j][k]) continue;
-      const inner = S.slice(k + 1).filter((_, m) => !broadcasts[j][k + 1 + m]);
-      terms.push([idx[k], ...inner].join(" * "));
-    }
-    return `${datas[j]}[${terms.length ? terms.join(" + ") : "0"}]`;
-  });
-  const p = ctx.tmp("p");
-  ctx.line(`let ${p} = 0;`);
-  const open = S.map((s, k) => `for (let ${idx[k]} = 0; ${idx[k]} < ${s}; ${idx[k]}++) `).join("");
-  ctx.line(`${open}${o}[${p}++] = ${expr(refs)};`);
 }
 
 /** Sum a gradient over the axes along which `input` was broadcast, keeping its rank. */
