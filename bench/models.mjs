@@ -46,11 +46,11 @@ export const builders = {
 builders.linreg_N = builders.linreg;
 
 /** An implementation module for ../shared/bench/bench.mjs: one factory per model id. */
-export function adapter(bind) {
+export function adapter(bind, options = {}) {
   const out = {};
   for (const [id, builder] of Object.entries(builders)) {
     out[id] = (d) => {
-      const m = model(id, builder(d, bind));
+      const m = model(id, builder(d, bind), options);
       return { size: m.size, logp: m.flat.logp, logpGrad: m.flat.logpGrad };
     };
   }

@@ -132,7 +132,7 @@ export async function loadModels(file: string): Promise<LoadedModel[]> {
     try {
       const { models } = await evaluateModels(a);
       return models.map((m) => {
-        const { body } = emitModel(m.model, m.name);
+        const { body } = emitModel(m.model, m.name, m.options);
         const model = new Function("rt", body)(runtime) as CompiledModel;
         model.source = { body };
         return { exportName: declaredName(m.call) ?? m.name, model, path, observed: observedOf(m.model) };

@@ -4,7 +4,7 @@ export { Variable, Constant, TensorType } from "./tensor.js";
 export { NDArray, CompiledModel, ParameterValueError } from "../runtime/index.js";
 export { summary, Trace, Summary, rhat, essBulk, essTail, mcseMean, mcseSd, hdi, type SampleOptions } from "../runtime/index.js";
 export { Model } from "./model/model.js";
-export { model, compileModel, emitModel } from "./model/compile.js";
+export { model, compileModel, emitModel, type ModelOptions } from "./model/compile.js";
 export { data, Deterministic, Potential } from "./model/builders.js";
 export { logp, logcdf } from "./model/logprob.js";
 export { draw } from "./model/draw.js";

@@ -2,6 +2,7 @@
 // to its parameters, to module-level constants it declares, and to `rt` (the tsmc runtime).
 import { Constant, Variable, type Apply, type EmitContext } from "../graph/basic.js";
 import { toposort } from "../graph/traversal.js";
+import { emitSimdLoop } from "./wasm-loop.js";
 
 export interface EmittedFunction {
   /** The function's name in the text. */
@@ -79,6 +80,11 @@ export interface EmitFunctionOptions {
    * those typed arrays straight from the closure.
    */
   scope?: ReadonlyMap<Variable, string>;
+  /**
+   * Emit the fused loops over the rows of a fixed dense matrix (`X @ beta` likelihoods) as
+   * WebAssembly SIMD kernels (compiler/emit/wasm-loop.ts); every other loop stays JavaScript.
+   */
+  simd?: boolean;
   /**
    * The function's own signature instead of one parameter per input: `params`, the expression
    * each parameter-less input is read from (`x[0]`, a view of `x`), and the closing lines made from
@@ -227,8 +233,10 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
       slot,
       dataAlias: (array) => dataAliases.get(array) ?? null,
       once,
+      isFixed: (id) => fixed.has(id),
     };
-    node.op.emit(ctx);
+    // (opt-in: a dense fused loop as a WebAssembly SIMD kernel, when it is one the kernel takes)
+    if (!(opts.simd && emitSimdLoop(ctx))) node.op.emit(ctx);
     // An output that is a module-level array (`const t3 = k0;`) shares its data alias.
     for (const line of lines.slice(first)) {
       const m = /^const (\w+) = ([\w$]+);$/.exec(line);

@@ -11,6 +11,7 @@ import { rollup, type Plugin, type RollupError, type SourceMap as RollupSourceMa
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import { ts } from "ts-morph";
 import { Model } from "../model/model.js";
+import { modelOptions, type ModelOptions } from "../model/compile.js";
 import * as self from "../index.js";
 import * as tensor from "../tensor.js";
 import * as runtime from "../../runtime/index.js";
@@ -38,6 +39,7 @@ export interface EvaluatedModel {
   readonly call: ModelCall;
   readonly name: string;
   readonly model: Model;
+  readonly options: ModelOptions;
 }
 
 export interface Evaluation {
@@ -194,17 +196,19 @@ export async function evaluateModels(a: Analysis): Promise<Evaluation> {
     for (const call of a.calls) {
       const args = captured[call.index];
       if (!args) throw new TsmcBuildError(call.pos, `${call.label}: its arguments were not evaluated`, a.code);
-      const [name, builder] = typeof args[0] === "string" ? [args[0], args[1]] : ["model", args[0]];
+      const [name, builder, options] = typeof args[0] === "string" ? [args[0], args[1], args[2]] : ["model", args[0], args[1]];
       if (typeof builder !== "function") {
         throw new TsmcBuildError(call.pos, `model() expects a builder function${typeof args[0] === "string" ? " after the name" : ""}`, a.code);
       }
       let model: Model;
+      let checked: ModelOptions;
       try {
+        checked = modelOptions(options);
         model = Model.build(name as string, builder as () => unknown);
       } catch (e) {
         throw mapError(e, call.pos, `in the builder of ${call.label}`);
       }
-      models.push({ call, name: name as string, model });
+      models.push({ call, name: name as string, model, options: checked });
     }
     return { models, dependencies };
   } finally {

@@ -71,9 +71,9 @@ export function compiledExpression(name: string, body: string, opts: { sampler?:
 /** Evaluate and compile the model() declarations of an analysed module. */
 export async function compileDeclarations(a: Analysis): Promise<{ models: CompiledDeclaration[]; evaluated: EvaluatedModel[]; dependencies: string[] }> {
   const { models: evaluated, dependencies } = await evaluateModels(a);
-  const models = evaluated.map(({ call, name, model }) => {
+  const models = evaluated.map(({ call, name, model, options }) => {
     try {
-      const { body, meta } = emitModel(model, name);
+      const { body, meta } = emitModel(model, name, options);
       return { index: call.index, name, pos: call.pos, meta, body };
     } catch (e) {
       throw new TsmcBuildError(call.pos, `${call.label}: ${reasonOf(e)}`, a.code);

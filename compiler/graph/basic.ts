@@ -155,6 +155,8 @@ export interface EmitContext {
    * constants, or inputs bound per data binding): its identifier, or null to compute it per call.
    */
   once(expr: string, uses: string[]): string | null;
+  /** Whether an identifier holds a value that never changes between calls (see `once`). */
+  isFixed(name: string): boolean;
 }
 
 /** An operation: its parameters, type rule, gradient rule and emit template in one object. */
