@@ -82,6 +82,9 @@ function planOf(node: Apply): Plan | null {
     else return null;
   }
   for (const w of weights) if (inputs[w].ndim !== 1 || inputs[w].type.shape[0] !== K) return null;
+  // The matrix and the weights are read by rowdots only, not elementwise.
+  for (const n of spec.nodes) if (!n.rowdot && n.args.some((a) => a === matrix || weights.has(a))) return null;
+  if (spec.outputs.some((o) => o === matrix || weights.has(o))) return null;
   return { matrix, K, vectors, scalars, weights: [...weights], slots, outF64 };
 }
 
