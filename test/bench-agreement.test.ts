@@ -7,17 +7,9 @@ import fc from "fast-check";
 import * as handwritten from "./reference/handwritten.mjs";
 // @ts-expect-error -- plain JavaScript modules without declarations
 import { adapter, constants, runtimeData } from "../bench/models.mjs";
+import { mulberry32 } from "./helpers/random.js";
 
 /** Small data sets of the benchmark's shapes, from a fixed seed (the shared generator's recipe). */
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const u = mulberry32(7);
 const normal = () => Math.sqrt(-2 * Math.log(u() || 1e-12)) * Math.cos(2 * Math.PI * u());
 const matrix = (n: number, k: number) => Array.from({ length: n }, () => Array.from({ length: k }, normal));

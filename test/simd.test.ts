@@ -12,16 +12,8 @@ import { transformModule } from "../compiler/frontend/index.js";
 // @ts-expect-error -- plain JavaScript module without declarations
 import { adapter, constants, runtimeData } from "../bench/models.mjs";
 import { scratchDir } from "./helpers/aot.js";
+import { mulberry32 } from "./helpers/random.js";
 
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const u = mulberry32(11);
 const normal = () => Math.sqrt(-2 * Math.log(u() || 1e-12)) * Math.cos(2 * Math.PI * u());
 const matrix = (n: number, k: number) => Array.from({ length: n }, () => Array.from({ length: k }, normal));

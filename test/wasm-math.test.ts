@@ -8,6 +8,7 @@
 import { expect } from "chai";
 import { ModuleBuilder, op } from "../compiler/emit/wasm-binary.js";
 import { expF64x2, log1pF64x2, logF64x2 } from "../compiler/emit/wasm-math.js";
+import { mulberry32 } from "./helpers/random.js";
 
 // apply_<fn>(ptr, pairs): replaces each pair of f64 at ptr by fn of it
 const mb = new ModuleBuilder({ memoryPages: 1 });
@@ -54,15 +55,6 @@ function ulps(a: number, b: number): number {
   return Number(d < 0n ? -d : d);
 }
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rnd = mulberry32(20240611);
 const gen = (n: number, g: (i: number) => number): Float64Array => Float64Array.from({ length: n }, (_, i) => g(i));
 const uniform = (n: number, lo: number, hi: number) => gen(n, () => lo + (hi - lo) * rnd());
