@@ -60,13 +60,11 @@ export function sharedConstants(): SharedConstants {
 export interface EmitFunctionOptions {
   name?: string;
   /**
-   * Keep every array output of a node (and the returned list) between calls, so that a warm
+   * Keep every array output of a node between calls, so that a warm
    * function allocates nothing. Only for functions whose results are consumed before the next
    * call (a model's logp and logpGrad), never for results handed to users.
    */
   reuseBuffers?: boolean;
-  /** Return the one output itself rather than a list of one (a model's logp). */
-  single?: boolean;
   /** Identifier prefix for hoisted constants (to keep several functions in one module apart). */
   constPrefix?: string;
   /**
@@ -143,8 +141,8 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
   const dataAliases = new Map<string, string>();
   let constCount = 0;
   const hoist = (expr: string) => {
-    // Per-call state (slots, result lists) is never shared; values are.
-    const stateful = expr.startsWith("rt.slot(") || expr.startsWith("new Array(");
+    // Per-call state (slots) is never shared; values are.
+    const stateful = expr.startsWith("rt.slot(");
     const shared = opts.shared;
     if (shared && !stateful) {
       const known = shared.byExpr.get(expr);
@@ -251,13 +249,6 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
     lines.unshift(...params.map((p, i) => `const ${p} = ${entry.inputs[i]};`));
     lines.push(...entry.finish(results, results.map((r) => dataAliases.get(r) ?? null)));
     params.splice(0, params.length, ...entry.params);
-  } else if (opts.single) {
-    if (results.length !== 1) throw new Error(`emitFunction: single output asked for ${results.length} outputs`);
-    lines.push(`return ${results[0]};`);
-  } else if (reuse) {
-    const list = hoist(`new Array(${results.length})`);
-    results.forEach((r, i) => lines.push(`${list}[${i}] = ${r};`));
-    lines.push(`return ${list};`);
   } else {
     lines.push(`return [${results.join(", ")}];`);
   }

@@ -71,7 +71,6 @@ function literal(value: unknown): string {
   return `rt.nd([${nd.shape.join(", ")}], [${Array.from(nd.data, jsNumber).join(", ")}])`;
 }
 
-/** Emit the module text of a compiled model. */
 /** How a model is compiled (the third argument of `model()`). */
 export interface ModelOptions {
   /**
@@ -83,6 +82,7 @@ export interface ModelOptions {
   simd?: boolean;
 }
 
+/** Emit the module text of a compiled model. */
 export function emitModel(model: Model, name = model.name || "model", options: ModelOptions = {}): EmittedModel {
   const infos = valueVarInfo(model);
   const valueVars = model.valueVars;
@@ -130,13 +130,12 @@ export function emitModel(model: Model, name = model.name || "model", options: M
   ]);
   const hotOpts = { ...(bound ? { scope } : {}), simd: options.simd === true };
   // The hot functions read the flat point x themselves (array value variables as views of it,
-  // kept while x is the same array) and logpGrad writes the flat gradient g.
+  // kept while x is the same array; data and prepare's values are bound) and logpGrad writes the
+  // flat gradient g.
   const viewSlots = infos.map((v, i) => (v.shape.length === 0 ? null : `$xv${i}`));
   const valueArgs = infos.map((v, i) =>
     v.shape.length === 0 ? `x[${v.offset}]` : `rt.flatView(${viewSlots[i]}, x, ${v.offset}, ${viewSlots[i]}s, ${v.size})`,
   );
-  // (Without data there is nothing else to read; with it, the data and prepare's values are bound.)
-  const hotReads = valueArgs;
   // Small arrays are copied element by element: TypedArray#set costs more than the copy below ~100.
   const writeGradient = (results: string[], aliases: (string | null)[]) => [
     ...infos.map((v, i) =>
@@ -155,11 +154,11 @@ export function emitModel(model: Model, name = model.name || "model", options: M
     // logp and logpGrad hand back numbers only: their buffers are reused, so a warm call allocates nothing.
     emitFunction(hotInputs, fuseElemwise([cut[0]]), {
       name: "logp", constPrefix: "kl", shared, reuseBuffers: true, ...hotOpts,
-      entry: { params: ["x"], inputs: hotReads, finish: (r) => [`return ${r[0]};`] },
+      entry: { params: ["x"], inputs: valueArgs, finish: (r) => [`return ${r[0]};`] },
     }),
     emitFunction(hotInputs, fuseElemwise(cut), {
       name: "logpGrad", constPrefix: "kg", shared, reuseBuffers: true, ...hotOpts,
-      entry: { params: ["x", "g"], inputs: hotReads, finish: writeGradient },
+      entry: { params: ["x", "g"], inputs: valueArgs, finish: writeGradient },
     }),
   ];
   const fns: EmittedFunction[] = [
