@@ -15,6 +15,7 @@ import { dropDims, expandDims } from "../compiler/ops/dimshuffle.js";
 import { second } from "../compiler/ops/elemwise.js";
 import { shapeI } from "../compiler/ops/shape.js";
 import { AdvancedIncSubtensor1 } from "../compiler/ops/subtensor.js";
+import { randomGraphs } from "./helpers/random-graphs.js";
 
 type Value = number | number[];
 
@@ -351,8 +352,6 @@ describe("rewrite groups: exact at the extremes", () => {
 
 // ---- the property: random graphs built from the op set keep their values ------------------------
 
-type Expr = { k: "in"; i: number } | { k: "const"; v: number } | { k: "un"; op: number; a: Expr } | { k: "bin"; op: number; a: Expr; b: Expr };
-
 const UNARY: ((v: Variable) => Variable)[] = [
   pt.neg, pt.exp, pt.log, pt.sqrt, pt.sigmoid, pt.sin, pt.abs, pt.erfc, pt.expm1, pt.log1p,
   // The shapes the stabilize, simplify and specialize rules look for.
@@ -407,24 +406,7 @@ const BINARY: ((a: Variable, b: Variable) => Variable)[] = [
   (p, q) => pt.mul(pt.stack([pt.sum(p), pt.sum(q)]).index(1), pt.sum(pt.stack([pt.sum(p), pt.sum(q)]))),
 ];
 
-const exprArb: fc.Arbitrary<Expr> = fc.letrec<{ e: Expr }>((tie) => ({
-  e: fc.oneof(
-    { depthSize: "medium", maxDepth: 5, withCrossShrink: true },
-    { arbitrary: fc.integer({ min: 0, max: 2 }).map((i): Expr => ({ k: "in", i })), weight: 2 },
-    { arbitrary: fc.constantFrom(0, 1, 2, -1, 0.5).map((v): Expr => ({ k: "const", v })), weight: 1 },
-    { arbitrary: fc.record({ op: fc.integer({ min: 0, max: UNARY.length - 1 }), a: tie("e") }).map((r): Expr => ({ k: "un", ...r })), weight: 3 },
-    { arbitrary: fc.record({ op: fc.integer({ min: 0, max: BINARY.length - 1 }), a: tie("e"), b: tie("e") }).map((r): Expr => ({ k: "bin", ...r })), weight: 3 },
-  ),
-})).e;
-
-function build(e: Expr, inputs: Variable[]): Variable {
-  switch (e.k) {
-    case "in": return inputs[e.i];
-    case "const": return pt.constant(e.v, null, "float64");
-    case "un": return UNARY[e.op](build(e.a, inputs));
-    case "bin": return BINARY[e.op](build(e.a, inputs), build(e.b, inputs));
-  }
-}
+const { arb: exprArb, build } = randomGraphs({ unary: UNARY, binary: BINARY, maxDepth: 5, constants: [0, 1, 2, -1, 0.5], unaryWeight: 3 });
 
 describe("rewrite groups: values are unchanged (property)", () => {
   it("random graphs over a scalar and two vectors agree with rewrite on and off where every step is finite", () => {

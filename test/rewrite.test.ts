@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { pt, NDArray, type Variable } from "../compiler/index.js";
 import type { RewriteStats } from "../compiler/rewrite/pattern.js";
 import { toposort } from "../compiler/graph/traversal.js";
+import { randomGraphs } from "./helpers/random-graphs.js";
 
 /** The op names in a printed graph (the text before ` [id`). */
 const opsIn = (text: string) =>
@@ -118,12 +119,6 @@ describe("rewrite: canonicalize rules", () => {
 
 // ---- the property: rewriting never changes a finite value ---------------------------------------
 
-type Expr =
-  | { k: "in"; i: number }
-  | { k: "const"; v: number }
-  | { k: "un"; op: number; a: Expr }
-  | { k: "bin"; op: number; a: Expr; b: Expr };
-
 const UNARY: ((v: Variable) => Variable)[] = [
   pt.neg, pt.exp, pt.log, pt.log1p, pt.expm1, pt.sqrt, pt.square, pt.sin, pt.cos, pt.tanh, pt.sigmoid, pt.softplus,
   pt.abs, pt.erf,
@@ -141,27 +136,7 @@ const BINARY: ((a: Variable, b: Variable) => Variable)[] = [
   (a, b) => pt.switch(pt.gt(a, b), a, pt.mul(b, 1)),
 ];
 
-const exprArb: fc.Arbitrary<Expr> = fc.letrec<{ e: Expr }>((tie) => ({
-  e: fc.oneof(
-    { depthSize: "medium", maxDepth: 6, withCrossShrink: true },
-    { arbitrary: fc.integer({ min: 0, max: 2 }).map((i): Expr => ({ k: "in", i })), weight: 2 },
-    { arbitrary: fc.constantFrom(0, 1, 0, 1, 2, -1, 0.5).map((v): Expr => ({ k: "const", v })), weight: 1 },
-    { arbitrary: fc.record({ op: fc.integer({ min: 0, max: UNARY.length - 1 }), a: tie("e") }).map((r): Expr => ({ k: "un", ...r })), weight: 2 },
-    {
-      arbitrary: fc.record({ op: fc.integer({ min: 0, max: BINARY.length - 1 }), a: tie("e"), b: tie("e") }).map((r): Expr => ({ k: "bin", ...r })),
-      weight: 3,
-    },
-  ),
-})).e;
-
-function build(e: Expr, inputs: Variable[]): Variable {
-  switch (e.k) {
-    case "in": return inputs[e.i];
-    case "const": return pt.constant(e.v, null, "float64");
-    case "un": return UNARY[e.op](build(e.a, inputs));
-    case "bin": return BINARY[e.op](build(e.a, inputs), build(e.b, inputs));
-  }
-}
+const { arb: exprArb, build } = randomGraphs({ unary: UNARY, binary: BINARY, maxDepth: 6, constants: [0, 1, 0, 1, 2, -1, 0.5], unaryWeight: 2 });
 
 const values = (r: number | NDArray) => (typeof r === "number" ? [r] : Array.from(r.data));
 
