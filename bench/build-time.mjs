@@ -1,16 +1,14 @@
 // Build time per benchmark model: graph construction, logprob, gradient, rewrites, fusion and
 // emission (what the build pass does per model() declaration), median of several runs.
-import { readFileSync } from "node:fs";
 import { Model, emitModel } from "../dist/compiler/index.js";
 import { builders, constants, runtimeData } from "./models.mjs";
+import { loadData } from "./gen-data.mjs";
 
-const dataDir = new URL("../../shared/bench/data/", import.meta.url);
-const load = (id) => (id === "seed" ? {} : JSON.parse(readFileSync(new URL(`${id}.json`, dataDir), "utf8")));
 const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
 
 console.log("model            data       build ms (median of 7)   emitted KB");
 for (const id of ["seed", "eight_schools", "linreg", "logistic", "radon", "poisson"]) {
-  const d = load(id);
+  const d = loadData(id);
   for (const [label, bind] of [["constants", constants], ["data()", runtimeData]]) {
     const times = [];
     let size = 0;

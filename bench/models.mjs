@@ -45,7 +45,7 @@ export const builders = {
 };
 builders.linreg_N = builders.linreg;
 
-/** An implementation module for ../shared/bench/bench.mjs: one factory per model id. */
+/** An implementation module for harness.mjs: one factory per model id. */
 export function adapter(bind, options = {}) {
   const out = {};
   for (const [id, builder] of Object.entries(builders)) {

@@ -1,6 +1,5 @@
 // Nodes in each bench model's logp and dlogp graphs: as built, after the rewrite pipeline, and
 // after fusion (what the emitter turns into code). `npm run bench:nodes`.
-import { readFileSync } from "node:fs";
 import { Model } from "../dist/compiler/index.js";
 import { boundedLogp } from "../dist/compiler/model/compile-graphs.js";
 import { optimize } from "../dist/compiler/rewrite/pipeline.js";
@@ -8,14 +7,13 @@ import { fuseElemwise } from "../dist/compiler/rewrite/fuse.js";
 import { evaluateNode } from "../dist/compiler/function.js";
 import { toposort } from "../dist/compiler/graph/traversal.js";
 import { builders, runtimeData } from "./models.mjs";
+import { loadData } from "./gen-data.mjs";
 
-const dataDir = new URL("../../shared/bench/data/", import.meta.url);
-const load = (id) => (id === "seed" ? {} : JSON.parse(readFileSync(new URL(`${id}.json`, dataDir), "utf8")));
 const count = (outs) => toposort(outs).length;
 
 console.log("model            graph    as built   rewritten   fused");
 for (const id of ["seed", "eight_schools", "linreg", "logistic", "radon", "poisson"]) {
-  const m = Model.build(id, builders[id](load(id), runtimeData));
+  const m = Model.build(id, builders[id](loadData(id), runtimeData));
   const [logp] = boundedLogp([m.logp()]);
   const [dlogp] = boundedLogp([m.dlogp()]);
   for (const [name, g] of [["logp", logp], ["dlogp", dlogp]]) {

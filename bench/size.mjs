@@ -1,39 +1,49 @@
-// Size of what a production bundle of the seed model carries: the model compiled ahead of time
-// (as the build pass splices it, importing the runtime by name) plus the parts of tsmc/runtime it
-// uses, bundled and minified with esbuild, then gzipped.
-import { build } from "esbuild";
-import { gzipSync } from "node:zlib";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+// What a production bundle carries, with each bundler (bench/bundlers.mjs), minified, sizes gzipped:
+// the seed model's app that only evaluates it (logp, gradient, draws), eight schools' app that
+// samples (the sampler linked in by the build pass, plus the Web Worker file where the bundler
+// emits one), and the largest model fixture (logistic regression with its 10 000 × 10 data as
+// build-time constants). Run after `npm run build`: the project links this repository as `tsmc`.
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Model, emitModel } from "../dist/compiler/index.js";
-import { compiledExpression } from "../dist/compiler/frontend/index.js";
-import { builders } from "./models.mjs";
+import { BUNDLERS, bundle } from "./bundlers.mjs";
+import { APPS, writeApps } from "./apps.mjs";
 
-const runtime = fileURLToPath(new URL("../dist/runtime/index.js", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "tsmc-size-"));
+const root = fileURLToPath(new URL("..", import.meta.url));
+const project = mkdtempSync(join(tmpdir(), "tsmc-size-"));
 try {
-  const { body } = emitModel(Model.build("seed", builders.seed()));
-  for (const sampler of [true, false]) {
-    const expr = compiledExpression("seed", body, { sampler });
-    const names = [...new Set([...expr.matchAll(/__tsmc_rt_(\w+)/g)].map((m) => m[1]))];
-    const entry = join(dir, "seed.mjs");
-    const imports = names.map((n) => `${n} as __tsmc_rt_${n}`).join(", ");
-    writeFileSync(entry, `import { ${imports} } from ${JSON.stringify(runtime)};\nexport const seed = ${expr};\n`);
-    const out = await build({ entryPoints: [entry], bundle: true, minify: true, format: "esm", write: false, platform: "browser", metafile: true });
-    const code = out.outputFiles[0].contents;
-    const label = sampler ? "with the sampler (default)" : "sampler: false";
-    console.log(`seed model bundle, ${label}: ${(code.length / 1024).toFixed(1)} KB minified, ${(gzipSync(code).length / 1024).toFixed(1)} KB gzipped`);
-    const inputs = Object.values(out.metafile.outputs)[0].inputs;
-    const parts = Object.entries(inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput).slice(0, 6);
-    for (const [file, info] of parts) console.log(`  ${String(info.bytesInOutput).padStart(7)} B  ${file.replace(/^.*?(dist|node_modules)\//, "$1/")}`);
-    // The runtime alone: just the exports this model imports.
-    writeFileSync(entry, `export { ${names.join(", ")} } from ${JSON.stringify(runtime)};\n`);
-    const rt = await build({ entryPoints: [entry], bundle: true, minify: true, format: "esm", write: false, platform: "browser" });
-    const rc = rt.outputFiles[0].contents;
-    console.log(`  tsmc/runtime as this bundle imports it: ${(rc.length / 1024).toFixed(1)} KB minified, ${(gzipSync(rc).length / 1024).toFixed(1)} KB gzipped (${gzipSync(rc).length} bytes)`);
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "size", private: true, type: "module" }));
+  mkdirSync(join(project, "node_modules", "@rollup"), { recursive: true });
+  symlinkSync(root, join(project, "node_modules", "tsmc"), "dir");
+  for (const dep of ["rollup", "vite", "esbuild", "@rollup/plugin-node-resolve", "@rollup/plugin-terser"]) {
+    symlinkSync(join(root, "node_modules", dep), join(project, "node_modules", dep), "dir");
+  }
+  writeApps(join(project, "src"));
+  mkdirSync(join(project, "fixtures", "data"), { recursive: true });
+  cpSync(join(root, "fixtures", "logistic.ts"), join(project, "fixtures", "logistic.js"));
+  cpSync(join(root, "fixtures", "data", "logistic.json"), join(project, "fixtures", "data", "logistic.json"));
+  writeFileSync(join(project, "fixtures", "largest.js"), `import { logistic } from "./logistic.js";\nconsole.log(logistic.size);\n`);
+
+  const entries = [
+    [APPS.evaluate, "seed, evaluation only"],
+    [APPS.sample, "eight schools, sample()"],
+    ["fixtures/largest.js", "logistic fixture (constants)"],
+  ];
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+  console.log("| bundler | app | page JS, gzipped | worker file, gzipped |");
+  console.log("|---|---|---|---|");
+  for (const bundler of BUNDLERS) {
+    for (const [entry, label] of entries) {
+      const { main, files } = await bundle(bundler, { project, entry, outDir: join(project, "out", bundler.replace(/\W+/g, "-")) });
+      const worker = files.filter((f) => /worker/.test(f.path));
+      const page = files.filter((f) => !worker.includes(f) && f.path.endsWith(".js"));
+      const pageGzip = page.reduce((n, f) => n + f.gzip, 0);
+      const workerGzip = worker.reduce((n, f) => n + f.gzip, 0);
+      console.log(`| ${bundler} | ${label} | ${kb(pageGzip)} (${pageGzip} B) | ${worker.length ? kb(workerGzip) : "none"} |`);
+      if (!page.some((f) => f.path === main)) throw new Error(`${bundler}: the entry chunk is missing`);
+    }
   }
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(project, { recursive: true, force: true });
 }

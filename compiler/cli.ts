@@ -42,10 +42,12 @@ function makeProgram(): Command {
     .argument("<inputs...>", "source files (.ts .tsx .mts .js .mjs) or folders")
     .requiredOption("--outDir <dir>", "where to write the .js, .js.map and .d.ts files")
     .option("--verbose", "print each file with its build time")
-    .option("--no-sampler", "leave the NUTS sampler out of the compiled modules (smaller bundles; sample() throws)")
+    .option("--sampler", "link the sampler into every module that declares a model, not only into those that call sample()")
+    .option("--no-sampler", "never link the sampler (sample() throws)")
     .action(async (inputs: string[], opts: { outDir: string; verbose?: boolean; sampler?: boolean }) => {
-      const { build, writeOutputs } = await frontend();
+      const { build, writeOutputs, formatWarning } = await frontend();
       const result = await build(inputs, opts.outDir, { sampler: opts.sampler });
+      for (const w of result.warnings) process.stderr.write(`${formatWarning(w)}\n`);
       if (result.errors.length) {
         for (const e of result.errors) process.stderr.write(`${describe(e)}\n\n`);
         process.stderr.write(`tsmc build: ${result.errors.length} error${result.errors.length > 1 ? "s" : ""}; nothing written\n`);

@@ -37,7 +37,7 @@ export interface FnOptions {
 /** A stream positioned where a shared rng's saved state says. */
 export function streamOf(rng: RandomGeneratorSharedVariable): runtime.Stream {
   const state = rng.state as { seed?: number | string };
-  return state.seed !== undefined ? new runtime.Stream(state.seed) : runtime.Stream.restore(rng.state as any);
+  return state.seed !== undefined ? new runtime.Stream(state.seed) : runtime.restoreStream(rng.state as any);
 }
 
 export interface CompiledFunction extends PrintableFunction {
@@ -148,7 +148,7 @@ export function fn(inputs: readonly Variable[], outputs: Variable | readonly Var
     const converted: unknown[] = values.map((v, i) => runtime.toInput(v, specs[i]));
     const streams = rngs.map(streamOf);
     const results = (raw as (...a: unknown[]) => Value[])(...converted, ...streams);
-    if (opts.updateRngs) rngs.forEach((r, i) => (r.state = streams[i].state()));
+    if (opts.updateRngs) rngs.forEach((r, i) => (r.state = runtime.streamState(streams[i])));
     return single ? results[0] : results;
   };
   const order = toposort(graph, leafSet);

@@ -1,12 +1,17 @@
 // tsmc/rollup: the rollup plugin (also a Vite plugin). Each module that declares model()s imported
 // from "tsmc" has them compiled at build time; the bundle imports `tsmc/runtime` in their place.
-// When rollup bundles the runtime's sampler, the plugin also emits its Web Worker as a chunk (Vite
-// and webpack do that themselves for `new Worker(new URL(..., import.meta.url))`; rollup does not).
+// Modules that sample get `import "tsmc/sampler"`, so only bundles that sample carry the sampler.
+// When such a bundle starts the sampler's Web Worker, the plugin emits the worker as one
+// self-contained asset (Vite and webpack do that themselves for `new Worker(new URL(...,
+// import.meta.url))`; rollup does not). An asset, not a chunk: it is emitted only when the bundle
+// really holds the sampler, and it works with `output.file` as well as `output.dir`.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { dirname, extname, join } from "node:path";
+import { dirname, join, posix, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createFilter, type FilterPattern } from "@rollup/pluginutils";
-import { mayDeclareModels, transformModule, TsmcBuildError } from "../compiler/frontend/index.js";
+import MagicString from "magic-string";
+import { mayDeclareModels, mayReadSampler, transformModule, TsmcBuildError } from "../compiler/frontend/index.js";
 
 export interface TsmcPluginOptions {
   /** Modules to look at (picomatch patterns or regexps); default: JavaScript and TypeScript files. */
@@ -14,8 +19,9 @@ export interface TsmcPluginOptions {
   /** Modules to skip; default: node_modules. */
   exclude?: FilterPattern;
   /**
-   * Bundle the NUTS sampler with the models (default true), and its Web Worker as a chunk of its own
-   * (parallel chains in a browser); false keeps bundles minimal.
+   * Where to link the sampler (`import "tsmc/sampler"`): by default into each module that calls
+   * `sample()` or its kin; `true` also into every module that declares a model (for code that
+   * samples out of the plugin's sight, e.g. in node_modules); `false` never (sample() then throws).
    */
   sampler?: boolean;
 }
@@ -24,8 +30,12 @@ export interface TsmcPluginOptions {
 export interface TsmcPluginContext {
   error(error: { message: string; id?: string; loc?: { file?: string; line: number; column: number }; frame?: string }): never;
   addWatchFile(id: string): void;
-  /** Rollup's; the plugin emits the sampler's Web Worker with it. */
-  emitFile?(file: { type: "chunk"; id: string; name?: string }): string;
+}
+
+/** What the plugin needs of rollup's context when it renders a chunk. */
+export interface TsmcRenderContext {
+  emitFile(file: { type: "asset"; name: string; source: string }): string;
+  getFileName(ref: string): string;
 }
 
 export interface TsmcSourceMap {
@@ -46,14 +56,30 @@ export interface TsmcPlugin {
   /** Vite calls this (rollup does not): Vite bundles the sampler's worker itself. */
   configResolved(): void;
   transform(this: TsmcPluginContext, code: string, id: string): Promise<{ code: string; map: TsmcSourceMap | null } | null>;
+  buildStart(): void;
+  renderStart(): void;
+  renderChunk(this: TsmcRenderContext, code: string, chunk: { fileName: string }): Promise<{ code: string; map: TsmcSourceMap } | null>;
 }
 
 const DEFAULT_INCLUDE = /\.(?:[cm]?[jt]sx?)$/;
 const DEFAULT_EXCLUDE = /[\\/]node_modules[\\/]/;
 
 /** The runtime module that starts the sampler's Web Workers, and the worker's URL in it. */
-const SAMPLER_WORKERS = /[\\/]runtime[\\/]sampler[\\/]parallel\.[cm]?[jt]s$/;
+const SAMPLER_WORKERS = /[\\/]runtime[\\/]sampler[\\/]parallel\.js$/;
 const WORKER_URL = /new URL\((["'])\.\/web-worker\.js\1, import\.meta\.url\)/;
+/** Stands for the worker's URL until the chunk that starts it is rendered (strings survive minifiers). */
+const WORKER_MARK = "__tsmc_web_worker__";
+
+/** The Web Worker as one file, made with the package (runtime/vendor/prebundle.mjs), beside parallel.js. */
+const workerFile = (parallelJs: string) => join(dirname(parallelJs), "web-worker.bundle.js");
+
+/**
+ * tsmc's own modules, in the sources or in dist/ (this file is plugin-rollup/index.ts or
+ * dist/plugin-rollup/index.js): never transformed, even when a link puts them outside node_modules.
+ */
+const base = fileURLToPath(new URL("../", import.meta.url));
+const OWN = ["runtime", "compiler", "dist/runtime", "dist/compiler"].map((d) => join(base, d) + sep);
+const isOwn = (file: string) => OWN.some((d) => file.startsWith(d));
 
 const hash = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -79,6 +105,9 @@ export default function tsmc(options: TsmcPluginOptions = {}): TsmcPlugin {
   // An unchanged module whose dependencies are unchanged is not rebuilt (watch mode, dev server).
   const cache = new Map<string, CacheEntry>();
   let vite = false;
+  /** parallel.js as this build resolved it, and the worker's asset in the current output. */
+  let workerFrom: string | null = null;
+  let workerRef: string | null = null;
   return {
     name: "tsmc",
     enforce: "pre",
@@ -88,12 +117,11 @@ export default function tsmc(options: TsmcPluginOptions = {}): TsmcPlugin {
     async transform(code, id) {
       if (id.startsWith("\0")) return null;
       const file = id.replace(/[?#].*$/, "");
-      if (options.sampler !== false && !vite && this.emitFile && SAMPLER_WORKERS.test(file) && WORKER_URL.test(code)) {
-        // The worker entry sits next to this module (web-worker.js in dist/, .ts in the sources).
-        const ref = this.emitFile({ type: "chunk", id: join(dirname(file), `web-worker${extname(file)}`), name: "tsmc-worker" });
-        return { code: code.replace(WORKER_URL, `new URL(import.meta.ROLLUP_FILE_URL_${ref})`), map: null };
+      if (!vite && SAMPLER_WORKERS.test(file) && WORKER_URL.test(code)) {
+        workerFrom = file;
+        return { code: code.replace(WORKER_URL, `new URL("${WORKER_MARK}", import.meta.url)`), map: null };
       }
-      if (!filter(file) || !mayDeclareModels(code)) return null;
+      if (!filter(file) || isOwn(file) || !(mayDeclareModels(code) || mayReadSampler(code))) return null;
       const key = hash(code);
       const hit = cache.get(file);
       if (hit && hit.key === key && hit.deps.every(([dep, h]) => hashFile(dep) === h)) {
@@ -109,7 +137,7 @@ export default function tsmc(options: TsmcPluginOptions = {}): TsmcPlugin {
           return this.error({
             message: e.reason,
             id: e.file,
-            loc: { file: e.file, line: e.line, column: e.column - 1 },
+            loc: { file: e.file, line: e.line, column: e.column }, // 1-based, as every tsmc message
             frame: e.frame,
           });
         }
@@ -121,6 +149,21 @@ export default function tsmc(options: TsmcPluginOptions = {}): TsmcPlugin {
       const out = { code: result.code, map: result.map };
       cache.set(file, { key, deps: deps.map((d) => [d, hashFile(d)]), result: out });
       return out;
+    },
+    buildStart() {
+      workerFrom = null;
+    },
+    renderStart() {
+      workerRef = null;
+    },
+    async renderChunk(code, chunk) {
+      if (!workerFrom || !code.includes(WORKER_MARK)) return null;
+      workerRef ??= this.emitFile({ type: "asset", name: "tsmc-worker.js", source: readFileSync(workerFile(workerFrom), "utf8") });
+      let url = relative(dirname(chunk.fileName), this.getFileName(workerRef)).split("\\").join(posix.sep);
+      if (!url.startsWith(".")) url = `./${url}`;
+      const s = new MagicString(code);
+      for (let i = code.indexOf(WORKER_MARK); i >= 0; i = code.indexOf(WORKER_MARK, i + 1)) s.overwrite(i, i + WORKER_MARK.length, url);
+      return { code: s.toString(), map: s.generateMap({ hires: true }) };
     },
   };
 }

@@ -44,19 +44,21 @@ export interface ModelMeta {
 
 /** The functions the generated code provides; `d` holds the bound data by name. */
 export interface ModelImpl {
-  logp(x: Float64Array, d: DataValues): number;
-  logpGrad(x: Float64Array, grad: Float64Array, d: DataValues): number;
+  /** logp and logpGrad of the flat point for one data binding, called once per model (no wrapper per call). */
+  flat(d: DataValues): { logp(x: Float64Array): number; logpGrad(x: Float64Array, grad: Float64Array): number };
   terms(x: Float64Array, d: DataValues): number[];
   draw(streams: Stream[], d: DataValues): Value[];
   /** Free RVs on their constrained scale, then Deterministics, at a flat point. */
   constrain(x: Float64Array, d: DataValues): Value[];
   /** One draw of each observed RV given values of the free RVs (constrained scale, freeRV order). */
   predict(freeValues: Value[], streams: Stream[], d: DataValues): Value[];
-  /** logp and logpGrad of the flat point for one data binding, called once per model (no wrapper per call). */
-  flat?(d: DataValues): { logp(x: Float64Array): number; logpGrad(x: Float64Array, grad: Float64Array): number };
 }
 
-/** The sampler, kept out of this module so that a bundle that never samples does not carry it. */
+/**
+ * The samplers, kept out of this module so that a bundle that never samples carries none of them.
+ * `tsmc/sampler` (runtime/sampler/install.ts) installs them: the build pass imports it into every
+ * module that calls `sample()` or its kin, and the in-process compiler imports it itself.
+ */
 export interface Sampling {
   sampleModel(m: CompiledModel, opts: SampleOptions): Trace;
   sampleModelAsync(m: CompiledModel, opts: SampleOptions): Promise<Trace>;
@@ -66,14 +68,13 @@ export interface Sampling {
 
 let sampling: Sampling | null = null;
 
-/** Make `sample` and the predictive methods available (createModel does this). */
 export function installSampler(impl: Sampling): void {
   sampling = impl;
 }
 
-function sampler(label: string): Sampling {
+function sampler(label: string, method: string): Sampling {
   if (!sampling) {
-    throw new Error(`${label}: this bundle was built without the sampler (tsmc({ sampler: false })); build with the sampler to call sample()`);
+    throw new Error(`${label}: ${method}() needs the sampler, which this bundle does not hold: add import "tsmc/sampler" where you sample`);
   }
   return sampling;
 }
@@ -92,9 +93,10 @@ export class CompiledModel {
    * calling thread.
    */
   source?: ModelSource;
-  private readonly meta: ModelMeta;
-  private readonly impl: ModelImpl;
-  private readonly data: DataValues;
+  /** The generated code's metadata, functions and bound data (read by runtime/sampler/model-parts.ts). */
+  readonly meta: ModelMeta;
+  readonly impl: ModelImpl;
+  readonly data: DataValues;
 
   constructor(meta: ModelMeta, impl: ModelImpl, data: DataValues) {
     this.meta = meta;
@@ -103,12 +105,13 @@ export class CompiledModel {
     this.name = meta.name;
     this.size = meta.size;
     this.valueVars = meta.valueVars;
-    // (Data without a value yet is bound when given: until then the generic path reports it.)
+    // Data without a value yet is bound by withData: until then the flat functions say so.
     const complete = meta.data.every((d) => data[d.name] !== undefined);
-    this.flat = (complete && impl.flat?.(data)) || {
-      logp: (x) => impl.logp(x, data),
-      logpGrad: (x, grad) => impl.logpGrad(x, grad, data),
+    const unbound = (): never => {
+      this.requireData();
+      throw new Error(`${this.label}: data is not bound`);
     };
+    this.flat = complete ? impl.flat(data) : { logp: unbound, logpGrad: unbound };
   }
 
   /** A point keyed by value-variable name (numbers for scalars, NDArrays otherwise). */
@@ -151,7 +154,7 @@ export class CompiledModel {
   /** Joint log density at a point, Jacobians included; -Infinity outside the support. */
   logp(point: Point): number {
     this.requireData();
-    return this.impl.logp(this.toFlat(point), this.data);
+    return this.flat.logp(this.toFlat(point));
   }
 
   /** The log density of each RV and Potential, summed over its elements. */
@@ -167,7 +170,7 @@ export class CompiledModel {
   dlogp(point: Point): Record<string, Value> {
     this.requireData();
     const grad = new Float64Array(this.size);
-    this.impl.logpGrad(this.toFlat(point), grad, this.data);
+    this.flat.logpGrad(this.toFlat(point), grad);
     return this.fromFlat(grad);
   }
 
@@ -184,33 +187,6 @@ export class CompiledModel {
     if (!Number.isInteger(opts.draws) || opts.draws < 0) throw new Error(`${this.label}: draws must be a non-negative integer, got ${opts.draws}`);
     const all = Array.from({ length: opts.draws }, () => this.impl.draw(streams, this.data));
     return Object.fromEntries(names.map((n, i) => [n, stackDraws(all.map((d) => d[i]))]));
-  }
-
-  /** Free RVs on their constrained scale and every Deterministic, at a flat point. */
-  constrain(x: Float64Array): Record<string, Value> {
-    this.requireData();
-    const values = this.impl.constrain(x, this.data);
-    return Object.fromEntries(this.meta.constrainedNames.map((n, i) => [n, values[i]]));
-  }
-
-  /** Names of the free RVs, Deterministics and observed RVs, as `constrain` and `predict` return them. */
-  get names(): { constrained: readonly string[]; predicted: readonly string[]; rngs: number; predictRngs: number } {
-    return { constrained: this.meta.constrainedNames, predicted: this.meta.predictNames, rngs: this.meta.rngCount, predictRngs: this.meta.predictRngCount };
-  }
-
-  /**
-   * One draw of every observed RV given values of the free RVs (keyed by RV name, constrained
-   * scale), advancing `streams` (one per `names.predictRngs`).
-   */
-  predict(freeValues: Record<string, Value>, streams: Stream[]): Record<string, Value> {
-    this.requireData();
-    const free = this.meta.constrainedNames.slice(0, this.meta.valueVars.length);
-    const args = free.map((n) => {
-      if (!(n in freeValues)) throw new Error(`${this.label}: predict needs a value for '${n}'`);
-      return freeValues[n];
-    });
-    const values = this.impl.predict(args, streams, this.data);
-    return Object.fromEntries(this.meta.predictNames.map((n, i) => [n, values[i]]));
   }
 
   /** The same model with some data() inputs bound to new values. */
@@ -236,17 +212,10 @@ export class CompiledModel {
     return out;
   }
 
-  /** The observed values of the observed RVs, where the compiled metadata records them. */
-  observedData(): Record<string, Value> | undefined {
-    const obs = this.meta.observed;
-    if (!obs) return undefined;
-    return Object.fromEntries(Object.entries(obs).map(([k, v]) => [k, typeof v === "number" ? v : new NDArray([...v.shape], Float64Array.from(v.data))]));
-  }
-
   /** NUTS (Stan's multinomial variant with windowed adaptation): a trace of every free RV and Deterministic. */
   sample(opts: SampleOptions = {}): Trace {
     this.requireData();
-    return sampler(this.label).sampleModel(this, opts);
+    return sampler(this.label, "sample").sampleModel(this, opts);
   }
 
   /**
@@ -255,19 +224,19 @@ export class CompiledModel {
    */
   async sampleAsync(opts: SampleOptions = {}): Promise<Trace> {
     this.requireData();
-    return sampler(this.label).sampleModelAsync(this, opts);
+    return sampler(this.label, "sampleAsync").sampleModelAsync(this, opts);
   }
 
   /** Prior draws: free RVs and Deterministics in `prior`, observed RVs in `priorPredictive`, each [1, draws, ...shape]. */
   samplePriorPredictive(opts: { draws?: number; seed?: number | string } = {}): PriorSamples {
     this.requireData();
-    return sampler(this.label).samplePriorPredictive(this, opts);
+    return sampler(this.label, "samplePriorPredictive").samplePriorPredictive(this, opts);
   }
 
   /** One draw of every observed RV per posterior draw of `trace`, as [chains, draws, ...shape]. */
   samplePosteriorPredictive(trace: Trace, opts: { seed?: number | string; extend?: boolean } = {}): Group {
     this.requireData();
-    return sampler(this.label).samplePosteriorPredictive(this, trace, opts);
+    return sampler(this.label, "samplePosteriorPredictive").samplePosteriorPredictive(this, trace, opts);
   }
 
   private get label(): string {
@@ -302,7 +271,20 @@ export function writeFlat(grad: Float64Array, offset: number, value: Value): voi
   else grad.set(value.data, offset);
 }
 
-/** A compiled model without the sampler: logp, gradients, draws (what `sampler: false` bundles use). */
-export function createModelCore(meta: ModelMeta, impl: ModelImpl, data: DataValues): CompiledModel {
+/** What generated code calls to make its model: logp, gradients and draws (the sampler is linked apart). */
+export function createModel(meta: ModelMeta, impl: ModelImpl, data: DataValues): CompiledModel {
   return new CompiledModel(meta, impl, data);
+}
+
+/**
+ * What an ahead-of-time module calls in place of model(): run the spliced factory on the runtime
+ * exports it uses, and keep the factory's text so that a worker can rebuild the model. The factory
+ * refers to nothing but its parameter (the emitted body is the same text that the in-process
+ * compiler turns into a function of `rt` alone, with no module scope), so its text survives bundling
+ * and minification: a minifier renames the parameter but not the runtime's property names.
+ */
+export function aheadOfTime(factory: (rt: never) => CompiledModel, rt: object): CompiledModel {
+  const m = factory(rt as never);
+  m.source = { factory: String(factory) };
+  return m;
 }

@@ -1,14 +1,15 @@
 // Seeded random streams (seedrandom's Alea) and the variate generators compiled `draw` code calls.
-import alea from "seedrandom/lib/alea.js";
+import { alea } from "./vendor/alea.js";
 import { NDArray, shapeText } from "./ndarray.js";
 
 export type StreamState = { c: number; s0: number; s1: number; s2: number };
 
 /** A seeded stream of uniform doubles whose state can be saved and restored. */
 export class Stream {
-  private prng: ReturnType<typeof alea>;
+  /** Read by streamState (saving a stream is the compiler's business, so it is no method). */
+  prng: ReturnType<typeof alea>;
   /** A spare normal variate from the polar method. */
-  private spare: number | null = null;
+  spare: number | null = null;
 
   constructor(seed: number | string | StreamState) {
     this.prng = typeof seed === "object" ? alea("", { state: { ...seed } }) : alea(String(seed), { state: true });
@@ -39,15 +40,19 @@ export class Stream {
     return u * f;
   }
 
-  state(): { prng: StreamState; spare: number | null } {
-    return { prng: this.prng.state(), spare: this.spare };
-  }
+}
 
-  static restore(saved: { prng: StreamState; spare: number | null }): Stream {
-    const s = new Stream(saved.prng);
-    s.spare = saved.spare;
-    return s;
-  }
+export type SavedStream = { prng: StreamState; spare: number | null };
+
+/** A stream's state, to restore it later (a shared rng's state between compiled calls). */
+export function streamState(s: Stream): SavedStream {
+  return { prng: s.prng.state(), spare: s.spare };
+}
+
+export function restoreStream(saved: SavedStream): Stream {
+  const s = new Stream(saved.prng);
+  s.spare = saved.spare;
+  return s;
 }
 
 let seeder: Stream | null = null;

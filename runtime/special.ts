@@ -1,11 +1,6 @@
 // Special functions for generated code: maintained implementations from @stdlib, plus the
 // numerically stable logistic helpers.
-import gammaln from "@stdlib/math-base-special-gammaln";
-import digamma from "@stdlib/math-base-special-digamma";
-import trigamma from "@stdlib/math-base-special-trigamma";
-import erf from "@stdlib/math-base-special-erf";
-import erfc from "@stdlib/math-base-special-erfc";
-import erfcx from "@stdlib/math-base-special-erfcx";
+import { gammaln, digamma, trigamma, erf, erfc, erfcx, gammaincStdlib, betaincStdlib, betalnStdlib } from "./vendor/stdlib.js";
 
 export { gammaln, digamma, trigamma, erf, erfc, erfcx };
 
@@ -24,10 +19,6 @@ export function softplus(x: number): number {
 }
 
 // ---- incomplete gamma and beta, log-beta, Bessel I0/I1: for the distribution catalogue -------
-
-import gammaincStdlib from "@stdlib/math-base-special-gammainc";
-import betaincStdlib from "@stdlib/math-base-special-betainc";
-import betalnStdlib from "@stdlib/math-base-special-betaln";
 
 /** Regularised lower incomplete gamma P(s, x) (SciPy's gammainc argument order). */
 export function gammainc(s: number, x: number): number {

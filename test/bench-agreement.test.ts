@@ -1,15 +1,16 @@
 // Every benchmark model, written as a user writes it (bench/models.mjs) and compiled, agrees with
-// the hand-written analytic JavaScript of the shared benchmark: at the harness's fixed point (all
-// 0.1) and at random points, logp to 1e-9 and the gradient to 1e-7, with data bound either way.
+// the benchmark's hand-written analytic JavaScript (bench/handwritten.mjs): at the harness's fixed
+// point (all 0.1) and at random points, logp to 1e-9 and the gradient to 1e-7, with data bound
+// either way.
 import { expect } from "chai";
 import fc from "fast-check";
 // @ts-expect-error -- plain JavaScript modules without declarations
-import * as handwritten from "./reference/handwritten.mjs";
+import * as handwritten from "../bench/handwritten.mjs";
 // @ts-expect-error -- plain JavaScript modules without declarations
 import { adapter, constants, runtimeData } from "../bench/models.mjs";
 import { mulberry32 } from "./helpers/random.js";
 
-/** Small data sets of the benchmark's shapes, from a fixed seed (the shared generator's recipe). */
+/** Small data sets of the benchmark's shapes, from a fixed seed (bench/gen-data.mjs's recipe). */
 const u = mulberry32(7);
 const normal = () => Math.sqrt(-2 * Math.log(u() || 1e-12)) * Math.cos(2 * Math.PI * u());
 const matrix = (n: number, k: number) => Array.from({ length: n }, () => Array.from({ length: k }, normal));

@@ -7,6 +7,7 @@ import {
   pt, Normal, HalfNormal, Model, model, data, Deterministic, Potential, logp, logcdf, ParameterValueError, transforms,
 } from "../compiler/index.js";
 import { expectClose } from "./helpers/golden.js";
+import { observedData } from "../runtime/sampler/model-parts.js";
 import { finiteDiffGrad } from "./helpers/fd.js";
 
 const scipy = JSON.parse(readFileSync(new URL("./fixtures/scipy-values.json", import.meta.url), "utf8"));
@@ -336,7 +337,7 @@ describe("observed values in the compiled model", () => {
       Normal("y", mu, 1, { observed: [1, 2, 3] });
       Normal("z", mu, 1, { observed: data("zd", [0.5, 0.7]) });
     });
-    const obs = (m as any).observedData();
+    const obs = observedData(m as never) as any;
     expect(obs.y.toArray()).to.deep.equal([1, 2, 3]);
     expect(obs.z.toArray()).to.deep.equal([0.5, 0.7]);
   });

@@ -1,32 +1,14 @@
-// The package as a user gets it: `npm pack` (prepack builds dist/), install the tarball into a
-// fresh project elsewhere, and run user code there against API.md's entry points and the bin.
+// The package as a user gets it (helpers/packed.ts: the tarball installed into a fresh project):
+// user code there against the documented entry points and the bin.
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { seedGraphsText } from "../compiler/seed-example.js";
+import { root } from "./helpers/aot.js";
+import { childEnv, packedProject, run } from "./helpers/packed.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const version: string = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
-
-// Under `npm test`, npm exports its own context (npm_config_local_prefix points at this repo,
-// npm_package_* describe it); a nested npm must not see it, or it would install into the repo.
-const childEnv: NodeJS.ProcessEnv = Object.fromEntries(
-  Object.entries(process.env).filter(
-    ([k]) => !/^npm_(package_|lifecycle_|command$|execpath$|node_execpath$|config_local_prefix$|config_call$)/i.test(k),
-  ),
-);
-
-function run(cmd: string, args: string[], cwd: string): string {
-  const r = spawnSync(cmd, args, { cwd, env: childEnv, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) throw r.error;
-  if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) exited ${r.status}\n${r.stdout}\n${r.stderr}`);
-  }
-  return r.stdout;
-}
 
 // What a user writes: the seed's first example against the installed package.
 const userScript = `
@@ -80,28 +62,11 @@ export { text, shape };
 
 describe("package: npm pack, install into a fresh project, use it", function () {
   this.timeout(180_000);
-  let tmp: string;
   let packed: { filename: string; size: number; files: { path: string }[] };
   let project: string;
 
   before(function () {
-    tmp = mkdtempSync(join(tmpdir(), "tsmc-pack-"));
-    const packDir = join(tmp, "pack");
-    mkdirSync(packDir);
-    // --json keeps stdout machine readable; prepack's build output goes to stderr.
-    packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", packDir], root))[0];
-
-    project = join(tmp, "user-project");
-    mkdirSync(project);
-    writeFileSync(
-      join(project, "package.json"),
-      JSON.stringify({ name: "tsmc-user", version: "1.0.0", private: true, type: "module" }, null, 2),
-    );
-    run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(packDir, packed.filename)], project);
-  });
-
-  after(function () {
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    ({ project, packed } = packedProject());
   });
 
   it("ships only the built compiler, runtime, plugin and README", function () {

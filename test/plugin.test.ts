@@ -150,7 +150,7 @@ describe("rollup plugin: errors through this.error, with loc and code frame", ()
       }
       expect(error, "the build fails").to.not.equal(undefined);
       expect(error!.plugin).to.equal("tsmc");
-      expect(error!.loc).to.deep.equal({ file: site.file, line: site.line, column: site.column - 1 });
+      expect(error!.loc).to.deep.equal({ file: site.file, line: site.line, column: site.column });
       expect(error!.message).to.match(new RegExp(c.reason.source.replace(/^\^/, "")));
       expect(error!.frame).to.include(`> ${site.line} |`);
     });

@@ -1,5 +1,5 @@
-// Parallel chains from a rollup bundle: tsmc/rollup emits the sampler's Web Worker as a chunk, and
-// that chunk really samples, first in Node (through the npm package web-worker, the browser's
+// Parallel chains from a rollup bundle: tsmc/rollup emits the sampler's Web Worker as one
+// self-contained asset, and that file really samples, first in Node (through the npm package web-worker, the browser's
 // Worker API over worker_threads), then in Chromium, from a page served over http (skipped where
 // Chromium is not installed). The bundles link the built runtime (dist/): `npm test` builds first.
 import { expect } from "chai";
@@ -8,18 +8,13 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { rollup, type OutputChunk, type Plugin } from "rollup";
-import jsonPlugin from "@rollup/plugin-json";
+import { rollup, type OutputAsset, type OutputChunk, type Plugin } from "rollup";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
-import commonjsPlugin from "@rollup/plugin-commonjs";
 import WebWorker from "web-worker";
 import tsmc from "../plugin-rollup/index.js";
 import { fixture, root, scratchDir, stripTypes } from "./helpers/aot.js";
 import { eightSchools as inProcess } from "../fixtures/eight_schools.js";
 
-const factory = <T>(m: T) => ((m as { default?: T }).default ?? m) as unknown as () => Plugin;
-const json = factory(jsonPlugin);
-const commonjs = factory(commonjsPlugin);
 const selfRuntime: Plugin = { name: "self-runtime", resolveId: (s) => (s === "tsmc/runtime" ? join(root, "dist", "runtime", "index.js") : null) };
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -67,33 +62,36 @@ try {
 }
 `;
 
-describe("tsmc/rollup: the sampler's Web Worker as a chunk", function () {
+describe("tsmc/rollup: the sampler's Web Worker as an asset", function () {
   let dir: string;
   let chunks: OutputChunk[];
+  let assets: OutputAsset[];
   let expected: Fingerprint;
 
   before(async function () {
     dir = scratchDir("web");
     const bundle = await rollup({
       input: { eight_schools: fixture("eight_schools.ts") },
-      plugins: [stripTypes(), tsmc(), selfRuntime, nodeResolve({ browser: true }), commonjs(), json()],
+      // sampler: true: the page that samples is not part of the bundle (no CommonJS or JSON plugin needed)
+      plugins: [stripTypes(), tsmc({ sampler: true }), selfRuntime, nodeResolve({ browser: true })],
       onLog: () => {},
     });
     const { output } = await bundle.write({ dir, format: "es", entryFileNames: "[name].js" });
     await bundle.close();
     chunks = output.filter((o): o is OutputChunk => o.type === "chunk");
+    assets = output.filter((o): o is OutputAsset => o.type === "asset");
     writeFileSync(join(dir, "page.js"), PAGE_SCRIPT);
     writeFileSync(join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><script type="module" src="./page.js"></script>\n`);
     expected = fingerprint(inProcess.sample({ ...opts, cores: 1 }));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("is emitted as an entry chunk, and the runtime starts it by its URL", () => {
-    const worker = chunks.find((c) => c.name === "tsmc-worker");
-    expect(worker, "the worker chunk").to.not.equal(undefined);
-    expect(worker!.isEntry).to.equal(true);
-    const others = chunks.filter((c) => c !== worker).map((c) => c.code).join("\n");
-    expect(others).to.include(`new URL(new URL('${worker!.fileName}', import.meta.url).href)`);
+  it("is emitted as an asset, and the runtime starts it by its relative URL", () => {
+    expect(chunks.map((c) => c.fileName)).to.deep.equal(["eight_schools.js"]);
+    const worker = assets.find((a) => a.names.includes("tsmc-worker.js"));
+    expect(worker, "the worker asset").to.not.equal(undefined);
+    expect(chunks[0].code).to.include(`new URL("./${worker!.fileName}", import.meta.url)`);
+    expect(String(worker!.source)).to.not.match(/\brequire\(|^import .* from "(?!\.)/m);
   });
 
   it("samples: four chains in workers give the single-thread trace bit for bit", async () => {

@@ -2,7 +2,7 @@
 // and assembled at load time with the `wabt` package (parseWat / toBinary). Not part of the
 // compiler or of `npm test`; see README.md in this folder.
 //
-// Each factory follows the harness contract (../../../shared/bench/bench.mjs header):
+// Each factory follows the harness contract (../harness.mjs header):
 // `id(data) -> { size, logp(x), logpGrad(x, grad) }`. The data are copied once into the
 // instance's memory at factory time; per call the JS wrapper writes the parameters the loop
 // needs into memory, calls the kernel, and reads the sums back. The O(K) prologue/epilogue

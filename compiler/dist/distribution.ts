@@ -2,8 +2,8 @@
 // object), parameter checks, registration in the model being built, and `.dist(...)`.
 import { Constant, Variable } from "../graph/basic.js";
 import { TensorType } from "../graph/type.js";
-import { graphInputs } from "../graph/traversal.js";
-import { parseSignature, randomVariable, RandomVariable, type RandomVariableSpec } from "../ops/random.js";
+import { cloneReplace, graphInputs } from "../graph/traversal.js";
+import { parseSignature, randomVariable, RandomGeneratorType, RandomVariable, type RandomVariableSpec } from "../ops/random.js";
 import * as pt from "../tensor.js";
 import { asTensor, type TensorLike } from "../ops/constant.js";
 import { checkParameters } from "../ops/check.js";
@@ -53,6 +53,8 @@ export interface Registrar {
   registerRV(rv: Variable, spec: DistributionSpec, opts: RVOptions): Variable;
   /** A named Deterministic (used by distributions that return derived values, as LKJCholeskyCov). */
   addDeterministic?(name: string, expr: Variable): Variable;
+  /** Each data() input that has a value, as a variable of that value's shape (for sizing RVs by data). */
+  dataShapes?(): ReadonlyMap<Variable, Variable>;
 }
 
 export const modelContext: { current: Registrar | null } = { current: null };
@@ -139,9 +141,13 @@ export interface Distribution {
 /** Make the user-facing function of a distribution from its spec, and register it for dispatch. */
 export function defineDistribution(spec: DistributionSpec): Distribution {
   specsByRv.set(spec.rv.name, spec);
-  const build = (where: string, given: Record<string, Variable | undefined>, options: RVOptions, name?: string) => {
+  const build = (where: string, given: Record<string, Variable | undefined>, options: RVOptions, name?: string, data?: ReadonlyMap<Variable, Variable>) => {
     const params = spec.toRvParams(given, where);
     validateConstants(where, spec.checks(params), given);
+    if (data && options.shape === undefined && options.size === undefined) {
+      const fromData = shapeFromData(spec, params, data);
+      if (fromData) options = { ...options, shape: fromData };
+    }
     // PyMC's shape includes the draw's core dims (a Dirichlet's k); the RandomVariable's size does not.
     const ndimSupp = parseSignature(spec.rv.signature).out.length;
     let size = options.shape ?? options.size;
@@ -180,10 +186,35 @@ export function defineDistribution(spec: DistributionSpec): Distribution {
       const obs = options.observed instanceof Variable ? options.observed : asTensor(options.observed as TensorLike);
       if (obs.ndim > 0) options.shape = obs.type.shape.every((d) => d !== null) ? (obs.type.shape as number[]) : (shape(obs) as never);
     }
-    const rv = build(where, given, options, name);
+    // A free variable whose parameters read data() is sized by the data's value, as in PyMC.
+    const free = options.observed === undefined || options.observed === null;
+    const rv = build(where, given, options, name, free ? ctx.dataShapes?.() : undefined);
     return ctx.registerRV(rv, spec, registrarOpts);
   };
   return Object.assign(fn, { dist, spec });
+}
+
+/** The static shape of a draw from `params`, or null where a dimension is unknown (or they do not broadcast). */
+function drawShape(spec: DistributionSpec, params: Variable[]): number[] | null {
+  const rng = new Variable(new RandomGeneratorType());
+  try {
+    const node = new RandomVariable(spec.rv).makeNode(rng, pt.constant([], null, "int64"), pt.constant(0, null, "int64"), ...params);
+    const shape = node.outputs[1].type.shape;
+    return shape.every((d) => d !== null) ? (shape as number[]) : null;
+  } catch {
+    return null; // the real build reports it, naming the variable
+  }
+}
+
+/**
+ * The shape of a draw whose parameters read data() inputs of unknown length, taken from the
+ * inputs' values (`Normal("y", data("x", [1, 2, 3]), 1)` is a 3-vector). Null when the parameters
+ * fix the shape without the data, or the data do not fix it either.
+ */
+function shapeFromData(spec: DistributionSpec, params: Variable[], data: ReadonlyMap<Variable, Variable>): number[] | null {
+  if (!data.size || drawShape(spec, params)) return null;
+  const sized = cloneReplace(params, data);
+  return sized.some((p, i) => p !== params[i]) ? drawShape(spec, sized) : null;
 }
 
 /** PyMC casts scale-like parameters to float (so `1` prints as `1.0`). */

@@ -8,6 +8,8 @@ import {
   type CallExpression, type Identifier, type ImportDeclaration, type SourceFile, type Statement, type Symbol as MorphSymbol,
 } from "ts-morph";
 import { TsmcBuildError, type SourcePosition } from "./errors.js";
+import { isSelfModule, missingExport } from "./exports.js";
+import { notImportedReason } from "../model/names.js";
 
 /** The modules whose imports the build pass understands (and prunes once models are compiled). */
 export const TSMC_MODULES = ["tsmc", "tsmc/tensor"];
@@ -81,7 +83,7 @@ export function release(a: Analysis): void {
   if (!a.sourceFile.wasForgotten()) a.sourceFile.getProject().removeSourceFile(a.sourceFile);
 }
 
-function scriptKindOf(file: string): ts.ScriptKind {
+export function scriptKindOf(file: string): ts.ScriptKind {
   if (/\.tsx$/.test(file)) return ts.ScriptKind.TSX;
   if (/\.[mc]?ts$/.test(file)) return ts.ScriptKind.TS;
   if (/\.jsx$/.test(file)) return ts.ScriptKind.JSX;
@@ -169,6 +171,7 @@ function analyzeSourceFile(sf: SourceFile, code: string, file: string): Analysis
     const spread = c.node.getArguments().find((a) => Node.isSpreadElement(a));
     if (spread) fail(spread.getStart(), `${c.label}: give model() its name and builder directly, not spread`);
   }
+  checkTsmcNames(sf, uses, fail);
 
   // Writes to a symbol anywhere in the file (a reassigned `let` is not a build-time value).
   const writes = new Map<ts.Symbol, Identifier[]>();
@@ -280,6 +283,34 @@ function enclosingKind(decl: Node): string {
   return "block";
 }
 
+/**
+ * Every name read from tsmc's modules must be one they export: a misspelled distribution
+ * (`HalfNormall`, imported by name or read off a namespace import) is reported where it is written,
+ * with the nearest export. Names used only as types are left to TypeScript.
+ */
+function checkTsmcNames(sf: SourceFile, uses: ReadonlyMap<ts.Symbol, Identifier[]>, fail: (pos: number, reason: string) => never): void {
+  const readsValue = (name: Node) => {
+    const sym = name.getSymbol();
+    return (sym ? (uses.get(sym.compilerSymbol) ?? []) : []).filter((id) => id !== name && isValueReference(id, sym));
+  };
+  for (const d of sf.getImportDeclarations()) {
+    const module = d.getModuleSpecifierValue();
+    if (!isSelfModule(module) || d.isTypeOnly()) continue;
+    for (const spec of d.getNamedImports()) {
+      const local = spec.getAliasNode() ?? spec.getNameNode();
+      const reason = spec.isTypeOnly() ? null : missingExport(module, spec.getName());
+      if (reason && readsValue(local).length) fail(spec.getNameNode().getStart(), reason);
+    }
+    const ns = d.getNamespaceImport();
+    for (const id of ns ? readsValue(ns) : []) {
+      const access = id.getParent();
+      if (!Node.isPropertyAccessExpression(access) || access.getExpression() !== id) continue;
+      const reason = missingExport(module, access.getName());
+      if (reason) fail(access.getNameNode().getStart(), reason);
+    }
+  }
+}
+
 function checkGlobal(id: Identifier, name: string, why: string, fail: (pos: number, reason: string) => never): void {
   const parent = id.getParent();
   const member = Node.isPropertyAccessExpression(parent) && parent.getExpression() === id ? parent.getName() : null;
@@ -287,6 +318,8 @@ function checkGlobal(id: Identifier, name: string, why: string, fail: (pos: numb
     fail(id.getStart(), `${why} calls Math.random(), which gives another value at run time; draw with a seed or pass the value with data(...)`);
   }
   if (SAFE_GLOBALS.has(name)) return;
+  const module = ["tsmc", "tsmc/tensor"].find((m) => missingExport(m, name) === null);
+  if (module) fail(id.getStart(), notImportedReason(name, module));
   const what = name === "process" && member === "env" ? "process.env" : `'${name}'`;
   fail(id.getStart(), `${why} reads ${what}, which is only known at run time; pass run-time values with data(...)`);
 }

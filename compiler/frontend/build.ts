@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import remapping from "@jridgewell/remapping";
 import MagicString from "magic-string";
+import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import { ts } from "ts-morph";
 import type { Variable } from "../graph/basic.js";
 import { dprint } from "../graph/dprint.js";
@@ -10,10 +11,11 @@ import { rewriteForCompile } from "../function.js";
 import { boundedLogp } from "../model/compile-graphs.js";
 import type { Model } from "../model/model.js";
 import { analyze, release } from "./analyze.js";
-import { TsmcBuildError } from "./errors.js";
+import { TsmcBuildError, type SourcePosition } from "./errors.js";
 import { evaluateModels } from "./evaluate.js";
 import { stripTypes } from "./evaluate.js";
 import { transformModule } from "./transform.js";
+import { rewriteSpecifiers, type SpecifierSite } from "./specifiers.js";
 
 /** The source files `tsmc build` compiles. */
 export const SOURCE_EXT = /\.(ts|tsx|mts|js|mjs)$/;
@@ -26,6 +28,8 @@ export interface OutputFile {
 export interface BuildResult {
   readonly outputs: OutputFile[];
   readonly errors: Error[];
+  /** Relative imports that name no file (left as written). */
+  readonly warnings: BuildWarning[];
   /** Milliseconds per input file. */
   readonly times: Map<string, number>;
 }
@@ -68,27 +72,44 @@ function outputName(rel: string): string {
 
 const TS_INPUT = /\.(ts|tsx|mts)$/;
 
+/** Something a build can live with but the user should fix, at their source location. */
+export interface BuildWarning extends SourcePosition {
+  /** The one-line reason, without location. */
+  readonly reason: string;
+}
+
+/** `file:line:column: warning: reason` with the path relative to `cwd` (what the CLI prints). */
+export function formatWarning(w: BuildWarning, cwd = process.cwd()): string {
+  return `${relative(cwd, w.file) || w.file}:${w.line}:${w.column}: warning: ${w.reason}`;
+}
+
 /** Compile one module: its models spliced, types stripped, with its source map and declaration file. */
-export async function buildModule(file: string, outJs: string, opts: { sampler?: boolean } = {}): Promise<{ outputs: OutputFile[]; jsonImports: string[] }> {
+export async function buildModule(
+  file: string,
+  outJs: string,
+  opts: { sampler?: boolean } = {},
+): Promise<{ outputs: OutputFile[]; jsonImports: string[]; warnings: BuildWarning[] }> {
   const code = readFileSync(file, "utf8");
   const result = await transformModule(code, file, { declarations: true, sampler: opts.sampler });
   const spliced = result?.code ?? code;
   const splicedMap = result?.map ?? new MagicString(code).generateMap({ hires: true, source: file, includeContent: true });
-  const isTs = TS_INPUT.test(file);
   let js = spliced;
-  let map;
-  if (isTs) {
+  let stripped = splicedMap.toString();
+  if (TS_INPUT.test(file)) {
     const out = stripTypes(spliced, file, { rewriteRelativeImportExtensions: true });
     js = out.code;
-    map = remapping([out.map, splicedMap.toString()], () => null);
-  } else {
-    map = remapping([splicedMap.toString()], () => null);
+    stripped = remapping([out.map, stripped], () => null).toString();
   }
+  // Node loads only full file names: `./models` becomes `./models.js` (source maps composed).
+  const rewritten = rewriteSpecifiers(js, outJs, file);
+  const warnings = rewritten.unresolved.map((site) => unresolvedWarning(site, js, stripped, file, code));
+  const map = remapping([rewritten.s.generateMap({ hires: true, source: basename(outJs) }).toString(), stripped], () => null);
   map.file = basename(outJs);
   map.sources = [relative(dirname(outJs), file).split(sep).join("/")];
   map.sourcesContent = [code];
-  const dts = result?.dts ?? ts.transpileDeclaration(code, { fileName: file.replace(/\.(m?)js$/, ".$1ts"), compilerOptions: {} }).outputText;
   const dtsPath = outJs.replace(/\.js$/, ".d.ts").replace(/\.mjs$/, ".d.mts");
+  const dtsText = result?.dts ?? ts.transpileDeclaration(code, { fileName: file.replace(/\.(m?)js$/, ".$1ts"), compilerOptions: {} }).outputText;
+  const dts = rewriteSpecifiers(dtsText, dtsPath, file).code;
   const jsonImports = ts
     .preProcessFile(code, true, true)
     .importedFiles.map((f) => f.fileName)
@@ -96,12 +117,30 @@ export async function buildModule(file: string, outJs: string, opts: { sampler?:
     .map((f) => resolve(dirname(file), f));
   return {
     outputs: [
-      { path: outJs, contents: `${js.replace(/\n*$/, "\n")}//# sourceMappingURL=${basename(outJs)}.map\n` },
+      { path: outJs, contents: `${rewritten.code.replace(/\n*$/, "\n")}//# sourceMappingURL=${basename(outJs)}.map\n` },
       { path: `${outJs}.map`, contents: JSON.stringify(map) },
       { path: dtsPath, contents: dts },
     ],
     jsonImports,
+    warnings,
   };
+}
+
+/** The warning for a specifier that names no file, at the user's line and column. */
+function unresolvedWarning(site: SpecifierSite, js: string, map: string, file: string, code: string): BuildWarning {
+  const before = js.slice(0, site.start - 1).split("\n");
+  const orig = originalPositionFor(new TraceMap(map), { line: before.length, column: before[before.length - 1].length });
+  const pos = orig.line !== null ? { line: orig.line, column: orig.column + 1 } : textPosition(code, site.value);
+  const reason = `cannot resolve '${site.value}' (no such file, nor a folder with an index file); it is left as written, and node will not load it`;
+  return { file, ...pos, reason };
+}
+
+/** The 1-based position of a quoted string in the source (where a source map has no answer). */
+function textPosition(code: string, value: string): { line: number; column: number } {
+  const hits = ['"', "'", "`"].map((q) => code.indexOf(`${q}${value}${q}`)).filter((i) => i >= 0);
+  const i = hits.length ? Math.min(...hits) : 0;
+  const before = code.slice(0, i).split("\n");
+  return { line: before.length, column: before[before.length - 1].length + 1 };
 }
 
 /** Build every input into outDir (paths below the inputs' common folder kept). Nothing is written here. */
@@ -112,6 +151,7 @@ export async function build(inputs: readonly string[], outDir: string, opts: { s
   const out = resolve(outDir);
   const outputs: OutputFile[] = [];
   const errors: Error[] = [];
+  const warnings: BuildWarning[] = [];
   const times = new Map<string, number>();
   const json = new Set<string>();
   for (const file of files) {
@@ -119,6 +159,7 @@ export async function build(inputs: readonly string[], outDir: string, opts: { s
     try {
       const built = await buildModule(file, join(out, outputName(relative(root, file))), opts);
       outputs.push(...built.outputs);
+      warnings.push(...built.warnings);
       built.jsonImports.forEach((j) => json.add(j));
     } catch (e) {
       errors.push(e as Error);
@@ -130,7 +171,7 @@ export async function build(inputs: readonly string[], outDir: string, opts: { s
     if (rel.startsWith("..") || !existsSync(j)) continue;
     outputs.push({ path: join(out, rel), contents: readFileSync(j, "utf8") });
   }
-  return { outputs, errors, times };
+  return { outputs, errors, warnings, times };
 }
 
 export function writeOutputs(outputs: readonly OutputFile[]): void {

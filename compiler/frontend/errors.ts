@@ -23,6 +23,7 @@ export class TsmcBuildError extends Error {
   readonly frame: string;
 
   constructor(pos: SourcePosition, reason: string, source?: string) {
+    reason = userWords(reason);
     const text = source ?? readSource(pos.file);
     const frame = text === undefined ? "" : codeFrame(text, pos.line, pos.column);
     super(`${displayPath(pos.file)}:${pos.line}:${pos.column}: ${reason}${frame ? `\n\n${frame}` : ""}`);
@@ -51,6 +52,14 @@ function readSource(file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A message in the user's words: the build resolves tsmc's own modules as rollup ids such as
+ * `\0tsmc-self:tsmc`, which the user wrote as "tsmc" (and a NUL byte never belongs in a message).
+ */
+export function userWords(text: string): string {
+  return text.replace(/\0tsmc-self:/g, "").replace(/\0/g, "");
 }
 
 export function codeFrame(source: string, line: number, column: number): string {

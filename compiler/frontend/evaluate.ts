@@ -7,14 +7,12 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { rollup, type Plugin, type RollupError, type SourceMap as RollupSourceMap } from "rollup";
+import { rollup, type Plugin, type RollupError, type RollupLog, type SourceMap as RollupSourceMap } from "rollup";
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import { ts } from "ts-morph";
 import { Model } from "../model/model.js";
 import { modelOptions, type ModelOptions } from "../model/compile.js";
-import * as self from "../index.js";
-import * as tensor from "../tensor.js";
-import * as runtime from "../../runtime/index.js";
+import { SELF_MODULES, isSelfModule, missingExport } from "./exports.js";
 import { TsmcBuildError, reasonOf, type SourcePosition } from "./errors.js";
 import { positionOf, reducedModule, type Analysis, type ModelCall } from "./analyze.js";
 
@@ -24,7 +22,9 @@ import { positionOf, reducedModule, type Analysis, type ModelCall } from "./anal
  * this instance fills once (a slot of its own, so that two copies of tsmc in one process stay apart).
  */
 const SELF_SLOT = `__tsmc_frontend_self_${Math.random().toString(36).slice(2)}__`;
-const SELF: Record<string, Record<string, unknown>> = { tsmc: self, "tsmc/tensor": tensor, "tsmc/runtime": runtime };
+const SELF = SELF_MODULES;
+/** Rollup's id of tsmc's own modules (never shown: errors say the user's "tsmc"). */
+const SELF_ID = "\0tsmc-self:";
 (globalThis as Record<string, unknown>)[SELF_SLOT] = SELF;
 
 function selfModule(spec: string): string {
@@ -104,7 +104,7 @@ function evaluationPlugin(entry: string, reduced: { code: string; map: string },
     name: "tsmc-evaluate",
     resolveId(source, importer) {
       if (!importer) return source === entry ? entry : null;
-      if (source in SELF) return `\0tsmc-self:${source}`;
+      if (isSelfModule(source)) return `${SELF_ID}${source}`;
       if (source.startsWith("\0")) return null;
       if (source.startsWith("file:")) source = new URL(source).pathname;
       if (source.startsWith(".") || isAbsolute(source)) {
@@ -118,7 +118,7 @@ function evaluationPlugin(entry: string, reduced: { code: string; map: string },
     },
     load(id) {
       if (id === entry) return reduced;
-      if (id.startsWith("\0tsmc-self:")) return selfModule(id.slice("\0tsmc-self:".length));
+      if (id.startsWith(SELF_ID)) return selfModule(id.slice(SELF_ID.length));
       if (id.endsWith(".json")) return { code: `export default ${readFileSync(id, "utf8")};`, map: { mappings: "" } };
       return null;
     },
@@ -151,17 +151,24 @@ export async function evaluateModels(a: Analysis): Promise<Evaluation> {
   const reduced = reducedModule(a);
   const entry = a.file;
   const read = new Set<string>([entry]);
+  const logs: RollupLog[] = [];
   let bundle;
   try {
     bundle = await rollup({
       input: entry,
       plugins: [evaluationPlugin(entry, { code: reduced.code, map: reduced.map.toString() }, read)],
       treeshake: false,
-      logLevel: "silent",
-      onLog: () => {},
+      logLevel: "warn",
+      onLog: (_level, log) => void logs.push(log),
     });
   } catch (e) {
     throw bundlingError(a, e);
+  }
+  // `tsmc.HalfNormall` read off a namespace is only a warning to rollup: a typo of the user's to us.
+  const missing = logs.find((log) => missingSelfExport(log));
+  if (missing) {
+    await bundle.close();
+    throw missingExportError(a, missing);
   }
   const dependencies = [...read];
   const tmp = join(tempDir(entry), `${basename(entry)}.${process.pid}.${++counter}.${Date.now().toString(36)}.mjs`);
@@ -295,10 +302,32 @@ function bundlingError(a: Analysis, e: unknown): TsmcBuildError {
     return new TsmcBuildError(pos ?? first.pos, reason, pos?.file === a.file || !pos ? a.code : undefined);
   }
   const re = e as RollupError;
+  if (missingSelfExport(re)) return missingExportError(a, re);
   if (re.loc?.file && re.loc.file !== a.file && isAbsolute(re.loc.file)) {
-    return new TsmcBuildError({ file: re.loc.file, line: re.loc.line, column: re.loc.column + 1 }, reasonOf(e));
+    return new TsmcBuildError({ file: re.loc.file, line: re.loc.line, column: re.loc.column + 1 }, rollupReason(re));
   }
-  return new TsmcBuildError(first.pos, `${first.label}: cannot evaluate the module at build time: ${reasonOf(e)}`, a.code);
+  return new TsmcBuildError(first.pos, `${first.label}: cannot evaluate the module at build time: ${rollupReason(re)}`, a.code);
+}
+
+/**
+ * Rollup's reason without its `file (line:column): ` prefix (a 0-based column, and the location is
+ * ours to give) nor its hint about plugins (the build strips TypeScript itself).
+ */
+function rollupReason(e: RollupError): string {
+  const reason = reasonOf(e).replace(/^.*? \(\d+:\d+\): /, "").replace(/ \(Note that you need plugins[^)]*\)$/, "");
+  return e.code === "PARSE_ERROR" ? `syntax error: ${reason}` : reason;
+}
+
+/** A name read from tsmc that tsmc does not export (in a module the builder imports): the reason. */
+function missingSelfExport(log: RollupLog): string | null {
+  if (log.code !== "MISSING_EXPORT" || !log.binding || !log.exporter?.startsWith(SELF_ID)) return null;
+  return missingExport(log.exporter.slice(SELF_ID.length), log.binding);
+}
+
+/** That mistake where rollup found it (rollup's columns are 0-based). */
+function missingExportError(a: Analysis, log: RollupLog): TsmcBuildError {
+  const pos = log.loc?.file && isAbsolute(log.loc.file) ? { file: log.loc.file, line: log.loc.line, column: log.loc.column + 1 } : a.calls[0].pos;
+  return new TsmcBuildError(pos, missingSelfExport(log)!, pos.file === a.file ? a.code : undefined);
 }
 
 function importError(a: Analysis, e: unknown, mapError: (e: unknown, fallback: SourcePosition, what: string) => TsmcBuildError): TsmcBuildError {

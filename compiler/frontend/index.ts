@@ -2,6 +2,10 @@
 // plugin and the `tsmc` command line use.
 export { transformModule, compiledExpression, type TransformResult, type TransformOptions, type CompiledDeclaration } from "./transform.js";
 export { mayDeclareModels } from "./analyze.js";
+export { mayReadSampler, readsSampler, SAMPLER_MODULE } from "./sampler-link.js";
 export { TsmcBuildError, type SourcePosition } from "./errors.js";
-export { build, buildModule, printModels, writeOutputs, modelGraphs, type BuildResult, type OutputFile, type GraphKind } from "./build.js";
+export {
+  build, buildModule, printModels, writeOutputs, modelGraphs, formatWarning,
+  type BuildResult, type BuildWarning, type OutputFile, type GraphKind,
+} from "./build.js";
 export { pointType } from "./dts.js";

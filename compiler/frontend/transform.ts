@@ -10,6 +10,7 @@ import { analyze, mayDeclareModels, release, type Analysis, type ModelCall } fro
 import { evaluateModels, type EvaluatedModel } from "./evaluate.js";
 import { TsmcBuildError, reasonOf, type SourcePosition } from "./errors.js";
 import { declarationText } from "./dts.js";
+import { SAMPLER_MODULE, importPosition, readsSampler } from "./sampler-link.js";
 
 export const RUNTIME_BINDING = "__tsmc_rt";
 
@@ -38,8 +39,8 @@ export interface TransformOptions {
   /** Also produce the .d.ts text (the CLI does; the bundler plugin does not need it). */
   declarations?: boolean;
   /**
-   * Carry the NUTS sampler with the compiled models (default true). Without it a bundle holds
-   * only what logp, its gradient and draws need, and `sample()` throws.
+   * Link the sampler (`import "tsmc/sampler"`): by default into the modules that call `sample()` or
+   * its kin (sampler-link.ts); `true` also into every module that declares a model; `false` never.
    */
   sampler?: boolean;
 }
@@ -56,16 +57,13 @@ export function runtimeNames(body: string): string[] {
 
 /**
  * The expression that replaces a model() call: the emitted body as a factory `(rt) => { ... }`,
- * applied to the runtime it uses. With the sampler, the runtime's aheadOfTime applies it and keeps
- * the factory's text, from which a worker rebuilds the model to run chains in parallel.
+ * applied by the runtime's aheadOfTime to the runtime exports it uses; aheadOfTime keeps the
+ * factory's text, from which a worker rebuilds the model to run chains in parallel.
  */
-export function compiledExpression(name: string, body: string, opts: { sampler?: boolean } = {}): string {
-  if (opts.sampler === false) body = body.replace("return rt.createModel(", "return rt.createModelCore(");
+export function compiledExpression(name: string, body: string): string {
   const label = JSON.stringify(name).replace(/\*\//g, "*\\/");
   const rt = `{ ${runtimeNames(body).map((n) => `${n}: ${RUNTIME_BINDING}_${n}`).join(", ")} }`;
-  const factory = `(rt) => {\n${body}\n}`;
-  const call = opts.sampler === false ? `(${factory})(${rt})` : `${RUNTIME_BINDING}_aheadOfTime(${factory}, ${rt})`;
-  return `/* tsmc: model ${label}, compiled ahead of time */ ${call}`;
+  return `/* tsmc: model ${label}, compiled ahead of time */ ${RUNTIME_BINDING}_aheadOfTime((rt) => {\n${body}\n}, ${rt})`;
 }
 
 /** Evaluate and compile the model() declarations of an analysed module. */
@@ -83,21 +81,32 @@ export async function compileDeclarations(a: Analysis): Promise<{ models: Compil
 }
 
 /**
- * Compile the model() declarations of a module. Null when it declares none (nothing to change).
- * Errors are TsmcBuildErrors at the user's source location.
+ * Compile the model() declarations of a module and link the sampler where it is used. Null when
+ * there is nothing to change. Errors are TsmcBuildErrors at the user's source location.
  */
 export async function transformModule(code: string, file: string, opts: TransformOptions = {}): Promise<TransformResult | null> {
-  if (!mayDeclareModels(code)) return null;
-  const a = analyze(code, file);
-  if (!a) return null;
+  const a = mayDeclareModels(code) ? analyze(code, file) : null;
+  const linkSampler = opts.sampler !== false && (readsSampler(code, file) || (opts.sampler === true && a !== null));
+  if (!a) return linkSampler ? samplerImportOnly(code, file) : null;
   try {
     const { models, dependencies } = await compileDeclarations(a);
-    const s = splice(a, models.map((m) => compiledExpression(m.name, m.body, { sampler: opts.sampler })));
+    const s = splice(a, models.map((m) => compiledExpression(m.name, m.body)));
+    if (linkSampler) s.appendLeft(preambleEnd(a), `import "${SAMPLER_MODULE}";\n`);
     const dts = opts.declarations ? declarationText(a, models, preambleEnd(a)) : undefined;
     return { code: s.toString(), map: s.generateMap({ hires: true, source: file, includeContent: true }), models, dependencies, dts };
   } finally {
     release(a);
   }
+}
+
+/** A module that declares no model but samples: only the sampler's import is added. */
+function samplerImportOnly(code: string, file: string): TransformResult {
+  const s = new MagicString(code);
+  let at = importPosition(code, file);
+  // On a line of its own, after the rest of the prologue's last line.
+  if (at > 0 && code[at - 1] !== "\n") at = code.indexOf("\n", at) + 1 || code.length;
+  s.appendLeft(at, `${at > 0 && code[at - 1] !== "\n" ? "\n" : ""}import "${SAMPLER_MODULE}";\n`);
+  return { code: s.toString(), map: s.generateMap({ hires: true, source: file, includeContent: true }), models: [], dependencies: [file] };
 }
 
 /**

@@ -18,6 +18,8 @@ import { RandomGeneratorSharedVariable } from "../ops/random.js";
 import { Model, type Builder } from "./model.js";
 import { boundedLogp } from "./compile-graphs.js";
 import * as runtime from "../../runtime/index.js";
+// Models compiled in process can always sample (the build pass links the sampler only where used).
+import "../../runtime/sampler/install.js";
 import type { CompiledModel, ModelMeta, ValueVarInfo } from "../../runtime/index.js";
 
 export interface EmittedModel {
@@ -172,7 +174,6 @@ export function emitModel(model: Model, name = model.name || "model", options: M
 
   const dataArgs = dataVars.map((d) => `d[${JSON.stringify(d.name)}]`);
   const args = [...valueArgs, ...dataArgs].join(", ");
-  const via = bound ? "bound(d)." : "";
 
   const initial = model.initialPoint();
   const initialFlat: number[] = [];
@@ -211,11 +212,7 @@ export function emitModel(model: Model, name = model.name || "model", options: M
     if (expr) observed.push(`  ${JSON.stringify(rv.name)}: ${expr},`);
   }
 
-  const body = [
-    // A slot and the shape of each array value variable, made once (the hot path allocates nothing).
-    ...infos.flatMap((v, i) => (viewSlots[i] ? [`const ${viewSlots[i]} = rt.slot();`, `const ${viewSlots[i]}s = [${v.shape.join(", ")}];`] : [])),
-    ...shared.prelude,
-    ...fns.flatMap((f) => f.prelude),
+  const after = [
     ...fns.filter((f) => !bound || !hotFns.includes(f)).map((f) => f.code),
     ...(bound ? bindFunction(dataVars, prepared, hotFns) : []),
     `const meta = ${JSON.stringify(meta)};`,
@@ -224,16 +221,41 @@ export function emitModel(model: Model, name = model.name || "model", options: M
     `};`,
     ...(observed.length ? [`meta.observed = {`, ...observed, `};`] : []),
     `return rt.createModel(meta, {`,
-    `  logp: (x, d) => ${via}logp(x),`,
-    `  logpGrad: (x, g, d) => ${via}logpGrad(x, g),`,
     bound ? `  flat: bound,` : `  flat: () => ({ logp, logpGrad }),`,
     `  terms: (x, d) => terms(${args}),`,
     `  draw: (s, d) => draw(${[...rngs.map((_, i) => `s[${i}]`), ...dataArgs].join(", ")}),`,
     `  constrain: (x, d) => constrain(${args}),`,
     `  predict: (v, s, d) => predict(${[...freeRoots.map((_, i) => `v[${i}]`), ...predictRngs.map((_, i) => `s[${i}]`), ...dataArgs].join(", ")}),`,
     `}, defaultData);`,
+  ];
+  const body = [
+    // A slot and the shape of each array value variable, made once (the hot path allocates nothing).
+    ...infos.flatMap((v, i) => (viewSlots[i] ? [`const ${viewSlots[i]} = rt.slot();`, `const ${viewSlots[i]}s = [${v.shape.join(", ")}];`] : [])),
+    ...usedConstants([...shared.prelude, ...fns.flatMap((f) => f.prelude)], after.join("\n")),
+    ...after,
   ].join("\n");
   return { body, meta };
+}
+
+/**
+ * The module-level constants that the code reads: one it never reads (a draw's empty `size`, once
+ * inlined) would otherwise cost every bundle its bytes.
+ */
+function usedConstants(constants: string[], code: string): string[] {
+  let kept = constants;
+  for (let changed = true; changed; ) {
+    changed = false;
+    const text = `${kept.join("\n")}\n${code}`;
+    kept = kept.filter((line) => {
+      const name = /^const ([\w$]+) = /.exec(line)?.[1];
+      if (!name) return true;
+      const uses = text.match(new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`, "g"))?.length ?? 0;
+      if (uses > 1) return true;
+      changed = true;
+      return false;
+    });
+  }
+  return kept;
 }
 
 /**

@@ -1,7 +1,7 @@
 // PyMC's draw: forward samples of variables, advancing their rngs (or from a seed, reproducibly).
 import { Variable } from "../graph/basic.js";
 import { fn, type CompiledFunction } from "../function.js";
-import { Stream, childSeed, stackDraws } from "../../runtime/index.js";
+import { Stream, childSeed, stackDraws, streamState } from "../../runtime/index.js";
 import { streamOf } from "../function.js";
 
 const cache = new WeakMap<Variable, Map<string, CompiledFunction>>();
@@ -39,6 +39,6 @@ export function draw(vars: Variable | readonly Variable[], opts: { draws?: numbe
     const all = Array.from({ length: opts.draws }, () => f.raw(...streams));
     result = list.map((_, i) => stackDraws(all.map((d) => d[i])));
   }
-  if (!seeded) f.rngs.forEach((r, i) => (r.state = streams[i].state()));
+  if (!seeded) f.rngs.forEach((r, i) => (r.state = streamState(streams[i])));
   return vars instanceof Variable ? result[0] : result;
 }

@@ -2,7 +2,7 @@
 // builder function, their value variables (with default transforms), and the joint log density.
 import { Constant, Variable } from "../graph/basic.js";
 import { TensorType, type DType } from "../graph/type.js";
-import { cloneReplace } from "../graph/traversal.js";
+import { cloneReplace, graphInputs } from "../graph/traversal.js";
 import * as pt from "../tensor.js";
 import { asTensor, type TensorLike } from "../ops/constant.js";
 import { deepCopy } from "../ops/copy.js";
@@ -14,6 +14,7 @@ import type { Transform } from "../transforms.js";
 import { grad } from "../grad.js";
 import { boundedLogp, compileGraphs, type PointFunction } from "./compile-graphs.js";
 import { formatG } from "./format.js";
+import { explainNameError } from "./names.js";
 import { NDArray } from "../../runtime/index.js";
 
 export type Builder = () => unknown;
@@ -49,6 +50,9 @@ export class Model implements Registrar {
     modelContext.current = model;
     try {
       builder();
+    } catch (e) {
+      explainNameError(e);
+      throw e;
     } finally {
       modelContext.current = previous;
     }
@@ -90,7 +94,9 @@ export class Model implements Registrar {
       this.rvsToTransforms.set(rv, null);
     } else {
       if (rv.type.shape.some((d) => d === null)) {
-        throw new Error(`${where}: the shape of a free variable must be known when the model is built; give shape: [...]`);
+        const unbound = graphInputs(rvParams(rv)).filter((v) => this.dataVars.includes(v) && !this.dataValues.has(v));
+        const why = unbound.length ? `; it follows ${unbound.map((v) => `data('${v.name}')`).join(", ")}, which has no value` : "";
+        throw new Error(`${where}: the shape of a free variable must be known when the model is built${why}; give shape: [...]`);
       }
       const transform = opts.transform === undefined ? spec.defaultTransform(rvParams(rv)) : opts.transform;
       const valueName = transform ? `${name}_${transform.name}__` : name;
@@ -127,6 +133,17 @@ export class Model implements Registrar {
     this.namedVars.set(name, v);
     if (stored !== undefined) this.dataValues.set(v, stored);
     return v;
+  }
+
+  /** Each data() input with a value, as a variable of that value's shape (PyMC sizes RVs by the data's value). */
+  dataShapes(): Map<Variable, Variable> {
+    const shapes = new Map<Variable, Variable>();
+    for (const d of this.dataVars) {
+      const value = this.dataValues.get(d) as number | { shape: number[] } | undefined;
+      if (value === undefined) continue;
+      shapes.set(d, new Variable(new TensorType(d.dtype, typeof value === "number" ? [] : value.shape), null, 0, d.name));
+    }
+    return shapes;
   }
 
   addDeterministic(name: string, expr: TensorLike): Variable {
@@ -245,7 +262,12 @@ export class Model implements Registrar {
       const init = this.initvals.get(rv);
       const start = init !== undefined ? asTensor(init as TensorLike, "float64") : distributionOf(rv).supportPoint(rvParams(rv));
       const [resolved] = cloneReplace([start], known);
-      const constrained = broadcastTo(pt.evaluate(resolved), rv.type.shape as number[]);
+      let constrained: number | NDArray;
+      try {
+        constrained = broadcastTo(pt.evaluate(resolved), rv.type.shape as number[]);
+      } catch (e) {
+        throw new Error(`${distributionOf(rv).name}('${rv.name}'): ${(e as Error).message}`);
+      }
       const c = pt.constant(constrained, null, "float64");
       known.set(rv, c);
       const t = this.rvsToTransforms.get(rv);

@@ -98,6 +98,11 @@ export class RandomVariable implements Op {
       );
       return;
     }
+    if (size.type.shape[0] === 0 && ctx.node.outputs[1].ndim === 0) {
+      // One scalar draw from scalar parameters: the variate itself, without the broadcasting loop.
+      ctx.line(`const ${ctx.outs[1]} = ${ctx.rt(this.spec.sampler)}(${[rng, ...params].join(", ")});`);
+      return;
+    }
     ctx.line(
       `const ${ctx.outs[1]} = ${ctx.rt("drawElementwise")}(${JSON.stringify(this.spec.name)}, ${rng}, ${sizeText}, [${params.join(", ")}], ${ctx.rt(this.spec.sampler)});`,
     );
@@ -146,7 +151,9 @@ function broadcastParamShapes(what: string, params: Variable[]): (number | null)
   for (let k = 0; k < ndim; k++) {
     let d: number | null = 1;
     for (const p of params) {
-      const e = p.type.shape[p.ndim - ndim + k] ?? 1;
+      // missing leading dims broadcast as 1; an unknown dim stays unknown (null)
+      const at = p.ndim - ndim + k;
+      const e = at < 0 ? 1 : p.type.shape[at];
       if (e === 1) continue;
       if (e === null) {
         if (d === 1) d = null;

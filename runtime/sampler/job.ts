@@ -18,8 +18,12 @@ export interface WorkerJob {
   chains: number[];
 }
 
-/** What a worker posts back, in this order: ready (the model is built), then progress and results. */
+/**
+ * What a worker posts back, in this order: started (its entry runs), ready (the model is built),
+ * then progress and results. An error before ready means the worker could not start.
+ */
 export type WorkerMessage =
+  | { type: "started" }
   | { type: "ready" }
   | { type: "progress"; chain: number; done: number; total: number; divergences: number }
   | { type: "result"; chain: number; result: ChainResult }

@@ -5,8 +5,11 @@
 // `sample` blocks the main thread on Atomics.wait and drains the workers' messages with
 // receiveMessageOnPort (Node only); `sampleAsync` listens for them instead, in Node or a browser.
 // Each chain owns its seeded stream, so the trace does not depend on how many workers ran. Where no
-// worker can be made (a model without a source, no Worker, a worker that cannot start), chains run
-// in the caller's thread. Both kinds of worker run the same job (job.ts).
+// worker can be made (a model without a source, no Worker), chains run in the caller's thread, and
+// so they do, after a one-line warning, where the workers cannot start (a bundle without the worker
+// script, a sandbox, eval forbidden): as soon as a worker reports the failure, or once it has not
+// started in time (a second for a worker thread).
+// Both kinds of worker run the same job (job.ts).
 import type { CompiledModel } from "../model.js";
 import type { ChainResult } from "./chain.js";
 import type { WorkerJob, WorkerMessage } from "./job.js";
@@ -45,8 +48,9 @@ export function defaultCores(): number {
   return nav?.hardwareConcurrency ?? 1;
 }
 
-export function canRunInWorkers(model: CompiledModel): boolean {
-  return model.source !== undefined && workerThreads() !== null;
+/** Whether chains can go to workers: worker threads for the blocking `sample`, Web Workers too for `sampleAsync`. */
+export function canRunInWorkers(model: CompiledModel, blocking: boolean): boolean {
+  return model.source !== undefined && (workerThreads() !== null || (!blocking && typeof Worker === "function"));
 }
 
 /** The URL of tsx's registration API, resolved from here (null when tsx is not installed). */
@@ -69,7 +73,49 @@ function tsxApi(): string | null {
   }
 }
 
-const STARTUP_TIMEOUT_MS = 60_000;
+// A worker thread's bootstrap posts "started" before it loads anything; one that has not within
+// THREAD_START_MS never will (a sandbox, a process out of threads). A Web Worker can only say so once
+// its module graph (the runtime) has loaded: 0.6-1.3 s for four at once through the web-worker
+// package on a busy 2-core VM, longer on a slow network. Its real failures (a script that does not
+// load, a CSP) arrive at once as an error event or a throw, so WEB_START_MS is only a safety net.
+// Then a worker rebuilds the model ("ready"), which may take a while on a slow disk or a big model.
+const THREAD_START_MS = 1_000;
+const WEB_START_MS = 5_000;
+const READY_MS = 60_000;
+
+/** Where each worker of a pool is in its start-up, and the deadlines it has to meet. */
+class Startup {
+  private readonly state: ("spawned" | "started" | "ready")[];
+  private readonly t0 = Date.now();
+  constructor(workers: number, private readonly startMs: number) {
+    this.state = new Array(workers).fill("spawned");
+  }
+  note(worker: number, message: "started" | "ready"): void {
+    this.state[worker] = message;
+  }
+  isReady(worker: number): boolean {
+    return this.state[worker] === "ready";
+  }
+  /** Why the pool counts as not started by now, or null while it is in time. */
+  overdue(): string | null {
+    const elapsed = Date.now() - this.t0;
+    if (elapsed > this.startMs && this.state.includes("spawned")) return `no message within ${this.startMs} ms`;
+    if (elapsed > READY_MS && this.state.includes("started")) return `the model was not rebuilt within ${READY_MS / 1000} s`;
+    return null;
+  }
+  /** Milliseconds until the next deadline still to be met (Infinity once every worker is ready). */
+  untilDeadline(): number {
+    const deadline = this.state.includes("spawned") ? this.startMs : this.state.includes("started") ? READY_MS : Infinity;
+    return Math.max(0, deadline - (Date.now() - this.t0));
+  }
+}
+
+/** Warn that the workers did not start; null tells the caller to run the chains itself. */
+function notStarted(reason: unknown, plan: ChainPlan): null {
+  const why = String(reason instanceof Error ? reason.message : reason).split("\n")[0];
+  console.warn(`tsmc: sampling workers could not start (${why}); running the ${plan.chains} chains in this thread`);
+  return null;
+}
 
 /** One job per worker: chain c goes to worker c mod cores. */
 function jobs(model: CompiledModel, plan: ChainPlan, cores: number): WorkerJob[] {
@@ -82,7 +128,12 @@ function jobs(model: CompiledModel, plan: ChainPlan, cores: number): WorkerJob[]
   return out;
 }
 
-/** Start a worker thread on `job`; its messages arrive on the returned port, each bumping `signal`. */
+/**
+ * Start a worker thread on `job`; its messages arrive on the returned port, each bumping `signal`.
+ * The thread runs a small bootstrap first, which posts "started" and then imports the worker
+ * script, and posts the error if that import fails: the synchronous `sample`, blocked in
+ * Atomics.wait, never sees the Worker's 'error' event, but it does see messages.
+ */
 function startThread(wt: WorkerThreads, job: WorkerJob, signal: Int32Array) {
   const here = import.meta.url;
   const ext = here.slice(here.lastIndexOf("."));
@@ -91,54 +142,68 @@ function startThread(wt: WorkerThreads, job: WorkerJob, signal: Int32Array) {
   // tsx's loader, so they register it before loading the worker.
   const source = job.source;
   const needsTsx = ext === ".ts" || ("module" in source && /\.[cm]?tsx?$/.test(source.module));
-  let entry: URL | string = script;
-  if (needsTsx) {
-    const api = tsxApi();
-    if (!api) throw new Error("sample: running TypeScript in worker threads needs tsx; install it or pass cores: 1");
-    entry = [
-      `const { workerData: w } = require("node:worker_threads");`,
-      `import(${JSON.stringify(api)})`,
-      `  .then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(script.href)}); })`,
-      `  .catch((e) => { w.port.postMessage({ type: "error", message: String((e && e.stack) || e) }); Atomics.add(w.signal, 0, 1); Atomics.notify(w.signal, 0); });`,
-    ].join("\n");
-  }
+  const tsx = needsTsx ? tsxApi() : null;
+  if (needsTsx && !tsx) throw new Error("running TypeScript in worker threads needs tsx");
+  const bootstrap = [
+    `const { workerData: w } = require("node:worker_threads");`,
+    `const post = (m) => { w.port.postMessage(m); Atomics.add(w.signal, 0, 1); Atomics.notify(w.signal, 0); };`,
+    `post({ type: "started" });`,
+    tsx ? `import(${JSON.stringify(tsx)}).then((m) => (m.register ?? m.default.register)())` : `Promise.resolve()`,
+    `  .then(() => import(${JSON.stringify(script.href)}))`,
+    `  .catch((e) => post({ type: "error", message: String((e && e.message) || e) }));`,
+  ].join("\n");
   const { port1, port2 } = new wt.MessageChannel();
-  const worker = new wt.Worker(entry, { eval: typeof entry === "string", workerData: { job, port: port2, signal }, transferList: [port2] });
+  const worker = new wt.Worker(bootstrap, { eval: true, workerData: { job, port: port2, signal }, transferList: [port2] });
   return { worker, port: port1 };
 }
 
-/** `sample` with cores > 1 in Node: blocks this thread until every chain is back. */
-export function runChainsInWorkers(model: CompiledModel, plan: ChainPlan, cores: number, onProgress?: ProgressCallback): ChainResult[] {
+/**
+ * `sample` with cores > 1 in Node: blocks this thread until every chain is back. Returns null (after
+ * a warning) when the workers do not start, and the caller runs the chains itself.
+ */
+export function runChainsInWorkers(model: CompiledModel, plan: ChainPlan, cores: number, onProgress?: ProgressCallback): ChainResult[] | null {
   const wt = workerThreads()!;
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const results: ChainResult[] = new Array(plan.chains);
-  const started: ReturnType<typeof startThread>[] = [];
-  let ready = 0;
+  const threads: ReturnType<typeof startThread>[] = [];
+  const all = jobs(model, plan, cores);
+  const startup = new Startup(all.length, THREAD_START_MS);
   try {
-    for (const job of jobs(model, plan, cores)) started.push(startThread(wt, job, signal));
+    for (const job of all) {
+      const thread = startThread(wt, job, signal);
+      // Failures reach this blocked thread as messages or missed deadlines; an 'error' event left
+      // unheard would be thrown from the event loop once `sample` has returned.
+      thread.worker.on("error", () => {});
+      threads.push(thread);
+    }
+  } catch (e) {
+    for (const { worker } of threads) void worker.terminate();
+    return notStarted(e, plan);
+  }
+  try {
     let pending = plan.chains;
-    const t0 = Date.now();
     while (pending > 0) {
       const seen = Atomics.load(signal, 0);
-      for (const { port } of started) {
+      for (const [w, { port }] of threads.entries()) {
         for (let m = wt.receiveMessageOnPort(port); m; m = wt.receiveMessageOnPort(port)) {
           const msg = m.message as WorkerMessage;
-          if (msg.type === "ready") ready++;
-          else if (msg.type === "progress") onProgress?.(msg.chain, msg.done, msg.total, msg.divergences);
+          if (msg.type === "progress") onProgress?.(msg.chain, msg.done, msg.total, msg.divergences);
           else if (msg.type === "result") {
             results[msg.chain] = msg.result;
             pending--;
-          } else if (msg.type === "error") throw new Error(`model '${model.name}': a sampling worker failed: ${msg.message}`);
+          } else if (msg.type === "error") {
+            if (!startup.isReady(w)) return notStarted(msg.message, plan);
+            throw new Error(`model '${model.name}': a sampling worker failed: ${msg.message}`);
+          } else startup.note(w, msg.type);
         }
       }
       if (pending === 0) break;
-      if (ready < started.length && Date.now() - t0 > STARTUP_TIMEOUT_MS) {
-        throw new Error("sample: the worker threads did not start; pass cores: 1 to sample in this thread");
-      }
-      Atomics.wait(signal, 0, seen, 250);
+      const late = startup.overdue();
+      if (late) return notStarted(late, plan);
+      Atomics.wait(signal, 0, seen, startup.untilDeadline());
     }
   } finally {
-    for (const { worker, port } of started) {
+    for (const { worker, port } of threads) {
       void worker.terminate();
       port.close();
     }
@@ -187,26 +252,29 @@ function threadChannel(wt: WorkerThreads, job: WorkerJob): Channel {
 
 /**
  * `sampleAsync` with cores > 1: chains in Web Workers (where a Worker global exists) or Node worker
- * threads, without blocking. Resolves with null when the workers cannot be made or do not start
- * (no Worker, eval forbidden in the worker, a script that does not load): the caller then runs the
- * chains itself. A chain that fails once its worker is running rejects.
+ * threads, without blocking. Resolves with null when no worker can be made (no Worker, a model
+ * without a source), or, after a warning, when the workers do not start (a script that does not
+ * load, eval forbidden in the worker): the caller then runs the chains itself. A chain that fails
+ * once its worker is running rejects.
  */
 export function runChainsAsync(model: CompiledModel, plan: ChainPlan, cores: number, onProgress?: ProgressCallback): Promise<ChainResult[] | null> {
+  if (!canRunInWorkers(model, false)) return Promise.resolve(null);
   const wt = workerThreads();
   const web = typeof Worker === "function";
-  if (!model.source || (!web && !wt)) return Promise.resolve(null);
+  const all = jobs(model, plan, cores);
+  const startup = new Startup(all.length, web ? WEB_START_MS : THREAD_START_MS);
   const channels: Channel[] = [];
   try {
-    for (const job of jobs(model, plan, cores)) channels.push(web ? webChannel(job) : threadChannel(wt!, job));
-  } catch {
+    for (const job of all) channels.push(web ? webChannel(job) : threadChannel(wt!, job));
+  } catch (e) {
     for (const c of channels) c.close();
-    return Promise.resolve(null);
+    return Promise.resolve(notStarted(e, plan));
   }
   return new Promise((resolve, reject) => {
     const results: ChainResult[] = new Array(plan.chains);
     let pending = plan.chains;
-    let ready = 0;
     let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const finish = (settle: () => void) => {
       if (settled) return;
       settled = true;
@@ -214,26 +282,28 @@ export function runChainsAsync(model: CompiledModel, plan: ChainPlan, cores: num
       for (const c of channels) c.close();
       settle();
     };
-    const timer = setTimeout(() => finish(() => resolve(null)), STARTUP_TIMEOUT_MS);
-    for (const channel of channels) {
-      let started = false;
+    const watch = () => {
+      const late = startup.overdue();
+      if (late) finish(() => resolve(notStarted(late, plan)));
+      else if (startup.untilDeadline() < Infinity) timer = setTimeout(watch, startup.untilDeadline());
+    };
+    channels.forEach((channel, w) => {
       const fail = (message: string) =>
-        finish(() => (started ? reject(new Error(`model '${model.name}': a sampling worker failed: ${message}`)) : resolve(null)));
+        finish(() => (startup.isReady(w) ? reject(new Error(`model '${model.name}': a sampling worker failed: ${message}`)) : resolve(notStarted(message, plan))));
       channel.listen((msg) => {
         if (settled) return;
         try {
-          if (msg.type === "ready") {
-            started = true;
-            if (++ready === channels.length) clearTimeout(timer);
-          } else if (msg.type === "progress") onProgress?.(msg.chain, msg.done, msg.total, msg.divergences);
+          if (msg.type === "progress") onProgress?.(msg.chain, msg.done, msg.total, msg.divergences);
           else if (msg.type === "result") {
             results[msg.chain] = msg.result;
             if (--pending === 0) finish(() => resolve(results));
-          } else fail(msg.message);
+          } else if (msg.type === "error") fail(msg.message);
+          else startup.note(w, msg.type);
         } catch (e) {
           finish(() => reject(e));
         }
       }, fail);
-    }
+    });
+    watch();
   });
 }

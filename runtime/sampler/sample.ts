@@ -4,7 +4,8 @@ import { NDArray } from "../ndarray.js";
 import { Stream, childSeed, freshSeed } from "../random.js";
 import type { CompiledModel, Value } from "../model.js";
 import { chainSteps, runChain, type ChainOptions, type ChainResult } from "./chain.js";
-import type { Target } from "./nuts.js";
+import { Nuts, type Target, type TransitionStats } from "./nuts.js";
+import { constrain, observedData, predict, predicted } from "./model-parts.js";
 import { Trace, assemble, type Group } from "./trace.js";
 import { canRunInWorkers, defaultCores, runChainsAsync, runChainsInWorkers, type ProgressCallback } from "./parallel.js";
 
@@ -15,7 +16,10 @@ export interface SampleOptions {
   tune?: number;
   /** Number of chains (default 4). */
   chains?: number;
-  /** Chains run at once in workers (default: the machine's cores, at most `chains`). */
+  /**
+   * Chains run at once in workers (default: the machine's cores, at most `chains`, where a chain's
+   * estimated work repays starting the workers; else 1).
+   */
   cores?: number;
   /** Makes the whole trace reproducible; chain c uses the stream childSeed(seed, c). */
   seed?: number | string;
@@ -65,8 +69,57 @@ export function chainOptions(plan: ChainPlan, chain: number): ChainOptions {
   return { ...rest, seed: childSeed(seed, chain) };
 }
 
-function coresOf(plan: ChainPlan, opts: SampleOptions): number {
-  return Math.min(plan.chains, count("cores", opts.cores, defaultCores(), 1));
+// Whether workers repay their start-up, from a cheap estimate of a chain's time: the time of a
+// leapfrog step (short NUTS transitions from the initial point, on a stream of their own, so that no
+// chain changes), times (draws + tune) iterations, times STEPS_PER_ITERATION (the benchmark models
+// take 5-20 over warmup and draws). Measured with bench/sampling-cores.mjs (Node 20, a shared 2-core
+// VM with other work running; 4 chains of 1000 + 1000, cores: 2 against cores: 1): starting two
+// workers costs 0.2-0.65 s (spawn, runtime load, model rebuild), and each then runs its model cold.
+// Workers lost on every benchmark model whose chain takes up to a second here: seed 0.57 s against
+// 0.16, eight schools 1.3 against 0.3, linreg 1.4 against 0.9 (0.22 s a chain), radon 2.4 against
+// 1.9 (0.48 s a chain), poisson 3.2 against 2.8 (0.7 s a chain); they won with logistic (8.5 s a
+// chain: 25-35 s against 34 s). The cross-over lies between 1 and 8.5 s a chain; workers are used
+// once the chains they take off this thread are estimated at BREAK_EVEN_MS (with 4 chains on 2
+// workers: a chain estimated at 4 s, a step at 200 µs; radon and poisson estimate at 0.25-1.3 s).
+const STEPS_PER_ITERATION = 10;
+const BREAK_EVEN_MS = 8_000;
+// Timing stops at the first batch of transitions that is fast enough; a slow verdict takes this
+// long, as a model runs 10-1000x slower until the JIT has compiled it (time this thread would spend
+// anyway when the chains stay here).
+const TIMING_BUDGET_MS = 50;
+// Shorter batches are below what a browser's coarsened clock can tell apart.
+const MIN_BATCH_MS = 1;
+
+/** Whether running `plan` on `workers` workers beats running it in this thread, by the estimate above. */
+function workersPayOff(model: CompiledModel, plan: ChainPlan, workers: number): boolean {
+  // Chains taken off the slowest thread: with 4 chains on 2 workers, each runs 2 instead of 4 here.
+  const saved = plan.chains - Math.ceil(plan.chains / workers);
+  const breakEvenStepMs = BREAK_EVEN_MS / (saved * (plan.draws + plan.tune) * STEPS_PER_ITERATION);
+  const nuts = new Nuts(targetOf(model), new Stream("tsmc:timing"), { maxTreeDepth: 3 });
+  nuts.setPosition(Float64Array.from(plan.init));
+  const stats: TransitionStats = { lp: 0, acceptanceRate: 0, treeDepth: 0, nSteps: 0, diverging: false, energy: 0, stepSize: 0 };
+  const t0 = performance.now();
+  for (let n = 1; ; n *= 2) {
+    let steps = 0;
+    const start = performance.now();
+    for (let i = 0; i < n; i++) {
+      nuts.transition(stats);
+      steps += Math.max(1, stats.nSteps);
+    }
+    const end = performance.now();
+    if (end - start >= MIN_BATCH_MS && (end - start) / steps < breakEvenStepMs) return false;
+    if (end - t0 > TIMING_BUDGET_MS) return true;
+  }
+}
+
+/**
+ * Chains run at once: `cores` when given; by default the machine's cores where workers can be used
+ * and repay their start-up, else 1.
+ */
+function coresOf(model: CompiledModel, plan: ChainPlan, opts: SampleOptions, workers: boolean): number {
+  if (opts.cores !== undefined) return Math.min(plan.chains, count("cores", opts.cores, 1, 1));
+  const cores = Math.min(plan.chains, defaultCores());
+  return cores > 1 && workers && workersPayOff(model, plan, cores) ? cores : 1;
 }
 
 function checkSize(model: CompiledModel): void {
@@ -76,21 +129,21 @@ function checkSize(model: CompiledModel): void {
 export function sampleModel(model: CompiledModel, opts: SampleOptions = {}): Trace {
   checkSize(model);
   const plan = planChains(model, opts);
-  const cores = coresOf(plan, opts);
-  let results: ChainResult[];
-  if (cores > 1 && canRunInWorkers(model)) {
-    results = runChainsInWorkers(model, plan, cores, opts.onProgress);
-  } else {
-    results = [];
-    for (let c = 0; c < plan.chains; c++) {
-      const progress = opts.onProgress;
-      results.push(runChain(targetOf(model), {
-        ...chainOptions(plan, c),
-        onProgress: progress ? (done, total, div) => progress(c, done, total, div) : undefined,
-      }));
-    }
-  }
+  const workers = canRunInWorkers(model, true);
+  const cores = coresOf(model, plan, opts, workers);
+  const results = (cores > 1 && workers ? runChainsInWorkers(model, plan, cores, opts.onProgress) : null) ?? runChainsBlocking(model, plan, opts.onProgress);
   return buildTrace(model, plan, results);
+}
+
+function runChainsBlocking(model: CompiledModel, plan: ChainPlan, onProgress?: ProgressCallback): ChainResult[] {
+  const results: ChainResult[] = [];
+  for (let c = 0; c < plan.chains; c++) {
+    results.push(runChain(targetOf(model), {
+      ...chainOptions(plan, c),
+      onProgress: onProgress ? (done, total, div) => onProgress(c, done, total, div) : undefined,
+    }));
+  }
+  return results;
 }
 
 /**
@@ -101,7 +154,7 @@ export function sampleModel(model: CompiledModel, opts: SampleOptions = {}): Tra
 export async function sampleModelAsync(model: CompiledModel, opts: SampleOptions = {}): Promise<Trace> {
   checkSize(model);
   const plan = planChains(model, opts);
-  const cores = coresOf(plan, opts);
+  const cores = coresOf(model, plan, opts, canRunInWorkers(model, false));
   const results = (cores > 1 ? await runChainsAsync(model, plan, cores, opts.onProgress) : null) ?? (await runChainsHere(model, plan, opts.onProgress));
   return buildTrace(model, plan, results);
 }
@@ -144,16 +197,16 @@ export function targetOf(model: CompiledModel): Target {
 }
 
 export function buildTrace(model: CompiledModel, plan: ChainPlan, results: ChainResult[]): Trace {
-  const constrain = (x: Float64Array) => model.constrain(x);
-  const main = assemble(results, plan.draws, model.size, constrain);
+  const constrainAt = (x: Float64Array) => constrain(model, x);
+  const main = assemble(results, plan.draws, model.size, constrainAt);
   let warmup: Trace["warmup"];
   if (plan.keepWarmup && plan.tune > 0) {
-    warmup = assemble(results.map((r) => ({ draws: r.warmupDraws!, stats: r.warmupStats! })), plan.tune, model.size, constrain);
+    warmup = assemble(results.map((r) => ({ draws: r.warmupDraws!, stats: r.warmupStats! })), plan.tune, model.size, constrainAt);
   }
   return new Trace({
     ...main,
     warmup,
-    observedData: model.observedData(),
+    observedData: observedData(model),
     constantData: model.boundData(),
     tuning: results.map((r) => ({ stepSize: r.stepSize, invMetric: r.invMetric })),
     attrs: { model: model.name, seed: plan.seed, draws: plan.draws, tune: plan.tune, chains: plan.chains, target_accept: plan.targetAccept, sampler: "NUTS" },
@@ -177,7 +230,7 @@ export class PriorSamples {
 export function samplePriorPredictive(model: CompiledModel, opts: { draws?: number; seed?: number | string } = {}): PriorSamples {
   const draws = count("draws", opts.draws, 500, 1);
   const all = model.draw({ draws, seed: opts.seed });
-  const observed = new Set(model.names.predicted);
+  const observed = new Set(predicted(model).names);
   const prior: Group = {};
   const predictive: Group = {};
   for (const [name, v] of Object.entries(all)) {
@@ -202,11 +255,11 @@ export function samplePosteriorPredictive(model: CompiledModel, trace: Trace, op
   const nDraws = trace.posterior[freeNames[0]].shape[1];
   const out: Group = {};
   for (let c = 0; c < nChains; c++) {
-    const streams = Array.from({ length: model.names.predictRngs }, (_, i) => new Stream(childSeed(childSeed(seed, c), i)));
+    const streams = Array.from({ length: predicted(model).rngs }, (_, i) => new Stream(childSeed(childSeed(seed, c), i)));
     for (let d = 0; d < nDraws; d++) {
       const values: Record<string, Value> = {};
       for (const n of freeNames) values[n] = slice(trace.posterior[n], c, d);
-      const drawn = model.predict(values, streams);
+      const drawn = predict(model, values, streams);
       for (const [name, v] of Object.entries(drawn)) {
         const inner = typeof v === "number" ? [] : v.shape;
         const k = inner.reduce((a, b) => a * b, 1);

@@ -1,0 +1,2 @@
+export declare const APPS: { evaluate: string; sample: string };
+export declare function writeApps(dir: string): void;

@@ -1,0 +1,36 @@
+// What the samplers read of a compiled model beyond its public API: the free RVs on their
+// constrained scale, draws of the observed RVs, the observed data. Functions here rather than
+// methods of CompiledModel, so that a bundle that never samples does not carry them.
+import { NDArray } from "../ndarray.js";
+import type { Stream } from "../random.js";
+import type { CompiledModel, Value } from "../model.js";
+
+/** Free RVs on their constrained scale, then every Deterministic, at a flat point. */
+export function constrain(m: CompiledModel, x: Float64Array): Record<string, Value> {
+  const values = m.impl.constrain(x, m.data);
+  return Object.fromEntries(m.meta.constrainedNames.map((n, i) => [n, values[i]]));
+}
+
+/** Names of the observed RVs, and how many streams `predict` advances. */
+export const predicted = (m: CompiledModel): { names: readonly string[]; rngs: number } => ({ names: m.meta.predictNames, rngs: m.meta.predictRngCount });
+
+/**
+ * One draw of every observed RV given values of the free RVs (keyed by RV name, constrained
+ * scale), advancing `streams` (one per `predicted(m).rngs`).
+ */
+export function predict(m: CompiledModel, freeValues: Record<string, Value>, streams: Stream[]): Record<string, Value> {
+  const free = m.meta.constrainedNames.slice(0, m.meta.valueVars.length);
+  const args = free.map((n) => {
+    if (!(n in freeValues)) throw new Error(`model '${m.name}': predict needs a value for '${n}'`);
+    return freeValues[n];
+  });
+  const values = m.impl.predict(args, streams, m.data);
+  return Object.fromEntries(m.meta.predictNames.map((n, i) => [n, values[i]]));
+}
+
+/** The observed values of the observed RVs, where the compiled metadata records them. */
+export function observedData(m: CompiledModel): Record<string, Value> | undefined {
+  const obs = m.meta.observed;
+  if (!obs) return undefined;
+  return Object.fromEntries(Object.entries(obs).map(([k, v]) => [k, typeof v === "number" ? v : new NDArray([...v.shape], Float64Array.from(v.data))]));
+}
