@@ -1,8 +1,8 @@
 // What a production bundle carries, with each bundler (bench/bundlers.mjs), minified, sizes gzipped:
 // the seed model's app that only evaluates it (logp, gradient, draws), eight schools' app that
 // samples (the sampler linked in by the build pass, plus the Web Worker file where the bundler
-// emits one), and the largest model fixture (logistic regression with its 10 000 × 10 data as
-// build-time constants). Run after `npm run build`: the project links this repository as `tsmc`.
+// emits one), and the largest model fixture (fixtures/logistic.ts: logistic regression with its
+// 200 × 10 data as build-time constants). Run after `npm run build`: the project links this repository as `tsmc`.
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,7 +28,7 @@ try {
   const entries = [
     [APPS.evaluate, "seed, evaluation only"],
     [APPS.sample, "eight schools, sample()"],
-    ["fixtures/largest.js", "logistic fixture (constants)"],
+    ["fixtures/largest.js", "logistic fixture (200 × 10 data as constants)"],
   ];
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
   console.log("| bundler | app | page JS, gzipped | worker file, gzipped |");

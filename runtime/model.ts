@@ -18,6 +18,8 @@ export interface ValueVarInfo {
   readonly size: number;
   readonly offset: number;
   readonly transform: string | null;
+  /** An integer-valued free RV (NUTS cannot move it; only set when true). */
+  readonly discrete?: true;
 }
 
 export interface ModelMeta {

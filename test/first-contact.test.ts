@@ -309,3 +309,22 @@ describe("first contact: columns are 1-based", () => {
     expect([e.line, e.column]).to.deep.equal([at(lines, "n)").line, at(lines, "n)").column]);
   });
 });
+
+describe("first contact: what tsmc cannot do yet is refused, not done wrongly", () => {
+  it("dims on an RV is an error naming it (coords and dims are not supported yet)", () => {
+    expect(() => Model.build(() => Normal("b", 0, 1, { dims: ["coef"] }))).to.throw(
+      "Normal('b'): dims are not supported yet (nor are a model's coords); give the shape instead",
+    );
+  });
+
+  it("sample() refuses a discrete free variable instead of moving it as a continuous one", () => {
+    const m = model("counts", () => {
+      const k = tsmc.Poisson("k", 3);
+      Normal("y", k, 1, { observed: [2.5] });
+    });
+    expect(m.logp({ k: 2 })).to.be.a("number");
+    expect(() => m.sample({ draws: 10, tune: 10, chains: 1, seed: 1 })).to.throw(
+      "model 'counts': NUTS cannot sample the discrete free variable 'k' (no Gibbs or Metropolis steps yet); observe it or marginalise it out",
+    );
+  });
+});

@@ -116,7 +116,9 @@ function parse(spec: DistributionSpec, where: string, args: unknown[]) {
   });
   const options: RVOptions = {};
   for (const [key, value] of Object.entries(opts)) {
-    if ((OPTION_KEYS as readonly string[]).includes(key)) {
+    if (key === "dims" && value !== undefined) {
+      throw new Error(`${where}: dims are not supported yet (nor are a model's coords); give the shape instead`);
+    } else if ((OPTION_KEYS as readonly string[]).includes(key)) {
       (options as Record<string, unknown>)[key] = value;
     } else if (known.includes(key)) {
       if (given[key] !== undefined) throw new Error(`${where}: parameter ${key} is given twice`);

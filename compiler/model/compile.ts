@@ -61,7 +61,9 @@ function valueVarInfo(model: Model): ValueVarInfo[] {
   return model.freeRVs.map((rv) => {
     const v = model.rvsToValues.get(rv)!;
     const shape = [...(v.type.shape as number[])];
-    const info = { name: v.name!, rv: rv.name!, shape, size: sizeOf(shape), offset, transform: model.rvsToTransforms.get(rv)?.name ?? null };
+    const info: ValueVarInfo = { name: v.name!, rv: rv.name!, shape, size: sizeOf(shape), offset, transform: model.rvsToTransforms.get(rv)?.name ?? null };
+    // Recorded only where true, so that a model's metadata stays as short as it can.
+    if (rv.dtype !== "float64") Object.assign(info, { discrete: true });
     offset += info.size;
     return info;
   });

@@ -78,7 +78,8 @@ export function chainOptions(plan: ChainPlan, chain: number): ChainOptions {
 // Workers lost on every benchmark model whose chain takes up to a second here: seed 0.57 s against
 // 0.16, eight schools 1.3 against 0.3, linreg 1.4 against 0.9 (0.22 s a chain), radon 2.4 against
 // 1.9 (0.48 s a chain), poisson 3.2 against 2.8 (0.7 s a chain); they won with logistic (8.5 s a
-// chain: 25-35 s against 34 s). The cross-over lies between 1 and 8.5 s a chain; workers are used
+// chain: 25-35 s against 34 s). On the same VM when quiet, start-up was 0.13 s and workers won from
+// about 0.5 s a chain (poisson 2.0 s against 2.5). The threshold keeps the loaded case safe; workers are used
 // once the chains they take off this thread are estimated at BREAK_EVEN_MS (with 4 chains on 2
 // workers: a chain estimated at 4 s, a step at 200 µs; radon and poisson estimate at 0.25-1.3 s).
 const STEPS_PER_ITERATION = 10;
@@ -124,6 +125,14 @@ function coresOf(model: CompiledModel, plan: ChainPlan, opts: SampleOptions, wor
 
 function checkSize(model: CompiledModel): void {
   if (model.size === 0) throw new Error(`model '${model.name}': nothing to sample (the model has no free random variables)`);
+  // NUTS moves every value continuously: refuse rather than return non-integer draws.
+  const discrete = model.valueVars.filter((v) => v.discrete).map((v) => `'${v.rv}'`);
+  if (discrete.length) {
+    throw new Error(
+      `model '${model.name}': NUTS cannot sample the discrete free variable${discrete.length > 1 ? "s" : ""} ${discrete.join(", ")} ` +
+        `(no Gibbs or Metropolis steps yet); observe ${discrete.length > 1 ? "them" : "it"} or marginalise ${discrete.length > 1 ? "them" : "it"} out`,
+    );
+  }
 }
 
 export function sampleModel(model: CompiledModel, opts: SampleOptions = {}): Trace {
