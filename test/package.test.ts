@@ -91,6 +91,19 @@ describe("package: npm pack, install into a fresh project, use it", function () 
     expect(paths.filter((p) => /\.ts$/.test(p) && !/\.d\.ts$/.test(p)), "TypeScript sources").to.deep.equal([]);
   });
 
+  it("ships source maps that carry their sources, and the notices of the third-party code in the runtime", function () {
+    const installed = join(project, "node_modules", "tsmc");
+    const maps = packed.files.map((f) => f.path).filter((p) => p.endsWith(".js.map"));
+    expect(maps.length).to.be.greaterThan(50);
+    const withoutSources = maps.filter((m) => {
+      const map = JSON.parse(readFileSync(join(installed, m), "utf8"));
+      return !(map.sourcesContent?.length === map.sources.length && map.sourcesContent.every((t: unknown) => typeof t === "string"));
+    });
+    expect(withoutSources, "maps without sourcesContent").to.deep.equal([]);
+    const notices = readFileSync(join(installed, "dist", "runtime", "vendor", "NOTICES.md"), "utf8");
+    expect(notices).to.include("- @stdlib/math-base-special-gammaln@").and.include("- seedrandom@3.0.5 (MIT)").and.include("Apache License");
+  });
+
   it("runs the seed's first example from user code: tsmc, tsmc/tensor, tsmc/runtime", function () {
     writeFileSync(join(project, "user.mjs"), userScript);
     const result = JSON.parse(run(process.execPath, ["user.mjs"], project));

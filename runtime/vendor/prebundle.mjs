@@ -4,7 +4,9 @@
 // that re-exports them, so a bundler keeps only the functions a model calls (@stdlib's modules run
 // feature checks at load, which no bundler can drop from a module it keeps). The published runtime
 // then imports nothing but its own files: rollup, Vite and esbuild need no CommonJS or JSON plugin.
+import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { transform } from "esbuild";
 import { rollup } from "rollup";
@@ -59,9 +61,37 @@ async function bundleDefault(pkg, name) {
   });
   const { output } = await bundle.generate({ format: "es" });
   await bundle.close();
+  for (const id of Object.keys(output[0].modules)) bundledPackages.add(packageRoot(id));
   // Readable, without @stdlib's doc comments (most of its bytes); its license notice kept once.
   const { code } = await transform(output[0].code, { format: "esm", legalComments: "eof" });
   return `// ${pkg}, bundled as an ES module by runtime/vendor/prebundle.mjs.\n${code}`;
+}
+
+/** The packages whose code the vendored modules hold (their folders), for the notices file. */
+const bundledPackages = new Set();
+
+/** The folder of the installed package a module belongs to (the CommonJS plugin prefixes its own ids with a NUL). */
+function packageRoot(id) {
+  return /^\0?(.*[\\/]node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(id)?.[1] ?? null;
+}
+
+/**
+ * dist/runtime/vendor/NOTICES.md: every package whose code the runtime carries, with its license,
+ * each distinct license text once (bundlers that drop license comments leave them here).
+ */
+async function writeNotices() {
+  const byText = new Map();
+  for (const dir of [...bundledPackages].filter(Boolean).sort()) {
+    const meta = JSON.parse(await readFile(join(dir, "package.json"), "utf8"));
+    const file = ["LICENSE", "LICENSE.md", "LICENSE.txt"].map((f) => join(dir, f)).find(existsSync);
+    const author = typeof meta.author === "string" ? meta.author : meta.author?.name;
+    const text = file ? await readFile(file, "utf8") : `${meta.license} license${author ? `, copyright ${author}` : ""} (the package ships no license file).`;
+    if (!byText.has(text)) byText.set(text, []);
+    byText.get(text).push(`${meta.name}@${meta.version} (${meta.license})`);
+  }
+  const parts = ["# Third-party code in tsmc's runtime", "", "The runtime's `vendor/` modules (and the sampler's worker file) hold code of these packages.", ""];
+  for (const [text, packages] of byText) parts.push(`## ${packages.length} package${packages.length > 1 ? "s" : ""}`, "", ...packages.map((p) => `- ${p}`), "", "```text", text.trim(), "```", "");
+  await writeFile(vendor + "NOTICES.md", parts.join("\n"));
 }
 
 for (const facade of ["stdlib.js", "alea.js"]) {
@@ -79,6 +109,7 @@ for (const facade of ["stdlib.js", "alea.js"]) {
   await writeFile(file, `${lines.join("\n")}\n`);
   await rm(`${file}.map`, { force: true });
 }
+await writeNotices();
 
 // The sampler's Web Worker as one minified file (the whole runtime: a worker rebuilds any model from
 // its source text), which tsmc/rollup emits as an asset when a bundle samples. Vite bundles the
