@@ -3,9 +3,10 @@
 // and optionally write the trace as ArviZ JSON. A source file with model() declarations goes
 // through the build pass's evaluation (as `tsmc print` does) and the one emitter; the generated
 // body is what worker threads rebuild the model from. A module without declarations (say, the
-// output of `tsmc build`) is imported and its exported CompiledModels are used.
-import { readFileSync, writeFileSync } from "node:fs";
-import { extname, resolve } from "node:path";
+// output of `tsmc build`) is imported and its exported CompiledModels are used. Ctrl-C stops the
+// chains and writes nothing; --out is written whole or not at all.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
 import * as runtime from "../runtime/index.js";
@@ -245,6 +246,25 @@ function readData(arg: string | undefined): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/**
+ * Write a file through a temporary one in the same folder, renamed over it at the end: killed
+ * midway, the command leaves the previous file as it was (and at worst the temporary file).
+ */
+export function writeFileAtomically(path: string, fill: (write: (chunk: string) => void) => void): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const fd = openSync(tmp, "w");
+  try {
+    fill((chunk) => writeSync(fd, chunk));
+    fsyncSync(fd);
+    closeSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  renameSync(tmp, path);
+}
+
 /** The whole command; returns the exit code. */
 export async function runSample(file: string, opts: SampleCommandOptions, io: SampleIO = process): Promise<number> {
   const models = await loadModels(file);
@@ -259,15 +279,29 @@ export async function runSample(file: string, opts: SampleCommandOptions, io: Sa
   const cores = opts.cores;
   io.stderr.write(`Sampling model '${m.name}': NUTS, ${chains} chain${chains > 1 ? "s" : ""}${cores ? ` in ${cores} job${cores > 1 ? "s" : ""}` : ""}\n`);
   const t0 = Date.now();
-  const trace = m.sample({
-    draws: opts.draws,
-    tune: opts.tune,
-    chains,
-    cores,
-    seed: opts.seed,
-    targetAccept: opts.targetAccept,
-    onProgress: progress ? (c, done, total, div) => progress.update(c, done, total, div) : undefined,
-  });
+  // sampleAsync, so that Ctrl-C gets through while the chains run (the blocking sample cannot hear it).
+  const interrupt = new AbortController();
+  const abort = () => interrupt.abort();
+  process.once("SIGINT", abort);
+  let trace: Trace;
+  try {
+    trace = await m.sampleAsync({
+      draws: opts.draws,
+      tune: opts.tune,
+      chains,
+      cores,
+      seed: opts.seed,
+      targetAccept: opts.targetAccept,
+      onProgress: progress ? (c, done, total, div) => progress.update(c, done, total, div) : undefined,
+      signal: interrupt.signal,
+    });
+  } catch (e) {
+    if (!interrupt.signal.aborted) throw e;
+    io.stderr.write(`\nSampling interrupted${opts.out ? `; ${opts.out} not written` : ""}\n`);
+    return 130;
+  } finally {
+    process.off("SIGINT", abort);
+  }
   progress?.finish();
   if (!trace.observedData && chosen.observed) {
     const bound = m.boundData();
@@ -287,7 +321,7 @@ export async function runSample(file: string, opts: SampleCommandOptions, io: Sa
   io.stdout.write(`${table.toString()}\n`);
   for (const w of traceWarnings(trace, table.rows.map((r) => r.r_hat))) io.stderr.write(`${w}\n`);
   if (opts.out) {
-    writeFileSync(opts.out, JSON.stringify(trace));
+    writeFileAtomically(opts.out, (write) => trace.writeJSON(write));
     io.stderr.write(`Trace written to ${opts.out} (az.from_json reads it)\n`);
   }
   return 0;

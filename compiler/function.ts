@@ -74,7 +74,7 @@ export function evaluateNode(node: Apply): Constant[] {
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype && !("shape" in v && "data" in v);
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype && !(Object.hasOwn(v, "shape") && Object.hasOwn(v, "data"));
 }
 
 export function inputSpec(v: Variable, i: number): InputSpec {
@@ -138,7 +138,8 @@ export function fn(inputs: readonly Variable[], outputs: Variable | readonly Var
           throw new Error(`unknown input '${key}'; the inputs are ${leaves.map((v, i) => `'${specs[i].name}'`).join(", ")}`);
         }
       }
-      values = leaves.map((_, i) => given[specs[i].name]);
+      // Own properties only: an inherited `toString` or a polluted prototype is not an input.
+      values = leaves.map((_, i) => (Object.hasOwn(given, specs[i].name) ? given[specs[i].name] : undefined));
     } else {
       if (args.length !== leaves.length) {
         throw new Error(`expected ${leaves.length} input(s) (${specs.map((s) => `'${s.name}'`).join(", ")}), got ${args.length}`);

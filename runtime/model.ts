@@ -3,6 +3,7 @@
 // input at the edges, binds data, and stacks draws.
 import { NDArray, shapeText, toInput, type InputSpec } from "./ndarray.js";
 import { Stream, childSeed, freshSeed } from "./random.js";
+import { own } from "./own.js";
 import type { SampleOptions, PriorSamples } from "./sampler/sample.js";
 import type { Trace, Group } from "./sampler/trace.js";
 import type { ModelSource } from "./sampler/parallel.js";
@@ -74,12 +75,6 @@ export function installSampler(impl: Sampling): void {
   sampling = impl;
 }
 
-function sampler(label: string, method: string): Sampling {
-  if (!sampling) {
-    throw new Error(`${label}: ${method}() needs the sampler, which this bundle does not hold: add import "tsmc/sampler" where you sample`);
-  }
-  return sampling;
-}
 
 export class CompiledModel {
   readonly name: string;
@@ -108,11 +103,8 @@ export class CompiledModel {
     this.size = meta.size;
     this.valueVars = meta.valueVars;
     // Data without a value yet is bound by withData: until then the flat functions say so.
-    const complete = meta.data.every((d) => data[d.name] !== undefined);
-    const unbound = (): never => {
-      this.requireData();
-      throw new Error(`${this.label}: data is not bound`);
-    };
+    const complete = meta.data.every((d) => own(data, d.name) !== undefined);
+    const unbound = () => (this.requireData(), NaN); // requireData throws: some data is unbound
     this.flat = complete ? impl.flat(data) : { logp: unbound, logpGrad: unbound };
   }
 
@@ -131,7 +123,7 @@ export class CompiledModel {
     }
     const x = new Float64Array(this.size);
     for (const v of this.valueVars) {
-      if (!(v.name in point)) throw new Error(`${this.label}: the point has no value for '${v.name}' (expected shape ${shapeText(v.shape)})`);
+      if (!Object.hasOwn(point, v.name)) throw new Error(`${this.label}: the point has no value for '${v.name}' (expected shape ${shapeText(v.shape)})`);
       const value = toInput(point[v.name], { name: v.name, dtype: "float64", shape: v.shape });
       const data = typeof value === "number" ? [value] : value.data;
       for (let i = 0; i < v.size; i++) {
@@ -146,11 +138,10 @@ export class CompiledModel {
 
   fromFlat(x: Float64Array): Record<string, Value> {
     if (x.length !== this.size) throw new Error(`${this.label}: expected a flat vector of length ${this.size}, got ${x.length}`);
-    const point: Record<string, Value> = {};
-    for (const v of this.valueVars) {
-      point[v.name] = v.shape.length === 0 ? x[v.offset] : new NDArray([...v.shape], x.slice(v.offset, v.offset + v.size));
-    }
-    return point;
+    // fromEntries: own keys, also a value variable named __proto__
+    return Object.fromEntries(
+      this.valueVars.map((v) => [v.name, v.shape.length === 0 ? x[v.offset] : new NDArray([...v.shape], x.slice(v.offset, v.offset + v.size))]),
+    );
   }
 
   /** Joint log density at a point, Jacobians included; -Infinity outside the support. */
@@ -163,9 +154,7 @@ export class CompiledModel {
   logpTerms(point: Point): Record<string, number> {
     this.requireData();
     const values = this.impl.terms(this.toFlat(point), this.data);
-    const out: Record<string, number> = {};
-    this.meta.termNames.forEach((name, i) => (out[name] = values[i]));
-    return out;
+    return Object.fromEntries(this.meta.termNames.map((name, i) => [name, values[i]]));
   }
 
   /** Gradient of logp, keyed like the point. */
@@ -193,15 +182,23 @@ export class CompiledModel {
 
   /** The same model with some data() inputs bound to new values. */
   withData(values: Record<string, unknown>): CompiledModel {
-    const next: DataValues = { ...this.data };
-    for (const [name, value] of Object.entries(values)) {
+    const bound = Object.entries(values).map(([name, value]): [string, Value] => {
       const spec = this.meta.data.find((d) => d.name === name);
       if (!spec) {
         const known = this.meta.data.map((d) => `'${d.name}'`).join(", ") || "none";
         throw new Error(`${this.label}: no data input named '${name}' (data inputs: ${known})`);
       }
-      next[name] = toInput(value, spec);
-    }
+      // toInput copies: the model owns its data (prepare's results are kept per binding).
+      const input = toInput(value, spec);
+      const entries = typeof input === "number" ? [input] : input.data;
+      const i = entries.findIndex(Number.isNaN);
+      if (i >= 0) {
+        throw new Error(`${this.label}: data '${name}'${typeof input === "number" ? "" : `[${i}]`} is NaN; missing values are not supported yet`);
+      }
+      return [name, input];
+    });
+    // Spread and fromEntries make own keys (a data input may be named __proto__).
+    const next: DataValues = { ...this.data, ...Object.fromEntries(bound) };
     const m = new CompiledModel(this.meta, this.impl, next);
     if (this.source) m.source = this.source;
     return m;
@@ -209,15 +206,13 @@ export class CompiledModel {
 
   /** The data() inputs as currently bound. */
   boundData(): Record<string, Value> {
-    const out: Record<string, Value> = {};
-    for (const [k, v] of Object.entries(this.data)) if (v !== undefined) out[k] = v;
-    return out;
+    // Copies: changing them must not change what the model computes.
+    return Object.fromEntries(Object.entries(this.data).flatMap(([k, v]) => (v === undefined ? [] : [[k, typeof v === "number" ? v : new NDArray([...v.shape], v.data.slice())]])));
   }
 
   /** NUTS (Stan's multinomial variant with windowed adaptation): a trace of every free RV and Deterministic. */
   sample(opts: SampleOptions = {}): Trace {
-    this.requireData();
-    return sampler(this.label, "sample").sampleModel(this, opts);
+    return this.sampler("sample").sampleModel(this, opts);
   }
 
   /**
@@ -225,20 +220,24 @@ export class CompiledModel {
    * browser, in worker threads in Node, or in this thread with turns for the event loop.
    */
   async sampleAsync(opts: SampleOptions = {}): Promise<Trace> {
-    this.requireData();
-    return sampler(this.label, "sampleAsync").sampleModelAsync(this, opts);
+    return this.sampler("sampleAsync").sampleModelAsync(this, opts);
   }
 
   /** Prior draws: free RVs and Deterministics in `prior`, observed RVs in `priorPredictive`, each [1, draws, ...shape]. */
   samplePriorPredictive(opts: { draws?: number; seed?: number | string } = {}): PriorSamples {
-    this.requireData();
-    return sampler(this.label, "samplePriorPredictive").samplePriorPredictive(this, opts);
+    return this.sampler("samplePriorPredictive").samplePriorPredictive(this, opts);
   }
 
   /** One draw of every observed RV per posterior draw of `trace`, as [chains, draws, ...shape]. */
   samplePosteriorPredictive(trace: Trace, opts: { seed?: number | string; extend?: boolean } = {}): Group {
+    return this.sampler("samplePosteriorPredictive").samplePosteriorPredictive(this, trace, opts);
+  }
+
+  /** The installed samplers, once the data is bound; `method` names the call in the error. */
+  private sampler(method: string): Sampling {
     this.requireData();
-    return sampler(this.label, "samplePosteriorPredictive").samplePosteriorPredictive(this, trace, opts);
+    if (!sampling) throw new Error(`${this.label}: ${method}() needs the sampler, which this bundle does not hold: add import "tsmc/sampler" where you sample`);
+    return sampling;
   }
 
   private get label(): string {
@@ -247,7 +246,7 @@ export class CompiledModel {
 
   private requireData(): void {
     for (const spec of this.meta.data) {
-      if (this.data[spec.name] === undefined) {
+      if (own(this.data, spec.name) === undefined) {
         throw new Error(`${this.label}: data '${spec.name}' has no value; bind one with withData({ ${spec.name}: ... })`);
       }
     }

@@ -79,9 +79,13 @@ function nestedShape(v: unknown, where: string): number[] {
   return shape;
 }
 
+/** A non-number entry as messages show it (JSON.stringify throws on a BigInt). */
+const shown = (x: unknown) => (typeof x === "bigint" ? `${x}n (a BigInt)` : JSON.stringify(x) ?? String(x));
+
 /**
  * Convert a user value (number, nested arrays, Float64Array, NDArray) to what generated code
- * reads: a number for rank 0, an NDArray otherwise. Throws an Error naming the input.
+ * reads: a number for rank 0, an NDArray otherwise, always a copy (the caller may change its
+ * array afterwards). Throws an Error naming the input.
  */
 export function toInput(value: unknown, spec: InputSpec): number | NDArray {
   const expect = an(`${spec.dtype} ${spec.shape.length === 0 ? "scalar" : `array of shape ${shapeText(spec.shape)}`}`);
@@ -103,25 +107,25 @@ export function toInput(value: unknown, spec: InputSpec): number | NDArray {
     if (!(value.data instanceof Float64Array)) {
       for (let i = 0; i < size; i++) {
         const x = value.data[i] as unknown;
-        if (typeof x !== "number" && typeof x !== "boolean") fail(`got a non-number entry ${JSON.stringify(x)}`);
+        if (typeof x !== "number" && typeof x !== "boolean") fail(`got a non-number entry ${shown(x)} at [${i}]`);
       }
     }
-    data = value.data instanceof Float64Array ? value.data : Float64Array.from(value.data);
+    data = Float64Array.from(value.data);
   } else if (Array.isArray(value) || ArrayBuffer.isView(value)) {
     shape = nestedShape(value, spec.name);
     const flat: number[] = [];
-    const walk = (v: unknown, axis: number) => {
+    const walk = (v: unknown, axis: number, at: string) => {
       if (axis === shape.length) {
-        if (typeof v !== "number" && typeof v !== "boolean") fail(`got a non-number entry ${JSON.stringify(v)}`);
+        if (typeof v !== "number" && typeof v !== "boolean") fail(`got a non-number entry ${shown(v)} at ${at}`);
         flat.push(Number(v));
         return;
       }
       if (!(Array.isArray(v) || ArrayBuffer.isView(v)) || (v as ArrayLike<unknown>).length !== shape[axis]) {
         fail(`got a ragged nested array`);
       }
-      for (let i = 0; i < shape[axis]; i++) walk((v as ArrayLike<unknown>)[i], axis + 1);
+      for (let i = 0; i < shape[axis]; i++) walk((v as ArrayLike<unknown>)[i], axis + 1, `${at}[${i}]`);
     };
-    walk(value, 0);
+    walk(value, 0, "");
     data = Float64Array.from(flat);
   } else {
     return fail(`got ${an(typeof value)}`);

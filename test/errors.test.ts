@@ -173,7 +173,7 @@ describe("errors: bad values given to a compiled function", () => {
 
   it("a string (or other non-number) instead of a number", () => {
     expect(thrown(() => f("1", [1])).message).to.equal("input 'x': got a string; expected a float64 scalar");
-    expect(thrown(() => f(1, [1, "2"])).message).to.equal('input \'y\': got a non-number entry "2"; expected a float64 array of shape (?,)');
+    expect(thrown(() => f(1, [1, "2"])).message).to.equal('input \'y\': got a non-number entry "2" at [1]; expected a float64 array of shape (?,)');
     expect(thrown(() => f({ a: 1 } as any, [1])).message).to.include("input 'x': got an object");
     expect(thrown(() => f(1, { shape: [2], data: [1, "x"] })).message).to.include("input 'y': got a non-number entry \"x\"");
   });

@@ -5,7 +5,7 @@ import { TensorType } from "../graph/type.js";
 import { cloneReplace, graphInputs } from "../graph/traversal.js";
 import { parseSignature, randomVariable, RandomGeneratorType, RandomVariable, type RandomVariableSpec } from "../ops/random.js";
 import * as pt from "../tensor.js";
-import { asTensor, type TensorLike } from "../ops/constant.js";
+import { asTensor, ConstantValueError, type TensorLike } from "../ops/constant.js";
 import { checkParameters } from "../ops/check.js";
 import { shape } from "../ops/shape.js";
 import { evaluate } from "../tensor.js";
@@ -85,8 +85,26 @@ export function withChecks(res: Variable, checks: ParamCheck[]): Variable {
   return checkParameters(res, checks.map(([c]) => c), checks.map(([, m]) => m).join(", "));
 }
 
-/** Refuse constant parameters outside the support at build time, naming the variable and parameter. */
+/** A parameter or observed value as a tensor; a value that is not one is refused naming whose it is. */
+export function tensorArg(where: string, what: string, value: unknown): Variable {
+  try {
+    return asTensor(value as TensorLike);
+  } catch (e) {
+    if (e instanceof ConstantValueError) throw new Error(`${where}: ${e.about(what)}`);
+    throw e;
+  }
+}
+
+/**
+ * Refuse constant parameters that are NaN or outside the support at build time, naming the
+ * variable and parameter (a NaN passes no check of its own: NaN > 0 is false, but mu = NaN has none).
+ */
 function validateConstants(where: string, checks: ParamCheck[], given: Record<string, Variable | undefined>): void {
+  for (const [name, v] of Object.entries(given)) {
+    if (!(v instanceof Constant)) continue;
+    const i = v.data.findIndex(Number.isNaN);
+    if (i >= 0) throw new Error(`${where}: parameter ${name}${v.ndim ? `[${i}]` : ""} is NaN; expected a number`);
+  }
   for (const [cond, msg] of checks) {
     if (!graphInputs([cond]).every((v) => v instanceof Constant)) continue;
     const ok = evaluate(cond);
@@ -110,9 +128,19 @@ function parse(spec: DistributionSpec, where: string, args: unknown[]) {
     throw new Error(`${where}: takes at most ${spec.params.length} positional parameters (${spec.params.join(", ")}), got ${positional.length}`);
   }
   const known = [...spec.params, ...(spec.altParams ?? [])];
-  const given: Record<string, Variable | undefined> = {};
+  // No prototype: a parameter is what the user gave, never an inherited (or polluted) property.
+  const given: Record<string, Variable | undefined> = Object.create(null);
   positional.forEach((v, i) => {
-    if (v !== undefined) given[spec.params[i]] = asTensor(v as TensorLike);
+    if (isOptionsObject(v)) {
+      // Bernoulli("y", { logit_p }, { observed }): PyMC's keywords are one object here.
+      const keys = [...Object.keys(v), ...Object.keys(opts)].join(", ");
+      throw new Error(
+        Object.keys(opts).length
+          ? `${where}: options go in the same object as the parameters when parameters are given by name ({ ${keys} })`
+          : `${where}: parameter ${spec.params[i]} is an object; give the parameters by position or all in one object`,
+      );
+    }
+    if (v !== undefined) given[spec.params[i]] = tensorArg(where, spec.params[i], v);
   });
   const options: RVOptions = {};
   for (const [key, value] of Object.entries(opts)) {
@@ -122,7 +150,7 @@ function parse(spec: DistributionSpec, where: string, args: unknown[]) {
       (options as Record<string, unknown>)[key] = value;
     } else if (known.includes(key)) {
       if (given[key] !== undefined) throw new Error(`${where}: parameter ${key} is given twice`);
-      if (value !== undefined) given[key] = asTensor(value as TensorLike);
+      if (value !== undefined) given[key] = tensorArg(where, key, value);
     } else {
       throw new Error(
         `${where}: unknown parameter '${key}'; ${spec.name} takes ${known.join(", ")} (options: ${OPTION_KEYS.slice(0, 5).join(", ")})`,
@@ -185,7 +213,7 @@ export function defineDistribution(spec: DistributionSpec): Distribution {
     const registrarOpts = { ...options };
     // The observed value fixes the shape when none is given (PyMC infers size from observed).
     if (options.observed !== undefined && options.shape === undefined && options.size === undefined) {
-      const obs = options.observed instanceof Variable ? options.observed : asTensor(options.observed as TensorLike);
+      const obs = tensorArg(where, "observed", options.observed);
       if (obs.ndim > 0) options.shape = obs.type.shape.every((d) => d !== null) ? (obs.type.shape as number[]) : (shape(obs) as never);
     }
     // A free variable whose parameters read data() is sized by the data's value, as in PyMC.

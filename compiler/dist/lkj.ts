@@ -83,9 +83,10 @@ function takeOptions(args: unknown[], keys: string[]): { args: unknown[]; taken:
   if (!args.length || typeof last !== "object" || last === null || Object.getPrototypeOf(last) !== Object.prototype || "data" in last) {
     return { args, taken: {} };
   }
-  const rest: Record<string, unknown> = {};
-  const taken: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(last)) (keys.includes(k) ? taken : rest)[k] = v;
+  const entries = Object.entries(last);
+  // fromEntries keeps every key the user gave (even __proto__), so that parse can refuse it.
+  const rest = Object.fromEntries(entries.filter(([k]) => !keys.includes(k)));
+  const taken = Object.fromEntries(entries.filter(([k]) => keys.includes(k)));
   return { args: [...args.slice(0, -1), rest], taken };
 }
 

@@ -51,6 +51,11 @@ export interface Analysis {
   readonly needed: ReadonlySet<Statement>;
   /** Every identifier of the file by the symbol it refers to (type positions included). */
   readonly uses: ReadonlyMap<ts.Symbol, Identifier[]>;
+  /**
+   * Also keep what the module exports under `name` (and what that reads): in an import cycle, a
+   * module the builders import reads it back from the reduced copy. False when nothing was added.
+   */
+  readonly needExport: (name: string) => boolean;
 }
 
 /** A parser of one file (a project of its own: analyses may overlap in time, e.g. rollup's parallel transforms). */
@@ -195,60 +200,103 @@ function analyzeSourceFile(sf: SourceFile, code: string, file: string): Analysis
       fail(pos, `${why} reads a name declared in the statement of a model() call; declare it in a statement of its own`);
     }
     needed.add(st);
-    if (!Node.isImportDeclaration(st)) work.push({ node: st, start: st.getStart(), end: st.getEnd(), why });
+    if (!Node.isImportDeclaration(st) && !Node.isExportDeclaration(st)) work.push({ node: st, start: st.getStart(), end: st.getEnd(), why });
   };
-  while (work.length) {
-    const item = work.shift()!;
-    const region = item.node.getDescendantsOfKind(SyntaxKind.Identifier);
-    if (Node.isIdentifier(item.node)) region.push(item.node);
-    for (const meta of item.node.getDescendantsOfKind(SyntaxKind.MetaProperty)) {
-      if (meta.getStart() >= item.start && meta.getEnd() <= item.end) {
-        fail(meta.getStart(), `${item.why} reads ${meta.getText()}, which is only known at run time; pass run-time values with data(...)`);
+  /** `id` (or an export specifier's name) reads `sym`: need the statement that declares it, if it is in this file. */
+  const read = (id: Identifier, sym: MorphSymbol | undefined, item: { start: number; end: number; why: string }) => {
+    const declNode = declOf(sym);
+    const name = id.getText();
+    if (!declNode || declNode.getSourceFile() !== sf) {
+      // No declaration in this file: a global.
+      checkGlobal(id, name, item.why, fail);
+      return;
+    }
+    if (declNode.getStart() >= item.start && declNode.getEnd() <= item.end) return; // local to the builder
+    if (Node.isImportSpecifier(declNode) || Node.isImportClause(declNode) || Node.isNamespaceImport(declNode)) {
+      need(topLevelStatement(declNode), item.why, id.getStart());
+      return;
+    }
+    const binding = topLevelBinding(declNode);
+    if (!binding) {
+      const what = Node.isParameterDeclaration(declNode)
+        ? `'${name}', a parameter of the enclosing function`
+        : `'${name}', a local variable of the enclosing ${enclosingKind(declNode)}`;
+      fail(id.getStart(), `${item.why} reads ${what}, which is not known at build time; pass run-time values with data(...)`);
+    }
+    const reassigned = writes.get(sym!.compilerSymbol);
+    if (reassigned && binding!.mutable) {
+      const w = reassigned[0];
+      const { line, column } = sf.getLineAndColumnAtPos(w.getStart());
+      fail(
+        id.getStart(),
+        `${item.why} reads '${name}', a ${binding!.keyword} that is reassigned (at ${line}:${column}), so its value is not known at build time; make it a const or pass it with data(...)`,
+      );
+    }
+    need(binding!.statement, item.why, id.getStart());
+  };
+  const drain = () => {
+    while (work.length) {
+      const item = work.shift()!;
+      const region = item.node.getDescendantsOfKind(SyntaxKind.Identifier);
+      if (Node.isIdentifier(item.node)) region.push(item.node);
+      for (const meta of item.node.getDescendantsOfKind(SyntaxKind.MetaProperty)) {
+        if (meta.getStart() >= item.start && meta.getEnd() <= item.end) {
+          fail(meta.getStart(), `${item.why} reads ${meta.getText()}, which is only known at run time; pass run-time values with data(...)`);
+        }
+      }
+      for (const id of region) {
+        if (id.getStart() < item.start || id.getEnd() > item.end) continue;
+        const sym = symbols.get(id);
+        if (isValueReference(id, sym)) read(id, sym, item);
       }
     }
-    for (const id of region) {
-      if (id.getStart() < item.start || id.getEnd() > item.end) continue;
-      const sym = symbols.get(id);
-      if (!isValueReference(id, sym)) continue;
-      const declNode = declOf(sym);
-      const name = id.getText();
-      if (!declNode || declNode.getSourceFile() !== sf) {
-        // No declaration in this file: a global.
-        checkGlobal(id, name, item.why, fail);
-        continue;
+    for (const st of needed) {
+      for (const c of calls) {
+        if (c.start >= st.getStart() && c.end <= st.getEnd()) {
+          fail(c.start, `${c.label} is declared inside code that a builder uses; declare models at the top of an expression of their own`);
+        }
       }
-      if (declNode.getStart() >= item.start && declNode.getEnd() <= item.end) continue; // local to the builder
-      if (Node.isImportSpecifier(declNode) || Node.isImportClause(declNode) || Node.isNamespaceImport(declNode)) {
-        need(topLevelStatement(declNode), item.why, id.getStart());
-        continue;
-      }
-      const binding = topLevelBinding(declNode);
-      if (!binding) {
-        const what = Node.isParameterDeclaration(declNode)
-          ? `'${name}', a parameter of the enclosing function`
-          : `'${name}', a local variable of the enclosing ${enclosingKind(declNode)}`;
-        fail(id.getStart(), `${item.why} reads ${what}, which is not known at build time; pass run-time values with data(...)`);
-      }
-      const reassigned = writes.get(sym!.compilerSymbol);
-      if (reassigned && binding!.mutable) {
-        const w = reassigned[0];
-        const { line, column } = sf.getLineAndColumnAtPos(w.getStart());
-        fail(
-          id.getStart(),
-          `${item.why} reads '${name}', a ${binding!.keyword} that is reassigned (at ${line}:${column}), so its value is not known at build time; make it a const or pass it with data(...)`,
-        );
-      }
-      need(binding!.statement, item.why, id.getStart());
     }
+  };
+  drain();
+
+  const needExport = (name: string): boolean => {
+    const why = `the export '${name}' (which a module the builders import reads back from this one)`;
+    const before = needed.size;
+    for (const st of sf.getStatements()) {
+      if (Node.isExportDeclaration(st)) {
+        const from = st.getModuleSpecifier();
+        const ns = st.getNamespaceExport();
+        const named = st.getNamedExports().filter((e) => (e.getAliasNode() ?? e.getNameNode()).getText() === name);
+        // `export * from` may be where the name comes from
+        if (named.length || (from && (ns ? ns.getName() === name : !st.hasNamedExports()))) need(st, why, st.getStart());
+        if (from) continue;
+        for (const e of named) {
+          const local = e.getNameNode();
+          if (Node.isIdentifier(local)) read(local, e.getLocalTargetSymbol(), { start: st.getStart(), end: st.getEnd(), why });
+        }
+      } else if (Node.isExportAssignment(st)) {
+        if (name === "default" && !st.isExportEquals()) need(st, why, st.getStart());
+      } else if (Node.isExportable(st) && st.isExported()) {
+        const names = st.isDefaultExport() ? ["default"]
+          : Node.isVariableStatement(st) ? st.getDeclarations().flatMap((d) => bindingNames(d.getNameNode()))
+          : Node.hasName(st) ? [st.getName()] : [];
+        if (names.includes(name)) need(st, why, st.getStart());
+      }
+    }
+    drain();
+    return needed.size > before;
+  };
+  return { file, code, sourceFile: sf, calls, tsmcImports, needed, uses, needExport };
+}
+
+/** The names a binding pattern declares. */
+function bindingNames(n: Node): string[] {
+  if (Node.isIdentifier(n)) return [n.getText()];
+  if (Node.isObjectBindingPattern(n) || Node.isArrayBindingPattern(n)) {
+    return n.getElements().flatMap((e) => (Node.isBindingElement(e) ? bindingNames(e.getNameNode()) : []));
   }
-  for (const st of needed) {
-    for (const c of calls) {
-      if (c.start >= st.getStart() && c.end <= st.getEnd()) {
-        fail(c.start, `${c.label} is declared inside code that a builder uses; declare models at the top of an expression of their own`);
-      }
-    }
-  }
-  return { file, code, sourceFile: sf, calls, tsmcImports, needed, uses };
+  return [];
 }
 
 function topLevelStatement(node: Node): Statement {

@@ -14,7 +14,8 @@ import { analyze, release } from "./analyze.js";
 import { TsmcBuildError, type SourcePosition } from "./errors.js";
 import { evaluateModels } from "./evaluate.js";
 import { stripTypes } from "./evaluate.js";
-import { transformModule } from "./transform.js";
+import { compiledExpression, placeholder, runtimeImport, transformModule } from "./transform.js";
+import { importPosition } from "./sampler-link.js";
 import { rewriteSpecifiers, type SpecifierSite } from "./specifiers.js";
 
 /** The source files `tsmc build` compiles. */
@@ -90,7 +91,8 @@ export async function buildModule(
   opts: { sampler?: boolean } = {},
 ): Promise<{ outputs: OutputFile[]; jsonImports: string[]; warnings: BuildWarning[] }> {
   const code = readFileSync(file, "utf8");
-  const result = await transformModule(code, file, { declarations: true, sampler: opts.sampler });
+  // The compiled expressions go in last: TypeScript never reads them (megabytes with large constants).
+  const result = await transformModule(code, file, { declarations: true, sampler: opts.sampler, placeholders: true });
   const spliced = result?.code ?? code;
   const splicedMap = result?.map ?? new MagicString(code).generateMap({ hires: true, source: file, includeContent: true });
   let js = spliced;
@@ -103,6 +105,15 @@ export async function buildModule(
   // Node loads only full file names: `./models` becomes `./models.js` (source maps composed).
   const rewritten = rewriteSpecifiers(js, outJs, file);
   const warnings = rewritten.unresolved.map((site) => unresolvedWarning(site, js, stripped, file, code));
+  if (result?.models.length) {
+    const expressions = result.models.map((m) => compiledExpression(m.name, m.body));
+    result.models.forEach((m, i) => {
+      const at = js.indexOf(placeholder(m.index));
+      rewritten.s.overwrite(at, at + placeholder(m.index).length, expressions[i]);
+    });
+    const at = importPosition(js, outJs);
+    rewritten.s.appendLeft(at, `${at > 0 ? "\n" : ""}${runtimeImport(expressions)}\n`);
+  }
   const map = remapping([rewritten.s.generateMap({ hires: true, source: basename(outJs) }).toString(), stripped], () => null);
   map.file = basename(outJs);
   map.sources = [relative(dirname(outJs), file).split(sep).join("/")];
@@ -117,7 +128,7 @@ export async function buildModule(
     .map((f) => resolve(dirname(file), f));
   return {
     outputs: [
-      { path: outJs, contents: `${rewritten.code.replace(/\n*$/, "\n")}//# sourceMappingURL=${basename(outJs)}.map\n` },
+      { path: outJs, contents: `${rewritten.s.toString().replace(/\n*$/, "\n")}//# sourceMappingURL=${basename(outJs)}.map\n` },
       { path: `${outJs}.map`, contents: JSON.stringify(map) },
       { path: dtsPath, contents: dts },
     ],

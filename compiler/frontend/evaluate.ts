@@ -148,21 +148,32 @@ let counter = 0;
 
 /** Run every builder of the analysed module at build time; errors are TsmcBuildErrors at the user's source. */
 export async function evaluateModels(a: Analysis): Promise<Evaluation> {
-  const reduced = reducedModule(a);
   const entry = a.file;
   const read = new Set<string>([entry]);
   const logs: RollupLog[] = [];
   let bundle;
-  try {
-    bundle = await rollup({
-      input: entry,
-      plugins: [evaluationPlugin(entry, { code: reduced.code, map: reduced.map.toString() }, read)],
-      treeshake: false,
-      logLevel: "warn",
-      onLog: (_level, log) => void logs.push(log),
-    });
-  } catch (e) {
-    throw bundlingError(a, e);
+  // In an import cycle, a module the builders import reads an export back from this one, which the
+  // reduced copy may have left out: keep it and bundle again (an error for an import by name, a
+  // warning for a namespace's member).
+  for (;;) {
+    const reduced = reducedModule(a);
+    logs.length = 0;
+    try {
+      bundle = await rollup({
+        input: entry,
+        plugins: [evaluationPlugin(entry, { code: reduced.code, map: reduced.map.toString() }, read)],
+        treeshake: false,
+        logLevel: "warn",
+        onLog: (_level, log) => void logs.push(log),
+      });
+    } catch (e) {
+      const name = exportReadBack(e as RollupLog, entry);
+      if (name !== null && a.needExport(name)) continue;
+      throw bundlingError(a, e);
+    }
+    const added = logs.map((log) => exportReadBack(log, entry)).filter((name) => name !== null && a.needExport(name));
+    if (!added.length) break;
+    await bundle.close();
   }
   // `tsmc.HalfNormall` read off a namespace is only a warning to rollup: a typo of the user's to us.
   const missing = logs.find((log) => missingSelfExport(log));
@@ -316,6 +327,11 @@ function bundlingError(a: Analysis, e: unknown): TsmcBuildError {
 function rollupReason(e: RollupError): string {
   const reason = reasonOf(e).replace(/^.*? \(\d+:\d+\): /, "").replace(/ \(Note that you need plugins[^)]*\)$/, "");
   return e.code === "PARSE_ERROR" ? `syntax error: ${reason}` : reason;
+}
+
+/** The name a module imports from the evaluated one that the reduced copy does not export. */
+function exportReadBack(log: RollupLog, entry: string): string | null {
+  return log.code === "MISSING_EXPORT" && log.exporter === entry && log.binding ? log.binding : null;
 }
 
 /** A name read from tsmc that tsmc does not export (in a module the builder imports): the reason. */

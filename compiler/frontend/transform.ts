@@ -43,7 +43,17 @@ export interface TransformOptions {
    * its kin (sampler-link.ts); `true` also into every module that declares a model; `false` never.
    */
   sampler?: boolean;
+  /**
+   * Leave `placeholder(i)` where the compiled expression of `models[i]` goes, and no runtime import:
+   * `tsmc build` strips types and rewrites specifiers first and puts the expressions (and
+   * `runtimeImport`) in last, so that TypeScript never parses the emitted code (megabytes with
+   * large constants).
+   */
+  placeholders?: boolean;
 }
+
+/** What stands for the compiled expression of the i-th model() call (with `placeholders: true`). */
+export const placeholder = (i: number) => `__tsmc_model_${i}__`;
 
 /**
  * The runtime exports an emitted body uses. They are imported by name, so that bundlers keep only
@@ -90,7 +100,7 @@ export async function transformModule(code: string, file: string, opts: Transfor
   if (!a) return linkSampler ? samplerImportOnly(code, file) : null;
   try {
     const { models, dependencies } = await compileDeclarations(a);
-    const s = splice(a, models.map((m) => compiledExpression(m.name, m.body)));
+    const s = splice(a, models.map((m) => compiledExpression(m.name, m.body)), { placeholders: opts.placeholders });
     if (linkSampler) s.appendLeft(preambleEnd(a), `import "${SAMPLER_MODULE}";\n`);
     const dts = opts.declarations ? declarationText(a, models, preambleEnd(a)) : undefined;
     return { code: s.toString(), map: s.generateMap({ hires: true, source: file, includeContent: true }), models, dependencies, dts };
@@ -110,22 +120,29 @@ function samplerImportOnly(code: string, file: string): TransformResult {
 }
 
 /**
- * Replace each model() call by its text (same order as `a.calls`), drop the code only the builders
- * used (the imports of tsmc among it), and import the runtime.
+ * Replace each model() call by its text (same order as `a.calls`; by its placeholder with
+ * `placeholders`), drop the code only the builders used (the imports of tsmc among it), and import
+ * the runtime.
  */
-export function splice(a: Analysis, replacements: string[], runtimeImport = true): MagicString {
+export function splice(a: Analysis, replacements: string[], opts: { placeholders?: boolean } = {}): MagicString {
   const s = new MagicString(a.code);
-  a.calls.forEach((c, i) => s.overwrite(c.start, c.end, replacements[i]));
+  a.calls.forEach((c, i) => s.overwrite(c.start, c.end, opts.placeholders ? placeholder(i) : replacements[i]));
   pruneDeadCode(a, s);
-  const at = preambleEnd(a);
-  if (runtimeImport) {
-    const used = new Set<string>();
-    const binding = new RegExp(`\\b${RUNTIME_BINDING}_([A-Za-z_$][\\w$]*)`, "g");
-    for (const r of replacements) for (const m of r.matchAll(binding)) used.add(m[1]);
-    const list = [...used].sort().map((n) => `${n} as ${RUNTIME_BINDING}_${n}`).join(", ");
-    s.appendLeft(at, `${at > 0 ? "\n" : ""}import { ${list} } from "tsmc/runtime";\n`);
+  // With placeholders the import is added with the expressions (TypeScript drops an unused import).
+  if (!opts.placeholders) {
+    const at = preambleEnd(a);
+    s.appendLeft(at, `${at > 0 ? "\n" : ""}${runtimeImport(replacements)}\n`);
   }
   return s;
+}
+
+/** The import of the runtime exports that compiled expressions use. */
+export function runtimeImport(expressions: readonly string[]): string {
+  const used = new Set<string>();
+  const binding = new RegExp(`\\b${RUNTIME_BINDING}_([A-Za-z_$][\\w$]*)`, "g");
+  for (const r of expressions) for (const m of r.matchAll(binding)) used.add(m[1]);
+  const list = [...used].sort().map((n) => `${n} as ${RUNTIME_BINDING}_${n}`).join(", ");
+  return `import { ${list} } from "tsmc/runtime";`;
 }
 
 type Range = { start: number; end: number };

@@ -2,7 +2,7 @@
 import { Apply, Variable } from "./basic.js";
 
 /** Apply nodes needed for `outputs`, each after the nodes it depends on (PyTensor's toposort). */
-export function toposort(outputs: readonly Variable[], stopAt?: ReadonlySet<Variable>): Apply[] {
+export function toposort(outputs: readonly Variable[], stopAt?: { has(v: Variable): boolean }): Apply[] {
   const order: Apply[] = [];
   const seen = new Set<Apply>();
   // Iterative post-order walk, so that deep graphs do not overflow the stack.
@@ -59,9 +59,11 @@ export function ancestors(outputs: readonly Variable[]): Set<Variable> {
  * (not themselves rewritten), roots are kept, and the original graph is left unchanged.
  */
 export function cloneReplace(outputs: readonly Variable[], replace: ReadonlyMap<Variable, Variable>): Variable[] {
-  const memo = new Map<Variable, Variable>(replace);
-  for (const node of toposort(outputs, new Set(replace.keys()))) {
-    const inputs = node.inputs.map((v) => memo.get(v) ?? v);
+  // `replace` is read, not copied: a model clones one small graph per RV against a map of all of them.
+  const memo = new Map<Variable, Variable>();
+  const get = (v: Variable) => memo.get(v) ?? replace.get(v) ?? v;
+  for (const node of toposort(outputs, replace)) {
+    const inputs = node.inputs.map(get);
     if (inputs.every((v, i) => v === node.inputs[i])) continue;
     const rebuilt = node.op.makeNode(...inputs);
     rebuilt.outputs.forEach((out, i) => {
@@ -69,5 +71,5 @@ export function cloneReplace(outputs: readonly Variable[], replace: ReadonlyMap<
       memo.set(node.outputs[i], out);
     });
   }
-  return outputs.map((v) => memo.get(v) ?? v);
+  return outputs.map(get);
 }

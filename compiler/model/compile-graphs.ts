@@ -44,7 +44,7 @@ export function compileGraphs(model: Model, graphs: Variable[], single: boolean,
       if (!names.includes(key)) throw new Error(`${what}: unknown value variable '${key}'; expected ${names.map((n) => `'${n}'`).join(", ")}`);
     }
     const args = valueVars.map((v) => {
-      if (!(v.name! in point)) throw new Error(`${what}: the point has no value for '${v.name}' (expected ${v.type})`);
+      if (!Object.hasOwn(point, v.name!)) throw new Error(`${what}: the point has no value for '${v.name}' (expected ${v.type})`);
       const value = point[v.name!];
       if (!isFiniteArray(value)) throw new Error(`${what}: '${v.name}' has a non-finite entry; expected finite numbers`);
       return value;

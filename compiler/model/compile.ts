@@ -69,6 +69,14 @@ function valueVarInfo(model: Model): ValueVarInfo[] {
   });
 }
 
+/**
+ * A key of a generated object literal: `"__proto__": v` would set the literal's prototype (even
+ * quoted), so that name is a computed key, which defines an own property.
+ */
+function objectKey(name: string): string {
+  return name === "__proto__" ? `[${JSON.stringify(name)}]` : JSON.stringify(name);
+}
+
 function literal(value: unknown): string {
   if (typeof value === "number") return jsNumber(value);
   const nd = value as { shape: number[]; data: ArrayLike<number> };
@@ -199,7 +207,7 @@ export function emitModel(model: Model, name = model.name || "model", options: M
   };
   const defaults = dataVars
     .filter((d) => model.dataValues.has(d))
-    .map((d) => `  ${JSON.stringify(d.name)}: ${literal(model.dataValues.get(d))},`);
+    .map((d) => `  ${objectKey(d.name!)}: ${literal(model.dataValues.get(d))},`);
   // Observed values for traces (observed_data): the module's own constants, never a second copy.
   const observed: string[] = [];
   for (const rv of model.observedRVs) {
@@ -211,7 +219,7 @@ export function emitModel(model: Model, name = model.name || "model", options: M
     } else if (model.dataValues.has(v)) {
       expr = `defaultData[${JSON.stringify(v.name)}]`;
     }
-    if (expr) observed.push(`  ${JSON.stringify(rv.name)}: ${expr},`);
+    if (expr) observed.push(`  ${objectKey(rv.name!)}: ${expr},`);
   }
 
   const after = [

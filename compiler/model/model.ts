@@ -8,7 +8,7 @@ import { asTensor, type TensorLike } from "../ops/constant.js";
 import { deepCopy } from "../ops/copy.js";
 import { DimShuffle } from "../ops/dimshuffle.js";
 import { isRandomVariable } from "../ops/random.js";
-import { distributionOf, modelContext, rvParams, type DistributionSpec, type Registrar, type RVOptions } from "../dist/distribution.js";
+import { distributionOf, modelContext, rvParams, tensorArg, type DistributionSpec, type Registrar, type RVOptions } from "../dist/distribution.js";
 import "../dist/index.js";
 import type { Transform } from "../transforms.js";
 import { grad } from "../grad.js";
@@ -34,6 +34,8 @@ export class Model implements Registrar {
   /** Default values of data() inputs. */
   readonly dataValues = new Map<Variable, unknown>();
   readonly initvals = new Map<Variable, unknown>();
+  /** Transformed value variables' names (`sigma_log__`) → their RV as printed in messages: PyMC names them too. */
+  private readonly valueNames = new Map<string, string>();
 
   constructor(name = "") {
     this.name = name;
@@ -78,6 +80,15 @@ export class Model implements Registrar {
 
   private claim(name: string, what: string): void {
     if (this.namedVars.has(name)) throw new Error(`${what}: the model already has a variable named '${name}'`);
+    const owner = this.valueNames.get(name);
+    if (owner) throw new Error(`${what}: variable name '${name}' already exists: it is the value variable of ${owner}`);
+  }
+
+  /** A named member as messages show it: `HalfNormal('a')`, `data('x')`, `Deterministic('d')`. */
+  private describe(name: string): string {
+    const v = this.namedVars.get(name)!;
+    if (this.basicRVs.includes(v)) return `${distributionOf(v).name}('${name}')`;
+    return `${this.dataVars.includes(v) ? "data" : this.potentials.includes(v) ? "Potential" : "Deterministic"}('${name}')`;
   }
 
   registerRV(rv: Variable, spec: DistributionSpec, opts: RVOptions): Variable {
@@ -89,6 +100,8 @@ export class Model implements Registrar {
       if (obs.ndim !== rv.ndim || obs.type.shape.some((d, k) => d !== null && rv.type.shape[k] !== null && d !== rv.type.shape[k])) {
         throw new Error(`${where}: observed of type ${obs.type} does not match the variable's ${rv.type}`);
       }
+      // PyMC imputes them as free variables; until tsmc does, a NaN would make logp NaN silently.
+      if (obs instanceof Constant && obs.data.some(Number.isNaN)) throw new Error(`${where}: missing values (NaN) in observed are not supported yet`);
       this.observedRVs.push(rv);
       this.rvsToValues.set(rv, obs);
       this.rvsToTransforms.set(rv, null);
@@ -100,6 +113,12 @@ export class Model implements Registrar {
       }
       const transform = opts.transform === undefined ? spec.defaultTransform(rvParams(rv)) : opts.transform;
       const valueName = transform ? `${name}_${transform.name}__` : name;
+      if (valueName !== name) {
+        // Points are keyed by value-variable name: two value variables of one name would be one key.
+        const taken = this.namedVars.has(valueName) ? this.describe(valueName) : this.valueNames.get(valueName);
+        if (taken) throw new Error(`${where}: variable name '${valueName}' (its value variable) already exists: ${taken} has it`);
+        this.valueNames.set(valueName, where);
+      }
       const valueShape = transform?.valueShape ? transform.valueShape(rv.type.shape) : rv.type.shape;
       const value = new Variable(new TensorType(rv.dtype, valueShape), null, 0, valueName);
       this.freeRVs.push(rv);
@@ -121,7 +140,9 @@ export class Model implements Registrar {
     let shape = opts.shape;
     let stored: unknown;
     if (value !== undefined) {
-      const c = asTensor(value as TensorLike) as Constant;
+      const c = tensorArg(`data('${name}')`, "value", value) as Constant;
+      const nan = c.data.findIndex(Number.isNaN);
+      if (nan >= 0) throw new Error(`data('${name}'): value${c.ndim ? `[${nan}]` : ""} is NaN; missing values are not supported yet`);
       dtype ??= c.dtype === "bool" ? "int64" : c.dtype;
       shape ??= c.type.shape.map(() => null);
       if (shape.length !== c.ndim) throw new Error(`data('${name}'): value of shape (${c.type.shape.join(", ")}) does not have rank ${shape.length}`);
@@ -169,13 +190,17 @@ export class Model implements Registrar {
     return v;
   }
 
-  /** Each RV replaced by its value in value-variable space (backward-transformed where needed). */
+  /**
+   * Each RV replaced by its value in value-variable space (backward-transformed where needed). A
+   * transform's bounds may be earlier RVs (`Uniform("b", 0, 1 - a)`): its backward reads their
+   * values too, as PyMC's replace_rvs_by_values does (RVs register after their parameters).
+   */
   valueReplacements(): Map<Variable, Variable> {
     const map = new Map<Variable, Variable>();
     for (const rv of this.basicRVs) {
       const value = this.rvsToValues.get(rv)!;
       const t = this.rvsToTransforms.get(rv);
-      map.set(rv, t ? t.backward(value) : value);
+      map.set(rv, t ? cloneReplace([t.backward(value)], map)[0] : value);
     }
     return map;
   }
@@ -189,9 +214,11 @@ export class Model implements Registrar {
       const value = this.rvsToValues.get(rv)!;
       const t = this.rvsToTransforms.get(rv);
       const spec = distributionOf(rv);
+      const others = withoutSelf(replace, rv);
       let g = spec.logp(replace.get(rv)!, rvParams(rv));
-      [g] = cloneReplace([g], withoutSelf(replace, rv));
-      if (t && jacobian) g = pt.add(g, t.logJacDet(value));
+      [g] = cloneReplace([g], others);
+      // The Jacobian reads the transform's bounds, which may be RVs as well.
+      if (t && jacobian) g = pt.add(g, cloneReplace([t.logJacDet(value)], others)[0]);
       g.name = `${value.name ?? rv.name}_logprob`;
       terms.push({ name: rv.name!, graph: g });
     }
@@ -257,7 +284,7 @@ export class Model implements Registrar {
       const v = this.dataValues.get(d);
       if (v !== undefined) known.set(d, asTensor(v as TensorLike));
     }
-    const point: Record<string, any> = {};
+    const point: [string, number | NDArray][] = [];
     for (const rv of this.freeRVs) {
       const init = this.initvals.get(rv);
       const start = init !== undefined ? asTensor(init as TensorLike, "float64") : distributionOf(rv).supportPoint(rvParams(rv));
@@ -272,9 +299,11 @@ export class Model implements Registrar {
       known.set(rv, c);
       const t = this.rvsToTransforms.get(rv);
       const value = this.rvsToValues.get(rv)!;
-      point[value.name!] = t ? pt.evaluate(t.forward(c)) : constrained;
+      // The transform's bounds may be earlier RVs: at their initial values.
+      point.push([value.name!, t ? pt.evaluate(cloneReplace([t.forward(c)], known)[0]) : constrained]);
     }
-    return point;
+    // fromEntries: own keys, also a value variable named __proto__
+    return Object.fromEntries(point);
   }
 
   toString(): string {

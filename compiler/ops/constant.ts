@@ -4,19 +4,45 @@ import { TensorType, type DType } from "../graph/type.js";
 
 export type TensorLike = Variable | number | boolean | readonly unknown[] | Float64Array | { shape: number[]; data: ArrayLike<number> };
 
-function flatten(value: unknown, shape: number[], out: number[], axis: number): void {
+/**
+ * A value that is not a tensor: `at` is where in it (`[2]`, `[0][1]`, or "" for the value itself),
+ * so that a caller can say whose value it is (`Normal('x'): observed[2] is a BigInt; ...`).
+ */
+export class ConstantValueError extends TypeError {
+  constructor(
+    readonly at: string,
+    readonly reason: string,
+  ) {
+    super(`cannot make a tensor constant: ${at ? `entry ${at}` : "the value"} ${reason}`);
+  }
+
+  /** The message with `what` naming the value: `observed[2] is a BigInt; expected a number`. */
+  about(what: string): string {
+    return `${what}${this.at} ${this.reason}`;
+  }
+}
+
+/** What a non-number is, for messages (JSON.stringify throws on a BigInt). */
+function notANumber(v: unknown): string {
+  if (typeof v === "bigint") return "is a BigInt; expected a number";
+  if (typeof v === "string") return `is the string ${JSON.stringify(v)}; expected a number`;
+  if (v === null || v === undefined) return `is ${v}; expected a number`;
+  const kind = Array.isArray(v) || ArrayBuffer.isView(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`;
+  return `is ${kind}; expected a number`;
+}
+
+function flatten(value: unknown, shape: number[], out: number[], axis: number, at = ""): void {
   if (axis === shape.length) {
-    if (typeof value !== "number" && typeof value !== "boolean") {
-      throw new TypeError(`cannot make a tensor constant from ${JSON.stringify(value)}`);
-    }
+    if (typeof value !== "number" && typeof value !== "boolean") throw new ConstantValueError(at, notANumber(value));
     out.push(Number(value));
     return;
   }
   const arr = value as ArrayLike<unknown>;
   if (!(Array.isArray(arr) || ArrayBuffer.isView(arr)) || arr.length !== shape[axis]) {
-    throw new TypeError("cannot make a tensor constant from a ragged nested array");
+    const got = Array.isArray(arr) || ArrayBuffer.isView(arr) ? `has ${arr.length} entries` : "is not an array";
+    throw new ConstantValueError(at, `${got}; expected ${shape[axis]} entries (a ragged nested array)`);
   }
-  for (let i = 0; i < arr.length; i++) flatten(arr[i], shape, out, axis + 1);
+  for (let i = 0; i < arr.length; i++) flatten(arr[i], shape, out, axis + 1, `${at}[${i}]`);
 }
 
 /**
@@ -29,7 +55,9 @@ export function constant(value: unknown, name: string | null = null, dtype?: DTy
   let inferred: DType;
   if (typeof value === "object" && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
     const nd = value as { shape: number[]; data: ArrayLike<number> };
-    if (!Array.isArray(nd.shape) || nd.data === undefined) throw new TypeError(`cannot make a tensor constant from ${value}`);
+    if (!Array.isArray(nd.shape) || nd.data === undefined) {
+      throw new ConstantValueError("", "is an object; expected a number, an array or an NDArray");
+    }
     shape = [...nd.shape];
     data = Array.from(nd.data);
     inferred = "float64";

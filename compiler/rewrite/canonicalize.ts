@@ -5,7 +5,7 @@ import { Variable } from "../graph/basic.js";
 import { add, div, exp, ge, mul, neg, sub, switchOp, abs, second } from "../ops/elemwise.js";
 import { floatConst } from "../ops/constant.js";
 import { compatible, constantValue, opName, uniformValue, type Rule } from "./pattern.js";
-import { fillLike, nonNegative, sameNode, scalarConstant, scalarLike } from "./facts.js";
+import { fillLike, isNormalNumber, nonNegative, sameNode, scalarConstant, scalarLike } from "./facts.js";
 
 /**
  * Most factors looked at for one node (the walk stops after twice as many nodes). The rule runs
@@ -72,6 +72,7 @@ function canonicalProduct(v: Variable): Variable | null {
   let numConsts = 0;
   let denConsts = 0;
   let negs = 0;
+  let special = false; // a constant factor that is 0, infinite or NaN
   const stack: [Variable, boolean][] = [[v, false]];
   for (let visited = 0; stack.length; visited++) {
     if (visited > 2 * MAX_FACTORS) return null;
@@ -82,6 +83,7 @@ function canonicalProduct(v: Variable): Variable | null {
     const fill = c === null ? constantFill(x) : null;
     if (c !== null || fill) {
       const value = c ?? fill![0];
+      if (value === 0 || !Number.isFinite(value)) special = true;
       if (fill) refs.push(fill[1]);
       if (inverted) (cd *= value), denConsts++;
       else (cn *= value), numConsts++;
@@ -112,6 +114,9 @@ function canonicalProduct(v: Variable): Variable | null {
   const consts = numConsts + denConsts;
   const symbolic = num.length + den.length;
   const c = cn / cd;
+  // Combined constants that overflow or underflow would change the value (x / 1e-300 / 1e-300 is
+  // not x / 0, nor x * (1 / 5e-324) = x * Infinity): such a tree is left as written.
+  if (!special && ![cn, cd, c].every(isNormalNumber)) return null;
   const changed =
     removed.length > 0 || exps >= 2 || negs > 0 || refs.length > 0 || consts >= 2 || c === 0 ||
     (numConsts === 1 && (c === 1 || c === -1) && num.length > 0) ||

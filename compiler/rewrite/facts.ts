@@ -102,3 +102,8 @@ export function sameNode(a: Variable, b: Variable): boolean {
     x === y || (x instanceof Constant && y instanceof Constant && x.signature === y.signature) || sameNode(x, y);
   return a.owner.op.key === b.owner.op.key && a.owner.inputs.every((x, i) => same(x, b.owner!.inputs[i]));
 }
+
+/** A finite number that is neither zero nor subnormal: products and reciprocals of it keep full precision. */
+export function isNormalNumber(k: number): boolean {
+  return Number.isFinite(k) && Math.abs(k) >= 2 ** -1022;
+}

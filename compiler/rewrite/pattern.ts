@@ -33,10 +33,17 @@ export interface Rule {
   readonly replace: (b: Bindings, matched: Variable) => Variable | null;
 }
 
+// Ops are immutable: their name is computed once (rules ask for it at every node of every pass).
+const opNames = new WeakMap<object, string>();
+
 export function opName(node: Apply): string {
-  const text = String(node.op);
-  const brace = text.indexOf("{");
-  return brace === -1 ? text : text.slice(0, brace);
+  let name = opNames.get(node.op);
+  if (name === undefined) {
+    const text = String(node.op);
+    const brace = text.indexOf("{");
+    opNames.set(node.op, (name = brace === -1 ? text : text.slice(0, brace)));
+  }
+  return name;
 }
 
 /** The constant behind `v`, looking through ExpandDims (which only adds unit dims) and fills. */
@@ -46,7 +53,7 @@ export function constantValue(v: Variable): Constant | null {
     const node = cur.owner;
     if (node && node.op instanceof DimShuffle && node.op.isView) cur = node.inputs[0];
     // A fill (second(x, c)) holds c everywhere: its value is c's.
-    else if (node && String(node.op) === "Second") cur = node.inputs[1];
+    else if (node && opName(node) === "Second") cur = node.inputs[1];
     else break;
   }
   return cur instanceof Constant ? cur : null;

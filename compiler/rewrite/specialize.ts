@@ -6,7 +6,7 @@ import { Variable } from "../graph/basic.js";
 import { graphInputs } from "../graph/traversal.js";
 import { abs, add, div, exp, ge, log, log1p, maximum, mul, neg, neq, sigmoid, softplus, sqr, sqrt, sub, switchOp } from "../ops/elemwise.js";
 import { constantValue, opName, type Rule } from "./pattern.js";
-import { scalarConstant, scalarLike } from "./facts.js";
+import { isNormalNumber, scalarConstant, scalarLike } from "./facts.js";
 
 /** x ** p for the exponents that have a cheaper form, else null. */
 function power(x: Variable, p: number, like: Variable): Variable | null {
@@ -27,6 +27,15 @@ function power(x: Variable, p: number, like: Variable): Variable | null {
   }
 }
 
+/**
+ * Whether x / c may be computed as x * (1 / c): both c and 1 / c normal numbers, so that the
+ * product is within an ulp of the quotient. A subnormal c has no finite reciprocal (1 / 5e-324 is
+ * Infinity, and 0 * Infinity is NaN where 0 / 5e-324 is 0), and a c above 2^1022 a subnormal one.
+ */
+export function hasExactReciprocal(c: number): boolean {
+  return isNormalNumber(c) && isNormalNumber(1 / c);
+}
+
 /** An array (not a broadcast scalar) that does not change between calls: every root of its graph is a constant or in `fixedRoots`. */
 export function fixedArray(fixedRoots: ReadonlySet<Variable> = new Set()): (v: Variable) => boolean {
   return (v) => v.type.shape.some((d) => d !== 1) && v.dtype !== "bool" && graphInputs([v]).every((r) => constantValue(r) !== null || fixedRoots.has(r));
@@ -37,10 +46,15 @@ export function fixedArray(fixedRoots: ReadonlySet<Variable> = new Set()): (v: V
  * reciprocals are folded or computed once per data binding, and the loop multiplies.
  */
 export function reciprocalOfFixed(isFixed: (v: Variable) => boolean): Rule {
+  // A constant's entries are known: each must have an exact reciprocal (data's are not known here).
+  const exact = (c: Variable) => constantValue(c)?.data.every(hasExactReciprocal) ?? true;
   return {
     name: "x / c → x * (1 / c) for a fixed array c",
     // (x must vary: 1 / c itself is the reciprocal, and a fixed x / c is folded or prepared whole)
-    pattern: { op: "True_div", args: [{ var: "x", where: (x) => constantValue(x) === null && !isFixed(x) }, { var: "c", where: isFixed }] },
+    pattern: {
+      op: "True_div",
+      args: [{ var: "x", where: (x) => constantValue(x) === null && !isFixed(x) }, { var: "c", where: (c) => isFixed(c) && exact(c) }],
+    },
     replace: ({ x, c }) => mul(x, div(scalarLike(1, c)!, c)),
   };
 }
@@ -111,7 +125,7 @@ export const hotForms: Rule[][] = [
   },
   {
     name: "x / c → x * (1 / c) for a constant c",
-    pattern: { op: "True_div", args: [{ var: "x", where: (x) => constantValue(x) === null }, { constant: (c) => c !== 0 && Number.isFinite(c), as: "c" }] },
+    pattern: { op: "True_div", args: [{ var: "x", where: (x) => constantValue(x) === null }, { constant: hasExactReciprocal, as: "c" }] },
     replace: ({ x, c }) => {
       const k = scalarConstant(c);
       return k === null ? null : mul(x, scalarLike(1 / k, x)!);

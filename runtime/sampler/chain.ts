@@ -24,6 +24,8 @@ export interface ChainOptions {
   adaptMetric: boolean;
   /** Called every few iterations with (iterations done, total, divergences after warmup so far); runChain only. */
   onProgress?: (done: number, total: number, divergences: number) => void;
+  /** Checked at every iteration: once aborted, the chain throws the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface ChainResult {
@@ -93,6 +95,7 @@ export function* chainSteps(target: Target, opts: ChainOptions): Generator<Chain
   const every = Math.max(1, Math.floor(total / 100));
   let divergences = 0;
   for (let it = 0; it < total; it++) {
+    opts.signal?.throwIfAborted();
     const warm = it < opts.tune;
     nuts.transition(s);
     if (s.diverging && !warm) divergences++;

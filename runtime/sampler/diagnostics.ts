@@ -3,31 +3,88 @@
 // rank-normalised split R-hat, bulk and tail ESS with Geyer's initial monotone sequence, MCSE of the
 // mean and of the sd, and the highest-density interval. Each function takes the draws of one scalar
 // quantity as `chains` arrays of equal length (or one flat array with its chain count).
+// Everything is O(n log n) in the number of draws: sorts of Float64Arrays, autocovariance by FFT.
 
 /** Draws of one scalar: an array per chain. */
 export type Chains = readonly ArrayLike<number>[];
 
 /** Split chains: `[m, n]` becomes `[2m, floor(n/2)]` (first and last halves; the middle draw of an odd chain is dropped). */
-export function splitChains(x: Chains): number[][] {
-  const out: number[][] = [];
-  const halves: number[][] = [];
+export function splitChains(x: Chains): Float64Array[] {
+  const out: Float64Array[] = [];
+  const halves: Float64Array[] = [];
   for (const c of x) {
     const half = Math.floor(c.length / 2);
-    out.push(Array.from({ length: half }, (_, i) => c[i]));
-    halves.push(Array.from({ length: half }, (_, i) => c[c.length - half + i]));
+    const copy = Float64Array.from(c);
+    out.push(copy.subarray(0, half));
+    halves.push(copy.subarray(c.length - half));
   }
   return [...out, ...halves];
 }
 
-function flat(x: Chains): number[] {
-  const out: number[] = [];
-  for (const c of x) for (let i = 0; i < c.length; i++) out.push(c[i]);
+function flat(x: Chains): Float64Array {
+  const out = new Float64Array(x.reduce((n, c) => n + c.length, 0));
+  let k = 0;
+  for (const c of x) for (let i = 0; i < c.length; i++) out[k++] = c[i];
   return out;
 }
 
-function reshape(values: ArrayLike<number>, like: Chains): number[][] {
+function reshape(values: Float64Array, like: Chains): Float64Array[] {
   let k = 0;
-  return like.map((c) => Array.from({ length: c.length }, () => values[k++]));
+  return like.map((c) => values.subarray(k, (k += c.length)));
+}
+
+/**
+ * The indices that sort `values` ascending: an LSD radix sort on the 64 bits of each double, mapped
+ * so that unsigned order is numeric order (negatives flipped whole, positives get the sign bit),
+ * four passes of 16 bits. Linear, and several times faster than a comparison sort of the numbers.
+ */
+function argsort(values: ArrayLike<number>): Uint32Array {
+  const n = values.length;
+  const bits = new Uint32Array(Float64Array.from(values).buffer);
+  for (let i = 0; i < n; i++) {
+    const negative = bits[2 * i + 1] >>> 31;
+    bits[2 * i] ^= -negative;
+    bits[2 * i + 1] ^= negative ? 0xffffffff : 0x80000000;
+  }
+  const counts = new Uint32Array(4 * 65_536);
+  for (let i = 0; i < n; i++) {
+    const lo = bits[2 * i];
+    const hi = bits[2 * i + 1];
+    counts[lo & 0xffff]++;
+    counts[65_536 + (lo >>> 16)]++;
+    counts[131_072 + (hi & 0xffff)]++;
+    counts[196_608 + (hi >>> 16)]++;
+  }
+  let idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  let next = new Uint32Array(n);
+  for (let pass = 0; pass < 4; pass++) {
+    const base = pass * 65_536;
+    const word = pass >> 1;
+    const shift = (pass & 1) * 16;
+    // A digit every value shares orders nothing.
+    if (n === 0 || counts[base + ((bits[word] >>> shift) & 0xffff)] === n) continue;
+    let sum = 0;
+    for (let d = 0; d < 65_536; d++) {
+      const c = counts[base + d];
+      counts[base + d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const j = idx[i];
+      next[counts[base + ((bits[2 * j + word] >>> shift) & 0xffff)]++] = j;
+    }
+    [idx, next] = [next, idx];
+  }
+  return idx;
+}
+
+/** Ascending copy. */
+function sorted(values: ArrayLike<number>): Float64Array {
+  const order = argsort(values);
+  const out = new Float64Array(order.length);
+  for (let i = 0; i < order.length; i++) out[i] = values[order[i]];
+  return out;
 }
 
 function mean(a: ArrayLike<number>): number {
@@ -45,17 +102,22 @@ function variance(a: ArrayLike<number>, ddof = 1): number {
 
 /** Ranks 1..N with ties given their average rank (scipy.stats.rankdata, method="average"). */
 export function rankdata(a: ArrayLike<number>): number[] {
-  const n = a.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[i] - a[j]);
-  const ranks = new Array<number>(n);
+  return Array.from(ranks(a));
+}
+
+/** rankdata as a Float64Array. */
+function ranks(a: ArrayLike<number>): Float64Array {
+  const idx = argsort(a);
+  const n = idx.length;
+  const out = new Float64Array(n);
   for (let i = 0; i < n; ) {
     let j = i;
     while (j + 1 < n && a[idx[j + 1]] === a[idx[i]]) j++;
     const r = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) ranks[idx[k]] = r;
+    for (let k = i; k <= j; k++) out[idx[k]] = r;
     i = j + 1;
   }
-  return ranks;
+  return out;
 }
 
 /**
@@ -99,17 +161,16 @@ export function normalPpf(p: number): number {
 }
 
 /** Rank normalisation over all draws of all chains: Φ⁻¹((rank - 3/8) / (N + 1/4)). */
-export function zScale(x: Chains): number[][] {
-  const all = flat(x);
-  const ranks = rankdata(all);
-  const n = all.length;
-  return reshape(ranks.map((r) => normalPpf((r - 0.375) / (n + 0.25))), x);
+export function zScale(x: Chains): Float64Array[] {
+  const r = ranks(flat(x));
+  const n = r.length;
+  return reshape(r.map((v) => normalPpf((v - 0.375) / (n + 0.25))), x);
 }
 
 /** Classic (non-split) R-hat of chains. */
-function rhatBasic(x: number[][]): number {
+function rhatBasic(x: Chains): number {
   const n = x[0].length;
-  const chainMeans = x.map(mean);
+  const chainMeans = x.map((c) => mean(c));
   const chainVars = x.map((c) => variance(c, 1));
   const between = n * variance(chainMeans, 1);
   const within = mean(chainVars);
@@ -145,33 +206,56 @@ export function rhat(x: Chains, opts: { foldAround?: "split" | "all" } = {}): nu
   return Math.max(bulk, tail);
 }
 
-function median(a: number[]): number {
-  const s = [...a].sort((p, q) => p - q);
+function median(a: ArrayLike<number>): number {
+  const s = sorted(a);
   const n = s.length;
   return n % 2 ? s[(n - 1) / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
 }
 
 // ---- autocovariance by FFT (zero-padded, so the circular result is the linear one) ----------
 
+/** cos and sin of 2πk/n for k < n/2 (the twiddle factors of every stage of an n-point FFT), kept per n. */
+const twiddleCache = new Map<number, { cos: Float64Array; sin: Float64Array }>();
+function twiddles(n: number): { cos: Float64Array; sin: Float64Array } {
+  let tw = twiddleCache.get(n);
+  if (!tw) {
+    tw = { cos: new Float64Array(n / 2), sin: new Float64Array(n / 2) };
+    for (let k = 0; k < n / 2; k++) {
+      tw.cos[k] = Math.cos((2 * Math.PI * k) / n);
+      tw.sin[k] = Math.sin((2 * Math.PI * k) / n);
+    }
+    twiddleCache.set(n, tw);
+  }
+  return tw;
+}
+
+/** In-place radix-2 FFT (n a power of two); `inverse` without the 1/n. */
 function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
   const n = re.length;
+  const tw = twiddles(n);
   for (let i = 1, j = 0; i < n; i++) {
     let bit = n >> 1;
     for (; j & bit; bit >>= 1) j ^= bit;
     j ^= bit;
     if (i < j) {
-      [re[i], re[j]] = [re[j], re[i]];
-      [im[i], im[j]] = [im[j], im[i]];
+      const r = re[i];
+      re[i] = re[j];
+      re[j] = r;
+      const m = im[i];
+      im[i] = im[j];
+      im[j] = m;
     }
   }
+  const sign = inverse ? 1 : -1;
   for (let len = 2; len <= n; len <<= 1) {
-    const ang = ((inverse ? 2 : -2) * Math.PI) / len;
+    const half = len >> 1;
+    const step = n / len;
     for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(ang * k);
-        const wi = Math.sin(ang * k);
+      for (let k = 0; k < half; k++) {
+        const wr = tw.cos[k * step];
+        const wi = sign * tw.sin[k * step];
         const a = i + k;
-        const b = a + len / 2;
+        const b = a + half;
         const xr = re[b] * wr - im[b] * wi;
         const xi = re[b] * wi + im[b] * wr;
         re[b] = re[a] - xr;
@@ -183,30 +267,55 @@ function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
   }
 }
 
-/** Autocovariance at lags 0..n-1, normalised by n (ArviZ's _autocov). */
-export function autocov(x: ArrayLike<number>): Float64Array {
+/**
+ * Autocovariances of two series of length n at once (ArviZ's _autocov, normalised by n): one
+ * complex FFT of x + iy, zero-padded so that the circular result is the linear one, split into the
+ * two power spectra, and one inverse FFT of |X|² + i|Y|².
+ */
+function autocovPair(x: ArrayLike<number>, y: ArrayLike<number>): [Float64Array, Float64Array] {
   const n = x.length;
   let m = 1;
   while (m < 2 * n) m <<= 1;
   const re = new Float64Array(m);
   const im = new Float64Array(m);
-  const mu = mean(x);
-  for (let i = 0; i < n; i++) re[i] = x[i] - mu;
-  fft(re, im, false);
-  for (let i = 0; i < m; i++) {
-    re[i] = re[i] * re[i] + im[i] * im[i];
-    im[i] = 0;
+  const mx = mean(x);
+  const my = mean(y);
+  for (let i = 0; i < n; i++) {
+    re[i] = x[i] - mx;
+    im[i] = y[i] - my;
   }
-  fft(re, im, true);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = re[i] / m / n;
-  return out;
+  fft(re, im, false);
+  const pr = new Float64Array(m);
+  const pi = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    const j = (m - k) & (m - 1);
+    // X_k = (Z_k + conj Z_{m-k}) / 2, Y_k = (Z_k - conj Z_{m-k}) / 2i.
+    const ar = re[k] + re[j];
+    const ai = im[k] - im[j];
+    const br = re[k] - re[j];
+    const bi = im[k] + im[j];
+    pr[k] = (ar * ar + ai * ai) / 4;
+    pi[k] = (br * br + bi * bi) / 4;
+  }
+  fft(pr, pi, true);
+  const ax = new Float64Array(n);
+  const ay = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    ax[i] = pr[i] / m / n;
+    ay[i] = pi[i] / m / n;
+  }
+  return [ax, ay];
+}
+
+/** Autocovariance at lags 0..n-1, normalised by n (ArviZ's _autocov). */
+export function autocov(x: ArrayLike<number>): Float64Array {
+  return autocovPair(x, x)[0];
 }
 
 /** Effective sample size of chains as they are (ArviZ's _ess: Geyer's initial monotone sequence). */
 export function essBasic(x: Chains): number {
   const all = flat(x);
-  if (all.some((v) => !Number.isFinite(v))) return NaN;
+  for (const v of all) if (!Number.isFinite(v)) return NaN;
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of all) {
@@ -216,11 +325,12 @@ export function essBasic(x: Chains): number {
   if (hi - lo < 1e-15) return all.length;
   const nChain = x.length;
   const nDraw = x[0].length;
-  const acov = x.map(autocov);
-  const chainMeans = x.map(mean);
+  const acov: Float64Array[] = [];
+  for (let c = 0; c < nChain; c += 2) acov.push(...autocovPair(x[c], x[Math.min(c + 1, nChain - 1)]));
+  const chainMeans = x.map((c) => mean(c));
   const meanAcov = (t: number) => {
     let s = 0;
-    for (const a of acov) s += a[t];
+    for (let c = 0; c < nChain; c++) s += acov[c][t];
     return s / nChain;
   };
   const meanVar = (meanAcov(0) * nDraw) / (nDraw - 1);
@@ -277,7 +387,7 @@ export function essMean(x: Chains): number {
 
 /** Quantile with linear interpolation (NumPy's default, ArviZ's mquantiles(alphap=1, betap=1)). */
 export function quantile(values: ArrayLike<number>, p: number): number {
-  const s = Array.from(values).sort((a, b) => a - b);
+  const s = sorted(values);
   const h = (s.length - 1) * p;
   const lo = Math.floor(h);
   const hi = Math.min(lo + 1, s.length - 1);
@@ -288,7 +398,7 @@ export function quantile(values: ArrayLike<number>, p: number): number {
 export function essQuantile(x: Chains, p: number): number {
   if (invalid(x, 4, 1)) return NaN;
   const q = quantile(flat(x), p);
-  const ind = x.map((c) => Array.from(c, (v) => (v <= q ? 1 : 0)));
+  const ind = x.map((c) => Float64Array.from(c, (v) => (v <= q ? 1 : 0)));
   return essBasic(splitChains(ind));
 }
 
@@ -320,7 +430,7 @@ export function mcseSd(x: Chains): number {
 
 /** Highest-density interval: the narrowest interval holding floor(prob * n) + 1 sorted draws. */
 export function hdi(values: ArrayLike<number>, prob = 0.94): [number, number] {
-  const s = Array.from(values).sort((a, b) => a - b);
+  const s = sorted(values);
   const n = s.length;
   const inc = Math.floor(prob * n);
   const nIntervals = n - inc;

@@ -19,12 +19,16 @@ export interface WorkerJob {
 }
 
 /**
- * What a worker posts back, in this order: started (its entry runs), ready (the model is built),
- * then progress and results. An error before ready means the worker could not start.
+ * What a worker posts back, in this order: started (its entry runs), loaded (the runtime is loaded
+ * and can rebuild the model: eval is allowed where the source needs it), ready (the model is
+ * built), then progress and results. An error before loaded means the worker could not start; from
+ * then on it is the run's error. A worker thread also posts its exit code if it calls process.exit.
  */
 export type WorkerMessage =
   | { type: "started" }
+  | { type: "loaded" }
   | { type: "ready" }
+  | { type: "exit"; code: number }
   | { type: "progress"; chain: number; done: number; total: number; divergences: number }
   | { type: "result"; chain: number; result: ChainResult }
   | { type: "error"; message: string };
@@ -50,6 +54,15 @@ export async function loadModel(source: ModelSource, data: Record<string, unknow
 }
 
 export async function runJob(job: WorkerJob, post: Post): Promise<void> {
+  try {
+    // Eval forbidden here (a Content Security Policy, --disallow-code-generation-from-strings) is a
+    // worker that cannot start; a source that does not build is the caller's error.
+    if (!("module" in job.source)) new Function("");
+  } catch (e) {
+    post({ type: "error", message: e instanceof Error ? e.message : String(e) });
+    return;
+  }
+  post({ type: "loaded" });
   try {
     const model = await loadModel(job.source, job.data);
     post({ type: "ready" });

@@ -21,7 +21,7 @@ export const predicted = (m: CompiledModel): { names: readonly string[]; rngs: n
 export function predict(m: CompiledModel, freeValues: Record<string, Value>, streams: Stream[]): Record<string, Value> {
   const free = m.meta.constrainedNames.slice(0, m.meta.valueVars.length);
   const args = free.map((n) => {
-    if (!(n in freeValues)) throw new Error(`model '${m.name}': predict needs a value for '${n}'`);
+    if (!Object.hasOwn(freeValues, n)) throw new Error(`model '${m.name}': predict needs a value for '${n}'`);
     return freeValues[n];
   });
   const values = m.impl.predict(args, streams, m.data);

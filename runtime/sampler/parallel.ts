@@ -8,8 +8,10 @@
 // worker can be made (a model without a source, no Worker), chains run in the caller's thread, and
 // so they do, after a one-line warning, where the workers cannot start (a bundle without the worker
 // script, a sandbox, eval forbidden): as soon as a worker reports the failure, or once it has not
-// started in time (a second for a worker thread).
-// Both kinds of worker run the same job (job.ts).
+// started in time (a second for a worker thread). A worker that dies once it has loaded (killed,
+// out of memory, process.exit in the model) is an error, never a hang: `sampleAsync` hears its
+// 'exit' event; the blocked `sample` cannot, so it probes a silent worker's port (see `isGone`).
+// An AbortSignal terminates the workers. Both kinds of worker run the same job (job.ts).
 import type { CompiledModel } from "../model.js";
 import type { ChainResult } from "./chain.js";
 import type { WorkerJob, WorkerMessage } from "./job.js";
@@ -78,36 +80,55 @@ function tsxApi(): string | null {
 // its module graph (the runtime) has loaded: 0.6-1.3 s for four at once through the web-worker
 // package on a busy 2-core VM, longer on a slow network. Its real failures (a script that does not
 // load, a CSP) arrive at once as an error event or a throw, so WEB_START_MS is only a safety net.
-// Then a worker rebuilds the model ("ready"), which may take a while on a slow disk or a big model.
+// Then a worker loads the runtime ("loaded") and rebuilds the model ("ready"), which may take a while
+// on a slow disk or a big model.
 const THREAD_START_MS = 1_000;
 const WEB_START_MS = 5_000;
 const READY_MS = 60_000;
+// How long a worker thread may stay silent before the blocked `sample` checks that it still exists.
+const PROBE_MS = 250;
 
-/** Where each worker of a pool is in its start-up, and the deadlines it has to meet. */
-class Startup {
-  private readonly state: ("spawned" | "started" | "ready")[];
+/** Where each worker of a pool is in its start-up, the deadlines it has to meet, and the chains it still owes. */
+class Pool {
+  private readonly state: ("spawned" | "started" | "loaded" | "ready")[];
   private readonly t0 = Date.now();
-  constructor(workers: number, private readonly startMs: number) {
-    this.state = new Array(workers).fill("spawned");
+  readonly owed: number[];
+  constructor(all: WorkerJob[], private readonly startMs: number) {
+    this.state = all.map(() => "spawned");
+    this.owed = all.map((job) => job.chains.length);
   }
-  note(worker: number, message: "started" | "ready"): void {
+  note(worker: number, message: "started" | "loaded" | "ready"): void {
     this.state[worker] = message;
   }
-  isReady(worker: number): boolean {
-    return this.state[worker] === "ready";
+  /** Whether the worker has loaded the runtime: a failure from then on is an error, not a reason to fall back. */
+  isLoaded(worker: number): boolean {
+    return this.state[worker] === "loaded" || this.state[worker] === "ready";
   }
   /** Why the pool counts as not started by now, or null while it is in time. */
   overdue(): string | null {
     const elapsed = Date.now() - this.t0;
     if (elapsed > this.startMs && this.state.includes("spawned")) return `no message within ${this.startMs} ms`;
-    if (elapsed > READY_MS && this.state.includes("started")) return `the model was not rebuilt within ${READY_MS / 1000} s`;
+    if (elapsed > READY_MS && this.state.some((s) => s !== "ready")) return `the model was not rebuilt within ${READY_MS / 1000} s`;
     return null;
   }
   /** Milliseconds until the next deadline still to be met (Infinity once every worker is ready). */
   untilDeadline(): number {
-    const deadline = this.state.includes("spawned") ? this.startMs : this.state.includes("started") ? READY_MS : Infinity;
+    const deadline = this.state.includes("spawned") ? this.startMs : this.state.some((s) => s !== "ready") ? READY_MS : Infinity;
     return Math.max(0, deadline - (Date.now() - this.t0));
   }
+}
+
+/** The error for a worker that exited before its chains were done (`code` when known). */
+function exited(model: CompiledModel, code: number | undefined): Error {
+  const how = code === undefined ? "(killed, or out of memory)" : `with code ${code}`;
+  return new Error(`model '${model.name}': a sampling worker exited ${how} before its chains were done`);
+}
+
+/** The error an aborted `sample` or `sampleAsync` throws (name "AbortError", the signal's reason as cause). */
+export function abortError(model: CompiledModel, signal: AbortSignal): Error {
+  const e = new Error(`model '${model.name}': sampling aborted`, { cause: signal.reason });
+  e.name = "AbortError";
+  return e;
 }
 
 /** Warn that the workers did not start; null tells the caller to run the chains itself. */
@@ -131,8 +152,9 @@ function jobs(model: CompiledModel, plan: ChainPlan, cores: number): WorkerJob[]
 /**
  * Start a worker thread on `job`; its messages arrive on the returned port, each bumping `signal`.
  * The thread runs a small bootstrap first, which posts "started" and then imports the worker
- * script, and posts the error if that import fails: the synchronous `sample`, blocked in
- * Atomics.wait, never sees the Worker's 'error' event, but it does see messages.
+ * script, and posts the error if that import fails, and its exit code if it calls process.exit:
+ * the synchronous `sample`, blocked in Atomics.wait, never sees the Worker's 'error' or 'exit'
+ * event, but it does see messages.
  */
 function startThread(wt: WorkerThreads, job: WorkerJob, signal: Int32Array) {
   const here = import.meta.url;
@@ -148,6 +170,7 @@ function startThread(wt: WorkerThreads, job: WorkerJob, signal: Int32Array) {
     `const { workerData: w } = require("node:worker_threads");`,
     `const post = (m) => { w.port.postMessage(m); Atomics.add(w.signal, 0, 1); Atomics.notify(w.signal, 0); };`,
     `post({ type: "started" });`,
+    `process.on("exit", (code) => post({ type: "exit", code }));`,
     tsx ? `import(${JSON.stringify(tsx)}).then((m) => (m.register ?? m.default.register)())` : `Promise.resolve()`,
     `  .then(() => import(${JSON.stringify(script.href)}))`,
     `  .catch((e) => post({ type: "error", message: String((e && e.message) || e) }));`,
@@ -158,21 +181,30 @@ function startThread(wt: WorkerThreads, job: WorkerJob, signal: Int32Array) {
 }
 
 /**
+ * Whether a worker thread is gone, asked without the event loop: a port whose peer has been closed
+ * (its thread ended, whatever the way) no longer delivers, and postMessage says so by not returning
+ * true. The probe message waits unread in the worker's port (the worker never listens to it).
+ */
+function isGone(port: import("node:worker_threads").MessagePort): boolean {
+  return (port.postMessage(null) as unknown) !== true;
+}
+
+/**
  * `sample` with cores > 1 in Node: blocks this thread until every chain is back. Returns null (after
  * a warning) when the workers do not start, and the caller runs the chains itself.
  */
-export function runChainsInWorkers(model: CompiledModel, plan: ChainPlan, cores: number, onProgress?: ProgressCallback): ChainResult[] | null {
+export function runChainsInWorkers(model: CompiledModel, plan: ChainPlan, cores: number, onProgress?: ProgressCallback, abort?: AbortSignal): ChainResult[] | null {
   const wt = workerThreads()!;
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const results: ChainResult[] = new Array(plan.chains);
   const threads: ReturnType<typeof startThread>[] = [];
   const all = jobs(model, plan, cores);
-  const startup = new Startup(all.length, THREAD_START_MS);
+  const pool = new Pool(all, THREAD_START_MS);
   try {
     for (const job of all) {
       const thread = startThread(wt, job, signal);
-      // Failures reach this blocked thread as messages or missed deadlines; an 'error' event left
-      // unheard would be thrown from the event loop once `sample` has returned.
+      // Failures reach this blocked thread as messages, missed deadlines or probes; an 'error' event
+      // left unheard would be thrown from the event loop once `sample` has returned.
       thread.worker.on("error", () => {});
       threads.push(thread);
     }
@@ -180,27 +212,44 @@ export function runChainsInWorkers(model: CompiledModel, plan: ChainPlan, cores:
     for (const { worker } of threads) void worker.terminate();
     return notStarted(e, plan);
   }
+  const lastHeard = threads.map(() => Date.now());
+  /** Read worker w's messages; a reason to fall back, or null. Throws when the run fails. */
+  const drain = (w: number): string | null => {
+    for (let m = wt.receiveMessageOnPort(threads[w].port); m; m = wt.receiveMessageOnPort(threads[w].port)) {
+      lastHeard[w] = Date.now();
+      const msg = m.message as WorkerMessage;
+      if (msg.type === "progress") onProgress?.(msg.chain, msg.done, msg.total, msg.divergences);
+      else if (msg.type === "result") {
+        results[msg.chain] = msg.result;
+        pool.owed[w]--;
+      } else if (msg.type === "error" || msg.type === "exit") {
+        const why = msg.type === "error" ? msg.message : `the worker exited with code ${msg.code}`;
+        if (!pool.isLoaded(w)) return why;
+        if (msg.type === "error") throw new Error(`model '${model.name}': a sampling worker failed: ${msg.message}`);
+        if (pool.owed[w] > 0) throw exited(model, msg.code);
+      } else pool.note(w, msg.type);
+    }
+    return null;
+  };
   try {
-    let pending = plan.chains;
-    while (pending > 0) {
+    for (;;) {
       const seen = Atomics.load(signal, 0);
-      for (const [w, { port }] of threads.entries()) {
-        for (let m = wt.receiveMessageOnPort(port); m; m = wt.receiveMessageOnPort(port)) {
-          const msg = m.message as WorkerMessage;
-          if (msg.type === "progress") onProgress?.(msg.chain, msg.done, msg.total, msg.divergences);
-          else if (msg.type === "result") {
-            results[msg.chain] = msg.result;
-            pending--;
-          } else if (msg.type === "error") {
-            if (!startup.isReady(w)) return notStarted(msg.message, plan);
-            throw new Error(`model '${model.name}': a sampling worker failed: ${msg.message}`);
-          } else startup.note(w, msg.type);
-        }
+      for (let w = 0; w < threads.length; w++) {
+        const why = drain(w);
+        if (why) return notStarted(why, plan);
       }
-      if (pending === 0) break;
-      const late = startup.overdue();
+      if (abort?.aborted) throw abortError(model, abort);
+      if (pool.owed.every((n) => n === 0)) return results;
+      const late = pool.overdue();
       if (late) return notStarted(late, plan);
-      Atomics.wait(signal, 0, seen, startup.untilDeadline());
+      for (let w = 0; w < threads.length; w++) {
+        if (pool.owed[w] === 0 || Date.now() - lastHeard[w] < PROBE_MS || !isGone(threads[w].port)) continue;
+        // Its last messages (a result, the exit code) may have come in since the drain above.
+        const why = drain(w);
+        if (why || !pool.isLoaded(w)) return notStarted(why ?? "the worker exited", plan);
+        if (pool.owed[w] > 0) throw exited(model, undefined);
+      }
+      Atomics.wait(signal, 0, seen, Math.min(PROBE_MS, pool.untilDeadline()));
     }
   } finally {
     for (const { worker, port } of threads) {
@@ -208,7 +257,6 @@ export function runChainsInWorkers(model: CompiledModel, plan: ChainPlan, cores:
       port.close();
     }
   }
-  return results;
 }
 
 /** A started worker of either kind, as `runChainsAsync` drives it. */
@@ -242,6 +290,11 @@ function threadChannel(wt: WorkerThreads, job: WorkerJob): Channel {
     listen(onMessage, onFailure) {
       port.on("message", onMessage);
       worker.on("error", (e: Error) => onFailure(e.message));
+      worker.on("exit", (code) => {
+        // Messages posted just before the exit (the last result) may not have been delivered yet.
+        for (let m = wt.receiveMessageOnPort(port); m; m = wt.receiveMessageOnPort(port)) onMessage(m.message as WorkerMessage);
+        onMessage({ type: "exit", code });
+      });
     },
     close() {
       void worker.terminate();
@@ -254,15 +307,15 @@ function threadChannel(wt: WorkerThreads, job: WorkerJob): Channel {
  * `sampleAsync` with cores > 1: chains in Web Workers (where a Worker global exists) or Node worker
  * threads, without blocking. Resolves with null when no worker can be made (no Worker, a model
  * without a source), or, after a warning, when the workers do not start (a script that does not
- * load, eval forbidden in the worker): the caller then runs the chains itself. A chain that fails
- * once its worker is running rejects.
+ * load, eval forbidden in the worker): the caller then runs the chains itself. A worker that fails
+ * or exits once it has loaded the runtime rejects, and so does an abort (terminating the workers).
  */
-export function runChainsAsync(model: CompiledModel, plan: ChainPlan, cores: number, onProgress?: ProgressCallback): Promise<ChainResult[] | null> {
+export function runChainsAsync(model: CompiledModel, plan: ChainPlan, cores: number, onProgress?: ProgressCallback, abort?: AbortSignal): Promise<ChainResult[] | null> {
   if (!canRunInWorkers(model, false)) return Promise.resolve(null);
   const wt = workerThreads();
   const web = typeof Worker === "function";
   const all = jobs(model, plan, cores);
-  const startup = new Startup(all.length, web ? WEB_START_MS : THREAD_START_MS);
+  const pool = new Pool(all, web ? WEB_START_MS : THREAD_START_MS);
   const channels: Channel[] = [];
   try {
     for (const job of all) channels.push(web ? webChannel(job) : threadChannel(wt!, job));
@@ -272,33 +325,39 @@ export function runChainsAsync(model: CompiledModel, plan: ChainPlan, cores: num
   }
   return new Promise((resolve, reject) => {
     const results: ChainResult[] = new Array(plan.chains);
-    let pending = plan.chains;
     let settled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => finish(() => reject(abortError(model, abort!)));
     const finish = (settle: () => void) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      abort?.removeEventListener("abort", onAbort);
       for (const c of channels) c.close();
       settle();
     };
+    abort?.addEventListener("abort", onAbort);
     const watch = () => {
-      const late = startup.overdue();
+      const late = pool.overdue();
       if (late) finish(() => resolve(notStarted(late, plan)));
-      else if (startup.untilDeadline() < Infinity) timer = setTimeout(watch, startup.untilDeadline());
+      else if (pool.untilDeadline() < Infinity) timer = setTimeout(watch, pool.untilDeadline());
     };
     channels.forEach((channel, w) => {
       const fail = (message: string) =>
-        finish(() => (startup.isReady(w) ? reject(new Error(`model '${model.name}': a sampling worker failed: ${message}`)) : resolve(notStarted(message, plan))));
+        finish(() => (pool.isLoaded(w) ? reject(new Error(`model '${model.name}': a sampling worker failed: ${message}`)) : resolve(notStarted(message, plan))));
       channel.listen((msg) => {
         if (settled) return;
         try {
           if (msg.type === "progress") onProgress?.(msg.chain, msg.done, msg.total, msg.divergences);
           else if (msg.type === "result") {
             results[msg.chain] = msg.result;
-            if (--pending === 0) finish(() => resolve(results));
+            pool.owed[w]--;
+            if (pool.owed.every((n) => n === 0)) finish(() => resolve(results));
           } else if (msg.type === "error") fail(msg.message);
-          else startup.note(w, msg.type);
+          else if (msg.type === "exit") {
+            if (!pool.isLoaded(w)) finish(() => resolve(notStarted(`the worker exited with code ${msg.code}`, plan)));
+            else if (pool.owed[w] > 0) finish(() => reject(exited(model, msg.code)));
+          } else pool.note(w, msg.type);
         } catch (e) {
           finish(() => reject(e));
         }

@@ -1,5 +1,6 @@
 // `CompiledModel.sample` and `sampleAsync`: run NUTS chains (in workers when the model can be
 // shipped to one) and assemble the trace; prior and posterior predictive draws.
+import { own, setOwn } from "../own.js";
 import { NDArray } from "../ndarray.js";
 import { Stream, childSeed, freshSeed } from "../random.js";
 import type { CompiledModel, Value } from "../model.js";
@@ -7,7 +8,7 @@ import { chainSteps, runChain, type ChainOptions, type ChainResult } from "./cha
 import { Nuts, type Target, type TransitionStats } from "./nuts.js";
 import { constrain, observedData, predict, predicted } from "./model-parts.js";
 import { Trace, assemble, type Group } from "./trace.js";
-import { canRunInWorkers, defaultCores, runChainsAsync, runChainsInWorkers, type ProgressCallback } from "./parallel.js";
+import { abortError, canRunInWorkers, defaultCores, runChainsAsync, runChainsInWorkers, type ProgressCallback } from "./parallel.js";
 
 export interface SampleOptions {
   /** Kept draws per chain (default 1000). */
@@ -37,6 +38,60 @@ export interface SampleOptions {
   keepWarmup?: boolean;
   /** Progress: (chain, iterations done, total iterations, divergences so far). */
   onProgress?: (chain: number, done: number, total: number, divergences: number) => void;
+  /**
+   * Stops the run (workers terminated), which then throws an AbortError naming the model. The
+   * synchronous `sample` sees it only between iterations of its own thread or between worker
+   * messages (an abort from onProgress, or one made before the call): a timer cannot fire while it
+   * blocks. `sampleAsync` can be aborted at any time.
+   */
+  signal?: AbortSignal;
+}
+
+const SAMPLE_OPTIONS = ["draws", "tune", "chains", "cores", "seed", "targetAccept", "maxTreeDepth", "initvals", "jitter", "adaptMetric", "keepWarmup", "onProgress", "signal"];
+
+/** Edit distance, to suggest the option a misspelt name meant. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** Refuse options that are not in `known` (a typo would otherwise silently run with the default). */
+function checkNames(method: string, opts: object, known: string[]): void {
+  if (typeof opts !== "object" || opts === null || Array.isArray(opts)) throw new Error(`${method}: the options must be an object, got ${String(opts)}`);
+  const unknown = Object.keys(opts).filter((k) => !known.includes(k));
+  if (!unknown.length) return;
+  const described = unknown.map((k) => {
+    const near = known.reduce((best, n) => (distance(k.toLowerCase(), n.toLowerCase()) < distance(k.toLowerCase(), best.toLowerCase()) ? n : best));
+    return distance(k.toLowerCase(), near.toLowerCase()) <= Math.max(2, near.length / 3) ? `'${k}' (did you mean '${near}'?)` : `'${k}'`;
+  });
+  throw new Error(`${method}: unknown option${unknown.length > 1 ? "s" : ""} ${described.join(", ")}; the options are ${known.join(", ")}`);
+}
+
+function checkSeed(method: string, seed: unknown): void {
+  if (seed !== undefined && typeof seed !== "string" && !(typeof seed === "number" && Number.isFinite(seed))) {
+    throw new Error(`${method}: seed must be a finite number or a string, got ${String(seed)}`);
+  }
+}
+
+function checkOptions(opts: SampleOptions): void {
+  checkNames("sample", opts, SAMPLE_OPTIONS);
+  checkSeed("sample", opts.seed);
+  for (const name of ["jitter", "adaptMetric", "keepWarmup"] as const) {
+    if (opts[name] !== undefined && typeof opts[name] !== "boolean") throw new Error(`sample: ${name} must be true or false, got ${String(opts[name])}`);
+  }
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== "function") throw new Error(`sample: onProgress must be a function`);
+  if (opts.initvals !== undefined && (typeof opts.initvals !== "object" || opts.initvals === null || Array.isArray(opts.initvals))) {
+    throw new Error(`sample: initvals must be an object keyed by value-variable name`);
+  }
+  const s = opts.signal as { aborted?: unknown; addEventListener?: unknown } | undefined;
+  if (s !== undefined && (typeof s !== "object" || s === null || typeof s.aborted !== "boolean" || typeof s.addEventListener !== "function")) {
+    throw new Error(`sample: signal must be an AbortSignal`);
+  }
 }
 
 function count(name: string, value: unknown, fallback: number, min: number): number {
@@ -57,7 +112,7 @@ export function planChains(model: CompiledModel, opts: SampleOptions): ChainPlan
   const chains = count("chains", opts.chains, 4, 1);
   const maxTreeDepth = count("maxTreeDepth", opts.maxTreeDepth, 10, 1);
   const targetAccept = opts.targetAccept ?? 0.8;
-  if (!(targetAccept > 0 && targetAccept < 1)) throw new Error(`sample: targetAccept must be in (0, 1), got ${targetAccept}`);
+  if (typeof targetAccept !== "number" || !(targetAccept > 0 && targetAccept < 1)) throw new Error(`sample: targetAccept must be in (0, 1), got ${targetAccept}`);
   const start = { ...model.initialPoint(), ...(opts.initvals ?? {}) };
   const init = Array.from(model.toFlat(start));
   const seed = String(opts.seed ?? freshSeed());
@@ -135,20 +190,33 @@ function checkSize(model: CompiledModel): void {
   }
 }
 
+/** Run `f`; once `signal` is aborted, whatever it throws becomes the AbortError naming the model. */
+function abortable<T>(model: CompiledModel, signal: AbortSignal | undefined, f: () => T): T {
+  if (signal?.aborted) throw abortError(model, signal);
+  try {
+    return f();
+  } catch (e) {
+    throw signal?.aborted ? abortError(model, signal) : e;
+  }
+}
+
 export function sampleModel(model: CompiledModel, opts: SampleOptions = {}): Trace {
+  checkOptions(opts);
   checkSize(model);
   const plan = planChains(model, opts);
   const workers = canRunInWorkers(model, true);
   const cores = coresOf(model, plan, opts, workers);
-  const results = (cores > 1 && workers ? runChainsInWorkers(model, plan, cores, opts.onProgress) : null) ?? runChainsBlocking(model, plan, opts.onProgress);
+  const { onProgress, signal } = opts;
+  const results = abortable(model, signal, () => (cores > 1 && workers ? runChainsInWorkers(model, plan, cores, onProgress, signal) : null) ?? runChainsBlocking(model, plan, onProgress, signal));
   return buildTrace(model, plan, results);
 }
 
-function runChainsBlocking(model: CompiledModel, plan: ChainPlan, onProgress?: ProgressCallback): ChainResult[] {
+function runChainsBlocking(model: CompiledModel, plan: ChainPlan, onProgress?: ProgressCallback, signal?: AbortSignal): ChainResult[] {
   const results: ChainResult[] = [];
   for (let c = 0; c < plan.chains; c++) {
     results.push(runChain(targetOf(model), {
       ...chainOptions(plan, c),
+      signal,
       onProgress: onProgress ? (done, total, div) => onProgress(c, done, total, div) : undefined,
     }));
   }
@@ -161,17 +229,25 @@ function runChainsBlocking(model: CompiledModel, plan: ChainPlan, onProgress?: P
  * progress point.
  */
 export async function sampleModelAsync(model: CompiledModel, opts: SampleOptions = {}): Promise<Trace> {
+  checkOptions(opts);
   checkSize(model);
   const plan = planChains(model, opts);
   const cores = coresOf(model, plan, opts, canRunInWorkers(model, false));
-  const results = (cores > 1 ? await runChainsAsync(model, plan, cores, opts.onProgress) : null) ?? (await runChainsHere(model, plan, opts.onProgress));
+  const { onProgress, signal } = opts;
+  if (signal?.aborted) throw abortError(model, signal);
+  let results: ChainResult[];
+  try {
+    results = (cores > 1 ? await runChainsAsync(model, plan, cores, onProgress, signal) : null) ?? (await runChainsHere(model, plan, onProgress, signal));
+  } catch (e) {
+    throw signal?.aborted ? abortError(model, signal) : e;
+  }
   return buildTrace(model, plan, results);
 }
 
-async function runChainsHere(model: CompiledModel, plan: ChainPlan, onProgress?: ProgressCallback): Promise<ChainResult[]> {
+async function runChainsHere(model: CompiledModel, plan: ChainPlan, onProgress?: ProgressCallback, signal?: AbortSignal): Promise<ChainResult[]> {
   const results: ChainResult[] = [];
   for (let c = 0; c < plan.chains; c++) {
-    const steps = chainSteps(targetOf(model), chainOptions(plan, c));
+    const steps = chainSteps(targetOf(model), { ...chainOptions(plan, c), signal });
     let s = steps.next();
     for (; !s.done; s = steps.next()) {
       onProgress?.(c, ...s.value);
@@ -237,6 +313,8 @@ export class PriorSamples {
 }
 
 export function samplePriorPredictive(model: CompiledModel, opts: { draws?: number; seed?: number | string } = {}): PriorSamples {
+  checkNames("samplePriorPredictive", opts, ["draws", "seed"]);
+  checkSeed("samplePriorPredictive", opts.seed);
   const draws = count("draws", opts.draws, 500, 1);
   const all = model.draw({ draws, seed: opts.seed });
   const observed = new Set(predicted(model).names);
@@ -245,7 +323,7 @@ export function samplePriorPredictive(model: CompiledModel, opts: { draws?: numb
   for (const [name, v] of Object.entries(all)) {
     const arr = v as NDArray;
     const withChain = new NDArray([1, ...arr.shape], arr.data);
-    (observed.has(name) ? predictive : prior)[name] = withChain;
+    setOwn(observed.has(name) ? predictive : prior, name, withChain);
   }
   return new PriorSamples(prior, predictive);
 }
@@ -255,10 +333,12 @@ export function samplePriorPredictive(model: CompiledModel, opts: { draws?: numb
  * `extend: true` the result is also stored on the trace (`trace.posteriorPredictive`).
  */
 export function samplePosteriorPredictive(model: CompiledModel, trace: Trace, opts: { seed?: number | string; extend?: boolean } = {}): Group {
+  checkNames("samplePosteriorPredictive", opts, ["seed", "extend"]);
+  checkSeed("samplePosteriorPredictive", opts.seed);
   const seed = opts.seed ?? freshSeed();
   const freeNames = model.valueVars.map((v) => v.rv);
   for (const n of freeNames) {
-    if (!(n in trace.posterior)) throw new Error(`samplePosteriorPredictive: the trace has no draws of '${n}'`);
+    if (!own(trace.posterior, n)) throw new Error(`samplePosteriorPredictive: the trace has no draws of '${n}'`);
   }
   const nChains = trace.posterior[freeNames[0]].shape[0];
   const nDraws = trace.posterior[freeNames[0]].shape[1];
@@ -267,12 +347,12 @@ export function samplePosteriorPredictive(model: CompiledModel, trace: Trace, op
     const streams = Array.from({ length: predicted(model).rngs }, (_, i) => new Stream(childSeed(childSeed(seed, c), i)));
     for (let d = 0; d < nDraws; d++) {
       const values: Record<string, Value> = {};
-      for (const n of freeNames) values[n] = slice(trace.posterior[n], c, d);
+      for (const n of freeNames) setOwn(values, n, slice(trace.posterior[n], c, d));
       const drawn = predict(model, values, streams);
       for (const [name, v] of Object.entries(drawn)) {
         const inner = typeof v === "number" ? [] : v.shape;
         const k = inner.reduce((a, b) => a * b, 1);
-        if (!out[name]) out[name] = new NDArray([nChains, nDraws, ...inner], new Float64Array(nChains * nDraws * k));
+        if (!own(out, name)) setOwn(out, name, new NDArray([nChains, nDraws, ...inner], new Float64Array(nChains * nDraws * k)));
         const at = (c * nDraws + d) * k;
         if (typeof v === "number") out[name].data[at] = v;
         else out[name].data.set(v.data, at);

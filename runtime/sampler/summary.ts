@@ -2,6 +2,7 @@
 // (`theta[0]`, `x[1, 2]`), columns mean, sd, hdi_3%, hdi_97%, mcse_mean, mcse_sd, ess_bulk,
 // ess_tail, r_hat, printed as pandas prints the DataFrame az.summary returns.
 import type { NDArray } from "../ndarray.js";
+import { own } from "../own.js";
 import { essBulk, essTail, hdi, mcseMean, mcseSd, rhat, type Chains } from "./diagnostics.js";
 
 export interface SummaryRow {
@@ -109,14 +110,14 @@ export function summary(
   const names = opts.varNames ?? Object.keys(trace.posterior);
   const rows: SummaryRow[] = [];
   for (const name of names) {
-    const arr = trace.posterior[name];
+    const arr = own(trace.posterior, name);
     if (!arr) throw new Error(`summary: the trace has no variable '${name}'`);
     const shape = arr.shape.slice(2);
     const size = shape.reduce((a, b) => a * b, 1);
     for (let k = 0; k < size; k++) {
       const chains = elementChains(arr, k);
-      const all: number[] = [];
-      for (const c of chains) for (let i = 0; i < c.length; i++) all.push(c[i]);
+      const all = new Float64Array(arr.shape[0] * arr.shape[1]);
+      chains.forEach((c, i) => all.set(c, i * c.length));
       const mean = all.reduce((a, b) => a + b, 0) / all.length;
       const sd = Math.sqrt(all.reduce((a, b) => a + (b - mean) * (b - mean), 0) / (all.length - 1));
       const [lo, hi] = hdi(all, hdiProb);

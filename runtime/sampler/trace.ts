@@ -4,6 +4,7 @@
 import { NDArray } from "../ndarray.js";
 import type { Value } from "../model.js";
 import { STAT_NAMES } from "./chain.js";
+import { own, setOwn } from "../own.js";
 
 export type Group = Record<string, NDArray>;
 
@@ -62,26 +63,63 @@ export class Trace {
 
   /** The layout ArviZ reads: `az.from_dict(**json)` or `az.from_json(path)`. */
   toJSON(): Record<string, unknown> {
+    return this.layout((arr, booleans) => (booleans ? toNested(arr, (v) => v !== 0) : arr.toArray()));
+  }
+
+  /**
+   * The same text as `JSON.stringify(trace)`, handed to `write` in pieces of about 64 kB: the
+   * draws go from their Float64Arrays to the text directly, without nested arrays or one giant
+   * string (a trace of millions of draws).
+   */
+  writeJSON(write: (chunk: string) => void): void {
+    let buffer = "";
+    const put = (s: string) => {
+      buffer += s;
+      if (buffer.length >= 65_536) {
+        write(buffer);
+        buffer = "";
+      }
+    };
+    const value = (v: unknown): void => {
+      if (v instanceof StreamedArray) return streamArray(v.arr, v.booleans, put);
+      if (Array.isArray(v)) {
+        put("[");
+        v.forEach((x, i) => (i > 0 && put(","), value(x)));
+        return put("]");
+      }
+      if (typeof v === "object" && v !== null) {
+        put("{");
+        Object.entries(v).forEach(([k, x], i) => (put(`${i > 0 ? "," : ""}${JSON.stringify(k)}:`), value(x)));
+        return put("}");
+      }
+      put(JSON.stringify(v));
+    };
+    value(this.layout((arr, booleans) => new StreamedArray(arr, booleans)));
+    if (buffer) write(buffer);
+  }
+
+  /** toJSON's layout, with each array as `leaf` makes it (`booleans`: the diverging flags). */
+  private layout(leaf: (arr: NDArray, booleans: boolean) => unknown): Record<string, unknown> {
     const dims: Record<string, string[]> = {};
     const coords: Record<string, number[]> = {};
     const out: Record<string, unknown> = {};
     const group = (g: Group, sampled: boolean, booleans: string[] = []) => {
       const o: Record<string, unknown> = {};
       for (const [name, arr] of Object.entries(g)) {
-        o[name] = booleans.includes(name) ? toNested(arr, (v) => v !== 0) : arr.toArray();
+        setOwn(o, name, leaf(arr, booleans.includes(name)));
         addDims(name, sampled ? arr.shape.slice(2) : arr.shape);
       }
       return o;
     };
     const addDims = (name: string, shape: number[]) => {
-      if (shape.length === 0 || dims[name]) return;
-      dims[name] = shape.map((_, k) => `${name}_dim_${k}`);
-      shape.forEach((d, k) => (coords[`${name}_dim_${k}`] = Array.from({ length: d }, (_, i) => i)));
+      if (shape.length === 0 || own(dims, name)) return;
+      setOwn(dims, name, shape.map((_, k) => `${name}_dim_${k}`));
+      shape.forEach((d, k) => setOwn(coords, `${name}_dim_${k}`, Array.from({ length: d }, (_, i) => i)));
     };
     const values = (g: Record<string, Value>) => {
       const o: Record<string, unknown> = {};
       for (const [name, v] of Object.entries(g)) {
-        o[name] = typeof v === "number" ? v : v.toArray();
+        setOwn(o, name, typeof v === "number" ? v : leaf(v, false));
         if (typeof v !== "number") addDims(name, v.shape);
       }
       return o;
@@ -102,6 +140,40 @@ export class Trace {
   }
 }
 
+/** An array that writeJSON writes from its data. */
+class StreamedArray {
+  constructor(readonly arr: NDArray, readonly booleans: boolean) {}
+}
+
+/** An NDArray as nested JSON arrays, as JSON.stringify writes `arr.toArray()` (non-finite numbers as null). */
+function streamArray(arr: NDArray, booleans: boolean, put: (s: string) => void): void {
+  const { shape, data } = arr;
+  const text = (v: number) => (booleans ? (v !== 0 ? "true" : "false") : Number.isFinite(v) ? String(v) : "null");
+  if (shape.length === 0) return put(text(data[0]));
+  const walk = (axis: number, offset: number, stride: number): void => {
+    const n = shape[axis];
+    const inner = stride / (n || 1);
+    if (axis === shape.length - 1) {
+      let row = "[";
+      for (let i = 0; i < n; i++) {
+        row += (i > 0 ? "," : "") + text(data[offset + i]);
+        if (row.length >= 65_536) {
+          put(row);
+          row = "";
+        }
+      }
+      return put(row + "]");
+    }
+    put("[");
+    for (let i = 0; i < n; i++) {
+      if (i > 0) put(",");
+      walk(axis + 1, offset + i * inner, inner);
+    }
+    put("]");
+  };
+  walk(0, 0, data.length);
+}
+
 function toNested(arr: NDArray, f: (v: number) => unknown): unknown {
   const nested = arr.toArray();
   const walk = (x: unknown): unknown => (Array.isArray(x) ? x.map(walk) : f(x as number));
@@ -119,7 +191,7 @@ export function assemble(
   constrain: (x: Float64Array) => Record<string, Value>,
 ): { posterior: Group; sampleStats: Group } {
   const nChains = chains.length;
-  const posterior: Group = {};
+  const posterior = new Map<string, NDArray>();
   const x = new Float64Array(size);
   for (let c = 0; c < nChains; c++) {
     for (let d = 0; d < nDraws; d++) {
@@ -128,10 +200,11 @@ export function assemble(
       for (const [name, v] of Object.entries(values)) {
         const inner = typeof v === "number" ? [] : v.shape;
         const k = inner.reduce((a, b) => a * b, 1);
-        if (!posterior[name]) posterior[name] = new NDArray([nChains, nDraws, ...inner], new Float64Array(nChains * nDraws * k));
+        let arr = posterior.get(name);
+        if (!arr) posterior.set(name, (arr = new NDArray([nChains, nDraws, ...inner], new Float64Array(nChains * nDraws * k))));
         const at = (c * nDraws + d) * k;
-        if (typeof v === "number") posterior[name].data[at] = v;
-        else posterior[name].data.set(v.data, at);
+        if (typeof v === "number") arr.data[at] = v;
+        else arr.data.set(v.data, at);
       }
     }
   }
@@ -141,5 +214,5 @@ export function assemble(
     chains.forEach((ch, c) => data.set(ch.stats[name].subarray(0, nDraws), c * nDraws));
     sampleStats[name] = new NDArray([nChains, nDraws], data);
   }
-  return { posterior, sampleStats };
+  return { posterior: Object.fromEntries(posterior), sampleStats };
 }

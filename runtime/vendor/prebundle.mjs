@@ -40,6 +40,20 @@ const builtins = {
   load: (id) => (id.startsWith("\0builtin:") ? BUILTINS[id.slice("\0builtin:".length)] : null),
 };
 
+/**
+ * seedrandom's Alea is a UMD module (an IIFE given `this`, `module` and `define`). Read as an ES
+ * module with a `module` object in scope, it is plain code: no CommonJS wrapper in every bundle.
+ */
+const umdAsModule = {
+  name: "umd-as-module",
+  transform(code, id) {
+    if (!/[\\/]seedrandom[\\/]lib[\\/]alea\.js$/.test(id)) return null;
+    const call = "})(\n  this,";
+    if (!code.includes(call)) throw new Error(`prebundle: ${id} is not the UMD module this step expects`);
+    return `const module = { exports: {} };\n${code.replace(call, "})(\n  undefined,")}\nexport default module.exports;\n`;
+  },
+};
+
 const vendor = fileURLToPath(new URL("../../dist/runtime/vendor/", import.meta.url));
 
 /** One ES module with `export { default as name }` of a CommonJS package. */
@@ -50,6 +64,7 @@ async function bundleDefault(pkg, name) {
     plugins: [
       { name: "entry", resolveId: (id) => (id === input ? id : null), load: (id) => (id === input ? `export { default as ${name} } from ${JSON.stringify(pkg)};` : null) },
       builtins,
+      umdAsModule,
       nodeResolve(),
       commonjs({ strictRequires: false, requireReturnsDefault: "auto" }),
       json({ preferConst: true }),

@@ -1,0 +1,209 @@
+// Reliability of transforms whose bounds are other free RVs (`Uniform("b", 0, 1 - a)`, stick
+// breaking): logp, its Jacobians, the initial point, the constrained values and the draws read the
+// value variables, never a random draw of the bound, in process and ahead of time alike.
+import { expect } from "chai";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Beta, Deterministic, Exponential, Model, model, Normal, Pareto, pt, transforms, Uniform } from "../compiler/index.js";
+import { transformModule } from "../compiler/frontend/index.js";
+import { ancestors } from "../compiler/graph/traversal.js";
+import { isRandomVariable } from "../compiler/ops/random.js";
+import { constrain } from "../runtime/sampler/model-parts.js";
+import type { CompiledModel } from "../runtime/index.js";
+import { finiteDiffGrad } from "./helpers/fd.js";
+import { expectSameModel, fixture, root, scratchDir, type ModelLike } from "./helpers/aot.js";
+
+const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+const logSigmoid = (v: number) => -Math.log1p(Math.exp(-v));
+/** log|dx/dv| of PyMC's interval transform x = lower + (upper - lower) sigmoid(v). */
+const intervalLogJac = (lower: number, upper: number, v: number) => Math.log(upper - lower) + logSigmoid(v) + logSigmoid(-v);
+/** Beta(2, 2) at a: 6 a (1 - a). */
+const beta22 = (a: number) => Math.log(6) + Math.log(a) + Math.log(1 - a);
+
+// The builders as functions (in process) and as source text (ahead of time): one definition.
+const sources = {
+  garch: `() => {
+    const a = Beta("a", 2, 2);
+    const b = Uniform("b", 0, pt.sub(1, a));
+    Deterministic("rest", pt.sub(pt.sub(1, a), b));
+  }`,
+  stick: `() => {
+    const a = Beta("a", 2, 2);
+    const b = Uniform("b", 0, pt.sub(1, a));
+    Exponential("lo", 1, { transform: transforms.lowerBound(b) });
+    Normal("hi", 0, 1, { transform: transforms.upperBound(pt.sub(pt.sub(1, a), b)) });
+  }`,
+};
+const scope = { Beta, Deterministic, Exponential, Normal, Uniform, pt, transforms };
+const builders = Object.fromEntries(
+  Object.entries(sources).map(([name, text]) => [name, new Function(...Object.keys(scope), `return ${text};`)(...Object.values(scope)) as () => void]),
+) as Record<keyof typeof sources, () => void>;
+
+/** The garch model's logp by hand: Beta(2, 2) and its logodds Jacobian, Uniform(0, 1 - a), interval(0, 1 - a). */
+function garchLogp(va: number, vb: number): number {
+  const a = sigmoid(va);
+  return beta22(a) + logSigmoid(va) + logSigmoid(-va) - Math.log(1 - a) + intervalLogJac(0, 1 - a, vb);
+}
+
+/** The stick model's logp by hand: lo = b + exp(v) (Exponential(1)), hi = (1 - a - b) - exp(w) (Normal(0, 1)). */
+function stickLogp(va: number, vb: number, vlo: number, vhi: number): number {
+  const a = sigmoid(va);
+  const b = (1 - a) * sigmoid(vb);
+  const lo = b + Math.exp(vlo);
+  const hi = 1 - a - b - Math.exp(vhi);
+  return garchLogp(va, vb) + (-lo + vlo) + (-0.5 * hi * hi - 0.5 * Math.log(2 * Math.PI) + vhi);
+}
+
+const flatOf = (m: CompiledModel, point: Record<string, number>) => m.toFlat(point);
+
+describe("reliability: transform bounds that are free RVs (Uniform('b', 0, 1 - a))", () => {
+  const m = model("garch", builders.garch);
+  const point = { a_logodds__: 0.3, b_interval__: -0.4 };
+
+  it("logp is the hand computation, Jacobians of a and b included", () => {
+    expect(m.valueVars.map((v) => v.name)).to.deep.equal(["a_logodds__", "b_interval__"]);
+    expect(m.logp(point)).to.be.closeTo(garchLogp(0.3, -0.4), 1e-12);
+    expect(m.logp({ a_logodds__: -2, b_interval__: 3 })).to.be.closeTo(garchLogp(-2, 3), 1e-12);
+    const a = sigmoid(0.3);
+    const terms = m.logpTerms(point);
+    expect(terms.a).to.be.closeTo(beta22(a) + logSigmoid(0.3) + logSigmoid(-0.3), 1e-12);
+    expect(terms.b).to.be.closeTo(-Math.log(1 - a) + intervalLogJac(0, 1 - a, -0.4), 1e-12);
+  });
+
+  it("the logp graph reads a's value variable, not a draw of a", () => {
+    const built = Model.build(builders.garch);
+    expect([...ancestors([built.logp()])].filter(isRandomVariable)).to.deep.equal([]);
+    expect([...ancestors([built.dlogp()])].filter(isRandomVariable)).to.deep.equal([]);
+  });
+
+  it("repeated builds give the same logp, and compileLogp gives model()'s", () => {
+    const values = Array.from({ length: 4 }, () => Model.build(builders.garch).compileLogp()(point));
+    expect(new Set(values).size).to.equal(1);
+    expect(values[0]).to.be.closeTo(garchLogp(0.3, -0.4), 1e-12);
+    expect(model("garch", builders.garch).logp(point)).to.equal(m.logp(point));
+  });
+
+  it("dlogp agrees with central finite differences", () => {
+    for (const p of [point, { a_logodds__: -1.5, b_interval__: 2 }]) {
+      const x = flatOf(m, p);
+      const g = new Float64Array(m.size);
+      m.flat.logpGrad(x, g);
+      const fd = finiteDiffGrad((y) => garchLogp(y[0], y[1]), x);
+      g.forEach((gi, i) => expect(gi).to.be.closeTo(fd[i], 1e-6));
+    }
+  });
+
+  it("the initial point puts b in the middle of (0, 1 - a) at a's initial value", () => {
+    expect(m.initialPoint()).to.deep.equal({ a_logodds__: 0, b_interval__: 0 });
+  });
+
+  it("constrain gives a, b and the Deterministic from the values", () => {
+    const a = sigmoid(0.3);
+    const b = (1 - a) * sigmoid(-0.4);
+    const c = constrain(m, flatOf(m, point)) as Record<string, number>;
+    expect(c.a).to.be.closeTo(a, 1e-15);
+    expect(c.b).to.be.closeTo(b, 1e-15);
+    expect(c.rest).to.be.closeTo(1 - a - b, 1e-15);
+  });
+
+  it("draws keep b within (0, 1 - a)", () => {
+    const d = m.draw({ draws: 500, seed: 3 }) as Record<string, { data: Float64Array }>;
+    d.a.data.forEach((a, i) => {
+      expect(d.b.data[i]).to.be.within(0, 1 - a);
+      expect(d.rest.data[i]).to.equal(1 - a - d.b.data[i]);
+    });
+  });
+
+  it("sample() keeps b within (0, 1 - a) and a's mean near its prior's 0.5", () => {
+    const trace = m.sample({ draws: 400, tune: 200, chains: 1, cores: 1, seed: 1 });
+    const a = trace.posterior.a.data;
+    const b = trace.posterior.b.data;
+    expect(a.length).to.equal(400);
+    a.forEach((ai, i) => {
+      expect(b[i]).to.be.greaterThan(0);
+      expect(b[i]).to.be.lessThan(1 - ai);
+    });
+    const mean = a.reduce((s, x) => s + x, 0) / a.length;
+    expect(Math.abs(mean - 0.5)).to.be.lessThan(0.1);
+  });
+});
+
+describe("reliability: stick breaking with lowerBound / upperBound on free RVs", () => {
+  const m = model("stick", builders.stick);
+  const point = { a_logodds__: 0.3, b_interval__: -0.4, lo_lowerbound__: 0.2, hi_upperbound__: -0.7 };
+
+  it("logp is the hand computation, through the chain a → b → lo, hi", () => {
+    expect(m.valueVars.map((v) => v.name)).to.deep.equal(Object.keys(point));
+    expect(m.logp(point)).to.be.closeTo(stickLogp(0.3, -0.4, 0.2, -0.7), 1e-12);
+    expect(Model.build(builders.stick).compileLogp()(point)).to.be.closeTo(stickLogp(0.3, -0.4, 0.2, -0.7), 1e-12);
+  });
+
+  it("dlogp agrees with central finite differences", () => {
+    const x = flatOf(m, point);
+    const g = new Float64Array(m.size);
+    m.flat.logpGrad(x, g);
+    const fd = finiteDiffGrad((y) => stickLogp(y[0], y[1], y[2], y[3]), x);
+    g.forEach((gi, i) => expect(gi).to.be.closeTo(fd[i], 1e-6));
+  });
+
+  it("the initial point and constrain read the bounds at the values", () => {
+    // a = 0.5, b = 0.25 (middle of (0, 0.5)), lo from 1 (Exponential's support point), hi from 0
+    expect(m.initialPoint()).to.deep.equal({ a_logodds__: 0, b_interval__: 0, lo_lowerbound__: Math.log(1 - 0.25), hi_upperbound__: Math.log(0.25) });
+    const c = constrain(m, flatOf(m, point)) as Record<string, number>;
+    const a = sigmoid(0.3);
+    const b = (1 - a) * sigmoid(-0.4);
+    expect(c.lo).to.be.closeTo(b + Math.exp(0.2), 1e-15);
+    expect(c.hi).to.be.closeTo(1 - a - b - Math.exp(-0.7), 1e-15);
+  });
+
+  it("sample() keeps lo above b and hi below 1 - a - b", () => {
+    const trace = m.sample({ draws: 200, tune: 200, chains: 1, cores: 1, seed: 1 });
+    const { a, b, lo, hi } = trace.posterior;
+    a.data.forEach((ai, i) => {
+      expect(b.data[i]).to.be.within(0, 1 - ai);
+      expect(lo.data[i]).to.be.greaterThan(b.data[i]);
+      expect(hi.data[i]).to.be.lessThan(1 - ai - b.data[i]);
+    });
+  });
+});
+
+describe("reliability: default transforms whose bound is a free RV", () => {
+  it("Pareto('p', 3, a): lower bound a, logp by hand", () => {
+    const m = model("pareto", () => {
+      const a = Beta("a", 2, 2);
+      Pareto("p", 3, a);
+    });
+    const [va, vp] = [0.3, -0.5];
+    const a = sigmoid(va);
+    const p = a + Math.exp(vp);
+    const expected = beta22(a) + logSigmoid(va) + logSigmoid(-va) + (Math.log(3) + 3 * Math.log(a) - 4 * Math.log(p)) + vp;
+    expect(m.logp({ a_logodds__: va, p_interval__: vp })).to.be.closeTo(expected, 1e-12);
+    // p starts at its median a 2^(1/3), a at 0.5
+    expect(m.initialPoint().p_interval__).to.be.closeTo(Math.log(0.5 * 2 ** (1 / 3) - 0.5), 1e-15);
+  });
+});
+
+describe("reliability: dependent bounds ahead of time", () => {
+  it("the spliced models equal the in-process ones bit for bit, constrained values too", async () => {
+    const code = [
+      `import { model, Beta, Deterministic, Exponential, Normal, Uniform, pt, transforms } from "tsmc";`,
+      ...Object.entries(sources).map(([name, text]) => `export const ${name} = model(${JSON.stringify(name)}, ${text});`),
+    ].join("\n");
+    const r = await transformModule(code, fixture("inline-bounds.js"));
+    const dir = scratchDir("reliability-bounds");
+    try {
+      const out = join(dir, "bounds.mjs");
+      writeFileSync(out, r!.code.replace(`from "tsmc/runtime"`, `from "${pathToFileURL(join(root, "runtime", "index.ts")).href}"`));
+      const compiled = (await import(pathToFileURL(out).href)) as Record<string, CompiledModel>;
+      for (const [name, builder] of Object.entries(builders)) {
+        const inProcess = model(name, builder);
+        expectSameModel(compiled[name] as unknown as ModelLike, inProcess as unknown as ModelLike, name);
+        const x = new Float64Array(inProcess.size).fill(-0.3);
+        expect(constrain(compiled[name], x), name).to.deep.equal(constrain(inProcess, x));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
