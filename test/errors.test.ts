@@ -3,17 +3,7 @@
 // saying what was expected).
 import { expect } from "chai";
 import { pt } from "../compiler/index.js";
-
-/** The Error thrown by `f` (failing the test if nothing is thrown). */
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    expect(e).to.be.instanceOf(Error);
-    return e as Error;
-  }
-  expect.fail("expected an error");
-}
+import { thrown } from "./helpers/thrown.js";
 
 describe("errors: while building the graph", () => {
   it("shapes that cannot broadcast, with both shapes in the message", () => {

@@ -9,8 +9,9 @@ import { pathToFileURL } from "node:url";
 import { transformModule, TsmcBuildError } from "../compiler/frontend/index.js";
 import { stripTypes } from "../compiler/frontend/evaluate.js";
 import * as tsmc from "../compiler/index.js";
-import { Model, Normal, HalfNormal, data, model } from "../compiler/index.js";
+import { Model, Normal, data, model } from "../compiler/index.js";
 import { expectSameModel, root, scratchDir, type ModelLike } from "./helpers/aot.js";
+import { thrown } from "./helpers/thrown.js";
 
 const runtimeUrl = pathToFileURL(join(root, "runtime", "index.ts")).href;
 const dir = scratchDir("first-contact");
@@ -56,16 +57,6 @@ function expectFrameAt(e: TsmcBuildError, pos: { line: number; column: number })
   const marked = lines.findIndex((l) => l.startsWith(`> ${pos.line} |`));
   expect(marked, e.frame).to.be.greaterThan(-1);
   expect(lines[marked + 1].indexOf("^") - lines[marked].indexOf("|") - 2).to.equal(pos.column - 1);
-}
-
-/** The error of running `f` in process. */
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  return expect.fail("no error");
 }
 
 const MISSPELLED = [

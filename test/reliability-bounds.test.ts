@@ -2,17 +2,13 @@
 // breaking): logp, its Jacobians, the initial point, the constrained values and the draws read the
 // value variables, never a random draw of the bound, in process and ahead of time alike.
 import { expect } from "chai";
-import { rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { Beta, Deterministic, Exponential, Model, model, Normal, Pareto, pt, transforms, Uniform } from "../compiler/index.js";
-import { transformModule } from "../compiler/frontend/index.js";
 import { ancestors } from "../compiler/graph/traversal.js";
 import { isRandomVariable } from "../compiler/ops/random.js";
 import { constrain } from "../runtime/sampler/model-parts.js";
 import type { CompiledModel } from "../runtime/index.js";
 import { finiteDiffGrad } from "./helpers/fd.js";
-import { expectSameModel, fixture, root, scratchDir, type ModelLike } from "./helpers/aot.js";
+import { compileInline, expectSameModel, type ModelLike } from "./helpers/aot.js";
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const logSigmoid = (v: number) => -Math.log1p(Math.exp(-v));
@@ -186,24 +182,13 @@ describe("reliability: default transforms whose bound is a free RV", () => {
 
 describe("reliability: dependent bounds ahead of time", () => {
   it("the spliced models equal the in-process ones bit for bit, constrained values too", async () => {
-    const code = [
-      `import { model, Beta, Deterministic, Exponential, Normal, Uniform, pt, transforms } from "tsmc";`,
-      ...Object.entries(sources).map(([name, text]) => `export const ${name} = model(${JSON.stringify(name)}, ${text});`),
-    ].join("\n");
-    const r = await transformModule(code, fixture("inline-bounds.js"));
-    const dir = scratchDir("reliability-bounds");
-    try {
-      const out = join(dir, "bounds.mjs");
-      writeFileSync(out, r!.code.replace(`from "tsmc/runtime"`, `from "${pathToFileURL(join(root, "runtime", "index.ts")).href}"`));
-      const compiled = (await import(pathToFileURL(out).href)) as Record<string, CompiledModel>;
-      for (const [name, builder] of Object.entries(builders)) {
-        const inProcess = model(name, builder);
-        expectSameModel(compiled[name] as unknown as ModelLike, inProcess as unknown as ModelLike, name);
-        const x = new Float64Array(inProcess.size).fill(-0.3);
-        expect(constrain(compiled[name], x), name).to.deep.equal(constrain(inProcess, x));
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const importLine = `import { model, Beta, Deterministic, Exponential, Normal, Uniform, pt, transforms } from "tsmc";`;
+    const compiled = await compileInline<CompiledModel>(importLine, sources, "inline-bounds");
+    for (const [name, builder] of Object.entries(builders)) {
+      const inProcess = model(name, builder);
+      expectSameModel(compiled[name] as unknown as ModelLike, inProcess as unknown as ModelLike, name);
+      const x = new Float64Array(inProcess.size).fill(-0.3);
+      expect(constrain(compiled[name], x), name).to.deep.equal(constrain(inProcess, x));
     }
   });
 });

@@ -3,27 +3,13 @@
 // do not collide, bound data is the model's own, subnormal constants, NaN inputs, and messages that
 // name the variable and what was expected.
 import { expect } from "chai";
-import { rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { Bernoulli, data, HalfNormal, Model, model, Normal, pt } from "../compiler/index.js";
-import { transformModule } from "../compiler/frontend/index.js";
 import { NDArray } from "../runtime/index.js";
 import { observedData } from "../runtime/sampler/model-parts.js";
 import { assemble, Trace } from "../runtime/sampler/trace.js";
 import { STAT_NAMES } from "../runtime/sampler/chain.js";
-import { expectSameModel, fixture, root, scratchDir, type ModelLike } from "./helpers/aot.js";
-
-/** The Error thrown by `f` (failing the test if nothing is thrown). */
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    expect(e).to.be.instanceOf(Error);
-    return e as Error;
-  }
-  expect.fail("expected an error");
-}
+import { compileInline, expectSameModel, type ModelLike } from "./helpers/aot.js";
+import { thrown } from "./helpers/thrown.js";
 
 const sum = (terms: Record<string, number>) => Object.values(terms).reduce((a, b) => a + b, 0);
 
@@ -166,27 +152,16 @@ describe("reliability: __proto__, constructor and toString are ordinary names", 
   });
 
   it("ahead of time: the spliced models are the in-process ones, names and all", async () => {
-    const code = [
-      `import { model, Normal, data } from "tsmc";`,
-      ...Object.entries(sources).map(([name, text]) => `export const ${name} = model(${JSON.stringify(name)}, ${text});`),
-    ].join("\n");
-    const r = await transformModule(code, fixture("inline-proto-names.js"));
-    const dir = scratchDir("reliability");
-    try {
-      const out = join(dir, "proto-names.mjs");
-      writeFileSync(out, r!.code.replace(`from "tsmc/runtime"`, `from "${pathToFileURL(join(root, "runtime", "index.ts")).href}"`));
-      const compiled = (await import(pathToFileURL(out).href)) as Record<string, ModelLike & { logpTerms(p: object): Record<string, number> }>;
-      for (const [name, b] of Object.entries(builders)) {
-        const inProcess = model(name, b);
-        expectSameModel(compiled[name], inProcess as unknown as ModelLike, name);
-        const point = compiled[name].initialPoint();
-        expect(compiled[name].logpTerms(point), name).to.deep.equal(inProcess.logpTerms(point));
-        expect(observedData(compiled[name] as never), name).to.deep.equal(observedData(inProcess));
-      }
-      expect(Object.keys(compiled.observedProto.logpTerms({ mu: 0 }))).to.deep.equal(["mu", "__proto__"]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    type Compiled = ModelLike & { logpTerms(p: object): Record<string, number> };
+    const compiled = await compileInline<Compiled>(`import { model, Normal, data } from "tsmc";`, sources, "inline-proto-names");
+    for (const [name, b] of Object.entries(builders)) {
+      const inProcess = model(name, b);
+      expectSameModel(compiled[name], inProcess as unknown as ModelLike, name);
+      const point = compiled[name].initialPoint();
+      expect(compiled[name].logpTerms(point), name).to.deep.equal(inProcess.logpTerms(point));
+      expect(observedData(compiled[name] as never), name).to.deep.equal(observedData(inProcess));
     }
+    expect(Object.keys(compiled.observedProto.logpTerms({ mu: 0 }))).to.deep.equal(["mu", "__proto__"]);
   });
 });
 

@@ -12,6 +12,7 @@ import { autocov, rankdata } from "../runtime/sampler/diagnostics.js";
 import { eightSchools, normalMeanScale } from "./sampler-models.js";
 import { dying } from "./reliability-models.js";
 import { root, scratchDir } from "./helpers/aot.js";
+import { thrown } from "./helpers/thrown.js";
 
 const small = { draws: 200, tune: 200, chains: 2, cores: 2, seed: 1 };
 
@@ -30,15 +31,6 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
     return e as Error;
   }
   throw new Error("expected a rejection");
-}
-
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected an error");
 }
 
 describe("a sampling worker that dies", function () {

@@ -1,7 +1,7 @@
 // ChiSquared(nu): Gamma(nu/2, 1/2); log transform.
 import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
-import { asFloat, defineDistribution, withChecks, type DistributionSpec } from "./distribution.js";
+import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
 import { log as logTransform } from "../transforms.js";
 import { gammaSpec } from "./gamma.js";
 import { required } from "./math.js";

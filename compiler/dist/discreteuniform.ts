@@ -1,7 +1,7 @@
 // DiscreteUniform(lower, upper): the integers lower..upper, equally likely.
 import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
-import { asFloat, defineDistribution, withChecks, type DistributionSpec } from "./distribution.js";
+import { defineDistribution, withChecks, type DistributionSpec } from "./distribution.js";
 import { required } from "./math.js";
 
 export const discreteUniformSpec: DistributionSpec = {

@@ -1,6 +1,6 @@
 // `tsmc build` and `tsmc print`: whole files in, output files (or printed graphs) out.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import remapping from "@jridgewell/remapping";
 import MagicString from "magic-string";
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";

@@ -6,7 +6,7 @@ import MagicString, { type SourceMap } from "magic-string";
 import { Node, type Identifier, type Statement } from "ts-morph";
 import { emitModel } from "../model/compile.js";
 import type { ModelMeta } from "../../runtime/index.js";
-import { analyze, mayDeclareModels, release, type Analysis, type ModelCall } from "./analyze.js";
+import { analyze, mayDeclareModels, release, type Analysis } from "./analyze.js";
 import { evaluateModels, type EvaluatedModel } from "./evaluate.js";
 import { TsmcBuildError, reasonOf, type SourcePosition } from "./errors.js";
 import { declarationText } from "./dts.js";

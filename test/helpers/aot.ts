@@ -1,9 +1,9 @@
 // Shared by the ahead-of-time tests (frontend, plugin, CLI): the fixtures, where bundles go, and
 // the bit-for-bit comparison of a compiled model with the in-process one.
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { ts } from "ts-morph";
 import type { Plugin } from "rollup";
 
@@ -132,4 +132,22 @@ export function expectedSite(c: (typeof ERROR_CASES)[number]): { file: string; l
   const file = fixture(c.errorFile ?? c.file);
   const pos = positionOf(file, c.at);
   return { file, line: pos.line, column: pos.column + (c.offset ?? 0) };
+}
+
+/**
+ * Builders given as source text, compiled ahead of time as one module (`export const <name> =
+ * model(<name>, <text>)`, after `importLine`) and imported with tsmc/runtime bound to the sources.
+ */
+export async function compileInline<T>(importLine: string, sources: Record<string, string>, file: string): Promise<Record<string, T>> {
+  const { transformModule } = await import("../../compiler/frontend/index.js");
+  const code = [importLine, ...Object.entries(sources).map(([name, text]) => `export const ${name} = model(${JSON.stringify(name)}, ${text});`)].join("\n");
+  const r = await transformModule(code, fixture(`${file}.js`));
+  const dir = scratchDir(file);
+  try {
+    const out = join(dir, `${file}.mjs`);
+    writeFileSync(out, r!.code.replace(`from "tsmc/runtime"`, `from "${pathToFileURL(join(root, "runtime", "index.ts")).href}"`));
+    return (await import(pathToFileURL(out).href)) as Record<string, T>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
