@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { NDArray, summary, rhat, essBulk, essTail, mcseMean, mcseSd, hdi } from "../compiler/index.js";
-import { essMean, essSd, normalPpf, rankdata, autocov } from "../runtime/sampler/diagnostics.js";
+import { essMean, essSd, normalPpf, rankdata, autocov, splitChains } from "../runtime/sampler/diagnostics.js";
 
 const ref = JSON.parse(readFileSync(new URL("./reference/diagnostics.json", import.meta.url), "utf8")) as Record<string, Record<string, any>>;
 
@@ -63,6 +63,69 @@ describe("diagnostics: hand-computed values", () => {
     expect(rhat([c, c])).to.be.lessThan(1);
     expect(rhat([c, c.map((v) => v + 10)])).to.be.greaterThan(1.5);
     expect(Number.isNaN(rhat([c]))).to.equal(true); // R-hat needs two chains
+  });
+
+  it("summary() (one shared sort) equals the separate functions: odd chains, ties, one chain", () => {
+    let seed = 7;
+    const uniform = () => ((seed = (seed * 69069 + 1) >>> 0) + 0.5) / 2 ** 32;
+    for (const [nChains, nDraws, step] of [[4, 301, 0], [3, 300, 0.25], [1, 101, 0]]) {
+      const x = Array.from({ length: nChains }, () => {
+        let v = 0;
+        return Array.from({ length: nDraws }, () => {
+          v = 0.7 * v + uniform() - 0.5;
+          return step ? Math.round(v / step) * step : v;
+        });
+      });
+      const row = summary({ posterior: { a: new NDArray([nChains, nDraws], Float64Array.from(x.flat())) } }).get("a")!;
+      const what = `${nChains}x${nDraws}`;
+      close(row.ess_bulk, essBulk(x), `${what} ess_bulk`, 1e-12);
+      close(row.ess_tail, essTail(x), `${what} ess_tail`, 1e-12);
+      close(row.mcse_mean, mcseMean(x), `${what} mcse_mean`, 1e-12);
+      close(row.mcse_sd, mcseSd(x), `${what} mcse_sd`, 1e-12);
+      expect([row["hdi_3%"], row["hdi_97%"]]).to.deep.equal(hdi(x.flat()));
+      if (nChains > 1) close(row.r_hat, rhat(x, { foldAround: "all" }), `${what} r_hat`, 1e-12);
+      else expect(Number.isNaN(row.r_hat)).to.equal(true);
+    }
+  });
+
+  it("ESS with lags summed directly or by FFT matches Geyer's sequence over autocov()", () => {
+    // ArviZ's _ess written out again, over the FFT autocovariances of autocov().
+    const reference = (x: Float64Array[]) => {
+      const m = x.length;
+      const n = x[0].length;
+      const acov = x.map((c) => autocov(c));
+      const means = x.map((c) => c.reduce((a, b) => a + b, 0) / n);
+      const grand = means.reduce((a, b) => a + b, 0) / m;
+      const meanAcov = (t: number) => acov.reduce((a, c) => a + c[t], 0) / m;
+      const meanVar = (meanAcov(0) * n) / (n - 1);
+      const varPlus = (meanVar * (n - 1)) / n + means.reduce((a, b) => a + (b - grand) ** 2, 0) / (m - 1);
+      const rhoAt = (t: number) => 1 - (meanVar - meanAcov(t)) / varPlus;
+      const rho = new Float64Array(n);
+      rho[0] = 1;
+      rho[1] = rhoAt(1);
+      let [even, odd] = [1, rho[1]];
+      let t = 1;
+      for (; t < n - 3 && even + odd > 0; t += 2) {
+        [even, odd] = [rhoAt(t + 1), rhoAt(t + 2)];
+        if (even + odd >= 0) [rho[t + 1], rho[t + 2]] = [even, odd];
+      }
+      const maxT = t - 2;
+      if (even > 0) rho[maxT + 1] = even;
+      for (t = 1; t <= maxT - 2; t += 2) {
+        if (rho[t + 1] + rho[t + 2] > rho[t - 1] + rho[t]) rho[t + 1] = rho[t + 2] = (rho[t - 1] + rho[t]) / 2;
+      }
+      const tau = -1 + 2 * rho.subarray(0, maxT + 1).reduce((a, b) => a + b, 0) + rho[maxT + 1];
+      return (m * n) / Math.max(tau, 1 / Math.log10(m * n));
+    };
+    let seed = 11;
+    const uniform = () => ((seed = (seed * 69069 + 1) >>> 0) + 0.5) / 2 ** 32;
+    for (const phi of [0.5, 0.995]) {
+      const x = Array.from({ length: 4 }, () => {
+        let v = 0;
+        return Float64Array.from({ length: 4000 }, () => (v = phi * v + uniform() - 0.5));
+      });
+      close(essMean(x), reference(splitChains(x)), `ess_mean, phi = ${phi}`, 1e-9);
+    }
   });
 
   it("a constant quantity has ESS = number of draws", () => {

@@ -3,7 +3,9 @@
 // rank-normalised split R-hat, bulk and tail ESS with Geyer's initial monotone sequence, MCSE of the
 // mean and of the sd, and the highest-density interval. Each function takes the draws of one scalar
 // quantity as `chains` arrays of equal length (or one flat array with its chain count).
-// Everything is O(n log n) in the number of draws: sorts of Float64Arrays, autocovariance by FFT.
+// Everything is O(n log n) in the number of draws: radix sorts, autocovariance summed directly for
+// the few lags Geyer's sequence usually needs and by FFT when it needs many. `diagnostics` computes
+// a whole az.summary row with one sort.
 
 /** Draws of one scalar: an array per chain. */
 export type Chains = readonly ArrayLike<number>[];
@@ -162,9 +164,49 @@ export function normalPpf(p: number): number {
 
 /** Rank normalisation over all draws of all chains: Φ⁻¹((rank - 3/8) / (N + 1/4)). */
 export function zScale(x: Chains): Float64Array[] {
-  const r = ranks(flat(x));
-  const n = r.length;
-  return reshape(r.map((v) => normalPpf((v - 0.375) / (n + 0.25))), x);
+  const all = flat(x);
+  const order = argsort(all);
+  const s = new Float64Array(all.length);
+  for (let k = 0; k < s.length; k++) s[k] = all[order[k]];
+  const z = new Float64Array(all.length);
+  zScores(s, order, z);
+  return reshape(z, x);
+}
+
+/**
+ * Writes the normal scores of ascending `sorted` into `out[place[k]]`; draws placed at -1 are
+ * left out of the ranking. Ties get their average rank as in rankdata; whole ranks take Φ⁻¹ from
+ * a table shared by every call with the same N. Walking sorted copies, not an order into the
+ * draws, keeps the reads sequential.
+ */
+function zScores(sorted: Float64Array, place: ArrayLike<number>, out: Float64Array): void {
+  const n = out.length;
+  const table = zTable(n);
+  let rank = 0;
+  for (let i = 0; i < sorted.length; ) {
+    const v = sorted[i];
+    let j = i + 1;
+    while (j < sorted.length && sorted[j] === v) j++;
+    let count = 0;
+    for (let k = i; k < j; k++) if (place[k] >= 0) count++;
+    if (count > 0) {
+      const r = rank + (count + 1) / 2;
+      const z = Number.isInteger(r) ? table[r - 1] : normalPpf((r - 0.375) / (n + 0.25));
+      for (let k = i; k < j; k++) if (place[k] >= 0) out[place[k]] = z;
+      rank += count;
+    }
+    i = j;
+  }
+}
+
+let lastZTable = new Float64Array(0);
+/** Φ⁻¹((r - 3/8) / (n + 1/4)) for r = 1..n: every variable of a summary has the same n. */
+function zTable(n: number): Float64Array {
+  if (lastZTable.length !== n) {
+    lastZTable = new Float64Array(n);
+    for (let r = 1; r <= n; r++) lastZTable[r - 1] = normalPpf((r - 0.375) / (n + 0.25));
+  }
+  return lastZTable;
 }
 
 /** Classic (non-split) R-hat of chains. */
@@ -207,36 +249,41 @@ export function rhat(x: Chains, opts: { foldAround?: "split" | "all" } = {}): nu
 }
 
 function median(a: ArrayLike<number>): number {
-  const s = sorted(a);
+  return medianSorted(sorted(a));
+}
+
+function medianSorted(s: Float64Array): number {
   const n = s.length;
   return n % 2 ? s[(n - 1) / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
 }
 
 // ---- autocovariance by FFT (zero-padded, so the circular result is the linear one) ----------
 
-/** cos and sin of 2πk/n for k < n/2 (the twiddle factors of every stage of an n-point FFT), kept per n. */
-const twiddleCache = new Map<number, { cos: Float64Array; sin: Float64Array }>();
-function twiddles(n: number): { cos: Float64Array; sin: Float64Array } {
-  let tw = twiddleCache.get(n);
-  if (!tw) {
-    tw = { cos: new Float64Array(n / 2), sin: new Float64Array(n / 2) };
-    for (let k = 0; k < n / 2; k++) {
-      tw.cos[k] = Math.cos((2 * Math.PI * k) / n);
-      tw.sin[k] = Math.sin((2 * Math.PI * k) / n);
+/** Per n: the twiddle factors of each stage laid out contiguously (stage of half-length h at [h, 2h)), and the bit-reversal permutation. */
+const fftPlans = new Map<number, { cos: Float64Array; sin: Float64Array; rev: Uint32Array }>();
+function fftPlan(n: number): { cos: Float64Array; sin: Float64Array; rev: Uint32Array } {
+  let plan = fftPlans.get(n);
+  if (!plan) {
+    plan = { cos: new Float64Array(n), sin: new Float64Array(n), rev: new Uint32Array(n) };
+    for (let h = 1; h < n; h <<= 1) {
+      for (let k = 0; k < h; k++) {
+        plan.cos[h + k] = Math.cos((Math.PI * k) / h);
+        plan.sin[h + k] = Math.sin((Math.PI * k) / h);
+      }
     }
-    twiddleCache.set(n, tw);
+    const bits = Math.log2(n);
+    for (let i = 1; i < n; i++) plan.rev[i] = (plan.rev[i >> 1] >> 1) | ((i & 1) << (bits - 1));
+    fftPlans.set(n, plan);
   }
-  return tw;
+  return plan;
 }
 
 /** In-place radix-2 FFT (n a power of two); `inverse` without the 1/n. */
 function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
   const n = re.length;
-  const tw = twiddles(n);
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
+  const { cos, sin, rev } = fftPlan(n);
+  for (let i = 0; i < n; i++) {
+    const j = rev[i];
     if (i < j) {
       const r = re[i];
       re[i] = re[j];
@@ -247,21 +294,23 @@ function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
     }
   }
   const sign = inverse ? 1 : -1;
-  for (let len = 2; len <= n; len <<= 1) {
-    const half = len >> 1;
-    const step = n / len;
-    for (let i = 0; i < n; i += len) {
+  for (let half = 1; half < n; half <<= 1) {
+    for (let i = 0; i < n; i += 2 * half) {
       for (let k = 0; k < half; k++) {
-        const wr = tw.cos[k * step];
-        const wi = sign * tw.sin[k * step];
+        const wr = cos[half + k];
+        const wi = sign * sin[half + k];
         const a = i + k;
         const b = a + half;
-        const xr = re[b] * wr - im[b] * wi;
-        const xi = re[b] * wi + im[b] * wr;
-        re[b] = re[a] - xr;
-        im[b] = im[a] - xi;
-        re[a] += xr;
-        im[a] += xi;
+        const br = re[b];
+        const bi = im[b];
+        const xr = br * wr - bi * wi;
+        const xi = br * wi + bi * wr;
+        const ar = re[a];
+        const ai = im[a];
+        re[b] = ar - xr;
+        im[b] = ai - xi;
+        re[a] = ar + xr;
+        im[a] = ai + xi;
       }
     }
   }
@@ -312,27 +361,95 @@ export function autocov(x: ArrayLike<number>): Float64Array {
   return autocovPair(x, x)[0];
 }
 
-/** Effective sample size of chains as they are (ArviZ's _ess: Geyer's initial monotone sequence). */
-export function essBasic(x: Chains): number {
-  const all = flat(x);
-  for (const v of all) if (!Number.isFinite(v)) return NaN;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of all) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (hi - lo < 1e-15) return all.length;
+/** Beyond this many lags one FFT pass over the chains is cheaper than summing lagged products. */
+const DIRECT_LAGS = 64;
+/** Lags summed per pass over the draws (lagSums' eight independent sums, whose additions overlap). */
+const LAG_BLOCK = 8;
+
+/**
+ * The autocovariance at lag t averaged over chains, for the lags Geyer's sequence asks for in
+ * turn: it usually stops within a few dozen lags, so these are summed directly (LAG_BLOCK lags a
+ * pass), until a lag of DIRECT_LAGS or more makes computing all lags by FFT the cheaper way.
+ */
+function meanAutocov(x: Chains, chainMeans: number[]): (t: number) => number {
   const nChain = x.length;
   const nDraw = x[0].length;
-  const acov: Float64Array[] = [];
-  for (let c = 0; c < nChain; c += 2) acov.push(...autocovPair(x[c], x[Math.min(c + 1, nChain - 1)]));
-  const chainMeans = x.map((c) => mean(c));
-  const meanAcov = (t: number) => {
-    let s = 0;
-    for (let c = 0; c < nChain; c++) s += acov[c][t];
-    return s / nChain;
+  const centred = x.map((c, k) => {
+    const out = new Float64Array(nDraw);
+    for (let i = 0; i < nDraw; i++) out[i] = c[i] - chainMeans[k];
+    return out;
+  });
+  const direct = new Float64Array(DIRECT_LAGS);
+  let known = 0;
+  let byFft: Float64Array | undefined;
+  const sums = new Float64Array(LAG_BLOCK);
+  return (t) => {
+    if (!byFft && t < DIRECT_LAGS) {
+      for (; known <= t; known += LAG_BLOCK) {
+        for (const c of centred) {
+          lagSums(c, known, sums);
+          for (let j = 0; j < LAG_BLOCK; j++) direct[known + j] += sums[j] / nDraw;
+        }
+      }
+      return direct[t] / nChain;
+    }
+    if (!byFft) {
+      byFft = new Float64Array(nDraw);
+      for (let c = 0; c < nChain; c += 2) {
+        const pair = autocovPair(x[c], x[Math.min(c + 1, nChain - 1)]);
+        for (let i = 0; i < nDraw; i++) byFft[i] += pair[0][i] + (c + 1 < nChain ? pair[1][i] : 0);
+      }
+    }
+    return byFft[t] / nChain;
   };
+}
+
+/** sums[j] = Σ_i c[i] c[i + t + j] for j < LAG_BLOCK (0 where the lag reaches past the series). */
+function lagSums(c: Float64Array, t: number, sums: Float64Array): void {
+  const n = c.length;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+  const common = Math.max(0, n - t - 7);
+  for (let i = 0; i < common; i++) {
+    const v = c[i];
+    const k = i + t;
+    s0 += v * c[k];
+    s1 += v * c[k + 1];
+    s2 += v * c[k + 2];
+    s3 += v * c[k + 3];
+    s4 += v * c[k + 4];
+    s5 += v * c[k + 5];
+    s6 += v * c[k + 6];
+    s7 += v * c[k + 7];
+  }
+  sums[0] = s0;
+  sums[1] = s1;
+  sums[2] = s2;
+  sums[3] = s3;
+  sums[4] = s4;
+  sums[5] = s5;
+  sums[6] = s6;
+  sums[7] = s7;
+  // The last few products of the shorter lags.
+  for (let j = 0; j < LAG_BLOCK; j++) for (let i = common; i + t + j < n; i++) sums[j] += c[i] * c[i + t + j];
+}
+
+/** Effective sample size of chains as they are (ArviZ's _ess: Geyer's initial monotone sequence). */
+export function essBasic(x: Chains): number {
+  const nChain = x.length;
+  const nDraw = x[0].length;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const c of x) {
+    for (let i = 0; i < nDraw; i++) {
+      const v = c[i];
+      if (!Number.isFinite(v)) return NaN;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (hi - lo < 1e-15) return nChain * nDraw;
+  const chainMeans = x.map((c) => mean(c));
+  const meanAcov = meanAutocov(x, chainMeans);
   const meanVar = (meanAcov(0) * nDraw) / (nDraw - 1);
   let varPlus = (meanVar * (nDraw - 1)) / nDraw;
   if (nChain > 1) varPlus += variance(chainMeans, 1);
@@ -387,7 +504,10 @@ export function essMean(x: Chains): number {
 
 /** Quantile with linear interpolation (NumPy's default, ArviZ's mquantiles(alphap=1, betap=1)). */
 export function quantile(values: ArrayLike<number>, p: number): number {
-  const s = sorted(values);
+  return quantileSorted(sorted(values), p);
+}
+
+function quantileSorted(s: Float64Array, p: number): number {
   const h = (s.length - 1) * p;
   const lo = Math.floor(h);
   const hi = Math.min(lo + 1, s.length - 1);
@@ -417,20 +537,33 @@ export function mcseMean(x: Chains): number {
 export function essSd(x: Chains): number {
   if (invalid(x, 4, 1)) return NaN;
   const split = splitChains(x);
-  return Math.min(essBasic(split), essBasic(split.map((c) => c.map((v) => v * v))));
+  return Math.min(essBasic(split), essBasic(squares(split)));
+}
+
+function squares(x: Float64Array[]): Float64Array[] {
+  return x.map((c) => {
+    const out = new Float64Array(c.length);
+    for (let i = 0; i < c.length; i++) out[i] = c[i] * c[i];
+    return out;
+  });
 }
 
 /** Monte Carlo standard error of the sd: sd * sqrt(e (1 - 1/ess)^(ess - 1) - 1) with ess = essSd (ArviZ). */
 export function mcseSd(x: Chains): number {
   if (invalid(x, 4, 1)) return NaN;
-  const ess = essSd(x);
-  const sd = Math.sqrt(variance(flat(x), 1));
+  return mcseSdOf(Math.sqrt(variance(flat(x), 1)), essSd(x));
+}
+
+function mcseSdOf(sd: number, ess: number): number {
   return sd * Math.sqrt(Math.E * Math.pow(1 - 1 / ess, ess - 1) - 1);
 }
 
 /** Highest-density interval: the narrowest interval holding floor(prob * n) + 1 sorted draws. */
 export function hdi(values: ArrayLike<number>, prob = 0.94): [number, number] {
-  const s = sorted(values);
+  return hdiSorted(sorted(values), prob);
+}
+
+function hdiSorted(s: Float64Array, prob: number): [number, number] {
   const n = s.length;
   const inc = Math.floor(prob * n);
   const nIntervals = n - inc;
@@ -445,4 +578,98 @@ export function hdi(values: ArrayLike<number>, prob = 0.94): [number, number] {
     }
   }
   return [s[best], s[best + inc]];
+}
+
+/** The numbers of one az.summary row. */
+export interface Diagnostics {
+  mean: number;
+  sd: number;
+  hdi: [number, number];
+  mcseMean: number;
+  mcseSd: number;
+  essBulk: number;
+  essTail: number;
+  rhat: number;
+}
+
+/**
+ * Everything az.summary reports for one scalar, as the functions above compute it (R-hat folded
+ * around the median of all draws), with one sort of the draws shared by all of it: the HDI,
+ * quantiles and median read the sorted draws, the bulk ranks walk them, and the folded ranks merge
+ * the two sides of the median. The split-chain ESS serves both MCSEs.
+ */
+export function diagnostics(x: Chains, hdiProb = 0.94): Diagnostics {
+  const all = flat(x);
+  const n = all.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += all[i];
+  const mu = sum / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (all[i] - mu) * (all[i] - mu);
+  const sd = Math.sqrt(ss / (n - 1));
+  const order = argsort(all);
+  const s = new Float64Array(n);
+  for (let i = 0; i < n; i++) s[i] = all[order[i]];
+  const common = { mean: mu, sd, hdi: hdiSorted(s, hdiProb) };
+  if (invalid(x, 4, 1)) return { ...common, mcseMean: NaN, mcseSd: NaN, essBulk: NaN, essTail: NaN, rhat: NaN };
+
+  const split = splitChains(x);
+  const nChain = x.length;
+  const nDraw = x[0].length;
+  const half = Math.floor(nDraw / 2);
+  // Where the k-th smallest draw lands among the split chains laid end to end (-1: an odd chain's middle draw).
+  const place = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const c = Math.floor(order[k] / nDraw);
+    const d = order[k] - c * nDraw;
+    place[k] = d < half ? c * half + d : d >= nDraw - half ? (nChain + c) * half + d - (nDraw - half) : -1;
+  }
+  const bulkZ = new Float64Array(2 * nChain * half);
+  zScores(s, place, bulkZ);
+  const bulk = reshape(bulkZ, split);
+
+  const foldedZ = new Float64Array(bulkZ.length);
+  const folded = foldSorted(s, place, medianSorted(s));
+  zScores(folded.sorted, folded.place, foldedZ);
+
+  const essSplit = essBasic(split);
+  const ind = (q: number) =>
+    split.map((c) => {
+      const out = new Float64Array(c.length);
+      for (let i = 0; i < c.length; i++) out[i] = c[i] <= q ? 1 : 0;
+      return out;
+    });
+  return {
+    ...common,
+    mcseMean: sd / Math.sqrt(essSplit),
+    mcseSd: mcseSdOf(sd, Math.min(essSplit, essBasic(squares(split)))),
+    essBulk: essBasic(bulk),
+    essTail: Math.min(essBasic(ind(quantileSorted(s, 0.05))), essBasic(ind(quantileSorted(s, 0.95)))),
+    rhat: nChain < 2 ? NaN : Math.max(rhatBasic(bulk), rhatBasic(reshape(foldedZ, split))),
+  };
+}
+
+/**
+ * |v - med| of ascending draws, in ascending order, with their places: the draws below the median,
+ * walked downwards, and those above, walked upwards, are each in order of distance, so one merge.
+ */
+function foldSorted(s: Float64Array, place: Int32Array, med: number): { sorted: Float64Array; place: Int32Array } {
+  const n = s.length;
+  const sorted = new Float64Array(n);
+  const placeOut = new Int32Array(n);
+  let up = 0;
+  while (up < n && s[up] < med) up++;
+  let down = up - 1;
+  for (let k = 0; k < n; k++) {
+    const below = down >= 0 ? Math.abs(s[down] - med) : Infinity;
+    const above = up < n ? Math.abs(s[up] - med) : Infinity;
+    if (down >= 0 && below <= above) {
+      sorted[k] = below;
+      placeOut[k] = place[down--];
+    } else {
+      sorted[k] = above;
+      placeOut[k] = place[up++];
+    }
+  }
+  return { sorted, place: placeOut };
 }

@@ -3,7 +3,7 @@
 // ess_tail, r_hat, printed as pandas prints the DataFrame az.summary returns.
 import type { NDArray } from "../ndarray.js";
 import { own } from "../own.js";
-import { essBulk, essTail, hdi, mcseMean, mcseSd, rhat, type Chains } from "./diagnostics.js";
+import { diagnostics, type Chains } from "./diagnostics.js";
 
 export interface SummaryRow {
   name: string;
@@ -115,23 +115,18 @@ export function summary(
     const shape = arr.shape.slice(2);
     const size = shape.reduce((a, b) => a * b, 1);
     for (let k = 0; k < size; k++) {
-      const chains = elementChains(arr, k);
-      const all = new Float64Array(arr.shape[0] * arr.shape[1]);
-      chains.forEach((c, i) => all.set(c, i * c.length));
-      const mean = all.reduce((a, b) => a + b, 0) / all.length;
-      const sd = Math.sqrt(all.reduce((a, b) => a + (b - mean) * (b - mean), 0) / (all.length - 1));
-      const [lo, hi] = hdi(all, hdiProb);
+      const d = diagnostics(elementChains(arr, k), hdiProb);
       rows.push({
         name: elementName(name, shape, k),
-        mean,
-        sd,
-        "hdi_3%": lo,
-        "hdi_97%": hi,
-        mcse_mean: mcseMean(chains),
-        mcse_sd: mcseSd(chains),
-        ess_bulk: essBulk(chains),
-        ess_tail: essTail(chains),
-        r_hat: rhat(chains, { foldAround: "all" }),
+        mean: d.mean,
+        sd: d.sd,
+        "hdi_3%": d.hdi[0],
+        "hdi_97%": d.hdi[1],
+        mcse_mean: d.mcseMean,
+        mcse_sd: d.mcseSd,
+        ess_bulk: d.essBulk,
+        ess_tail: d.essTail,
+        r_hat: d.rhat,
       });
     }
   }

@@ -1,0 +1,50 @@
+// Time of summary(trace) (az.summary's table: R-hat, bulk/tail ESS, MCSE, HDI) for 4 chains of
+// 100 000 and of 300 000 draws of three scalars: AR(1) draws of moderate and strong
+// autocorrelation, one of them log-normal and one rounded so that draws tie. Median of 3 warm runs.
+// Run after `npm run build`: node bench/summary-time.mjs
+import { NDArray, Trace, summary } from "../dist/runtime/index.js";
+
+/** Fixed pseudo-random AR(1) draws (xorshift32, Box–Muller), so runs are comparable. */
+function makeTrace(nChains, nDraws) {
+  let s = 0x9e3779b9;
+  const uniform = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return (s + 0.5) / 4294967296;
+  };
+  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const posterior = {};
+  for (const [name, phi, transform] of [
+    ["mu", 0.3, (x) => x],
+    ["tau", 0.8, Math.exp],
+    ["z", 0, (x) => Math.round(x * 4) / 4],
+  ]) {
+    const data = new Float64Array(nChains * nDraws);
+    for (let c = 0; c < nChains; c++) {
+      let x = normal();
+      for (let d = 0; d < nDraws; d++) {
+        x = phi * x + Math.sqrt(1 - phi * phi) * normal();
+        data[c * nDraws + d] = transform(x);
+      }
+    }
+    posterior[name] = new NDArray([nChains, nDraws], data);
+  }
+  return new Trace({ posterior, sampleStats: {} });
+}
+
+console.log("chains x draws x variables   summary() s (median of 3)");
+for (const nDraws of [100_000, 300_000]) {
+  const trace = makeTrace(4, nDraws);
+  summary(trace);
+  const times = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    summary(trace);
+    times.push((performance.now() - t0) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  console.log(`4 x ${nDraws} x 3`.padEnd(29) + times[1].toFixed(3).padStart(10));
+}
