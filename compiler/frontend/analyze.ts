@@ -95,6 +95,21 @@ export function scriptKindOf(file: string): ts.ScriptKind {
   return ts.ScriptKind.JS;
 }
 
+/** A module's syntax tree alone (no project, no types): for a quick look at its statements. */
+export function parseModule(code: string, file: string): ts.SourceFile {
+  return ts.createSourceFile(file, code, ts.ScriptTarget.Latest, false, scriptKindOf(file));
+}
+
+/** After the hashbang and the directive prologue ("use strict"): where an import can go. */
+export function prologueEnd(code: string, sf: ts.SourceFile): number {
+  let end = code.startsWith("#!") ? code.indexOf("\n") + 1 || code.length : 0;
+  for (const st of sf.statements) {
+    if (ts.isExpressionStatement(st) && ts.isStringLiteral(st.expression)) end = st.getEnd();
+    else break;
+  }
+  return end;
+}
+
 function analyzeSourceFile(sf: SourceFile, code: string, file: string): Analysis | null {
   const at = (pos: number) => positionOf(sf, file, pos);
   const fail = (pos: number, reason: string): never => {

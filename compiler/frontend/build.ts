@@ -10,12 +10,11 @@ import { dprint } from "../graph/dprint.js";
 import { rewriteForCompile } from "../function.js";
 import { boundedLogp } from "../model/compile-graphs.js";
 import type { Model } from "../model/model.js";
-import { analyze, release } from "./analyze.js";
+import { analyze, parseModule, prologueEnd, release } from "./analyze.js";
 import { TsmcBuildError, type SourcePosition } from "./errors.js";
 import { evaluateModels } from "./evaluate.js";
 import { stripTypes } from "./evaluate.js";
-import { compiledExpression, placeholder, runtimeImport, transformModule } from "./transform.js";
-import { importPosition } from "./sampler-link.js";
+import { compiledExpression, insertLine, placeholder, runtimeImport, transformModule } from "./transform.js";
 import { rewriteSpecifiers, type SpecifierSite } from "./specifiers.js";
 
 /** The source files `tsmc build` compiles. */
@@ -111,8 +110,7 @@ export async function buildModule(
       const at = js.indexOf(placeholder(m.index));
       rewritten.s.overwrite(at, at + placeholder(m.index).length, expressions[i]);
     });
-    const at = importPosition(js, outJs);
-    rewritten.s.appendLeft(at, `${at > 0 ? "\n" : ""}${runtimeImport(expressions)}\n`);
+    insertLine(rewritten.s, js, prologueEnd(js, parseModule(js, outJs)), runtimeImport(expressions));
   }
   const map = remapping([rewritten.s.generateMap({ hires: true, source: basename(outJs) }).toString(), stripped], () => null);
   map.file = basename(outJs);

@@ -3,7 +3,7 @@
 // `.samplePosteriorPredictive` off anything, so a bundle that never samples carries no sampler and
 // one that samples carries it. A false positive (another object's `.sample`) costs only bytes.
 import { ts } from "ts-morph";
-import { scriptKindOf } from "./analyze.js";
+import { parseModule } from "./analyze.js";
 
 export const SAMPLER_MODULE = "tsmc/sampler";
 
@@ -15,10 +15,10 @@ export function mayReadSampler(code: string): boolean {
   return HINT.test(code);
 }
 
-/** True when the module reads one of the sampling methods (`m.sample(...)`, `m?.sample`, `m["sample"]`). */
-export function readsSampler(code: string, file: string): boolean {
-  if (!mayReadSampler(code)) return false;
-  const sf = ts.createSourceFile(file, code, ts.ScriptTarget.Latest, false, scriptKindOf(file));
+/** The module's syntax tree when it reads one of the sampling methods (`m.sample(...)`, `m?.sample`, `m["sample"]`), else null. */
+export function samplingModule(code: string, file: string): ts.SourceFile | null {
+  if (!mayReadSampler(code)) return null;
+  const sf = parseModule(code, file);
   let found = false;
   const visit = (node: ts.Node): void => {
     if (found) return;
@@ -27,16 +27,7 @@ export function readsSampler(code: string, file: string): boolean {
     else ts.forEachChild(node, visit);
   };
   visit(sf);
-  return found;
+  return found ? sf : null;
 }
 
-/** Where an import may go: after a `#!` line and the directive prologue ("use strict"). */
-export function importPosition(code: string, file: string): number {
-  const sf = ts.createSourceFile(file, code, ts.ScriptTarget.Latest, false, scriptKindOf(file));
-  let end = code.startsWith("#!") ? code.indexOf("\n") + 1 || code.length : 0;
-  for (const st of sf.statements) {
-    if (ts.isExpressionStatement(st) && ts.isStringLiteral(st.expression)) end = st.getEnd();
-    else break;
-  }
-  return end;
-}
+export const readsSampler = (code: string, file: string): boolean => samplingModule(code, file) !== null;

@@ -3,14 +3,14 @@
 // a source map). The spliced module imports `tsmc/runtime` and nothing of the compiler.
 import * as runtime from "../../runtime/index.js";
 import MagicString, { type SourceMap } from "magic-string";
-import { Node, type Identifier, type Statement } from "ts-morph";
+import { Node, ts, type Identifier, type Statement } from "ts-morph";
 import { emitModel } from "../model/compile.js";
 import type { ModelMeta } from "../../runtime/index.js";
-import { analyze, mayDeclareModels, release, type Analysis } from "./analyze.js";
+import { analyze, mayDeclareModels, prologueEnd, release, type Analysis } from "./analyze.js";
 import { evaluateModels, type EvaluatedModel } from "./evaluate.js";
 import { TsmcBuildError, reasonOf, type SourcePosition } from "./errors.js";
 import { declarationText } from "./dts.js";
-import { SAMPLER_MODULE, importPosition, readsSampler } from "./sampler-link.js";
+import { SAMPLER_MODULE, samplingModule } from "./sampler-link.js";
 
 export const RUNTIME_BINDING = "__tsmc_rt";
 
@@ -96,12 +96,13 @@ export async function compileDeclarations(a: Analysis): Promise<{ models: Compil
  */
 export async function transformModule(code: string, file: string, opts: TransformOptions = {}): Promise<TransformResult | null> {
   const a = mayDeclareModels(code) ? analyze(code, file) : null;
-  const linkSampler = opts.sampler !== false && (readsSampler(code, file) || (opts.sampler === true && a !== null));
-  if (!a) return linkSampler ? samplerImportOnly(code, file) : null;
+  const sampling = opts.sampler === false ? null : samplingModule(code, file);
+  const linkSampler = sampling !== null || (opts.sampler === true && a !== null);
+  if (!a) return sampling ? samplerImportOnly(code, file, sampling) : null;
   try {
     const { models, dependencies } = await compileDeclarations(a);
     const s = splice(a, models.map((m) => compiledExpression(m.name, m.body)), { placeholders: opts.placeholders });
-    if (linkSampler) s.appendLeft(preambleEnd(a), `import "${SAMPLER_MODULE}";\n`);
+    if (linkSampler) insertLine(s, code, preambleEnd(a), `import "${SAMPLER_MODULE}";`);
     const dts = opts.declarations ? declarationText(a, models, preambleEnd(a)) : undefined;
     return { code: s.toString(), map: s.generateMap({ hires: true, source: file, includeContent: true }), models, dependencies, dts };
   } finally {
@@ -110,13 +111,16 @@ export async function transformModule(code: string, file: string, opts: Transfor
 }
 
 /** A module that declares no model but samples: only the sampler's import is added. */
-function samplerImportOnly(code: string, file: string): TransformResult {
+function samplerImportOnly(code: string, file: string, sf: ts.SourceFile): TransformResult {
   const s = new MagicString(code);
-  let at = importPosition(code, file);
-  // On a line of its own, after the rest of the prologue's last line.
-  if (at > 0 && code[at - 1] !== "\n") at = code.indexOf("\n", at) + 1 || code.length;
-  s.appendLeft(at, `${at > 0 && code[at - 1] !== "\n" ? "\n" : ""}import "${SAMPLER_MODULE}";\n`);
+  insertLine(s, code, prologueEnd(code, sf), `import "${SAMPLER_MODULE}";`);
   return { code: s.toString(), map: s.generateMap({ hires: true, source: file, includeContent: true }), models: [], dependencies: [file] };
+}
+
+/** Insert `line` on a line of its own at the start of the line after position `at` (a prologueEnd). */
+export function insertLine(s: MagicString, code: string, at: number, line: string): void {
+  if (at > 0 && code[at - 1] !== "\n") at = code.indexOf("\n", at) + 1 || code.length;
+  s.appendLeft(at, `${at > 0 && code[at - 1] !== "\n" ? "\n" : ""}${line}\n`);
 }
 
 /**
@@ -129,10 +133,7 @@ export function splice(a: Analysis, replacements: string[], opts: { placeholders
   a.calls.forEach((c, i) => s.overwrite(c.start, c.end, opts.placeholders ? placeholder(i) : replacements[i]));
   pruneDeadCode(a, s);
   // With placeholders the import is added with the expressions (TypeScript drops an unused import).
-  if (!opts.placeholders) {
-    const at = preambleEnd(a);
-    s.appendLeft(at, `${at > 0 ? "\n" : ""}${runtimeImport(replacements)}\n`);
-  }
+  if (!opts.placeholders) insertLine(s, a.code, preambleEnd(a), runtimeImport(replacements));
   return s;
 }
 
@@ -223,16 +224,5 @@ function pruneDeadCode(a: Analysis, s: MagicString): void {
   }
 }
 
-/** After the hashbang and the directive prologue ("use client"): where an import can go. */
-export function preambleEnd(a: Analysis): number {
-  let end = 0;
-  if (a.code.startsWith("#!")) {
-    const nl = a.code.indexOf("\n");
-    end = nl < 0 ? a.code.length : nl + 1;
-  }
-  for (const st of a.sourceFile.getStatements()) {
-    if (Node.isExpressionStatement(st) && Node.isStringLiteral(st.getExpression())) end = st.getEnd();
-    else break;
-  }
-  return end;
-}
+/** Where an import can go in an analysed module (after its hashbang and directive prologue). */
+export const preambleEnd = (a: Analysis): number => prologueEnd(a.code, a.sourceFile.compilerNode);
