@@ -11,8 +11,8 @@ import { pathToFileURL } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
 import * as runtime from "../runtime/index.js";
 import { CompiledModel, summary, type Trace } from "../runtime/index.js";
-import { analyze, mayDeclareModels, release, type ModelCall } from "./frontend/analyze.js";
-import { evaluateModels } from "./frontend/evaluate.js";
+import type { ModelCall } from "./frontend/analyze.js";
+import { loadBuildPass, mayDeclareModels, MissingPeerError } from "./frontend/load.js";
 import { emitModel } from "./model/compile.js";
 import { Constant } from "./graph/basic.js";
 import type { Model } from "./model/model.js";
@@ -125,13 +125,26 @@ function observedOf(model: Model): LoadedModel["observed"] {
   return out;
 }
 
+async function optionalBuildPass() {
+  try {
+    return await loadBuildPass("tsmc sample");
+  } catch (e) {
+    if (e instanceof MissingPeerError) return null;
+    throw e;
+  }
+}
+
 export async function loadModels(file: string): Promise<LoadedModel[]> {
   const path = resolve(file);
   const code = readFileSync(path, "utf8");
-  const a = mayDeclareModels(code) ? analyze(code, path) : null;
-  if (a && a.calls.length) {
+  // A module that declares models is read by the build pass; a built one (tsmc build's output) is
+  // imported, and so is every module when the build pass is not installed (its model() calls then
+  // compile in process, with the same results).
+  const pass = mayDeclareModels(code) ? await optionalBuildPass() : null;
+  const a = pass ? pass.analyze(code, path) : null;
+  if (pass && a && a.calls.length) {
     try {
-      const { models } = await evaluateModels(a);
+      const { models } = await pass.evaluateModels(a);
       return models.map((m) => {
         const { body } = emitModel(m.model, m.name, m.options);
         const model = new Function("rt", body)(runtime) as CompiledModel;
@@ -139,7 +152,7 @@ export async function loadModels(file: string): Promise<LoadedModel[]> {
         return { exportName: declaredName(m.call) ?? m.name, model, path, observed: observedOf(m.model) };
       });
     } finally {
-      release(a);
+      pass.release(a);
     }
   }
   const mod = await importModule(path);

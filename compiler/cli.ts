@@ -10,9 +10,7 @@ import { seedGraphsText } from "./seed-example.js";
 import { registerSample } from "./cli-sample.js";
 import type { GraphKind } from "./frontend/build.js";
 import { TsmcBuildError } from "./frontend/errors.js";
-
-// The build pass (ts-morph, rollup, the compiler) loads only for the commands that need it.
-const frontend = () => import("./frontend/build.js");
+import { loadBuildPass } from "./frontend/load.js";
 
 /** tsmc's own package.json: found by walking up from this file (dist/compiler/ or compiler/). */
 function packageVersion(): string {
@@ -45,7 +43,7 @@ function makeProgram(): Command {
     .option("--sampler", "link the sampler into every module that declares a model, not only into those that call sample()")
     .option("--no-sampler", "never link the sampler (sample() throws)")
     .action(async (inputs: string[], opts: { outDir: string; verbose?: boolean; sampler?: boolean }) => {
-      const { build, writeOutputs, formatWarning } = await frontend();
+      const { build, writeOutputs, formatWarning } = await loadBuildPass("tsmc build");
       const result = await build(inputs, opts.outDir, { sampler: opts.sampler });
       for (const w of result.warnings) process.stderr.write(`${formatWarning(w)}\n`);
       if (result.errors.length) {
@@ -68,7 +66,7 @@ function makeProgram(): Command {
     .addOption(new Option("--graph <graph>", "which graph").choices(["logp", "dlogp", "draw"]).default("logp"))
     .option("--no-rewrite", "the graph as built, before the rewrites")
     .action(async (file: string, opts: { model?: string; graph: GraphKind; rewrite: boolean }) => {
-      const { printModels } = await frontend();
+      const { printModels } = await loadBuildPass("tsmc print");
       process.stdout.write(`${await printModels(file, opts)}\n`);
     });
 

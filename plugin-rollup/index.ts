@@ -11,7 +11,8 @@ import { dirname, join, posix, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createFilter, type FilterPattern } from "@rollup/pluginutils";
 import MagicString from "magic-string";
-import { mayDeclareModels, mayReadSampler, transformModule, TsmcBuildError } from "../compiler/frontend/index.js";
+import { TsmcBuildError } from "../compiler/frontend/errors.js";
+import { loadBuildPass, mayDeclareModels, mayReadSampler, MissingPeerError } from "../compiler/frontend/load.js";
 
 export interface TsmcPluginOptions {
   /** Modules to look at (picomatch patterns or regexps); default: JavaScript and TypeScript files. */
@@ -130,9 +131,11 @@ export default function tsmc(options: TsmcPluginOptions = {}): TsmcPlugin {
       }
       let result;
       try {
+        const { transformModule } = await loadBuildPass("the tsmc rollup/Vite plugin");
         result = await transformModule(code, file, { sampler: options.sampler });
       } catch (e) {
         cache.delete(file);
+        if (e instanceof MissingPeerError) return this.error({ message: e.message, id: file });
         if (e instanceof TsmcBuildError) {
           return this.error({
             message: e.reason,

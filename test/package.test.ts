@@ -2,11 +2,11 @@
 // user code there against the documented entry points and the bin.
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { seedGraphsText } from "../compiler/seed-example.js";
 import { root } from "./helpers/aot.js";
-import { childEnv, packedProject, run } from "./helpers/packed.js";
+import { childEnv, packedProject, run, runtimeOnlyProject } from "./helpers/packed.js";
 
 const version: string = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
 
@@ -210,6 +210,81 @@ describe("package: npm pack, install into a fresh project, use it", function () 
     const example = run(bin, ["example"], project);
     expect(example).to.include("DeepCopyOp [id A] 0");
     expect(example).to.include("Add [id A] 'x + y' 1");
+  });
+});
+
+describe("package without the build pass: `npm install tsmc` alone (ts-morph and rollup are optional peers)", function () {
+  this.timeout(180_000);
+  let project: string;
+  const seed = `import { model, Normal, HalfNormal } from "tsmc";\nexport const seed = model("seed", () => {\n  const mu = Normal("mu", 0, 2);\n  Normal("x", mu, HalfNormal("sigma", 3), { observed: 0.5 });\n});\n`;
+  const NEEDS_PEERS = /needs ts-morph and rollup installed beside tsmc \(optional peer dependencies; '(ts-morph|rollup)' was not found\)\. Install them with: npm install --save-dev ts-morph rollup/;
+
+  before(function () {
+    ({ project } = runtimeOnlyProject());
+    mkdirSync(join(project, "src"), { recursive: true });
+    writeFileSync(join(project, "src", "seed.mjs"), seed);
+  });
+
+  it("installs neither peer", function () {
+    expect(existsSync(join(project, "node_modules", "tsmc"))).to.equal(true);
+    expect(existsSync(join(project, "node_modules", "ts-morph")), "ts-morph").to.equal(false);
+    expect(existsSync(join(project, "node_modules", "rollup")), "rollup").to.equal(false);
+  });
+
+  it("compiles in process, samples, and summarizes with the runtime alone", function () {
+    writeFileSync(
+      join(project, "in-process.mjs"),
+      [
+        `import { seed } from "./src/seed.mjs";`,
+        `import { summary } from "tsmc/runtime";`,
+        `const trace = seed.sample({ draws: 50, tune: 50, chains: 1, seed: 3 });`,
+        `console.log(JSON.stringify({ lp: seed.logp({ mu: 0.1, sigma_log__: 0.2 }), rows: summary(trace).rows.length }));`,
+      ].join("\n"),
+    );
+    const out = JSON.parse(run(process.execPath, ["in-process.mjs"], project));
+    expect(out.rows).to.equal(2);
+    expect(out.lp).to.be.a("number").and.to.be.lessThan(0);
+  });
+
+  it("tsmc sample imports the module and compiles it in process; tsmc example runs", function () {
+    const bin = join(project, "node_modules", ".bin", "tsmc");
+    const r = spawnSync(bin, ["sample", "src/seed.mjs", "--draws", "40", "--tune", "40", "--chains", "1", "--no-progress"], { cwd: project, env: childEnv, encoding: "utf8" });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/\bmu\b/).and.to.match(/\bsigma\b/);
+    expect(run(bin, ["example"], project)).to.include("DeepCopyOp [id A] 0");
+  });
+
+  it("tsmc build and tsmc print say what to install, and write nothing", function () {
+    const bin = join(project, "node_modules", ".bin", "tsmc");
+    for (const args of [["build", "src/seed.mjs", "--outDir", "built"], ["print", "src/seed.mjs"]]) {
+      const r = spawnSync(bin, args, { cwd: project, env: childEnv, encoding: "utf8" });
+      expect(r.status, args[0]).to.equal(1);
+      expect(r.stderr, args[0]).to.match(NEEDS_PEERS).and.to.include(`tsmc ${args[0]} needs`);
+      expect(r.stderr, args[0]).to.not.match(/\n\s+at /); // a message, not a stack trace
+    }
+    expect(existsSync(join(project, "built"))).to.equal(false);
+  });
+
+  it("the rollup/Vite plugin loads, and fails a model module with the same message", async function () {
+    writeFileSync(
+      join(project, "plugin.mjs"),
+      [
+        `import { readFileSync } from "node:fs";`,
+        `import { resolve } from "node:path";`,
+        `import tsmc from "tsmc/rollup";`,
+        `const plugin = tsmc();`,
+        `const ctx = { addWatchFile() {}, error(e) { throw Object.assign(new Error(e.message), { id: e.id }); } };`,
+        `const id = resolve("src/seed.mjs");`,
+        `const untouched = await plugin.transform.call(ctx, "export const x = 1;", resolve("src/plain.mjs"));`,
+        `try { await plugin.transform.call(ctx, readFileSync(id, "utf8"), id); console.log(JSON.stringify({ untouched, threw: false })); }`,
+        `catch (e) { console.log(JSON.stringify({ untouched, threw: true, message: e.message, id: e.id === id })); }`,
+      ].join("\n"),
+    );
+    const out = JSON.parse(run(process.execPath, ["plugin.mjs"], project));
+    expect(out.untouched).to.equal(null);
+    expect(out.threw).to.equal(true);
+    expect(out.id).to.equal(true);
+    expect(out.message).to.match(NEEDS_PEERS).and.to.include("the tsmc rollup/Vite plugin needs");
   });
 });
 

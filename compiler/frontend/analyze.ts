@@ -72,11 +72,6 @@ export function positionOf(sf: SourceFile, file: string, pos: number): SourcePos
   return { file, line, column };
 }
 
-/** Quick test before parsing: can this module declare a model at all? */
-export function mayDeclareModels(code: string): boolean {
-  return code.includes("tsmc") && code.includes("model");
-}
-
 /** Find the model() calls of a module and check what their builders read. Null when there are none. */
 export function analyze(code: string, file: string): Analysis | null {
   const sf = parser().createSourceFile(file, code, { overwrite: true, scriptKind: scriptKindOf(file) });

@@ -4,16 +4,11 @@
 // one that samples carries it. A false positive (another object's `.sample`) costs only bytes.
 import { ts } from "ts-morph";
 import { parseModule } from "./analyze.js";
+import { mayReadSampler } from "./load.js";
 
 export const SAMPLER_MODULE = "tsmc/sampler";
 
 const METHODS = new Set(["sample", "sampleAsync", "samplePriorPredictive", "samplePosteriorPredictive"]);
-const HINT = /\b(?:sample|sampleAsync|samplePriorPredictive|samplePosteriorPredictive)\b/;
-
-/** A cheap first look: false means the module surely reads no sampling method. */
-export function mayReadSampler(code: string): boolean {
-  return HINT.test(code);
-}
 
 /** The module's syntax tree when it reads one of the sampling methods (`m.sample(...)`, `m?.sample`, `m["sample"]`), else null. */
 export function samplingModule(code: string, file: string): ts.SourceFile | null {

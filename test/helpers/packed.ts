@@ -1,7 +1,7 @@
 // The package as a user gets it: `npm pack` (prepack builds dist/) and the tarball installed into a
 // fresh project elsewhere, made once per test run and shared by the test files that need it.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { root } from "./aot.js";
@@ -29,21 +29,46 @@ export interface PackedProject {
   packed: { filename: string; size: number; files: { path: string }[] };
 }
 
-let made: PackedProject | null = null;
+let packedOnce: { tmp: string; tarball: string; packed: PackedProject["packed"] } | null = null;
 
-/** The packed and installed project (made on first call, removed when the process exits). */
-export function packedProject(): PackedProject {
-  if (made) return made;
+/** `npm pack` of this repository, once per test run (the folder is removed when the process exits). */
+function pack(): NonNullable<typeof packedOnce> {
+  if (packedOnce) return packedOnce;
   const tmp = mkdtempSync(join(tmpdir(), "tsmc-pack-"));
   process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
   const packDir = join(tmp, "pack");
   mkdirSync(packDir);
   // --json keeps stdout machine readable; prepack's build output goes to stderr.
   const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", packDir], root))[0];
-  const project = join(tmp, "user-project");
+  packedOnce = { tmp, tarball: join(packDir, packed.filename), packed };
+  return packedOnce;
+}
+
+/** A fresh project with the tarball and `extra` packages installed. */
+function install(name: string, extra: string[]): PackedProject {
+  const { tmp, tarball, packed } = pack();
+  const project = join(tmp, name);
   mkdirSync(project);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "tsmc-user", version: "1.0.0", private: true, type: "module" }, null, 2));
-  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(packDir, packed.filename)], project);
-  made = { project, packed };
-  return made;
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, ...extra], project);
+  return { project, packed };
+}
+
+/** tsmc's optional peers (the build pass) at the versions this repository tests with. */
+function buildPeers(): string[] {
+  const dev: Record<string, string> = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).devDependencies;
+  return ["ts-morph", "rollup"].map((p) => `${p}@${dev[p]}`);
+}
+
+let withPeers: PackedProject | null = null;
+let runtimeOnly: PackedProject | null = null;
+
+/** A user's project that builds ahead of time: tsmc with ts-morph and rollup (made on first call). */
+export function packedProject(): PackedProject {
+  return (withPeers ??= install("user-project", buildPeers()));
+}
+
+/** A user's project with tsmc alone, as `npm install tsmc` makes it: no build pass. */
+export function runtimeOnlyProject(): PackedProject {
+  return (runtimeOnly ??= install("runtime-only-project", []));
 }
