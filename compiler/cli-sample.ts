@@ -10,11 +10,11 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
 import * as runtime from "../runtime/index.js";
+import "../runtime/sampler/install.js"; // this command samples whatever module it loads
 import { CompiledModel, summary, type Trace } from "../runtime/index.js";
 import type { ModelCall } from "./frontend/analyze.js";
 import { loadBuildPass, mayDeclareModels, MissingPeerError } from "./frontend/load.js";
-import { emitModel } from "./model/compile.js";
-import { Constant } from "./graph/basic.js";
+import type { Constant as ConstantClass } from "./graph/basic.js";
 import type { Model } from "./model/model.js";
 
 export interface SampleCommandOptions {
@@ -115,7 +115,7 @@ export interface LoadedModel {
 }
 
 /** What each observed RV was observed as: its constant values, or the data() input it reads. */
-function observedOf(model: Model): LoadedModel["observed"] {
+function observedOf(model: Model, Constant: typeof ConstantClass): LoadedModel["observed"] {
   const out: NonNullable<LoadedModel["observed"]> = {};
   for (const rv of model.observedRVs) {
     const v = model.rvsToValues.get(rv);
@@ -146,10 +146,10 @@ export async function loadModels(file: string): Promise<LoadedModel[]> {
     try {
       const { models } = await pass.evaluateModels(a);
       return models.map((m) => {
-        const { body } = emitModel(m.model, m.name, m.options);
+        const { body } = pass.emitModel(m.model, m.name, m.options);
         const model = new Function("rt", body)(runtime) as CompiledModel;
         model.source = { body };
-        return { exportName: declaredName(m.call) ?? m.name, model, path, observed: observedOf(m.model) };
+        return { exportName: declaredName(m.call) ?? m.name, model, path, observed: observedOf(m.model, pass.Constant) };
       });
     } finally {
       pass.release(a);

@@ -193,6 +193,10 @@ describe("package: npm pack, install into a fresh project, use it", function () 
     const built = JSON.parse(run(process.execPath, ["built-run.mjs"], project));
     expect(built).to.deep.equal({ lp: bundled.lp, g: bundled.g });
     expect(readFileSync(join(project, "built", "seed.d.ts"), "utf8")).to.include("mu: number;\n    sigma_log__: number;\n    x: number;");
+    // the built module never samples (no sampler linked into it): tsmc sample brings its own
+    const sampled = spawnSync(bin, ["sample", "built/seed.js", "--draws", "30", "--tune", "30", "--chains", "1", "--no-progress"], { cwd: project, env: childEnv, encoding: "utf8" });
+    expect(sampled.status, sampled.stderr).to.equal(0);
+    expect(sampled.stdout).to.match(/^mu\s/m);
 
     const failed = spawnSync(bin, ["build", "src/bad.ts", "--outDir", "built-bad"], { cwd: project, env: childEnv, encoding: "utf8" });
     expect(failed.status).to.equal(1);

@@ -13,7 +13,19 @@ export interface SourcePosition {
 }
 
 /** A mistake in the user's model, located in the user's source. */
+/** Marks build errors for `instanceof`, so that it holds across copies of this module (see below). */
+const BUILD_ERROR = Symbol.for("tsmc.TsmcBuildError");
+
 export class TsmcBuildError extends Error {
+  /**
+   * The plugin and the command line load the build pass with a dynamic import, and a loader (tsx
+   * under a test runner, a bundled config file) may give that import its own copy of this module:
+   * instanceof asks for the mark, not for this copy's class.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [BUILD_ERROR]?: true })[BUILD_ERROR] === true;
+  }
+  readonly [BUILD_ERROR] = true;
   readonly file: string;
   readonly line: number;
   readonly column: number;

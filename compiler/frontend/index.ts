@@ -11,3 +11,7 @@ export {
   type BuildResult, type BuildWarning, type OutputFile, type GraphKind,
 } from "./build.js";
 export { pointType } from "./dts.js";
+// What the command line needs of the compiler beside the pass, from the same module instances as the
+// models the pass evaluates (a loader may give a dynamically imported module graph its own copies).
+export { emitModel } from "../model/compile.js";
+export { Constant } from "../graph/basic.js";
