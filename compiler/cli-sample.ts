@@ -13,6 +13,7 @@ import * as runtime from "../runtime/index.js";
 import "../runtime/sampler/install.js"; // this command samples whatever module it loads
 import { CompiledModel, summary, type Trace } from "../runtime/index.js";
 import type { ModelCall } from "./frontend/analyze.js";
+import { summaryOffThread } from "./cli-summary.js";
 import { loadBuildPass, mayDeclareModels, MissingPeerError } from "./frontend/load.js";
 import type { Constant as ConstantClass } from "./graph/basic.js";
 import type { Model } from "./model/model.js";
@@ -234,6 +235,11 @@ function formatTime(secs: number): string {
   return `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
 }
 
+function printSummary(io: SampleIO, trace: Trace, table: runtime.Summary): void {
+  io.stdout.write(`${table.toString()}\n`);
+  for (const w of traceWarnings(trace, table.rows.map((r) => r.r_hat))) io.stderr.write(`${w}\n`);
+}
+
 /** PyMC's warnings for a finished trace (divergences, R-hat > 1.01), one line each. */
 export function traceWarnings(trace: Trace, rhats: number[]): string[] {
   const out: string[] = [];
@@ -330,12 +336,14 @@ export async function runSample(file: string, opts: SampleCommandOptions, io: Sa
     `Sampling ${chains} chain${chains > 1 ? "s" : ""} for ${opts.tune} tune and ${opts.draws} draw iterations ` +
       `(${chains * opts.tune} + ${chains * opts.draws} draws total) took ${secs.toFixed(1)} seconds.\n`,
   );
-  const table = summary(trace);
-  io.stdout.write(`${table.toString()}\n`);
-  for (const w of traceWarnings(trace, table.rows.map((r) => r.r_hat))) io.stderr.write(`${w}\n`);
-  if (opts.out) {
-    writeFileAtomically(opts.out, (write) => trace.writeJSON(write));
-    io.stderr.write(`Trace written to ${opts.out} (az.from_json reads it)\n`);
+  if (!opts.out) {
+    printSummary(io, trace, summary(trace));
+    return 0;
   }
+  // The summary is computed on another thread while this one writes the trace.
+  const table = summaryOffThread(trace.posterior);
+  writeFileAtomically(opts.out, (write) => trace.writeJSON(write));
+  printSummary(io, trace, await table());
+  io.stderr.write(`Trace written to ${opts.out} (az.from_json reads it)\n`);
   return 0;
 }

@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { registerSample, loadModels, chooseModel, type SampleIO } from "../compiler/cli-sample.js";
+import { summaryOffThread } from "../compiler/cli-summary.js";
+import { NDArray, summary } from "../runtime/index.js";
 
 const modelsFile = new URL("./sampler-models.ts", import.meta.url).pathname;
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
@@ -107,5 +109,21 @@ describe("tsmc sample", () => {
     await run(args, b);
     expect(a.out).to.equal(b.out);
     expect(a.err).not.to.contain("chain 0:");
+    // With --out the table is computed on a worker thread while the trace is written: the same table.
+    const c = capture(false);
+    const out = join(dir, "same-table.json");
+    await run([...args, "--out", out], c);
+    expect(c.out).to.equal(a.out);
+    expect(c.err).to.contain(`Trace written to ${out}`);
+    expect(Object.keys(JSON.parse(readFileSync(out, "utf8")).posterior)).to.deep.equal(["mu", "sigma"]);
+  });
+
+  it("summaryOffThread gives summary()'s rows, and falls back to this thread when no worker can do it", async () => {
+    const trace = { posterior: { x: new NDArray([2, 50], Float64Array.from({ length: 100 }, (_, i) => Math.sin(i * 1.7))) } };
+    const here = summary(trace);
+    expect((await summaryOffThread(trace.posterior)()).rows).to.deep.equal(here.rows);
+    // a posterior no worker can be given (a Proxy does not clone): the same rows, made here
+    const odd = { x: new NDArray(new Proxy([2, 50], {}), trace.posterior.x.data) };
+    expect((await summaryOffThread(odd)()).rows).to.deep.equal(here.rows);
   });
 });

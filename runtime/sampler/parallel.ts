@@ -56,7 +56,7 @@ export function canRunInWorkers(model: CompiledModel, blocking: boolean): boolea
 }
 
 /** The URL of tsx's registration API, resolved from here (null when tsx is not installed). */
-function tsxApi(): string | null {
+export function tsxApi(): string | null {
   try {
     if (typeof import.meta.resolve === "function") return import.meta.resolve("tsx/esm/api");
   } catch {
