@@ -20,7 +20,7 @@ import { pathToFileURL } from "node:url";
 import * as ours from "./handwritten.mjs";
 import { generate, linregData, mulberry32 } from "./gen-data.mjs";
 
-const shared = process.argv[2] ? pathToFileURL(resolve(process.argv[2]) + "/") : new URL("../../shared/bench/", import.meta.url);
+const shared = process.argv[2] ? pathToFileURL(`${resolve(process.argv[2])}/`) : new URL("../../shared/bench/", import.meta.url);
 if (!existsSync(new URL("handwritten.mjs", shared))) {
   console.log(`skipped: no shared benchmark folder at ${shared.pathname} (pass its path as the argument)`);
   process.exit(0);

@@ -37,7 +37,7 @@ export function generate() {
   const matrix = (n, k) => Array.from({ length: n }, () => Array.from({ length: k }, () => round(normal())));
   const dot = (row, b) => row.reduce((s, v, i) => s + v * b[i], 0);
   const out = {};
-  const put = (id, obj) => { out[id] = JSON.stringify(obj) + "\n"; };
+  const put = (id, obj) => { out[id] = `${JSON.stringify(obj)}\n`; };
 
   put("eight_schools", { J: 8, y: [28, 8, -3, 7, -1, 1, 18, 12], sigma: [15, 10, 16, 11, 9, 11, 10, 18] });
   {

@@ -2,9 +2,8 @@
 // after fusion (what the emitter turns into code). `npm run bench:nodes`.
 import { Model } from "../dist/compiler/index.js";
 import { boundedLogp } from "../dist/compiler/model/compile-graphs.js";
-import { optimize } from "../dist/compiler/rewrite/pipeline.js";
+import { evaluateNode, optimize } from "../dist/compiler/pipeline.js";
 import { fuseElemwise } from "../dist/compiler/rewrite/fuse.js";
-import { evaluateNode } from "../dist/compiler/function.js";
 import { toposort } from "../dist/compiler/graph/traversal.js";
 import { builders, runtimeData } from "./models.mjs";
 import { loadData } from "./gen-data.mjs";

@@ -1,20 +1,17 @@
-// PyTensor's `function`: cut the graph at the inputs, rewrite it, emit JavaScript with the one
-// emitter and turn the text into a callable in-process.
-import { Apply, Constant, Variable } from "./graph/basic.js";
+// PyTensor's `function`: cut the graph at the inputs, send it down the pipeline (compiler/pipeline.ts:
+// rewrites, fusion, the one emitter) and turn the text into a callable in-process.
+import { Constant, Variable } from "./graph/basic.js";
 import type { PrintableFunction } from "./graph/dprint.js";
 import { cloneReplace, graphInputs, toposort } from "./graph/traversal.js";
 import { emitFunction, type EmittedFunction } from "./emit/js.js";
+import { compileGraph, instantiate, type Value } from "./pipeline.js";
 import { protectOutputs } from "./ops/copy.js";
 import { RandomGeneratorSharedVariable } from "./ops/random.js";
-import { optimize } from "./rewrite/pipeline.js";
-import { blasRules, fuseElemwise } from "./rewrite/fuse.js";
-import { rewrite, type RewriteStats } from "./rewrite/pattern.js";
-import { constantFold } from "./rewrite/constant-fold.js";
-import { fixedArray, reciprocalOfFixed } from "./rewrite/specialize.js";
+import type { RewriteStats } from "./rewrite/pattern.js";
 import * as runtime from "../runtime/index.js";
-import { NDArray, type InputSpec } from "../runtime/index.js";
+import type { InputSpec } from "../runtime/index.js";
 
-export type Value = number | NDArray;
+export type { Value };
 
 export interface FnOptions {
   /** Run the rewrite pipeline (default true). */
@@ -54,47 +51,12 @@ export interface CompiledFunction extends PrintableFunction {
   readonly rngs: readonly RandomGeneratorSharedVariable[];
 }
 
-/** Turn emitted text into a function (the in-process path; the build pass writes the same text). */
-export function instantiate(emitted: EmittedFunction): (...args: unknown[]) => Value[] {
-  const body = `${emitted.prelude.join("\n")}\n${emitted.code}\nreturn ${emitted.name};`;
-  return new Function("rt", body)(runtime);
-}
-
-/**
- * Evaluate one node whose inputs are constants and whose output shapes are static
- * (constant folding uses the emitter, like everything else).
- */
-export function evaluateNode(node: Apply): Constant[] {
-  const emitted = emitFunction([], node.outputs, { name: "fold" });
-  const values = instantiate(emitted)();
-  return values.map((val, i) => {
-    const data = typeof val === "number" ? Float64Array.of(val) : val.data.slice();
-    return new Constant(node.outputs[i].type, data);
-  });
-}
-
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype && !(Object.hasOwn(v, "shape") && Object.hasOwn(v, "data"));
 }
 
 export function inputSpec(v: Variable, i: number): InputSpec {
   return { name: v.name ?? `input ${i}`, dtype: v.dtype, shape: v.type.shape };
-}
-
-/** The rewrite pipeline with the emitter's constant folding, as every compiled graph gets it. */
-export function rewriteForCompile(
-  outputs: readonly Variable[],
-  stats?: RewriteStats,
-  opts: { fuse?: boolean; fixedRoots?: ReadonlySet<Variable> } = {},
-): Variable[] {
-  // BLAS specialisation first, so that constant folding never transposes a large data matrix.
-  const optimized = optimize(rewrite(outputs, blasRules, stats), { evaluate: evaluateNode, stats });
-  // Once the algebra is done (it would fold them back into quotients): divisions by arrays that do
-  // not change between calls (constants, and `fixedRoots` such as a model's data) become products.
-  const reciprocals = [reciprocalOfFixed(fixedArray(opts.fixedRoots)), constantFold(evaluateNode)];
-  const rewritten = rewrite(optimized, reciprocals, stats);
-  // Fusion comes last: it packs what the algebraic rewrites left into one loop per iteration space.
-  return opts.fuse === false ? rewritten : fuseElemwise(rewritten);
 }
 
 /** PyTensor's `function(inputs, outputs)`: callable positionally or with an object keyed by input name. */
@@ -116,7 +78,7 @@ export function fn(inputs: readonly Variable[], outputs: Variable | readonly Var
   const cut = new Map<Variable, Variable>();
   inputs.forEach((v, i) => leaves[i] !== v && cut.set(v, leaves[i]));
   let graph = cut.size ? cloneReplace(outs, cut) : outs;
-  if (opts.rewrite !== false) graph = rewriteForCompile(graph, opts.stats, { fuse: opts.fuse === true });
+  if (opts.rewrite !== false) graph = compileGraph(graph, opts.stats, { fuse: opts.fuse === true });
   const leafSet = new Set(leaves);
   // The caller owns what it gets back: no aliasing of inputs, constants or other outputs.
   graph = protectOutputs(graph);

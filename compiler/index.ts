@@ -8,6 +8,5 @@ export { model, compileModel, emitModel, type ModelOptions } from "./model/compi
 export { data, Deterministic, Potential } from "./model/builders.js";
 export { logp, logcdf } from "./model/logprob.js";
 export { draw } from "./model/draw.js";
-export { Normal, HalfNormal } from "./dist/index.js";
-export * from "./dist/families.js";
+export * from "./distributions/index.js";
 export { transforms } from "./transforms.js";

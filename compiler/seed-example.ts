@@ -13,66 +13,87 @@ export function formatValue(v: unknown): string {
 
 const PROMPT = "ts> ";
 
+/** The printed session: headings, TypeScript lines after `ts> `, and what they print. */
+class Transcript {
+  readonly out: string[] = [];
+  heading(title: string): void {
+    this.out.push("", `## ${title}`, "");
+  }
+  code(...lines: string[]): void {
+    const last = this.out[this.out.length - 1];
+    if (last !== "" && !last.startsWith(PROMPT)) this.out.push("");
+    this.out.push(...lines.map((l) => PROMPT + l));
+  }
+  print(text: string): void {
+    this.out.push(...text.split("\n"));
+  }
+}
+
 /** The seed's graph examples, run and printed: each TypeScript line after `ts> `, then its output. */
 export function seedGraphsText(): string {
-  const out: string[] = [];
-  const heading = (title: string) => out.push("", `## ${title}`, "");
-  const code = (...lines: string[]) => {
-    const last = out[out.length - 1];
-    if (last !== "" && !last.startsWith(PROMPT)) out.push("");
-    out.push(...lines.map((l) => PROMPT + l));
-  };
-  const print = (text: string) => out.push(...text.split("\n"));
+  const t = new Transcript();
+  const { x, y, z, w } = simpleExample(t);
+  cleverExample(t);
+  graphContents(t, z, w);
+  graphManipulation(t, x, y, w);
+  return `# The seed notebook's PyTensor half, run with tsmc\n${t.out.join("\n")}\n`;
+}
 
-  heading("A simple example");
+function simpleExample(t: Transcript) {
+  t.heading("A simple example");
   const x = pt.scalar("x");
   const y = pt.vector("y");
-  code('const x = pt.scalar("x");', 'const y = pt.vector("y");');
-  print(`x type: ${x.type}\nx name = ${x.name}\n---\ny type: ${y.type}\ny name = ${y.name}`);
+  t.code('const x = pt.scalar("x");', 'const y = pt.vector("y");');
+  t.print(`x type: ${x.type}\nx name = ${x.name}\n---\ny type: ${y.type}\ny name = ${y.name}`);
 
   const z = x.add(y);
   z.name = "x + y";
   const w = pt.log(z);
   w.name = "log(x + y)";
-  code("const z = x.add(y);   // x + y", 'z.name = "x + y";');
-  code("const w = pt.log(z);", 'w.name = "log(x + y)";');
-  code("pt.dprint(w)");
-  print(pt.dprint(w));
+  t.code("const z = x.add(y);   // x + y", 'z.name = "x + y";');
+  t.code("const w = pt.log(z);", 'w.name = "log(x + y)";');
+  t.code("pt.dprint(w)");
+  t.print(pt.dprint(w));
 
-  code("const f = pt.fn([x, y], w);  // pytensor.function(inputs=[x, y], outputs=w)");
+  t.code("const f = pt.fn([x, y], w);  // pytensor.function(inputs=[x, y], outputs=w)");
   const f = pt.fn([x, y], w);
-  code("f(0, [1, Math.E])");
-  print(formatValue(f(0, [1, Math.E])));
-  code("f({ x: 0, y: [1, Math.E] })");
-  print(formatValue(f({ x: 0, y: [1, Math.E] })));
+  t.code("f(0, [1, Math.E])");
+  t.print(formatValue(f(0, [1, Math.E])));
+  t.code("f({ x: 0, y: [1, Math.E] })");
+  t.print(formatValue(f({ x: 0, y: [1, Math.E] })));
 
-  code("w.eval(new Map([[x, 0], [y, [1, Math.E]]]))");
-  print(formatValue(w.eval(new Map<Variable, unknown>([[x, 0], [y, [1, Math.E]]]))));
-  code("w.eval(new Map([[z, [1, Math.E]]]))   // an intermediate value");
-  print(formatValue(w.eval(new Map<Variable, unknown>([[z, [1, Math.E]]]))));
+  t.code("w.eval(new Map([[x, 0], [y, [1, Math.E]]]))");
+  t.print(formatValue(w.eval(new Map<Variable, unknown>([[x, 0], [y, [1, Math.E]]]))));
+  t.code("w.eval(new Map([[z, [1, Math.E]]]))   // an intermediate value");
+  t.print(formatValue(w.eval(new Map<Variable, unknown>([[z, [1, Math.E]]]))));
+  return { x, y, z, w };
+}
 
-  heading("PyTensor is clever!");
+function cleverExample(t: Transcript): void {
+  t.heading("PyTensor is clever!");
   const a = pt.scalar("a");
   const b = pt.scalar("b");
   const c = a.div(b);
   c.name = "a / b";
-  code('const a = pt.scalar("a");', 'const b = pt.scalar("b");', 'const c = a.div(b);', 'c.name = "a / b";');
-  code("pt.dprint(c)");
-  print(pt.dprint(c));
+  t.code('const a = pt.scalar("a");', 'const b = pt.scalar("b");', 'const c = a.div(b);', 'c.name = "a / b";');
+  t.code("pt.dprint(c)");
+  t.print(pt.dprint(c));
   const d = b.mul(c);
   d.name = "b * c";
-  code("const d = b.mul(c);", 'd.name = "b * c";', "pt.dprint(d)");
-  print(pt.dprint(d));
+  t.code("const d = b.mul(c);", 'd.name = "b * c";', "pt.dprint(d)");
+  t.print(pt.dprint(d));
   const g = pt.fn([a, b], d);
-  code("const g = pt.fn([a, b], d);", "pt.dprint(g)");
-  print(pt.dprint(g));
-  code("g(3, 7)");
-  print(formatValue(g(3, 7)));
+  t.code("const g = pt.fn([a, b], d);", "pt.dprint(g)");
+  t.print(pt.dprint(g));
+  t.code("g(3, 7)");
+  t.print(formatValue(g(3, 7)));
+}
 
-  heading("What is in a PyTensor graph?");
+function graphContents(t: Transcript, z: Variable, w: Variable): void {
+  t.heading("What is in a PyTensor graph?");
   const owner = z.owner!;
-  code("// z.type, z.name, z.owner, z.owner.inputs, z.owner.op, z.owner.outputs");
-  print(
+  t.code("// z.type, z.name, z.owner, z.owner.inputs, z.owner.op, z.owner.outputs");
+  t.print(
     [
       `z type: ${z.type}`,
       `z name = ${z.name}`,
@@ -82,44 +103,44 @@ export function seedGraphsText(): string {
       `z owner output = [${owner.outputs.map(String).join(", ")}]`,
     ].join("\n"),
   );
-  code("// walk the graph of w from the top, printing each variable, its op and its inputs");
+  t.code("// walk the graph of w from the top, printing each variable, its op and its inputs");
   const stack: Variable[] = [w];
   while (stack.length) {
-    out.push("---");
+    t.out.push("---");
     const v = stack.shift()!;
-    out.push(`Checking variable ${v} of type ${v.type}`);
+    t.out.push(`Checking variable ${v} of type ${v.type}`);
     if (v.owner !== null) {
-      out.push(` > Op is ${v.owner.op}`);
+      t.out.push(` > Op is ${v.owner.op}`);
       v.owner.inputs.forEach((input, i) => {
-        out.push(` > Input ${i} is ${input}`);
+        t.out.push(` > Input ${i} is ${input}`);
         stack.push(input);
       });
     } else {
-      out.push(` > ${v} is a root variable`);
+      t.out.push(` > ${v} is a root variable`);
     }
   }
+}
 
-  heading("Graph manipulation 101");
-  code("pt.graphInputs([w])");
-  print(`[${pt.graphInputs([w]).map(String).join(", ")}]`);
+function graphManipulation(t: Transcript, x: Variable, y: Variable, w: Variable): void {
+  t.heading("Graph manipulation 101");
+  t.code("pt.graphInputs([w])");
+  t.print(`[${pt.graphInputs([w]).map(String).join(", ")}]`);
   const parentOfW = w.owner!.inputs[0];
   const newParentOfW = pt.exp(parentOfW);
   newParentOfW.name = "exp(x + y)";
-  code("const parentOfW = w.owner.inputs[0];", "const newParentOfW = pt.exp(parentOfW);", 'newParentOfW.name = "exp(x + y)";');
-  code("pt.dprint(w)   // unchanged");
-  print(pt.dprint(w));
+  t.code("const parentOfW = w.owner.inputs[0];", "const newParentOfW = pt.exp(parentOfW);", 'newParentOfW.name = "exp(x + y)";');
+  t.code("pt.dprint(w)   // unchanged");
+  t.print(pt.dprint(w));
   const [newW] = pt.cloneReplace([w], new Map([[parentOfW, newParentOfW]]));
   newW.name = "log(exp(x + y))";
-  code("const [newW] = pt.cloneReplace([w], new Map([[parentOfW, newParentOfW]]));", 'newW.name = "log(exp(x + y))";');
-  code("pt.dprint(newW)");
-  print(pt.dprint(newW));
-  code("newW.eval({ x: 0, y: [1, Math.E] })");
-  print(formatValue(newW.eval({ x: 0, y: [1, Math.E] })));
+  t.code("const [newW] = pt.cloneReplace([w], new Map([[parentOfW, newParentOfW]]));", 'newW.name = "log(exp(x + y))";');
+  t.code("pt.dprint(newW)");
+  t.print(pt.dprint(newW));
+  t.code("newW.eval({ x: 0, y: [1, Math.E] })");
+  t.print(formatValue(newW.eval({ x: 0, y: [1, Math.E] })));
   const f2 = pt.fn([x, y], newW);
-  code("const f2 = pt.fn([x, y], newW);", "pt.dprint(f2)   // exp and log are gone");
-  print(pt.dprint(f2));
-  code("f2({ x: 0, y: [1, Math.E] })");
-  print(formatValue(f2({ x: 0, y: [1, Math.E] })));
-
-  return `# The seed notebook's PyTensor half, run with tsmc\n${out.join("\n")}\n`;
+  t.code("const f2 = pt.fn([x, y], newW);", "pt.dprint(f2)   // exp and log are gone");
+  t.print(pt.dprint(f2));
+  t.code("f2({ x: 0, y: [1, Math.E] })");
+  t.print(formatValue(f2({ x: 0, y: [1, Math.E] })));
 }

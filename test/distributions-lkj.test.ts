@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import * as tsmc from "../compiler/index.js";
 import { pt, logp, draw, model, Model, Exponential, HalfNormal, LKJCorr, LKJCholeskyCov, MvNormal, Normal } from "../compiler/index.js";
-import { lkjNormalizingConstant } from "../compiler/dist/index.js";
+import { lkjNormalizingConstant } from "../compiler/distributions/lkj.js";
 import { transforms } from "../compiler/transforms.js";
 import { finiteDiffGrad } from "./helpers/fd.js";
 

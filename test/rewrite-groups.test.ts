@@ -4,10 +4,15 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { pt, NDArray, Model, Normal, HalfNormal, type Variable } from "../compiler/index.js";
-import { evaluateNode, rewriteForCompile } from "../compiler/function.js";
-import { optimize } from "../compiler/rewrite/pipeline.js";
-import { opName, rewrite, type RewriteStats } from "../compiler/rewrite/pattern.js";
-import { hotForms } from "../compiler/rewrite/specialize.js";
+import { compileGraph, evaluateNode, optimize } from "../compiler/pipeline.js";
+import { opName, rewrite, type RewriteStats, type Rule } from "../compiler/rewrite/pattern.js";
+import { fixedArray, hotForms, reciprocalOfFixed, specialize } from "../compiler/rewrite/specialize.js";
+import { canonicalize } from "../compiler/rewrite/canonicalize.js";
+import { simplify } from "../compiler/rewrite/simplify.js";
+import { reductions } from "../compiler/rewrite/reductions.js";
+import { stabilize } from "../compiler/rewrite/stabilize.js";
+import { constantFold } from "../compiler/rewrite/constant-fold.js";
+import { blasRules } from "../compiler/rewrite/fuse.js";
 import { toposort } from "../compiler/graph/traversal.js";
 import { boundedLogp } from "../compiler/model/compile-graphs.js";
 import { grad } from "../compiler/grad.js";
@@ -50,6 +55,7 @@ type Case = [string, () => Variable, () => Variable];
 
 const CASES: Case[] = [
   // ---- canonicalize
+  ["log(exp(x)) → x", () => pt.log(pt.exp(pt.sin(a))), () => pt.log(pt.expm1(pt.sin(a)))],
   ["exp(log(x)) → x", () => pt.exp(pt.log(pt.sqr(a))), () => pt.exp(pt.log1p(a))],
   ["log1p(expm1(x)) → x", () => pt.log1p(pt.expm1(a)), () => pt.log1p(pt.mul(pt.expm1(a), b))],
   ["expm1(log1p(x)) → x", () => pt.expm1(pt.log1p(pt.sqr(a))), () => pt.expm1(pt.log(a))],
@@ -64,8 +70,10 @@ const CASES: Case[] = [
   ["x ** 1 → x", () => pt.pow(pt.sin(a), 1), () => pt.pow(pt.sin(a), 1.5)],
   ["x ** 0 → 1", () => pt.pow(x, 0), () => pt.pow(x, b)],
   ["x * 1 → x", () => pt.mul(pt.sin(x), 1), () => pt.mul(pt.sin(x), 2)],
+  ["1 * x → x", () => pt.mul(1, pt.sin(x)), () => pt.mul(2, pt.sin(x))],
   ["x / 1 → x", () => pt.div(pt.sin(x), 1), () => pt.div(pt.sin(x), 2)],
   ["x + 0 → x", () => pt.add(pt.sin(x), 0), () => pt.add(pt.sin(x), 1)],
+  ["0 + x → x", () => pt.add(0, pt.sin(x)), () => pt.add(1, pt.sin(x))],
   ["x - 0 → x", () => pt.sub(pt.sin(x), 0), () => pt.sub(pt.sin(x), 1)],
   ["cancel common factors", () => pt.div(pt.mul(a, b), pt.mul(b, 2)), () => pt.div(pt.mul(a, b), pt.mul(pt.sin(a), 2))],
   ["cancel common terms", () => pt.sub(pt.add(a, pt.sin(b)), a), () => pt.sub(pt.add(a, b), pt.sin(a))],
@@ -79,9 +87,12 @@ const CASES: Case[] = [
     () => pt.add(pt.switch(gtab(), a, pt.sin(b)), pt.switch(pt.lt(a, b), b, pt.sin(a))),
   ],
   ["neg(switch(c, a, 0)) → switch(c, neg(a), 0)", () => pt.neg(pt.switch(gtab(), pt.sin(a), 0)), () => pt.neg(pt.switch(gtab(), pt.sin(a), 1))],
+  ["neg(second(x, c)) → second(x, -c)", () => pt.neg(second(pt.sin(x), 3)), () => pt.neg(second(pt.sin(x), pt.cos(a)))],
   ["second(x, y) → y", () => second(pt.sin(a), pt.cos(b)), () => second(pt.sin(x), pt.cos(b))],
   ["ge(x, 0) → True for x >= 0", () => pt.switch(pt.ge(pt.exp(a), 0), a, b), () => pt.switch(pt.ge(pt.sin(a), 0), a, b)],
   ["lt(x, 0) → False for x >= 0", () => pt.switch(pt.lt(pt.sqr(a), 0), a, b), () => pt.switch(pt.lt(a, 0), a, b)],
+  ["all(fill(x, c)) → c != 0", () => pt.switch(pt.all(second(pt.sin(x), true)), a, b), () => pt.switch(pt.all(second(pt.sin(x), gtab())), a, b)],
+  ["le(sigmoid(x), 1) → True", () => pt.switch(pt.le(pt.sigmoid(a), 1), a, b), () => pt.switch(pt.le(pt.sigmoid(a), 0.5), a, b)],
   ["and(a, True) → a", () => pt.switch(pt.and(gtab(), true), a, b), () => pt.switch(pt.and(gtab(), pt.lt(a, 0)), a, b)],
   ["and(a, False) → False", () => pt.switch(pt.and(gtab(), false), a, b), () => pt.switch(pt.or(gtab(), false), a, b)],
   ["dimshuffle(dimshuffle(x)) → dimshuffle(x)", () => pt.sin(dropDims(expandDims(pt.sin(a), [0]), [0])), () => pt.sin(expandDims(pt.sin(a), [0]))],
@@ -132,6 +143,42 @@ const CASES: Case[] = [
   ["x ** small constant → sqr, sqrt, 1/x", () => pt.pow(pt.exp(x), 0.5), () => pt.pow(pt.exp(x), 2.5)],
   ["x * x → sqr(x)", () => pt.mul(pt.sin(a), pt.sin(a)), () => pt.mul(pt.sin(a), pt.sin(b))],
   ["log(sqrt(x)) → 0.5 * log(x)", () => pt.log(pt.sqrt(pt.exp(a))), () => pt.log(pt.sqr(pt.exp(a)))],
+  // ---- constant folding (with every group)
+  ["fold constants", () => pt.mul(pt.sin(a), pt.sin(pt.constant(2))), () => pt.mul(pt.sin(a), pt.sin(b))],
+];
+
+/**
+ * The rules applied outside the pipeline (compileGraph's BLAS and reciprocal passes, a model's hot
+ * graphs), each with the rules it is applied with: rule name, rules, an expression it rewrites, a
+ * near miss it must leave alone.
+ */
+type RuleCase = [string, () => readonly Rule[], () => Variable, () => Variable];
+
+const m = pt.matrix("m");
+
+const RULE_CASES: RuleCase[] = [
+  ["dot(transpose(A), v) → DotTransposed(A, v)", () => blasRules, () => pt.dot(pt.transpose(m), x), () => pt.dot(m, x)],
+  [
+    "x / c → x * (1 / c) for a fixed array c",
+    () => [reciprocalOfFixed(fixedArray())],
+    () => pt.div(pt.sin(s3), pt.constant([2, 4, 8])),
+    () => pt.div(pt.sin(s3), pt.cos(s3)),
+  ],
+  [
+    "switch(c, -softplus(-x), -softplus(x)) → (c != 0)·x - softplus(x)",
+    () => hotForms[0],
+    () => pt.switch(gtab(), pt.neg(pt.softplus(pt.neg(a))), pt.neg(pt.softplus(a))),
+    () => pt.switch(gtab(), pt.neg(pt.softplus(pt.neg(a))), pt.neg(pt.softplus(b))),
+  ],
+  [
+    "switch(c, sigmoid(-x), -sigmoid(x)) → (c != 0) - sigmoid(x)",
+    () => hotForms[0],
+    () => pt.switch(gtab(), pt.sigmoid(pt.neg(a)), pt.neg(pt.sigmoid(a))),
+    () => pt.switch(gtab(), pt.sigmoid(pt.neg(a)), pt.neg(pt.sigmoid(b))),
+  ],
+  ["softplus(x) → max(x, 0) + log1p(exp(-|x|))", () => hotForms[1], () => pt.softplus(a), () => pt.log1p(pt.exp(a))],
+  ["sigmoid(x) → (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|)", () => hotForms[1], () => pt.sigmoid(a), () => pt.div(1, pt.add(1, pt.exp(pt.neg(a))))],
+  ["x / c → x * (1 / c) for a constant c", () => hotForms[1], () => pt.div(pt.sin(a), 4), () => pt.div(pt.sin(a), b)],
 ];
 
 describe("rewrite groups: each rule fires where it should and only there", () => {
@@ -151,6 +198,41 @@ describe("rewrite groups: each rule fires where it should and only there", () =>
       }
     });
   }
+});
+
+describe("rewrite rules applied outside the pipeline: each fires where it should and only there", () => {
+  const inputValues = new Map<Variable, Value | number[][]>([[a, 0.7], [b, -0.3], [x, [0.25, 1.5, -2]], [s3, [1, 2, 3]], [m, [[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]);
+  for (const [rule, rules, positive, negative] of RULE_CASES) {
+    it(rule, () => {
+      for (const [out, fires] of [[positive(), true], [negative(), false]] as const) {
+        const stats: RewriteStats = { fired: new Map() };
+        const [rewritten] = rewrite([out], rules(), stats);
+        const count = stats.fired.get(rule) ?? 0;
+        if (fires) expect(count, `'${rule}' on\n${pt.dprint(out)}`).to.be.at.least(1);
+        else expect(count, `'${rule}' must not fire on\n${pt.dprint(out)}\n→\n${pt.dprint(rewritten)}`).to.equal(0);
+        // The same values (neither graph rewritten further).
+        const inputs = pt.graphInputs([out]).filter((v) => inputValues.has(v));
+        const args = inputs.map((v) => inputValues.get(v));
+        const want = flat(pt.fn(inputs, out, { rewrite: false })(...args));
+        const got = flat(pt.fn(inputs, rewritten, { rewrite: false })(...args));
+        got.forEach((g, i) => expect(g, `entry ${i}`).to.be.closeTo(want[i], 1e-14 * Math.max(1, Math.abs(want[i]))));
+      }
+    });
+  }
+});
+
+describe("rewrite rules: every rule has a must-fire case", () => {
+  it("every rule of compiler/rewrite/ is in CASES or RULE_CASES (and rule names are unique)", () => {
+    const rules: Rule[] = [
+      ...canonicalize, ...simplify, ...reductions, ...stabilize, ...specialize, ...hotForms.flat(),
+      reciprocalOfFixed(fixedArray()), ...blasRules, constantFold(() => []),
+    ];
+    const names = rules.map((r) => r.name);
+    expect(new Set(names).size, "rule names").to.equal(names.length);
+    const covered = new Set([...CASES.map(([r]) => r), ...RULE_CASES.map(([r]) => r)]);
+    expect(names.filter((r) => !covered.has(r)), "rules without a must-fire case").to.deep.equal([]);
+    expect([...covered].filter((r) => !names.includes(r)), "cases of no rule").to.deep.equal([]);
+  });
 });
 
 describe("rewrite groups: what the graphs become", () => {
@@ -207,15 +289,15 @@ describe("rewrite groups: what the graphs become", () => {
 
   it("a division by a fixed array (a constant, or data given as fixedRoots) becomes a product with its reciprocal", () => {
     const c = pt.constant([2, 4, 8]);
-    const [byConstant] = rewriteForCompile([pt.div(pt.sin(s3), c)], undefined, { fuse: false });
+    const [byConstant] = compileGraph([pt.div(pt.sin(s3), c)], undefined, { fuse: false });
     expect(toposort([byConstant]).map(opName)).to.deep.equal(["Sin", "Mul"]);
     expect(flat(pt.fn([s3], pt.div(pt.sin(s3), c))([1, 2, 3]))).to.deep.equal([Math.sin(1) * 0.5, Math.sin(2) * 0.25, Math.sin(3) * 0.125]);
     const d = pt.tensor("d", { shape: [3] });
-    const [byData] = rewriteForCompile([pt.div(pt.sin(s3), d)], undefined, { fuse: false, fixedRoots: new Set([d]) });
+    const [byData] = compileGraph([pt.div(pt.sin(s3), d)], undefined, { fuse: false, fixedRoots: new Set([d]) });
     expect(toposort([byData]).map(opName)).to.have.members(["Sin", "True_div", "Mul"]);
     expect(byData.owner!.inputs[1].owner!.inputs[1]).to.equal(d);
     // a divisor that changes between calls stays a division
-    const [byValue] = rewriteForCompile([pt.div(pt.sin(s3), d)], undefined, { fuse: false });
+    const [byValue] = compileGraph([pt.div(pt.sin(s3), d)], undefined, { fuse: false });
     expect(toposort([byValue]).map(opName)).to.deep.equal(["Sin", "True_div"]);
   });
 
@@ -473,7 +555,7 @@ describe("rewrite groups: values are unchanged (property)", () => {
     // Most graphs were compared (the rest had a non-finite step or an ill-conditioned original).
     expect(compared).to.be.greaterThan(200);
     // Every rule met in the random graphs, but those only a direct construction reaches.
-    const direct = ["second(x, y) → y", "dimshuffle(dimshuffle(x)) → dimshuffle(x)", "subtensor(expand_dims(s), 0) → s", "and(a, False) → False", "all(make_vector(...)) → and", "elemwise(expand_dims(a), ...) → expand_dims(elemwise(a, ...))", "shape_i(elemwise(x, ...)) → shape_i(x)", "le(x, 0) → False for x > 0", "inc_subtensor(0, i, s·y) → s·inc_subtensor(0, i, y)"];
+    const direct = ["second(x, y) → y", "dimshuffle(dimshuffle(x)) → dimshuffle(x)", "subtensor(expand_dims(s), 0) → s", "and(a, False) → False", "all(make_vector(...)) → and", "elemwise(expand_dims(a), ...) → expand_dims(elemwise(a, ...))", "shape_i(elemwise(x, ...)) → shape_i(x)", "le(x, 0) → False for x > 0", "inc_subtensor(0, i, s·y) → s·inc_subtensor(0, i, y)", "all(fill(x, c)) → c != 0", "le(sigmoid(x), 1) → True"];
     const missed = CASES.map(([r]) => r).filter((r) => !fired.includes(r) && !direct.includes(r));
     expect(missed).to.deep.equal([]);
   });

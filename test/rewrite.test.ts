@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { pt, NDArray, type Variable } from "../compiler/index.js";
-import type { RewriteStats } from "../compiler/rewrite/pattern.js";
+import { MAX_PASSES, rewrite, type RewriteStats, type Rule } from "../compiler/rewrite/pattern.js";
 import { toposort } from "../compiler/graph/traversal.js";
 import { randomGraphs } from "./helpers/random-graphs.js";
 
@@ -297,5 +297,36 @@ describe("rewrite: deep graphs", () => {
     expect(f(1, 3)).to.equal(1);
     const g = pt.fn([a, b], chain(10000));
     expect(g(1, 4)).to.equal(1);
+  });
+});
+
+describe("rewrite: the pass limit", () => {
+  // Always finds more to do: a pipeline that never reaches a fixpoint.
+  const flip: Rule = { name: "add(a, b) → add(b, a)", pattern: { op: "Add", args: ["a", "b"] }, replace: ({ a, b }) => pt.add(b, a) };
+  const x = pt.scalar("x");
+  const y = pt.scalar("y");
+  const LIMIT = new RegExp(`stopped after ${MAX_PASSES} passes without reaching a fixpoint \\(still firing: 'add\\(a, b\\) → add\\(b, a\\)'\\)`);
+
+  it("is an error in tests (TSMC_REWRITE_LIMIT=throw, test/setup.ts), naming the rules still firing", () => {
+    expect(process.env.TSMC_REWRITE_LIMIT).to.equal("throw");
+    expect(() => rewrite([pt.log(pt.add(x, y))], [flip])).to.throw(LIMIT);
+  });
+
+  it("is a warning otherwise, and the graph keeps its values", () => {
+    const saved = process.env.TSMC_REWRITE_LIMIT;
+    const warn = console.warn;
+    const warnings: string[] = [];
+    delete process.env.TSMC_REWRITE_LIMIT;
+    console.warn = (m: string) => void warnings.push(m);
+    let out: Variable[];
+    try {
+      out = rewrite([pt.log(pt.add(x, y))], [flip]);
+    } finally {
+      process.env.TSMC_REWRITE_LIMIT = saved;
+      console.warn = warn;
+    }
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.match(LIMIT).and.to.include("computes the same values");
+    expect(pt.fn([x, y], out[0])(2, 3)).to.be.closeTo(Math.log(5), 1e-15);
   });
 });

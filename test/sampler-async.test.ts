@@ -6,7 +6,11 @@
 import { expect } from "chai";
 import WebWorker from "web-worker";
 import { HalfNormal, Normal, data, model, type CompiledModel } from "../compiler/index.js";
-import * as built from "../dist/compiler/index.js";
+
+// The built package, imported by URL so that type checking needs no build: `npm test` type-checks
+// before it builds. Its types are the sources' (dist/ is compiled from them).
+const distUrl = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
+const built: typeof import("../compiler/index.js") = await import(distUrl("compiler/index.js"));
 
 type TraceLike = { posterior: Record<string, { data: Float64Array }>; sampleStats: Record<string, { data: Float64Array }> };
 
@@ -133,8 +137,8 @@ describe("sampleAsync through the Web Worker API (the browser's code path)", fun
   });
 
   it("an ahead-of-time model carries its factory's text, and a worker rebuilds it", async () => {
-    const { compiledExpression } = await import("../dist/compiler/frontend/index.js");
-    const rt = await import("../dist/runtime/index.js");
+    const { compiledExpression }: typeof import("../compiler/frontend/index.js") = await import(distUrl("compiler/frontend/index.js"));
+    const rt: typeof import("../runtime/index.js") = await import(distUrl("runtime/index.js"));
     const { body } = built.emitModel(built.Model.build("eight_schools", () => {
       const mu = built.Normal("mu", 0, 5);
       const tau = built.HalfNormal("tau", 5);

@@ -2,7 +2,7 @@
 // mass-matrix adaptation on a badly scaled correlated Gaussian, reproducibility across seeds and
 // worker threads, the trace's ArviZ layout, and predictive draws.
 import { expect } from "chai";
-import { model, Model, emitModel, Normal, HalfNormal, Beta, Binomial, Gamma, Poisson, Potential, pt, summary, Trace } from "../compiler/index.js";
+import { model, Model, emitModel, Normal, HalfNormal, Beta, Binomial, Gamma, Poisson, Potential, pt, summary, type Trace } from "../compiler/index.js";
 import type { CompiledModel } from "../compiler/index.js";
 import { eightSchools, normalMeanScale, normalData } from "./sampler-models.js";
 

@@ -3,6 +3,7 @@
 import { Constant, Variable, type Apply, type EmitContext } from "../graph/basic.js";
 import { toposort } from "../graph/traversal.js";
 import { emitSimdLoop } from "./wasm-loop.js";
+import { rtRef } from "./runtime-names.js";
 
 export interface EmittedFunction {
   /** The function's name in the text. */
@@ -43,7 +44,7 @@ export function jsNumber(x: number): string {
 const literals = new WeakMap<Constant, string>();
 export function arrayLiteral(c: Constant): string {
   let text = literals.get(c);
-  if (text === undefined) literals.set(c, (text = `rt.nd([${c.shape.join(", ")}], [${Array.from(c.data, jsNumber).join(", ")}])`));
+  if (text === undefined) literals.set(c, (text = `${rtRef("nd")}([${c.shape.join(", ")}], [${Array.from(c.data, jsNumber).join(", ")}])`));
   return text;
 }
 
@@ -101,49 +102,78 @@ export interface EmitFunctionOptions {
  * (intermediate ones too): the graph is cut there. Any other root must be a constant.
  */
 export function emitFunction(inputs: readonly Variable[], outputs: readonly Variable[], opts: EmitFunctionOptions = {}): EmittedFunction {
-  const name = opts.name ?? "compiled";
-  const constPrefix = opts.constPrefix ?? "k";
-  const names = new Map<Variable, string>();
-  const used = new Set<string>();
-  const prelude: string[] = [];
-  const lines: string[] = [];
-  let counter = 0;
-  const fresh = (hint = "t") => {
-    let id = `${hint}${counter++}`;
-    while (used.has(id)) id = `${hint}${counter++}`;
-    used.add(id);
+  const f = new FunctionEmitter(opts);
+  f.bindInputs(inputs);
+  for (const node of toposort(outputs, new Set(inputs))) f.emitNode(node);
+  return f.finish(outputs);
+}
+
+/** The state of one emitted function: its identifiers, module-level constants and lines. */
+class FunctionEmitter {
+  private readonly name: string;
+  private readonly constPrefix: string;
+  private readonly names = new Map<Variable, string>();
+  private readonly used = new Set<string>();
+  private readonly prelude: string[] = [];
+  private readonly lines: string[] = [];
+  private counter = 0;
+  private constCount = 0;
+  /** Identifiers whose value never changes between calls: "module" level or bound in the "scope". */
+  private readonly fixed = new Map<string, "module" | "scope">();
+  private readonly scoped: string[] = [];
+  private readonly params: string[] = [];
+  /** Arrays that live at module level, by identifier: the identifier of their data. */
+  private readonly dataAliases = new Map<string, string>();
+  private readonly reuse: boolean;
+
+  constructor(private readonly opts: EmitFunctionOptions) {
+    this.name = opts.name ?? "compiled";
+    this.constPrefix = opts.constPrefix ?? "k";
+    this.reuse = opts.reuseBuffers === true;
+    for (const p of opts.entry?.params ?? []) this.used.add(p);
+  }
+
+  private fresh(hint = "t"): string {
+    let id = `${hint}${this.counter++}`;
+    while (this.used.has(id)) id = `${hint}${this.counter++}`;
+    this.used.add(id);
     return id;
-  };
+  }
 
-  for (const p of opts.entry?.params ?? []) used.add(p);
-  // Identifiers whose value never changes between calls: "module" level or bound in the "scope".
-  const fixed = new Map<string, "module" | "scope">();
-  const scoped: string[] = [];
-  const params: string[] = [];
-  inputs.forEach((v, i) => {
-    const bound = opts.scope?.get(v);
-    if (bound) {
-      if (names.has(v)) throw new Error(`input ${v} is given twice`);
-      names.set(v, bound);
-      used.add(bound);
-      fixed.set(bound, "scope");
-      return;
-    }
-    const safe = safeIdentifier(v.name);
-    const id = safe && !used.has(safe) ? safe : `in${i}`;
-    used.add(id);
-    if (names.has(v)) throw new Error(`input ${v} is given twice`);
-    names.set(v, id);
-    params.push(id);
-  });
+  /** A fresh module-level constant name of this function (`k0`, `kl3`, ...). */
+  private freshConstant(): string {
+    let id = `${this.constPrefix}${this.constCount++}`;
+    while (this.used.has(id)) id = `${this.constPrefix}${this.constCount++}`;
+    this.used.add(id);
+    return id;
+  }
 
-  // Arrays that live at module level, by identifier: the identifier of their data.
-  const dataAliases = new Map<string, string>();
-  let constCount = 0;
-  const hoist = (expr: string) => {
+  /** Parameters by the inputs' names where they are safe identifiers; scope-bound inputs by their binding. */
+  bindInputs(inputs: readonly Variable[]): void {
+    inputs.forEach((v, i) => {
+      const bound = this.opts.scope?.get(v);
+      if (bound) {
+        if (this.names.has(v)) throw new Error(`input ${v} is given twice`);
+        this.names.set(v, bound);
+        this.used.add(bound);
+        this.fixed.set(bound, "scope");
+        return;
+      }
+      const safe = safeIdentifier(v.name);
+      const id = safe && !this.used.has(safe) ? safe : `in${i}`;
+      this.used.add(id);
+      if (this.names.has(v)) throw new Error(`input ${v} is given twice`);
+      this.names.set(v, id);
+      this.params.push(id);
+    });
+    for (const [v, id] of this.opts.scope ?? []) if (v.ndim > 0) this.dataAliases.set(id, `${id}_d`);
+  }
+
+  /** A constant JS expression at module level (shared between the functions of a model when asked). */
+  private hoist(expr: string): string {
     // Per-call state (slots) is never shared; values are.
-    const stateful = expr.startsWith("rt.slot(");
-    const shared = opts.shared;
+    const stateful = expr.startsWith(`${rtRef("slot")}(`);
+    const shared = this.opts.shared;
     if (shared && !stateful) {
       const known = shared.byExpr.get(expr);
       if (known) return known;
@@ -151,114 +181,119 @@ export function emitFunction(inputs: readonly Variable[], outputs: readonly Vari
       const id = `$c${shared.byExpr.size}`;
       shared.byExpr.set(expr, id);
       shared.prelude.push(`const ${id} = ${expr};`);
-      if (expr.startsWith("rt.nd(")) shared.prelude.push(`const ${id}_d = ${id}.data;`);
+      if (expr.startsWith(`${rtRef("nd")}(`)) shared.prelude.push(`const ${id}_d = ${id}.data;`);
       return id;
     }
-    let id = `${constPrefix}${constCount++}`;
-    while (used.has(id)) id = `${constPrefix}${constCount++}`;
-    used.add(id);
-    prelude.push(`const ${id} = ${expr};`);
+    const id = this.freshConstant();
+    this.prelude.push(`const ${id} = ${expr};`);
     return id;
-  };
-  const ref = (v: Variable, user: Apply | null): string => {
-    const known = names.get(v);
+  }
+
+  private ref(v: Variable, user: Apply | null): string {
+    const known = this.names.get(v);
     if (known) return known;
     if (v instanceof Constant) {
-      const id = v.ndim === 0 ? jsNumber(v.value) : hoist(arrayLiteral(v));
-      if (v.ndim > 0) dataAliases.set(id, declareData(id)), fixed.set(id, "module");
-      names.set(v, id);
+      const id = v.ndim === 0 ? jsNumber(v.value) : this.hoist(arrayLiteral(v));
+      if (v.ndim > 0) this.dataAliases.set(id, this.declareData(id)), this.fixed.set(id, "module");
+      this.names.set(v, id);
       return id;
     }
     const usedBy = user ? ` (needed by ${user})` : "";
     throw new Error(`missing input: ${v} of type ${v.type} is not among the inputs${usedBy}`);
-  };
+  }
 
   /** `id_d`, the module-level name of a module-level array's data (declared once). */
-  function declareData(id: string): string {
+  private declareData(id: string): string {
     const alias = `${id}_d`;
-    if (!id.startsWith("$c") && !prelude.includes(`const ${alias} = ${id}.data;`)) prelude.push(`const ${alias} = ${id}.data;`);
+    if (!id.startsWith("$c") && !this.prelude.includes(`const ${alias} = ${id}.data;`)) this.prelude.push(`const ${alias} = ${id}.data;`);
     return alias;
   }
 
-  for (const [v, id] of opts.scope ?? []) if (v.ndim > 0) dataAliases.set(id, `${id}_d`);
-  const once = (expr: string, uses: string[]): string | null => {
-    if (!uses.every((u) => fixed.has(u))) return null;
-    if (uses.every((u) => fixed.get(u) === "module")) return hoist(expr);
-    const id = fresh("b");
-    scoped.push(`const ${id} = ${expr};`);
+  private once(expr: string, uses: string[]): string | null {
+    if (!uses.every((u) => this.fixed.has(u))) return null;
+    if (uses.every((u) => this.fixed.get(u) === "module")) return this.hoist(expr);
+    const id = this.fresh("b");
+    this.scoped.push(`const ${id} = ${expr};`);
     return id;
-  };
+  }
 
-  const reuse = opts.reuseBuffers === true;
-  const newSlot = () => hoist("rt.slot()");
-  const alloc = (dims: string[]) => {
-    if (!reuse) return `rt.empty([${dims.join(", ")}])`;
+  private newSlot(): string {
+    return this.hoist(`${rtRef("slot")}()`);
+  }
+
+  private alloc(dims: string[]): string {
+    if (!this.reuse) return `${rtRef("empty")}([${dims.join(", ")}])`;
     // A static shape: the buffer is made once, with the module (a slot would only return it).
     if (dims.every((d) => /^\d+$/.test(d))) {
-      let id = `${constPrefix}${constCount++}`;
-      while (used.has(id)) id = `${constPrefix}${constCount++}`;
-      used.add(id);
-      prelude.push(`const ${id} = rt.empty([${dims.join(", ")}]);`);
-      dataAliases.set(id, declareData(id));
+      const id = this.freshConstant();
+      this.prelude.push(`const ${id} = ${rtRef("empty")}([${dims.join(", ")}]);`);
+      this.dataAliases.set(id, this.declareData(id));
       return id;
     }
-    if (dims.length >= 1 && dims.length <= 3) return `rt.buf${dims.length}(${newSlot()}, ${dims.join(", ")})`;
-    return `rt.outBuffer(${newSlot()}, [${dims.join(", ")}])`;
-  };
-  const view = (data: string, dims: string[]) => {
-    if (reuse && dims.length >= 1 && dims.length <= 3) return `rt.view${dims.length}(${newSlot()}, ${data}, ${dims.join(", ")})`;
-    return `new rt.NDArray([${dims.join(", ")}], ${data})`;
-  };
-  const unit = (x: string) => (reuse ? `rt.unit1(${newSlot()}, ${x})` : `rt.nd([1], [${x}])`);
-  const slot = () => (reuse ? newSlot() : "undefined");
+    if (dims.length >= 1 && dims.length <= 3) return `${rtRef(`buf${dims.length as 1 | 2 | 3}`)}(${this.newSlot()}, ${dims.join(", ")})`;
+    return `${rtRef("outBuffer")}(${this.newSlot()}, [${dims.join(", ")}])`;
+  }
 
-  const order = toposort(outputs, new Set(inputs));
-  for (const node of order) {
-    const ins = node.inputs.map((v) => ref(v, node));
-    const outs = node.outputs.map(() => fresh());
-    const first = lines.length;
-    const ctx: EmitContext = {
+  private context(node: Apply, ins: string[], outs: string[]): EmitContext {
+    const reuse = this.reuse;
+    return {
       ins,
       outs,
       node,
-      line: (code) => lines.push(code),
-      tmp: (hint) => fresh(hint ?? "u"),
-      rt: (n) => `rt.${n}`,
-      hoist,
-      alloc,
-      view,
-      unit,
-      slot,
-      dataAlias: (array) => dataAliases.get(array) ?? null,
-      once,
-      isFixed: (id) => fixed.has(id),
+      line: (code) => this.lines.push(code),
+      tmp: (hint) => this.fresh(hint ?? "u"),
+      rt: rtRef,
+      hoist: (expr) => this.hoist(expr),
+      alloc: (dims) => this.alloc(dims),
+      view: (data, dims) =>
+        reuse && dims.length >= 1 && dims.length <= 3
+          ? `${rtRef(`view${dims.length as 1 | 2 | 3}`)}(${this.newSlot()}, ${data}, ${dims.join(", ")})`
+          : `new ${rtRef("NDArray")}([${dims.join(", ")}], ${data})`,
+      unit: (x) => (reuse ? `${rtRef("unit1")}(${this.newSlot()}, ${x})` : `${rtRef("nd")}([1], [${x}])`),
+      slot: () => (reuse ? this.newSlot() : "undefined"),
+      dataAlias: (array) => this.dataAliases.get(array) ?? null,
+      once: (expr, uses) => this.once(expr, uses),
+      isFixed: (id) => this.fixed.has(id),
     };
+  }
+
+  emitNode(node: Apply): void {
+    const ins = node.inputs.map((v) => this.ref(v, node));
+    const outs = node.outputs.map(() => this.fresh());
+    const first = this.lines.length;
+    const ctx = this.context(node, ins, outs);
     // (opt-in: a dense fused loop as a WebAssembly SIMD kernel, when it is one the kernel takes)
-    if (!(opts.simd && emitSimdLoop(ctx))) node.op.emit(ctx);
+    if (!(this.opts.simd && emitSimdLoop(ctx))) node.op.emit(ctx);
     // An output that is a module-level array (`const t3 = k0;`) shares its data alias.
-    for (const line of lines.slice(first)) {
+    for (const line of this.lines.slice(first)) {
       const m = /^const (\w+) = ([\w$]+);$/.exec(line);
-      if (m && outs.includes(m[1]) && dataAliases.has(m[2])) dataAliases.set(m[1], dataAliases.get(m[2])!);
+      if (m && outs.includes(m[1]) && this.dataAliases.has(m[2])) this.dataAliases.set(m[1], this.dataAliases.get(m[2])!);
     }
-    node.outputs.forEach((v, i) => names.set(v, outs[i]));
+    node.outputs.forEach((v, i) => this.names.set(v, outs[i]));
   }
-  const results = outputs.map((v) => ref(v, null));
-  if (opts.entry) {
-    const entry = opts.entry;
-    if (entry.inputs.length !== params.length) throw new Error(`emitFunction: ${params.length} inputs to read, ${entry.inputs.length} given`);
-    lines.unshift(...params.map((p, i) => `const ${p} = ${entry.inputs[i]};`));
-    lines.push(...entry.finish(results, results.map((r) => dataAliases.get(r) ?? null)));
-    params.splice(0, params.length, ...entry.params);
-  } else {
-    lines.push(`return [${results.join(", ")}];`);
+
+  /** The function's text: its results returned as a list, or handed to the entry's `finish`. */
+  finish(outputs: readonly Variable[]): EmittedFunction {
+    const { lines, params, opts } = this;
+    const results = outputs.map((v) => this.ref(v, null));
+    if (opts.entry) {
+      const entry = opts.entry;
+      if (entry.inputs.length !== params.length) throw new Error(`emitFunction: ${params.length} inputs to read, ${entry.inputs.length} given`);
+      lines.unshift(...params.map((p, i) => `const ${p} = ${entry.inputs[i]};`));
+      lines.push(...entry.finish(results, results.map((r) => this.dataAliases.get(r) ?? null)));
+      params.splice(0, params.length, ...entry.params);
+    } else {
+      lines.push(`return [${results.join(", ")}];`);
+    }
+    let body = lines.map((l) => `  ${l}`).join("\n");
+    // The lengths of scope-bound arrays are bound with them (`${name}_s${k}`): fixed numbers to the
+    // engine, so loop bounds and shape checks against them are constants.
+    for (const [v, id] of opts.scope ?? []) {
+      if (v.ndim === 0) continue;
+      const read = new RegExp(`${id.replace(/\$/g, "\\$")}\\.shape\\[(\\d+)\\]`, "g");
+      body = body.replace(read, (_, k: string) => `${id}_s${k}`);
+    }
+    const { name, prelude, scoped } = this;
+    return { name, prelude, params, scoped, code: `function ${name}(${params.join(", ")}) {\n${body}\n}` };
   }
-  let body = lines.map((l) => `  ${l}`).join("\n");
-  // The lengths of scope-bound arrays are bound with them (`${name}_s${k}`): fixed numbers to the
-  // engine, so loop bounds and shape checks against them are constants.
-  for (const [v, id] of opts.scope ?? []) {
-    if (v.ndim === 0) continue;
-    const read = new RegExp(`${id.replace(/\$/g, "\\$")}\\.shape\\[(\\d+)\\]`, "g");
-    body = body.replace(read, (_, k: string) => `${id}_s${k}`);
-  }
-  return { name, prelude, params, scoped, code: `function ${name}(${params.join(", ")}) {\n${body}\n}` };
 }

@@ -91,71 +91,94 @@ function planOf(node: Apply): Plan | null {
 /** The kernel `run(pairs, odd, scalars..., weights...)`: the sums land at the memory's start. */
 function kernel(spec: CompositeSpec, plan: Plan): Uint8Array {
   const mb = new ModuleBuilder({ memoryPages: 1 });
-  const { K, vectors, scalars, weights } = plan;
-  const record = 16 * (K + vectors.length);
-  const recordBase = 16 * Math.ceil(plan.outF64 / 2);
-  // Locals: params first (full pairs, odd last row, scalars, weight entries), then the rest.
-  const pairsParam = 0;
-  const oddParam = 1;
-  const scalarParam = (s: number) => 2 + s;
-  const weightParam = (w: number, k: number) => 2 + scalars.length + w * K + k;
-  const params = ["i32", "i32", ...scalars.map(() => "f64"), ...weights.flatMap(() => Array<"f64">(K).fill("f64"))] as ("i32" | "f64")[];
-  const locals: ("i32" | "v128")[] = [];
-  const local = (t: "i32" | "v128") => (locals.push(t), params.length + locals.length - 1);
-  const pair = local("i32");
-  const ptr = local("i32");
-  const splat = (paramIndex: number) => {
-    const l = local("v128");
-    return { l, init: [...op.localGet(paramIndex), ...op.f64x2Splat(), ...op.localSet(l)] };
-  };
-  const pre: Code = [];
-  const scalarLocal = new Map<number, number>();
-  scalars.forEach((j, s) => {
-    const { l, init } = splat(scalarParam(s));
-    pre.push(...init);
-    scalarLocal.set(j, l);
-  });
-  const weightLocals = new Map<number, number[]>();
-  weights.forEach((j, w) => {
-    weightLocals.set(
-      j,
-      Array.from({ length: K }, (_, k) => {
-        const { l, init } = splat(weightParam(w, k));
-        pre.push(...init);
-        return l;
-      }),
-    );
-  });
-  const one = local("v128");
-  pre.push(...op.v128ConstF64(1, 1), ...op.localSet(one));
-  const zero = local("v128");
-  pre.push(...op.v128ConstF64(0, 0), ...op.localSet(zero));
-  // Values that do not change along the rows are computed once, before the loop.
-  const nIn = spec.nIn;
-  const invariant: boolean[] = Array.from({ length: nIn }, (_, j) => scalarLocal.has(j));
-  for (const n of spec.nodes) invariant.push(!n.rowdot && n.args.every((a) => invariant[a]));
-  const valueLocal = new Map<number, number>();
-  for (const [j, l] of scalarLocal) valueLocal.set(j, l);
-  const vectorLocal = new Map<number, number>();
-  for (const j of vectors) {
-    const l = local("v128");
-    vectorLocal.set(j, l);
-    valueLocal.set(j, l);
-  }
-  spec.nodes.forEach((_, i) => valueLocal.set(nIn + i, local("v128")));
-  // Accumulators.
-  const sums = spec.outputs.map((_, i) => (modeOf(spec, i) === "sum" ? local("v128") : -1));
-  const rowAccs = spec.outputs.map((_, i) => (modeOf(spec, i) === "sum" ? [] : Array.from({ length: K }, () => local("v128"))));
-  for (const l of [...sums.filter((l) => l >= 0), ...rowAccs.flat()]) pre.push(...op.localGet(zero), ...op.localSet(l));
+  const k = new KernelCode(spec, plan, mb);
+  const code: Code = [...k.pre, ...k.rowLoop(), ...k.stores()];
+  mb.func("run", k.params, [], k.locals, code);
+  return mb.bytes();
+}
 
-  const get = (v: number) => op.localGet(valueLocal.get(v)!);
-  const column = (k: number) => [...op.localGet(ptr), ...op.v128Load(16 * k)];
-  const nodeCode = (n: InnerNode, target: number): Code => {
+/**
+ * The code of one kernel: its locals (parameters first: full pairs, odd last row, scalars, weight
+ * entries; then splats, values and accumulators, in that order), what runs before the loop, the
+ * loop over pairs of rows, the odd last row, and the stores of the sums.
+ */
+class KernelCode {
+  readonly params: ("i32" | "f64")[];
+  readonly locals: ("i32" | "v128")[] = [];
+  /** Before the loop: splats of scalars and weights, constants, zeroed accumulators, invariant values. */
+  readonly pre: Code = [];
+  private readonly pair: number;
+  private readonly ptr: number;
+  private readonly one: number;
+  private readonly zero: number;
+  private readonly weightLocals = new Map<number, number[]>();
+  private readonly valueLocal = new Map<number, number>();
+  private readonly vectorLocal = new Map<number, number>();
+  /** Per output: its sum's accumulator (-1 for row outputs) ... */
+  private readonly sums: number[];
+  /** ... or one accumulator per matrix column. */
+  private readonly rowAccs: number[][];
+  /** Whether each value (inputs, then nodes) is the same on every row. */
+  private readonly invariant: boolean[];
+
+  constructor(
+    private readonly spec: CompositeSpec,
+    private readonly plan: Plan,
+    private readonly mb: ModuleBuilder,
+  ) {
+    const { K, vectors, scalars, weights } = plan;
+    this.params = ["i32", "i32", ...scalars.map(() => "f64"), ...weights.flatMap(() => Array<"f64">(K).fill("f64"))] as ("i32" | "f64")[];
+    this.pair = this.local("i32");
+    this.ptr = this.local("i32");
+    scalars.forEach((j, s) => this.valueLocal.set(j, this.splat(2 + s)));
+    weights.forEach((j, w) => this.weightLocals.set(j, Array.from({ length: K }, (_, k) => this.splat(2 + scalars.length + w * K + k))));
+    this.one = this.local("v128");
+    this.pre.push(...op.v128ConstF64(1, 1), ...op.localSet(this.one));
+    this.zero = this.local("v128");
+    this.pre.push(...op.v128ConstF64(0, 0), ...op.localSet(this.zero));
+    // Values that do not change along the rows are computed once, before the loop.
+    const nIn = spec.nIn;
+    this.invariant = Array.from({ length: nIn }, (_, j) => scalars.includes(j));
+    for (const n of spec.nodes) this.invariant.push(!n.rowdot && n.args.every((a) => this.invariant[a]));
+    for (const j of vectors) {
+      const l = this.local("v128");
+      this.vectorLocal.set(j, l);
+      this.valueLocal.set(j, l);
+    }
+    spec.nodes.forEach((_, i) => this.valueLocal.set(nIn + i, this.local("v128")));
+    this.sums = spec.outputs.map((_, i) => (modeOf(spec, i) === "sum" ? this.local("v128") : -1));
+    this.rowAccs = spec.outputs.map((_, i) => (modeOf(spec, i) === "sum" ? [] : Array.from({ length: K }, () => this.local("v128"))));
+    for (const l of [...this.sums.filter((l) => l >= 0), ...this.rowAccs.flat()]) this.pre.push(...op.localGet(this.zero), ...op.localSet(l));
+    spec.nodes.forEach((n, i) => this.invariant[nIn + i] && this.pre.push(...this.nodeCode(n, nIn + i)));
+  }
+
+  private local(t: "i32" | "v128"): number {
+    this.locals.push(t);
+    return this.params.length + this.locals.length - 1;
+  }
+
+  /** A v128 local holding a parameter in both lanes, set before the loop. */
+  private splat(paramIndex: number): number {
+    const l = this.local("v128");
+    this.pre.push(...op.localGet(paramIndex), ...op.f64x2Splat(), ...op.localSet(l));
+    return l;
+  }
+
+  private get(v: number): Code {
+    return op.localGet(this.valueLocal.get(v)!);
+  }
+
+  private column(k: number): Code {
+    return [...op.localGet(this.ptr), ...op.v128Load(16 * k)];
+  }
+
+  private nodeCode(n: InnerNode, target: number): Code {
     const out: Code = [];
+    const get = (v: number) => this.get(v);
     if (n.rowdot) {
-      const w = weightLocals.get(n.args[1])!;
-      for (let k = 0; k < K; k++) {
-        out.push(...column(k), ...op.localGet(w[k]), ...op.f64x2Mul());
+      const w = this.weightLocals.get(n.args[1])!;
+      for (let k = 0; k < this.plan.K; k++) {
+        out.push(...this.column(k), ...op.localGet(w[k]), ...op.f64x2Mul());
         if (k > 0) out.push(...op.f64x2Add());
       }
     } else {
@@ -165,62 +188,71 @@ function kernel(spec: CompositeSpec, plan: Plan): Uint8Array {
       else if (UNARY[name]) out.push(...get(args[0]), ...UNARY[name]());
       else if (name === "Sqr") out.push(...get(args[0]), ...get(args[0]), ...op.f64x2Mul());
       else if (name === "Second") out.push(...get(args[1]));
-      else if (CALLED[name]) out.push(...get(args[0]), ...op.call(CALLED[name](mb)));
+      else if (CALLED[name]) out.push(...get(args[0]), ...op.call(CALLED[name](this.mb)));
       // A comparison is 1 or 0, as in JavaScript.
-      else if (COMPARE[name]) out.push(...get(args[0]), ...get(args[1]), ...COMPARE[name](), ...op.localGet(one), ...op.v128And());
+      else if (COMPARE[name]) out.push(...get(args[0]), ...get(args[1]), ...COMPARE[name](), ...op.localGet(this.one), ...op.v128And());
       // switch(c, a, b): a where c !== 0 (NaN included), as JavaScript's `c !== 0 ? a : b`
-      else if (name === "Switch") out.push(...get(args[1]), ...get(args[2]), ...get(args[0]), ...op.localGet(zero), ...op.f64x2Ne(), ...op.v128Bitselect());
+      else if (name === "Switch") out.push(...get(args[1]), ...get(args[2]), ...get(args[0]), ...op.localGet(this.zero), ...op.f64x2Ne(), ...op.v128Bitselect());
       else throw new Error(`no lane form for ${name}`);
     }
-    out.push(...op.localSet(valueLocal.get(target)!));
+    out.push(...op.localSet(this.valueLocal.get(target)!));
     return out;
-  };
-  spec.nodes.forEach((n, i) => invariant[nIn + i] && pre.push(...nodeCode(n, nIn + i)));
-  const body = (masked: boolean): Code => {
+  }
+
+  /** Two rows at once; the masked tail keeps the first lane only (the second is a padding row). */
+  private body(masked: boolean): Code {
+    const { spec } = this;
     const out: Code = [];
-    vectors.forEach((j, v) => out.push(...op.localGet(ptr), ...op.v128Load(16 * (K + v)), ...op.localSet(vectorLocal.get(j)!)));
-    spec.nodes.forEach((n, i) => !invariant[nIn + i] && out.push(...nodeCode(n, nIn + i)));
-    // The masked tail keeps the first lane only (the second is a padding row).
-    const contribution = (o: number): Code => [...get(o), ...(masked ? [...op.v128ConstI64(-1n, 0n), ...op.v128And()] : [])];
+    this.plan.vectors.forEach((j, v) => out.push(...op.localGet(this.ptr), ...op.v128Load(16 * (this.plan.K + v)), ...op.localSet(this.vectorLocal.get(j)!)));
+    spec.nodes.forEach((n, i) => !this.invariant[spec.nIn + i] && out.push(...this.nodeCode(n, spec.nIn + i)));
+    const contribution = (o: number): Code => [...this.get(o), ...(masked ? [...op.v128ConstI64(-1n, 0n), ...op.v128And()] : [])];
     spec.outputs.forEach((o, i) => {
-      if (sums[i] >= 0) out.push(...op.localGet(sums[i]), ...contribution(o), ...op.f64x2Add(), ...op.localSet(sums[i]));
-      else rowAccs[i].forEach((acc, k) => out.push(...op.localGet(acc), ...column(k), ...contribution(o), ...op.f64x2Mul(), ...op.f64x2Add(), ...op.localSet(acc)));
+      if (this.sums[i] >= 0) out.push(...op.localGet(this.sums[i]), ...contribution(o), ...op.f64x2Add(), ...op.localSet(this.sums[i]));
+      else this.rowAccs[i].forEach((acc, k) => out.push(...op.localGet(acc), ...this.column(k), ...contribution(o), ...op.f64x2Mul(), ...op.f64x2Add(), ...op.localSet(acc)));
     });
     return out;
-  };
-  const code: Code = [
-    ...pre,
-    ...op.i32Const(recordBase), ...op.localSet(ptr),
-    ...op.i32Const(0), ...op.localSet(pair),
-    ...op.block(),
-    ...op.loop(),
-    ...op.localGet(pair), ...op.localGet(pairsParam), ...op.i32GeU(), ...op.brIf(1),
-    ...body(false),
-    ...op.localGet(ptr), ...op.i32Const(record), ...op.i32Add(), ...op.localSet(ptr),
-    ...op.localGet(pair), ...op.i32Const(1), ...op.i32Add(), ...op.localSet(pair),
-    ...op.br(0),
-    ...op.end(),
-    ...op.end(),
-    // an odd last row
-    ...op.localGet(oddParam),
-    ...op.if_(),
-    ...body(true),
-    ...op.end(),
-  ];
-  // The two lanes of each accumulator, added, to the memory's start.
-  const store = (acc: number, slot: number): Code => [
-    ...op.i32Const(0),
-    ...op.localGet(acc), ...op.f64x2ExtractLane(0),
-    ...op.localGet(acc), ...op.f64x2ExtractLane(1),
-    ...op.f64Add(),
-    ...op.f64Store(8 * slot),
-  ];
-  spec.outputs.forEach((_, i) => {
-    if (sums[i] >= 0) code.push(...store(sums[i], plan.slots[i]));
-    else rowAccs[i].forEach((acc, k) => code.push(...store(acc, plan.slots[i] + k)));
-  });
-  mb.func("run", params, [], locals, code);
-  return mb.bytes();
+  }
+
+  /** The loop over full pairs of rows, then an odd last row. */
+  rowLoop(): Code {
+    const record = 16 * (this.plan.K + this.plan.vectors.length);
+    const recordBase = 16 * Math.ceil(this.plan.outF64 / 2);
+    const { pair, ptr } = this;
+    return [
+      ...op.i32Const(recordBase), ...op.localSet(ptr),
+      ...op.i32Const(0), ...op.localSet(pair),
+      ...op.block(),
+      ...op.loop(),
+      ...op.localGet(pair), ...op.localGet(0), ...op.i32GeU(), ...op.brIf(1),
+      ...this.body(false),
+      ...op.localGet(ptr), ...op.i32Const(record), ...op.i32Add(), ...op.localSet(ptr),
+      ...op.localGet(pair), ...op.i32Const(1), ...op.i32Add(), ...op.localSet(pair),
+      ...op.br(0),
+      ...op.end(),
+      ...op.end(),
+      ...op.localGet(1),
+      ...op.if_(),
+      ...this.body(true),
+      ...op.end(),
+    ];
+  }
+
+  /** The two lanes of each accumulator, added, to the memory's start. */
+  stores(): Code {
+    const store = (acc: number, slot: number): Code => [
+      ...op.i32Const(0),
+      ...op.localGet(acc), ...op.f64x2ExtractLane(0),
+      ...op.localGet(acc), ...op.f64x2ExtractLane(1),
+      ...op.f64Add(),
+      ...op.f64Store(8 * slot),
+    ];
+    const code: Code = [];
+    this.spec.outputs.forEach((_, i) => {
+      if (this.sums[i] >= 0) code.push(...store(this.sums[i], this.plan.slots[i]));
+      else this.rowAccs[i].forEach((acc, k) => code.push(...store(acc, this.plan.slots[i] + k)));
+    });
+    return code;
+  }
 }
 
 /** Base64 of bytes (the module text carries the kernel; no toolchain at the user's). */

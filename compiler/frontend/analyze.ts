@@ -105,13 +105,33 @@ export function prologueEnd(code: string, sf: ts.SourceFile): number {
   return end;
 }
 
+type Fail = (pos: number, reason: string) => never;
+
 function analyzeSourceFile(sf: SourceFile, code: string, file: string): Analysis | null {
   const at = (pos: number) => positionOf(sf, file, pos);
-  const fail = (pos: number, reason: string): never => {
+  const fail: Fail = (pos, reason) => {
     throw new TsmcBuildError(at(pos), reason, code);
   };
-
+  const imports = modelImports(sf);
+  if (!imports.modelDecls.size && !imports.namespaceDecls.size) return null;
+  const index = symbolIndex(sf);
+  const calls = modelCalls(sf, at, isModelCallee(imports, index.symbols));
+  if (!calls.length) return null;
   const syntax = (sf.compilerNode as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+  if (syntax.length) fail(syntax[0].start, `syntax error: ${ts.flattenDiagnosticMessageText(syntax[0].messageText, " ")}`);
+  for (const c of calls) {
+    const spread = c.node.getArguments().find((a) => Node.isSpreadElement(a));
+    if (spread) fail(spread.getStart(), `${c.label}: give model() its name and builder directly, not spread`);
+  }
+  checkTsmcNames(sf, index.uses, fail);
+  const reads = new BuilderReads(sf, calls, index, fail);
+  reads.drain();
+  const needExport = (name: string) => reads.needExport(name);
+  return { file, code, sourceFile: sf, calls, tsmcImports: imports.tsmcImports, needed: reads.needed, uses: index.uses, needExport };
+}
+
+/** The declarations from "tsmc" that name `model`: named imports, and namespaces (`tsmc.model`). */
+function modelImports(sf: SourceFile) {
   const tsmcImports = sf.getImportDeclarations().filter((d) => TSMC_MODULES.includes(d.getModuleSpecifierValue()) && !d.isTypeOnly());
   const modelDecls = new Set<Node>();
   const namespaceDecls = new Set<Node>();
@@ -123,9 +143,16 @@ function analyzeSourceFile(sf: SourceFile, code: string, file: string): Analysis
     const ns = d.getNamespaceImport();
     if (ns) namespaceDecls.add(ns.getParentOrThrow());
   }
-  if (!modelDecls.size && !namespaceDecls.size) return null;
+  return { tsmcImports, modelDecls, namespaceDecls };
+}
 
-  // Every identifier by symbol: references (for the builders' reads, writes and the import pruning).
+interface SymbolIndex {
+  /** Every identifier by symbol: references (for the builders' reads, writes and the import pruning). */
+  uses: Map<ts.Symbol, Identifier[]>;
+  symbols: Map<Identifier, MorphSymbol | undefined>;
+}
+
+function symbolIndex(sf: SourceFile): SymbolIndex {
   const checker = sf.getProject().getTypeChecker();
   const uses = new Map<ts.Symbol, Identifier[]>();
   const symbols = new Map<Identifier, MorphSymbol | undefined>();
@@ -140,26 +167,33 @@ function analyzeSourceFile(sf: SourceFile, code: string, file: string): Analysis
     if (list) list.push(id);
     else uses.set(sym.compilerSymbol, [id]);
   }
+  return { uses, symbols };
+}
 
-  const declOf = (sym: MorphSymbol | undefined): Node | undefined => sym?.getDeclarations()[0];
-  const isModelCallee = (callee: Node): boolean => {
+const declOf = (sym: MorphSymbol | undefined): Node | undefined => sym?.getDeclarations()[0];
+
+/** Whether a callee is `model` as imported from "tsmc" (under any name, or as `ns.model`). */
+function isModelCallee(imports: ReturnType<typeof modelImports>, symbols: SymbolIndex["symbols"]) {
+  return (callee: Node): boolean => {
     if (Node.isIdentifier(callee)) {
       const d = declOf(symbols.get(callee));
-      return d !== undefined && modelDecls.has(d);
+      return d !== undefined && imports.modelDecls.has(d);
     }
     if (Node.isPropertyAccessExpression(callee) && callee.getName() === "model") {
       const obj = callee.getExpression();
       if (!Node.isIdentifier(obj)) return false;
       const d = declOf(symbols.get(obj));
-      return d !== undefined && namespaceDecls.has(d);
+      return d !== undefined && imports.namespaceDecls.has(d);
     }
     return false;
   };
+}
 
-  // The outermost model() calls, in source order.
+/** The outermost model() calls, in source order. */
+function modelCalls(sf: SourceFile, at: (pos: number) => SourcePosition, isModel: (callee: Node) => boolean): ModelCall[] {
   const calls: ModelCall[] = [];
   for (const call of sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
-    if (!isModelCallee(call.getExpression())) continue;
+    if (!isModel(call.getExpression())) continue;
     if (calls.some((c) => call.getStart() >= c.argsStart && call.getEnd() <= c.argsEnd)) continue;
     const args = call.getArguments();
     const open = call.getFirstChildByKindOrThrow(SyntaxKind.OpenParenToken);
@@ -177,53 +211,62 @@ function analyzeSourceFile(sf: SourceFile, code: string, file: string): Analysis
       statement: topLevelStatement(call),
     });
   }
-  if (!calls.length) return null;
-  if (syntax.length) {
-    const d = syntax[0];
-    fail(d.start, `syntax error: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`);
-  }
-  for (const c of calls) {
-    const spread = c.node.getArguments().find((a) => Node.isSpreadElement(a));
-    if (spread) fail(spread.getStart(), `${c.label}: give model() its name and builder directly, not spread`);
-  }
-  checkTsmcNames(sf, uses, fail);
+  return calls;
+}
 
-  // Writes to a symbol anywhere in the file (a reassigned `let` is not a build-time value).
-  const writes = new Map<ts.Symbol, Identifier[]>();
-  for (const [sym, ids] of uses) {
-    const w = ids.filter(isWrite);
-    if (w.length) writes.set(sym, w);
-  }
+/** A region of code whose reads are followed: a builder, or a top-level statement it needs. */
+interface ReadItem {
+  node: Node;
+  start: number;
+  end: number;
+  why: string;
+}
 
-  // What the builders read, transitively through the top-level declarations they use.
-  const needed = new Set<Statement>();
-  const callStatements = new Set(calls.map((c) => c.statement));
-  const work: { node: Node; start: number; end: number; why: string }[] = calls.map((c) => ({
-    node: c.node,
-    start: c.argsStart,
-    end: c.argsEnd,
-    why: `the builder of ${c.label}`,
-  }));
-  const need = (st: Statement, why: string, pos: number) => {
-    if (needed.has(st)) return;
-    if (callStatements.has(st)) {
-      fail(pos, `${why} reads a name declared in the statement of a model() call; declare it in a statement of its own`);
+/**
+ * What the builders read, transitively through the top-level declarations they use: each read is
+ * checked (known at build time?) and the statement that declares it is needed.
+ */
+class BuilderReads {
+  readonly needed = new Set<Statement>();
+  private readonly work: ReadItem[];
+  private readonly callStatements: Set<Statement>;
+  /** Writes to a symbol anywhere in the file (a reassigned `let` is not a build-time value). */
+  private readonly writes = new Map<ts.Symbol, Identifier[]>();
+
+  constructor(
+    private readonly sf: SourceFile,
+    private readonly calls: readonly ModelCall[],
+    private readonly index: SymbolIndex,
+    private readonly fail: Fail,
+  ) {
+    this.callStatements = new Set(calls.map((c) => c.statement));
+    this.work = calls.map((c) => ({ node: c.node, start: c.argsStart, end: c.argsEnd, why: `the builder of ${c.label}` }));
+    for (const [sym, ids] of index.uses) {
+      const w = ids.filter(isWrite);
+      if (w.length) this.writes.set(sym, w);
     }
-    needed.add(st);
-    if (!Node.isImportDeclaration(st) && !Node.isExportDeclaration(st)) work.push({ node: st, start: st.getStart(), end: st.getEnd(), why });
-  };
+  }
+
+  private need(st: Statement, why: string, pos: number): void {
+    if (this.needed.has(st)) return;
+    if (this.callStatements.has(st)) {
+      this.fail(pos, `${why} reads a name declared in the statement of a model() call; declare it in a statement of its own`);
+    }
+    this.needed.add(st);
+    if (!Node.isImportDeclaration(st) && !Node.isExportDeclaration(st)) this.work.push({ node: st, start: st.getStart(), end: st.getEnd(), why });
+  }
+
   /** `id` (or an export specifier's name) reads `sym`: need the statement that declares it, if it is in this file. */
-  const read = (id: Identifier, sym: MorphSymbol | undefined, item: { start: number; end: number; why: string }) => {
+  private read(id: Identifier, sym: MorphSymbol | undefined, item: Omit<ReadItem, "node">): void {
     const declNode = declOf(sym);
     const name = id.getText();
-    if (!declNode || declNode.getSourceFile() !== sf) {
-      // No declaration in this file: a global.
-      checkGlobal(id, name, item.why, fail);
+    if (!declNode || declNode.getSourceFile() !== this.sf) {
+      checkGlobal(id, name, item.why, this.fail); // no declaration in this file: a global
       return;
     }
     if (declNode.getStart() >= item.start && declNode.getEnd() <= item.end) return; // local to the builder
     if (Node.isImportSpecifier(declNode) || Node.isImportClause(declNode) || Node.isNamespaceImport(declNode)) {
-      need(topLevelStatement(declNode), item.why, id.getStart());
+      this.need(topLevelStatement(declNode), item.why, id.getStart());
       return;
     }
     const binding = topLevelBinding(declNode);
@@ -231,73 +274,73 @@ function analyzeSourceFile(sf: SourceFile, code: string, file: string): Analysis
       const what = Node.isParameterDeclaration(declNode)
         ? `'${name}', a parameter of the enclosing function`
         : `'${name}', a local variable of the enclosing ${enclosingKind(declNode)}`;
-      fail(id.getStart(), `${item.why} reads ${what}, which is not known at build time; pass run-time values with data(...)`);
+      return this.fail(id.getStart(), `${item.why} reads ${what}, which is not known at build time; pass run-time values with data(...)`);
     }
-    const reassigned = writes.get(sym!.compilerSymbol);
-    if (reassigned && binding!.mutable) {
-      const w = reassigned[0];
-      const { line, column } = sf.getLineAndColumnAtPos(w.getStart());
-      fail(
+    const reassigned = this.writes.get(sym!.compilerSymbol);
+    if (reassigned && binding.mutable) {
+      const { line, column } = this.sf.getLineAndColumnAtPos(reassigned[0].getStart());
+      this.fail(
         id.getStart(),
-        `${item.why} reads '${name}', a ${binding!.keyword} that is reassigned (at ${line}:${column}), so its value is not known at build time; make it a const or pass it with data(...)`,
+        `${item.why} reads '${name}', a ${binding.keyword} that is reassigned (at ${line}:${column}), so its value is not known at build time; make it a const or pass it with data(...)`,
       );
     }
-    need(binding!.statement, item.why, id.getStart());
-  };
-  const drain = () => {
-    while (work.length) {
-      const item = work.shift()!;
+    this.need(binding.statement, item.why, id.getStart());
+  }
+
+  /** Follow the reads of every region waiting, and of the statements they need, to the end. */
+  drain(): void {
+    while (this.work.length) {
+      const item = this.work.shift()!;
       const region = item.node.getDescendantsOfKind(SyntaxKind.Identifier);
       if (Node.isIdentifier(item.node)) region.push(item.node);
       for (const meta of item.node.getDescendantsOfKind(SyntaxKind.MetaProperty)) {
         if (meta.getStart() >= item.start && meta.getEnd() <= item.end) {
-          fail(meta.getStart(), `${item.why} reads ${meta.getText()}, which is only known at run time; pass run-time values with data(...)`);
+          this.fail(meta.getStart(), `${item.why} reads ${meta.getText()}, which is only known at run time; pass run-time values with data(...)`);
         }
       }
       for (const id of region) {
         if (id.getStart() < item.start || id.getEnd() > item.end) continue;
-        const sym = symbols.get(id);
-        if (isValueReference(id, sym)) read(id, sym, item);
+        const sym = this.index.symbols.get(id);
+        if (isValueReference(id, sym)) this.read(id, sym, item);
       }
     }
-    for (const st of needed) {
-      for (const c of calls) {
+    for (const st of this.needed) {
+      for (const c of this.calls) {
         if (c.start >= st.getStart() && c.end <= st.getEnd()) {
-          fail(c.start, `${c.label} is declared inside code that a builder uses; declare models at the top of an expression of their own`);
+          this.fail(c.start, `${c.label} is declared inside code that a builder uses; declare models at the top of an expression of their own`);
         }
       }
     }
-  };
-  drain();
+  }
 
-  const needExport = (name: string): boolean => {
+  /** Also keep what the module exports under `name` (see Analysis.needExport). */
+  needExport(name: string): boolean {
     const why = `the export '${name}' (which a module the builders import reads back from this one)`;
-    const before = needed.size;
-    for (const st of sf.getStatements()) {
+    const before = this.needed.size;
+    for (const st of this.sf.getStatements()) {
       if (Node.isExportDeclaration(st)) {
         const from = st.getModuleSpecifier();
         const ns = st.getNamespaceExport();
         const named = st.getNamedExports().filter((e) => (e.getAliasNode() ?? e.getNameNode()).getText() === name);
         // `export * from` may be where the name comes from
-        if (named.length || (from && (ns ? ns.getName() === name : !st.hasNamedExports()))) need(st, why, st.getStart());
+        if (named.length || (from && (ns ? ns.getName() === name : !st.hasNamedExports()))) this.need(st, why, st.getStart());
         if (from) continue;
         for (const e of named) {
           const local = e.getNameNode();
-          if (Node.isIdentifier(local)) read(local, e.getLocalTargetSymbol(), { start: st.getStart(), end: st.getEnd(), why });
+          if (Node.isIdentifier(local)) this.read(local, e.getLocalTargetSymbol(), { start: st.getStart(), end: st.getEnd(), why });
         }
       } else if (Node.isExportAssignment(st)) {
-        if (name === "default" && !st.isExportEquals()) need(st, why, st.getStart());
+        if (name === "default" && !st.isExportEquals()) this.need(st, why, st.getStart());
       } else if (Node.isExportable(st) && st.isExported()) {
         const names = st.isDefaultExport() ? ["default"]
           : Node.isVariableStatement(st) ? st.getDeclarations().flatMap((d) => bindingNames(d.getNameNode()))
           : Node.hasName(st) ? [st.getName()] : [];
-        if (names.includes(name)) need(st, why, st.getStart());
+        if (names.includes(name)) this.need(st, why, st.getStart());
       }
     }
-    drain();
-    return needed.size > before;
-  };
-  return { file, code, sourceFile: sf, calls, tsmcImports, needed, uses, needExport };
+    this.drain();
+    return this.needed.size > before;
+  }
 }
 
 /** The names a binding pattern declares. */
@@ -346,7 +389,7 @@ function enclosingKind(decl: Node): string {
  * (`HalfNormall`, imported by name or read off a namespace import) is reported where it is written,
  * with the nearest export. Names used only as types are left to TypeScript.
  */
-function checkTsmcNames(sf: SourceFile, uses: ReadonlyMap<ts.Symbol, Identifier[]>, fail: (pos: number, reason: string) => never): void {
+function checkTsmcNames(sf: SourceFile, uses: ReadonlyMap<ts.Symbol, Identifier[]>, fail: Fail): void {
   const readsValue = (name: Node) => {
     const sym = name.getSymbol();
     return (sym ? (uses.get(sym.compilerSymbol) ?? []) : []).filter((id) => id !== name && isValueReference(id, sym));
@@ -369,7 +412,7 @@ function checkTsmcNames(sf: SourceFile, uses: ReadonlyMap<ts.Symbol, Identifier[
   }
 }
 
-function checkGlobal(id: Identifier, name: string, why: string, fail: (pos: number, reason: string) => never): void {
+function checkGlobal(id: Identifier, name: string, why: string, fail: Fail): void {
   const parent = id.getParent();
   const member = Node.isPropertyAccessExpression(parent) && parent.getExpression() === id ? parent.getName() : null;
   if (name === "Math" && member === "random") {

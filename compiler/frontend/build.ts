@@ -7,7 +7,7 @@ import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import { ts } from "ts-morph";
 import type { Variable } from "../graph/basic.js";
 import { dprint } from "../graph/dprint.js";
-import { rewriteForCompile } from "../function.js";
+import { compileGraph } from "../pipeline.js";
 import { boundedLogp } from "../model/compile-graphs.js";
 import type { Model } from "../model/model.js";
 import { analyze, parseModule, prologueEnd, release } from "./analyze.js";
@@ -198,7 +198,7 @@ export function modelGraphs(model: Model, kind: GraphKind, rewrite: boolean): Va
     kind === "logp" ? boundedLogp([model.logp()])
     : kind === "dlogp" ? boundedLogp([model.dlogp()])
     : [...model.basicRVs, ...model.deterministics];
-  return rewrite ? rewriteForCompile(graphs) : graphs;
+  return rewrite ? compileGraph(graphs) : graphs;
 }
 
 /** The printed graphs (pt.dprint) of the models a file declares, optimized unless `rewrite: false`. */

@@ -4,6 +4,7 @@
 import MagicString from "magic-string";
 import { ts } from "ts-morph";
 import type { ModelMeta } from "../../runtime/index.js";
+import type { EmittedRuntimeName } from "../emit/runtime-names.js";
 import type { Analysis } from "./analyze.js";
 import type { CompiledDeclaration } from "./transform.js";
 
@@ -52,6 +53,9 @@ export function modelTypes(meta: ModelMeta, i: number): string {
   ].join("\n");
 }
 
+/** The runtime classes a compiled module's declarations name (as `__tsmc_<name>`). */
+const DECLARED: readonly EmittedRuntimeName[] = ["CompiledModel", "NDArray"];
+
 /**
  * The .d.ts text of a compiled module: each model() call typed as its compiled model, everything
  * else as TypeScript declares it (a JavaScript module is read as TypeScript: untyped is `any`).
@@ -60,7 +64,7 @@ export function declarationText(a: Analysis, models: readonly CompiledDeclaratio
   const s = new MagicString(a.code);
   for (const c of a.calls) s.overwrite(c.start, c.end, `(undefined as unknown as __tsmc_Model${c.index})`);
   const header = [
-    `import type { CompiledModel as __tsmc_CompiledModel, NDArray as __tsmc_NDArray } from "tsmc/runtime";`,
+    `import type { ${DECLARED.map((n) => `${n} as __tsmc_${n}`).join(", ")} } from "tsmc/runtime";`,
     ...models.map((m) => modelTypes(m.meta, m.index)),
   ].join("\n");
   s.appendLeft(insertAt, `${insertAt > 0 ? "\n" : ""}${header}\n`);

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { rollup, type Plugin, type RollupError, type RollupLog, type SourceMap as RollupSourceMap } from "rollup";
+import { rollup, type Plugin, type RollupBuild, type RollupError, type RollupLog, type SourceMap as RollupSourceMap } from "rollup";
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import { ts } from "ts-morph";
 import { Model } from "../model/model.js";
@@ -150,38 +150,7 @@ let counter = 0;
 export async function evaluateModels(a: Analysis): Promise<Evaluation> {
   const entry = a.file;
   const read = new Set<string>([entry]);
-  const logs: RollupLog[] = [];
-  let bundle;
-  // In an import cycle, a module the builders import reads an export back from this one, which the
-  // reduced copy may have left out: keep it and bundle again (an error for an import by name, a
-  // warning for a namespace's member).
-  for (;;) {
-    const reduced = reducedModule(a);
-    logs.length = 0;
-    try {
-      bundle = await rollup({
-        input: entry,
-        plugins: [evaluationPlugin(entry, { code: reduced.code, map: reduced.map.toString() }, read)],
-        treeshake: false,
-        logLevel: "warn",
-        onLog: (_level, log) => void logs.push(log),
-      });
-    } catch (e) {
-      const name = exportReadBack(e as RollupLog, entry);
-      if (name !== null && a.needExport(name)) continue;
-      throw bundlingError(a, e);
-    }
-    const added = logs.map((log) => exportReadBack(log, entry)).filter((name) => name !== null && a.needExport(name));
-    if (!added.length) break;
-    await bundle.close();
-  }
-  // `tsmc.HalfNormall` read off a namespace is only a warning to rollup: a typo of the user's to us.
-  const missing = logs.find((log) => missingSelfExport(log));
-  if (missing) {
-    await bundle.close();
-    throw missingExportError(a, missing);
-  }
-  const dependencies = [...read];
+  const bundle = await bundleReduced(a, read);
   const tmp = join(tempDir(entry), `${basename(entry)}.${process.pid}.${++counter}.${Date.now().toString(36)}.mjs`);
   let output;
   try {
@@ -209,29 +178,78 @@ export async function evaluateModels(a: Analysis): Promise<Evaluation> {
     } finally {
       rmSync(tmp, { force: true });
     }
-    const captured = mod.__tsmc_capture.list ?? [];
-    const models: EvaluatedModel[] = [];
-    for (const call of a.calls) {
-      const args = captured[call.index];
-      if (!args) throw new TsmcBuildError(call.pos, `${call.label}: its arguments were not evaluated`, a.code);
-      const [name, builder, options] = typeof args[0] === "string" ? [args[0], args[1], args[2]] : ["model", args[0], args[1]];
-      if (typeof builder !== "function") {
-        throw new TsmcBuildError(call.pos, `model() expects a builder function${typeof args[0] === "string" ? " after the name" : ""}`, a.code);
-      }
-      let model: Model;
-      let checked: ModelOptions;
-      try {
-        checked = modelOptions(options);
-        model = Model.build(name as string, builder as () => unknown);
-      } catch (e) {
-        throw mapError(e, call.pos, `in the builder of ${call.label}`);
-      }
-      models.push({ call, name: name as string, model, options: checked });
-    }
-    return { models, dependencies };
+    return { models: buildModels(a, mod.__tsmc_capture.list ?? [], mapError), dependencies: [...read] };
   } finally {
     deepStacks(-1);
   }
+}
+
+/**
+ * The reduced module bundled with the user's local modules (`read` collects the files). In an
+ * import cycle, a module the builders import reads an export back from this one, which the reduced
+ * copy may have left out: keep it and bundle again (an error for an import by name, a warning for
+ * a namespace's member).
+ */
+async function bundleReduced(a: Analysis, read: Set<string>): Promise<RollupBuild> {
+  const entry = a.file;
+  const logs: RollupLog[] = [];
+  for (;;) {
+    const reduced = reducedModule(a);
+    logs.length = 0;
+    let bundle: RollupBuild;
+    try {
+      bundle = await rollup({
+        input: entry,
+        plugins: [evaluationPlugin(entry, { code: reduced.code, map: reduced.map.toString() }, read)],
+        treeshake: false,
+        logLevel: "warn",
+        onLog: (_level, log) => void logs.push(log),
+      });
+    } catch (e) {
+      const name = exportReadBack(e as RollupLog, entry);
+      if (name !== null && a.needExport(name)) continue;
+      throw bundlingError(a, e);
+    }
+    const added = logs.map((log) => exportReadBack(log, entry)).filter((name) => name !== null && a.needExport(name));
+    if (added.length) {
+      await bundle.close();
+      continue;
+    }
+    // `tsmc.HalfNormall` read off a namespace is only a warning to rollup: a typo of the user's to us.
+    const missing = logs.find((log) => missingSelfExport(log));
+    if (missing) {
+      await bundle.close();
+      throw missingExportError(a, missing);
+    }
+    return bundle;
+  }
+}
+
+/** Each model() call's captured arguments, checked, and its builder run inside Model.build. */
+function buildModels(
+  a: Analysis,
+  captured: unknown[][],
+  mapError: (e: unknown, fallback: SourcePosition, what: string) => unknown,
+): EvaluatedModel[] {
+  const models: EvaluatedModel[] = [];
+  for (const call of a.calls) {
+    const args = captured[call.index];
+    if (!args) throw new TsmcBuildError(call.pos, `${call.label}: its arguments were not evaluated`, a.code);
+    const [name, builder, options] = typeof args[0] === "string" ? [args[0], args[1], args[2]] : ["model", args[0], args[1]];
+    if (typeof builder !== "function") {
+      throw new TsmcBuildError(call.pos, `model() expects a builder function${typeof args[0] === "string" ? " after the name" : ""}`, a.code);
+    }
+    let model: Model;
+    let checked: ModelOptions;
+    try {
+      checked = modelOptions(options);
+      model = Model.build(name as string, builder as () => unknown);
+    } catch (e) {
+      throw mapError(e, call.pos, `in the builder of ${call.label}`);
+    }
+    models.push({ call, name: name as string, model, options: checked });
+  }
+  return models;
 }
 
 /** Deep stack traces while any evaluation runs (the user's frame can lie deep under the compiler's). */

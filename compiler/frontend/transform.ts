@@ -12,6 +12,7 @@ import { evaluateModels, type EvaluatedModel } from "./evaluate.js";
 import { TsmcBuildError, reasonOf, type SourcePosition } from "./errors.js";
 import { declarationText } from "./dts.js";
 import { SAMPLER_MODULE, samplingModule } from "./sampler-link.js";
+import type { EmittedRuntimeName } from "../emit/runtime-names.js";
 
 export const RUNTIME_BINDING = "__tsmc_rt";
 
@@ -74,7 +75,8 @@ export function runtimeNames(body: string): string[] {
 export function compiledExpression(name: string, body: string): string {
   const label = JSON.stringify(name).replace(/\*\//g, "*\\/");
   const rt = `{ ${runtimeNames(body).map((n) => `${n}: ${RUNTIME_BINDING}_${n}`).join(", ")} }`;
-  return `/* tsmc: model ${label}, compiled ahead of time */ ${RUNTIME_BINDING}_aheadOfTime((rt) => {\n${body}\n}, ${rt})`;
+  const aheadOfTime: EmittedRuntimeName = "aheadOfTime";
+  return `/* tsmc: model ${label}, compiled ahead of time */ ${RUNTIME_BINDING}_${aheadOfTime}((rt) => {\n${body}\n}, ${rt})`;
 }
 
 /** Evaluate and compile the model() declarations of an analysed module. */

@@ -1,6 +1,7 @@
 // The IR: Variable, Apply, Constant and the Op interface, PyTensor's names and printed forms.
 import { TensorType, type DType } from "./type.js";
 import { formatArray } from "./format.js";
+import type { EmittedRuntimeName } from "../emit/runtime-names.js";
 
 let nextId = 0;
 
@@ -129,8 +130,8 @@ export interface EmitContext {
   line(code: string): void;
   /** A fresh local identifier. */
   tmp(hint?: string): string;
-  /** A reference to a runtime export, e.g. `rt("sum")` → `rt.sum`. */
-  rt(name: string): string;
+  /** A reference to a runtime export, e.g. `rt("reduce")` → `rt.reduce` (a name the compiler checks). */
+  rt(name: EmittedRuntimeName): string;
   /** Hoist a constant JS expression to module level; returns its identifier. */
   hoist(expr: string): string;
   /**
@@ -182,8 +183,4 @@ export interface InnerGraph {
   readonly nIn: number;
   readonly nodes: readonly { readonly name: string; readonly args: readonly number[] }[];
   readonly outputs: readonly number[];
-}
-
-export function isConstant(v: Variable): v is Constant {
-  return v instanceof Constant;
 }

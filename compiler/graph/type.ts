@@ -2,8 +2,6 @@
 
 export type DType = "float64" | "int64" | "bool";
 
-export const FLOAT_DTYPES: readonly DType[] = ["float64"];
-
 export function isFloat(dtype: DType): boolean {
   return dtype === "float64";
 }

@@ -3,20 +3,12 @@
 // a function body of `rt` that returns the CompiledModel. In process the text becomes a function;
 // the build pass writes the same text into the user's bundle.
 import { Constant, Variable } from "../graph/basic.js";
-import { cloneReplace, graphInputs, toposort } from "../graph/traversal.js";
 import { arrayLiteral, emitFunction, jsNumber, sharedConstants, type EmittedFunction } from "../emit/js.js";
-import { evaluateNode, rewriteForCompile } from "../function.js";
-import { constantFold } from "../rewrite/constant-fold.js";
+import { rtRef } from "../emit/runtime-names.js";
+import { compileGraph, deriveModelGraphs, hotGraphs, type HotGraphs, type ModelGraphs } from "../pipeline.js";
 import { fuseElemwise } from "../rewrite/fuse.js";
-import { rewrite } from "../rewrite/pattern.js";
-import { hotForms } from "../rewrite/specialize.js";
-import { grad } from "../grad.js";
-import { isFloat } from "../graph/type.js";
-import { zerosLike } from "../ops/elemwise.js";
 import * as pt from "../tensor.js";
-import { RandomGeneratorSharedVariable } from "../ops/random.js";
 import { Model, type Builder } from "./model.js";
-import { boundedLogp } from "./compile-graphs.js";
 import * as runtime from "../../runtime/index.js";
 // Models compiled in process can always sample (the build pass links the sampler only where used).
 import "../../runtime/sampler/install.js";
@@ -29,32 +21,6 @@ export interface EmittedModel {
 }
 
 const sizeOf = (shape: readonly (number | null)[]) => (shape as number[]).reduce((a, b) => a * b, 1);
-
-/**
- * The array-valued parts of `graphs` that depend on data() inputs (and constants) only: they are
- * the same on every call while the data stays bound, so they are computed once per binding
- * (Poisson's log(y!) of observed counts, a data matrix's products with constants, ...).
- */
-function dataFrontier(graphs: Variable[], dataVars: Set<Variable>): Variable[] {
-  const kind = new Map<Variable, "const" | "data" | "value">();
-  const kindOf = (v: Variable) => kind.get(v) ?? (v instanceof Constant ? "const" : dataVars.has(v) ? "data" : "value");
-  const nodes = toposort(graphs);
-  for (const n of nodes) {
-    const ks = n.inputs.map(kindOf);
-    const k = ks.includes("value") || (n.op as { foldable?: boolean }).foldable === false ? "value" : ks.includes("data") ? "data" : "const";
-    n.outputs.forEach((o) => kind.set(o, k));
-  }
-  const frontier = new Set<Variable>();
-  // Arrays, and numbers made from arrays (a data check, a sum of logs): not what a scalar op makes of
-  // a number of data, which costs less than passing it.
-  const worth = (v: Variable) => kindOf(v) === "data" && v.owner !== null && (v.ndim > 0 || v.owner.inputs.some((i) => i.ndim > 0));
-  for (const n of nodes) {
-    if (n.outputs.some((o) => kindOf(o) === "data")) continue;
-    for (const v of n.inputs) if (worth(v)) frontier.add(v);
-  }
-  for (const g of graphs) if (worth(g)) frontier.add(g);
-  return [...frontier];
-}
 
 function valueVarInfo(model: Model): ValueVarInfo[] {
   let offset = 0;
@@ -80,7 +46,7 @@ function objectKey(name: string): string {
 function literal(value: unknown): string {
   if (typeof value === "number") return jsNumber(value);
   const nd = value as { shape: number[]; data: ArrayLike<number> };
-  return `rt.nd([${nd.shape.join(", ")}], [${Array.from(nd.data, jsNumber).join(", ")}])`;
+  return `${rtRef("nd")}([${nd.shape.join(", ")}], [${Array.from(nd.data, jsNumber).join(", ")}])`;
 }
 
 /** How a model is compiled (the third argument of `model()`). */
@@ -94,60 +60,83 @@ export interface ModelOptions {
   simd?: boolean;
 }
 
-/** Emit the module text of a compiled model. */
+/** Emit the module text of a compiled model: the pipeline's graphs (compiler/pipeline.ts), emitted. */
 export function emitModel(model: Model, name = model.name || "model", options: ModelOptions = {}): EmittedModel {
   const infos = valueVarInfo(model);
-  const valueVars = model.valueVars;
   const dataVars = model.dataVars;
-  const inputs = [...valueVars, ...dataVars];
-
-  const [logpGraph] = boundedLogp([model.logp()]);
-  // Discrete value variables have no gradient: their entries of the flat gradient are zero.
-  const continuous = valueVars.filter((v) => isFloat(v.dtype));
-  const contGrads = continuous.length ? grad(logpGraph, continuous, { disconnectedInputs: "zero" }) : [];
-  const grads = valueVars.map((v) => (isFloat(v.dtype) ? contGrads[continuous.indexOf(v)] : zerosLike(v)));
-  const terms = boundedLogp(model.logp({ sum: false })).map((t) => pt.sum(t));
-  const drawOutputs = [...model.basicRVs, ...model.deterministics];
-  const rngsOf = (outs: Variable[]) =>
-    graphInputs(outs).filter((v): v is RandomGeneratorSharedVariable => v instanceof RandomGeneratorSharedVariable);
-  const rngs = rngsOf(drawOutputs);
-  // Free RVs on their constrained scale and Deterministics, from a point in value space.
-  const replace = model.valueReplacements();
-  const constrained = [...model.freeRVs.map((rv) => replace.get(rv)!), ...cloneReplace(model.deterministics, replace)];
-  // Observed RVs drawn given values of the free RVs (posterior predictive).
-  const freeRoots = model.freeRVs.map((rv) => new Variable(rv.type, null, 0, rv.name));
-  const predicted = cloneReplace(model.observedRVs, new Map(model.freeRVs.map((rv, i) => [rv, freeRoots[i]])));
-  const predictRngs = rngsOf(predicted);
+  const inputs = [...model.valueVars, ...dataVars];
+  const graphs = deriveModelGraphs(model);
+  const hot = hotGraphs(graphs.logp, graphs.grads, dataVars);
+  // Large constants once: the data read by logp, its gradient, the terms and draw is declared once.
+  const shared = sharedConstants();
+  const hotFns = emitHotFunctions(infos, inputs, dataVars, hot, shared, options.simd === true);
   const orZero = (outs: Variable[]) => (outs.length ? outs : [pt.constant(0.0)]);
-
-  // logp and its gradient are rewritten together, so that they share what depends on data only;
-  // that part is computed once per data binding (`prepare`) and cut out of the hot functions.
-  // (Divisions by data become products with reciprocals that `prepare` computes once.)
-  const fold = constantFold(evaluateNode);
-  const hot = hotForms.reduce(
-    (g, rules) => rewrite(g, [...rules, fold]),
-    rewriteForCompile([logpGraph, ...grads], undefined, { fuse: false, fixedRoots: new Set(dataVars) }),
-  );
-  const frontier = dataFrontier(hot, new Set(dataVars));
-  const prepared = frontier.map((v) => new Variable(v.type, null, 0, null));
-  const cut = frontier.length ? cloneReplace(hot, new Map(frontier.map((v, i) => [v, prepared[i]]))) : hot;
-  const hotInputs = [...inputs, ...prepared];
-
-  // With data, logp and logpGrad are made per data binding (`bind`), closing over the data and
-  // what is prepared from it: loops then read fixed typed arrays, as for constants.
+  const { terms, draws, drawRngs, constrained, freeRoots, predicted, predictRngs } = graphs;
+  const fns: EmittedFunction[] = [
+    ...hotFns,
+    ...(hot.frontier.length ? [emitFunction(dataVars, compileGraph(hot.frontier), { name: "prepare", constPrefix: "kq", shared })] : []),
+    emitFunction(inputs, compileGraph(terms.length ? terms : [pt.constant(0.0)]), { name: "terms", constPrefix: "kt", shared }),
+    emitFunction([...drawRngs, ...dataVars], compileGraph(orZero(draws)), { name: "draw", constPrefix: "kd", shared }),
+    emitFunction(inputs, compileGraph(orZero(constrained)), { name: "constrain", constPrefix: "kc", shared }),
+    emitFunction([...freeRoots, ...predictRngs, ...dataVars], compileGraph(orZero(predicted)), { name: "predict", constPrefix: "kp", shared }),
+  ];
+  const meta = modelMeta(model, name, infos, graphs);
   const bound = dataVars.length > 0;
+  const dataArgs = dataVars.map((d) => `d[${JSON.stringify(d.name)}]`);
+  const args = [...valueArguments(infos), ...dataArgs].join(", ");
+  const after = [
+    ...fns.filter((f) => !bound || !hotFns.includes(f)).map((f) => f.code),
+    ...(bound ? bindFunction(dataVars, hot.prepared, hotFns) : []),
+    `const meta = ${JSON.stringify(meta)};`,
+    `const defaultData = {`,
+    ...dataVars.filter((d) => model.dataValues.has(d)).map((d) => `  ${objectKey(d.name!)}: ${literal(model.dataValues.get(d))},`),
+    `};`,
+    ...observedValues(model, shared),
+    `return ${rtRef("createModel")}(meta, {`,
+    bound ? `  flat: bound,` : `  flat: () => ({ logp, logpGrad }),`,
+    `  terms: (x, d) => terms(${args}),`,
+    `  draw: (s, d) => draw(${[...drawRngs.map((_, i) => `s[${i}]`), ...dataArgs].join(", ")}),`,
+    `  constrain: (x, d) => constrain(${args}),`,
+    `  predict: (v, s, d) => predict(${[...freeRoots.map((_, i) => `v[${i}]`), ...predictRngs.map((_, i) => `s[${i}]`), ...dataArgs].join(", ")}),`,
+    `}, defaultData);`,
+  ];
+  const body = [
+    // A slot and the shape of each array value variable, made once (the hot path allocates nothing).
+    ...infos.flatMap((v, i) => (v.shape.length ? [`const $xv${i} = ${rtRef("slot")}();`, `const $xv${i}s = [${v.shape.join(", ")}];`] : [])),
+    ...usedConstants([...shared.prelude, ...fns.flatMap((f) => f.prelude)], after.join("\n")),
+    ...after,
+  ].join("\n");
+  return { body, meta };
+}
+
+/**
+ * The value variables as the hot functions read them from the flat point x: a number, or a view
+ * of x kept in a slot while x is the same array.
+ */
+function valueArguments(infos: ValueVarInfo[]): string[] {
+  return infos.map((v, i) => (v.shape.length === 0 ? `x[${v.offset}]` : `${rtRef("flatView")}($xv${i}, x, ${v.offset}, $xv${i}s, ${v.size})`));
+}
+
+/**
+ * logp and logpGrad: numbers back only, their buffers reused, so a warm call allocates nothing.
+ * With data they are made per data binding (`bind`), closing over the data and what is prepared
+ * from it: loops then read fixed typed arrays, as for constants.
+ */
+function emitHotFunctions(
+  infos: ValueVarInfo[],
+  inputs: Variable[],
+  dataVars: Variable[],
+  hot: HotGraphs,
+  shared: ReturnType<typeof sharedConstants>,
+  simd: boolean,
+): EmittedFunction[] {
   const scope = new Map<Variable, string>([
     ...dataVars.map((v, i): [Variable, string] => [v, `$d${i}`]),
-    ...prepared.map((v, i): [Variable, string] => [v, `$p${i}`]),
+    ...hot.prepared.map((v, i): [Variable, string] => [v, `$p${i}`]),
   ]);
-  const hotOpts = { ...(bound ? { scope } : {}), simd: options.simd === true };
-  // The hot functions read the flat point x themselves (array value variables as views of it,
-  // kept while x is the same array; data and prepare's values are bound) and logpGrad writes the
-  // flat gradient g.
-  const viewSlots = infos.map((v, i) => (v.shape.length === 0 ? null : `$xv${i}`));
-  const valueArgs = infos.map((v, i) =>
-    v.shape.length === 0 ? `x[${v.offset}]` : `rt.flatView(${viewSlots[i]}, x, ${v.offset}, ${viewSlots[i]}s, ${v.size})`,
-  );
+  const hotOpts = { ...(dataVars.length > 0 ? { scope } : {}), simd };
+  const hotInputs = [...inputs, ...hot.prepared];
+  const valueArgs = valueArguments(infos);
   // Small arrays are copied element by element: TypedArray#set costs more than the copy below ~100.
   const writeGradient = (results: string[], aliases: (string | null)[]) => [
     ...infos.map((v, i) =>
@@ -155,36 +144,23 @@ export function emitModel(model: Model, name = model.name || "model", options: M
         ? `g[${v.offset}] = ${results[i + 1]};`
         : v.size <= 128
           ? `for (let i = 0, v = ${aliases[i + 1] ?? `${results[i + 1]}.data`}; i < ${v.size}; i++) g[${v.offset} + i] = v[i];`
-          : `rt.writeFlat(g, ${v.offset}, ${results[i + 1]});`,
+          : `${rtRef("writeFlat")}(g, ${v.offset}, ${results[i + 1]});`,
     ),
     `return ${results[0]};`,
   ];
-
-  // Large constants once: the data read by logp, its gradient, the terms and draw is declared once.
-  const shared = sharedConstants();
-  const hotFns = [
-    // logp and logpGrad hand back numbers only: their buffers are reused, so a warm call allocates nothing.
-    emitFunction(hotInputs, fuseElemwise([cut[0]]), {
+  return [
+    emitFunction(hotInputs, fuseElemwise([hot.graphs[0]]), {
       name: "logp", constPrefix: "kl", shared, reuseBuffers: true, ...hotOpts,
       entry: { params: ["x"], inputs: valueArgs, finish: (r) => [`return ${r[0]};`] },
     }),
-    emitFunction(hotInputs, fuseElemwise(cut), {
+    emitFunction(hotInputs, fuseElemwise(hot.graphs), {
       name: "logpGrad", constPrefix: "kg", shared, reuseBuffers: true, ...hotOpts,
       entry: { params: ["x", "g"], inputs: valueArgs, finish: writeGradient },
     }),
   ];
-  const fns: EmittedFunction[] = [
-    ...hotFns,
-    ...(frontier.length ? [emitFunction(dataVars, rewriteForCompile(frontier), { name: "prepare", constPrefix: "kq", shared })] : []),
-    emitFunction(inputs, rewriteForCompile(terms.length ? terms : [pt.constant(0.0)]), { name: "terms", constPrefix: "kt", shared }),
-    emitFunction([...rngs, ...dataVars], rewriteForCompile(orZero(drawOutputs)), { name: "draw", constPrefix: "kd", shared }),
-    emitFunction(inputs, rewriteForCompile(orZero(constrained)), { name: "constrain", constPrefix: "kc", shared }),
-    emitFunction([...freeRoots, ...predictRngs, ...dataVars], rewriteForCompile(orZero(predicted)), { name: "predict", constPrefix: "kp", shared }),
-  ];
+}
 
-  const dataArgs = dataVars.map((d) => `d[${JSON.stringify(d.name)}]`);
-  const args = [...valueArgs, ...dataArgs].join(", ");
-
+function modelMeta(model: Model, name: string, infos: ValueVarInfo[], graphs: ModelGraphs): ModelMeta {
   const initial = model.initialPoint();
   const initialFlat: number[] = [];
   for (const v of infos) {
@@ -192,23 +168,23 @@ export function emitModel(model: Model, name = model.name || "model", options: M
     if (typeof value === "number") initialFlat.push(value);
     else initialFlat.push(...Array.from(value.data));
   }
-  const meta: ModelMeta = {
+  return {
     name,
     size: infos.reduce((a, v) => a + v.size, 0),
     valueVars: infos,
     termNames: [...model.basicRVs, ...model.potentials].map((v) => v.name!),
-    data: dataVars.map((d) => ({ name: d.name!, dtype: d.dtype, shape: [...d.type.shape] })),
+    data: model.dataVars.map((d) => ({ name: d.name!, dtype: d.dtype, shape: [...d.type.shape] })),
     initialPoint: initialFlat,
-    drawNames: drawOutputs.map((v) => v.name!),
-    rngCount: rngs.length,
+    drawNames: graphs.draws.map((v) => v.name!),
+    rngCount: graphs.drawRngs.length,
     constrainedNames: [...model.freeRVs, ...model.deterministics].map((v) => v.name!),
     predictNames: model.observedRVs.map((v) => v.name!),
-    predictRngCount: predictRngs.length,
+    predictRngCount: graphs.predictRngs.length,
   };
-  const defaults = dataVars
-    .filter((d) => model.dataValues.has(d))
-    .map((d) => `  ${objectKey(d.name!)}: ${literal(model.dataValues.get(d))},`);
-  // Observed values for traces (observed_data): the module's own constants, never a second copy.
+}
+
+/** Observed values for traces (observed_data): the module's own constants, never a second copy. */
+function observedValues(model: Model, shared: ReturnType<typeof sharedConstants>): string[] {
   const observed: string[] = [];
   for (const rv of model.observedRVs) {
     const v = model.rvsToValues.get(rv)!;
@@ -221,30 +197,7 @@ export function emitModel(model: Model, name = model.name || "model", options: M
     }
     if (expr) observed.push(`  ${objectKey(rv.name!)}: ${expr},`);
   }
-
-  const after = [
-    ...fns.filter((f) => !bound || !hotFns.includes(f)).map((f) => f.code),
-    ...(bound ? bindFunction(dataVars, prepared, hotFns) : []),
-    `const meta = ${JSON.stringify(meta)};`,
-    `const defaultData = {`,
-    ...defaults,
-    `};`,
-    ...(observed.length ? [`meta.observed = {`, ...observed, `};`] : []),
-    `return rt.createModel(meta, {`,
-    bound ? `  flat: bound,` : `  flat: () => ({ logp, logpGrad }),`,
-    `  terms: (x, d) => terms(${args}),`,
-    `  draw: (s, d) => draw(${[...rngs.map((_, i) => `s[${i}]`), ...dataArgs].join(", ")}),`,
-    `  constrain: (x, d) => constrain(${args}),`,
-    `  predict: (v, s, d) => predict(${[...freeRoots.map((_, i) => `v[${i}]`), ...predictRngs.map((_, i) => `s[${i}]`), ...dataArgs].join(", ")}),`,
-    `}, defaultData);`,
-  ];
-  const body = [
-    // A slot and the shape of each array value variable, made once (the hot path allocates nothing).
-    ...infos.flatMap((v, i) => (viewSlots[i] ? [`const ${viewSlots[i]} = rt.slot();`, `const ${viewSlots[i]}s = [${v.shape.join(", ")}];`] : [])),
-    ...usedConstants([...shared.prelude, ...fns.flatMap((f) => f.prelude)], after.join("\n")),
-    ...after,
-  ].join("\n");
-  return { body, meta };
+  return observed.length ? [`meta.observed = {`, ...observed, `};`] : [];
 }
 
 /**

@@ -8,8 +8,8 @@ import { asTensor, type TensorLike } from "../ops/constant.js";
 import { deepCopy } from "../ops/copy.js";
 import { DimShuffle } from "../ops/dimshuffle.js";
 import { isRandomVariable } from "../ops/random.js";
-import { distributionOf, modelContext, rvParams, tensorArg, type DistributionSpec, type Registrar, type RVOptions } from "../dist/distribution.js";
-import "../dist/index.js";
+import { distributionOf, logpOf, modelContext, rvParams, tensorArg, type DistributionSpec, type Registrar, type RVOptions } from "../distributions/distribution.js";
+import "../distributions/index.js";
 import type { Transform } from "../transforms.js";
 import { grad } from "../grad.js";
 import { boundedLogp, compileGraphs, type PointFunction } from "./compile-graphs.js";
@@ -215,7 +215,7 @@ export class Model implements Registrar {
       const t = this.rvsToTransforms.get(rv);
       const spec = distributionOf(rv);
       const others = withoutSelf(replace, rv);
-      let g = spec.logp(replace.get(rv)!, rvParams(rv));
+      let g = logpOf(spec, replace.get(rv)!, rvParams(rv));
       [g] = cloneReplace([g], others);
       // The Jacobian reads the transform's bounds, which may be RVs as well.
       if (t && jacobian) g = pt.add(g, cloneReplace([t.logJacDet(value)], others)[0]);

@@ -1,10 +1,15 @@
 // A name of tsmc the user mistyped or forgot to import, told in the user's words: the build pass
 // says it ahead of time; a builder run in process says it when the name fails at run time.
 import * as tsmc from "../index.js";
+import * as families from "../distributions/index.js";
 
-/** tsmc's exported values (read when needed: this module is part of tsmc's own import graph). */
+/**
+ * tsmc's exported values (read when needed: this module is part of tsmc's own import graph). The
+ * families are read from their own list too: a loader that turns ES modules into CommonJS copies
+ * an `export *` once, which in an import cycle can be before the list is complete.
+ */
 export function tsmcExports(): string[] {
-  return Object.keys(tsmc);
+  return [...new Set([...Object.keys(tsmc), ...Object.keys(families)])];
 }
 
 /** Edit distance with transpositions (`Noraml` is one edit from `Normal`), case-insensitive. */

@@ -6,6 +6,7 @@ import { asTensor, floatConst, type TensorLike } from "./constant.js";
 import { expandDims } from "./dimshuffle.js";
 import { sum } from "./reduce.js";
 import { Composite } from "./composite.js";
+import type { EmittedRuntimeName } from "../emit/runtime-names.js";
 
 type GradRule = (inputs: Variable[], output: Variable, gz: Variable) => (Variable | null)[];
 
@@ -16,7 +17,7 @@ export interface ScalarOp {
   /** Output dtype: NumPy's upcast (at least int64), always float64, or bool. */
   readonly out: "upcast" | "float" | "bool" | "last";
   /** The JS expression for one element; `rt` names a runtime export. */
-  readonly js: (args: string[], rt: (name: string) => string) => string;
+  readonly js: (args: string[], rt: (name: EmittedRuntimeName) => string) => string;
   readonly grad?: GradRule;
 }
 
@@ -140,7 +141,7 @@ const def = (name: string, arity: number, out: ScalarOp["out"], js: ScalarOp["js
   name, arity, out, js, grad,
 });
 const call = (fn: string) => (a: string[]) => `${fn}(${a.join(", ")})`;
-const rtCall = (fn: string) => (a: string[], rt: (n: string) => string) => `${rt(fn)}(${a.join(", ")})`;
+const rtCall = (fn: EmittedRuntimeName) => (a: string[], rt: (n: EmittedRuntimeName) => string) => `${rt(fn)}(${a.join(", ")})`;
 const infix = (sym: string) => ([a, b]: string[]) => `(${a} ${sym} ${b})`;
 const compare = (sym: string) => ([a, b]: string[]) => bool(`${a} ${sym} ${b}`);
 
@@ -246,5 +247,3 @@ export const second = (a: T, b: T): Variable => elemwise(S.second, a, b);
 
 /** Zeros shaped like `x` (float64). */
 export const zerosLike = (x: Variable): Variable => second(x, floatConst(0));
-/** Ones shaped like `x` (float64). */
-export const onesLike = (x: Variable): Variable => second(x, floatConst(1));

@@ -4,6 +4,7 @@ import { Apply, Constant, Variable, type EmitContext, type Op } from "../graph/b
 import { TensorType, type DType } from "../graph/type.js";
 import { asTensor, constant, type TensorLike } from "./constant.js";
 import { staticEntries } from "./shape.js";
+import type { VariateName } from "../emit/runtime-names.js";
 
 /** The type of an rng: an opaque stream, not a tensor one can compute with. */
 export class RandomGeneratorType extends TensorType {
@@ -45,7 +46,7 @@ export interface RandomVariableSpec {
   readonly signature: string;
   readonly dtype: DType;
   /** Name of the runtime variate generator, called once per element with scalar parameters. */
-  readonly sampler: string;
+  readonly sampler: VariateName;
   readonly nParams: number;
 }
 
@@ -196,7 +197,7 @@ export function randomVariable(spec: RandomVariableSpec, params: readonly Tensor
   return out;
 }
 
-const rv = (name: string, signature: string, sampler: string, dtype: DType = "float64"): RandomVariableSpec => ({
+const rv = (name: string, signature: string, sampler: VariateName, dtype: DType = "float64"): RandomVariableSpec => ({
   name: `${name}_rv`,
   signature,
   dtype,
@@ -204,7 +205,7 @@ const rv = (name: string, signature: string, sampler: string, dtype: DType = "fl
   nParams: signature.split("->")[0].split("(").length - 1,
 });
 
-/** The RandomVariables tsmc knows (PyTensor's and PyMC's names); each distribution in compiler/dist/ uses one. */
+/** The RandomVariables tsmc knows (PyTensor's and PyMC's names); each distribution in compiler/distributions/ uses one. */
 export const RV = {
   normal: rv("normal", "(),()->()", "normalVariate"),
   halfnormal: rv("halfnormal", "(),()->()", "halfNormalVariate"),

@@ -2,13 +2,14 @@
 // runtime function (runtime/special.ts) and its gradient rule side by side.
 import type { Variable } from "../graph/basic.js";
 import type { TensorLike } from "./constant.js";
+import type { EmittedRuntimeName } from "../emit/runtime-names.js";
 import {
   elemwise, add, sub, mul, div, neg, exp, log, log1p, expm1, sqr, sign, digamma, gammaln, switchOp, eq, type ScalarOp,
 } from "./elemwise.js";
 
 type T = TensorLike;
 type Grad = NonNullable<ScalarOp["grad"]>;
-const rtCall = (fn: string) => (a: string[], rt: (n: string) => string) => `${rt(fn)}(${a.join(", ")})`;
+const rtCall = (fn: EmittedRuntimeName) => (a: string[], rt: (n: EmittedRuntimeName) => string) => `${rt(fn)}(${a.join(", ")})`;
 const call = (fn: string) => (a: string[]) => `${fn}(${a.join(", ")})`;
 const op = (name: string, arity: number, js: ScalarOp["js"], grad?: Grad): ScalarOp => ({ name, arity, out: "float", js, grad });
 

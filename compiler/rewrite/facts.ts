@@ -3,7 +3,7 @@ import { Constant, Variable } from "../graph/basic.js";
 import { TensorType, type DType } from "../graph/type.js";
 import { second } from "../ops/elemwise.js";
 import { DimShuffle } from "../ops/dimshuffle.js";
-import { constantValue, opName, uniformValue } from "./pattern.js";
+import { constantValue, opName, uniformValue, type OpName } from "./pattern.js";
 
 /** Largest constant array a rule writes out in full (larger fills stay `second(x, c)`). */
 const MAX_FILLED_SIZE = 4096;
@@ -16,13 +16,13 @@ export function scalarConstant(v: Variable): number | null {
 }
 
 /** The input of a chain of ExpandDims/DropDims over a rank-0 variable, if `v` is one. */
-export function broadcastScalar(v: Variable): Variable | null {
+export function scalarUnderViews(v: Variable): Variable | null {
   let cur = v;
   while (cur.owner && cur.owner.op instanceof DimShuffle && cur.owner.op.isView) cur = cur.owner.inputs[0];
   return cur.ndim === 0 ? cur : null;
 }
 
-const NON_NEGATIVE_OPS = new Set(["Exp", "Sqr", "Abs", "Sqrt", "Softplus", "Sigmoid", "Erfc", "Erfcx", "I0e"]);
+const NON_NEGATIVE_OPS: ReadonlySet<string> = new Set<OpName>(["Exp", "Sqr", "Abs", "Sqrt", "Softplus", "Sigmoid", "Erfc", "Erfcx", "I0e"]);
 
 /** Known to be >= 0 (or NaN) for every input: exp, x², |x|, √x, sums and products of such, constants >= 0. */
 export function nonNegative(v: Variable, depth = 0): boolean {
@@ -42,7 +42,7 @@ export function nonNegative(v: Variable, depth = 0): boolean {
   return false;
 }
 
-const POSITIVE_OPS = new Set(["Exp", "Softplus", "Sigmoid", "Erfcx", "I0e"]);
+const POSITIVE_OPS: ReadonlySet<string> = new Set<OpName>(["Exp", "Softplus", "Sigmoid", "Erfcx", "I0e"]);
 
 /**
  * Known to be > 0 (or NaN): exp, softplus, constants > 0, and sums, products and quotients of such.

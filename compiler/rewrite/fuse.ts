@@ -25,7 +25,7 @@ export const blasRules: Rule[] = [
  * The scalar behind a value that only broadcasts one number: an ExpandDims of a rank-0 value, or a
  * constant with a single element. The loop reads it directly instead of through an array.
  */
-function broadcastScalar(v: Variable): Variable | null {
+function asLoopScalar(v: Variable): Variable | null {
   const op = v.owner?.op;
   if (op instanceof DimShuffle && op.isExpandOnly && v.owner!.inputs[0].ndim === 0) return v.owner!.inputs[0];
   if (v instanceof Constant && v.ndim > 0 && v.data.length === 1) return new Constant(new TensorType(v.dtype, []), v.data);
@@ -97,7 +97,24 @@ interface Group {
  */
 export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
   const nodes = toposort(outputs);
-  const order = new Map(nodes.map((n, i) => [n, i]));
+  const { groups, groupOf } = loopGroups(nodes);
+  // A lone op stays itself (a loop of one op gains nothing); sums always fuse.
+  const fused = new Set(
+    groups.filter((g) => g.members.some(isLoopSum) || (g.members.length >= 2 && g.members.some((m) => isLoopElemwise(m) || isLoopSum(m)))),
+  );
+  const rebuild = new FusedRebuild(nodes, outputs, groupOf, fused);
+  try {
+    return outputs.map((v) => rebuild.mapped(v));
+  } catch (e) {
+    // A loop would need its own results (a dependency the grouping did not see): keep the graph
+    // unfused, which is always correct, rather than emit a wrong schedule.
+    if (e instanceof FusionCycle) return [...outputs];
+    throw e;
+  }
+}
+
+/** The nodes that can share a loop, grouped by iteration space in topological order. */
+function loopGroups(nodes: Apply[]): { groups: Group[]; groupOf: Map<Apply, Group> } {
   const spaceOf = iterationSpaces(nodes);
   const groupOf = new Map<Apply, Group>();
   // The loops a value depends on through something outside them: a loop that a value depends on
@@ -105,10 +122,8 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
   const through = new Map<Variable, Set<Group>>();
   const open = new Map<string, Group>();
   const groups: Group[] = [];
-
   const direct = (v: Variable) => (v.owner ? groupOf.get(v.owner) ?? null : null);
   const dependsOn = (v: Variable, g: Group) => through.get(v)?.has(g) ?? false;
-
   for (const n of nodes) {
     let g: Group | undefined;
     if (isLoopValue(n) || isLoopSum(n) || isLoopDotT(n) || isLoopScatter(n)) {
@@ -134,128 +149,152 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
     }
     n.outputs.forEach((o) => through.set(o, deps));
   }
+  return { groups, groupOf };
+}
 
-  const clients = new Map<Variable, Apply[]>();
-  for (const n of nodes) for (const v of n.inputs) clients.set(v, [...(clients.get(v) ?? []), n]);
-  const outSet = new Set(outputs);
-  // A lone op stays itself (a loop of one op gains nothing); sums always fuse.
-  const fused = new Set(
-    groups.filter((g) => g.members.some(isLoopSum) || (g.members.length >= 2 && g.members.some((m) => isLoopElemwise(m) || isLoopSum(m)))),
-  );
+/** The graph rebuilt from the outputs, each fused loop built the first time one of its values is needed. */
+class FusedRebuild {
+  private readonly order: Map<Apply, number>;
+  private readonly clients = new Map<Variable, Apply[]>();
+  private readonly outSet: Set<Variable>;
+  private readonly memo = new Map<Variable, Variable>();
+  private readonly built = new Set<Group>();
 
-  // Rebuild from the outputs, building each fused loop the first time one of its values is needed.
-  const memo = new Map<Variable, Variable>();
-  const built = new Set<Group>();
-  const mapped = (v: Variable): Variable => {
-    const known = memo.get(v);
+  constructor(
+    nodes: Apply[],
+    outputs: readonly Variable[],
+    private readonly groupOf: Map<Apply, Group>,
+    private readonly fused: Set<Group>,
+  ) {
+    this.order = new Map(nodes.map((n, i) => [n, i]));
+    for (const n of nodes) for (const v of n.inputs) this.clients.set(v, [...(this.clients.get(v) ?? []), n]);
+    this.outSet = new Set(outputs);
+  }
+
+  mapped(v: Variable): Variable {
+    const known = this.memo.get(v);
     if (known) return known;
     const node = v.owner;
     if (!node) return v;
-    const g = groupOf.get(node);
-    if (g && fused.has(g)) {
-      if (!built.has(g)) buildGroup(g);
-      const r = memo.get(v);
+    const g = this.groupOf.get(node);
+    if (g && this.fused.has(g)) {
+      if (!this.built.has(g)) this.buildGroup(g);
+      const r = this.memo.get(v);
       if (!r) throw new FusionCycle();
       return r;
     }
-    const inputs = node.inputs.map(mapped);
+    const inputs = node.inputs.map((x) => this.mapped(x));
     if (inputs.every((x, i) => x === node.inputs[i])) {
-      node.outputs.forEach((o) => memo.set(o, o));
+      node.outputs.forEach((o) => this.memo.set(o, o));
       return v;
     }
     const rebuilt = node.op.makeNode(...inputs);
     rebuilt.outputs.forEach((o, i) => {
       o.name = node.outputs[i].name;
-      memo.set(node.outputs[i], o);
+      this.memo.set(node.outputs[i], o);
     });
-    return memo.get(v)!;
-  };
+    return this.memo.get(v)!;
+  }
 
-  const buildGroup = (g: Group) => {
-    built.add(g);
-    const members = [...g.members].sort((a, b) => order.get(a)! - order.get(b)!);
-    const inside = new Set(members);
-    const internal = (v: Variable) => !!v.owner && inside.has(v.owner) && isLoopValue(v.owner);
-    const inputs: Variable[] = [];
-    const inputIndex = new Map<Variable, number>();
-    const sources = new Map<Variable, Variable>();
-    const inputOf = (v: Variable, whole = false): number => {
-      let source = sources.get(v);
-      if (!source) sources.set(v, (source = mapped((whole ? null : broadcastScalar(v)) ?? v)));
-      let i = inputIndex.get(source);
-      if (i === undefined) {
-        i = inputs.length;
-        inputs.push(source);
-        inputIndex.set(source, i);
-      }
-      return i;
-    };
-    // External inputs first, so that inner values are numbered after them. Matrices and the
-    // vectors they multiply are read whole (never replaced by a broadcast scalar).
-    const wholeIndex = new Map<Variable, number>();
-    const whole = (v: Variable) => {
-      let i = wholeIndex.get(v);
-      if (i === undefined) wholeIndex.set(v, (i = inputs.length)), inputs.push(mapped(v));
-      return i;
-    };
-    for (const n of members) {
-      if (isLoopDot(n) || isLoopTake(n)) n.inputs.forEach((v) => whole(v));
-      else if (isLoopDotT(n)) {
-        whole(n.inputs[0]);
-        if (!internal(n.inputs[1])) inputOf(n.inputs[1]);
-      } else if (isLoopScatter(n)) {
-        whole(n.inputs[0]);
-        whole(n.inputs[2]);
-        if (!internal(n.inputs[1])) inputOf(n.inputs[1]);
-      } else for (const v of n.inputs) if (!internal(v)) inputOf(v);
-    }
-    const nIn = inputs.length;
+  private buildGroup(g: Group): void {
+    this.built.add(g);
+    const members = [...g.members].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+    const loop = new LoopInputs(members, (v) => this.mapped(v));
+    const nIn = loop.inputs.length;
     const value = new Map<Variable, number>();
     const inner: InnerNode[] = [];
     for (const n of members) {
-      if (isLoopDot(n)) inner.push({ rowdot: true, args: [wholeIndex.get(n.inputs[0])!, wholeIndex.get(n.inputs[1])!] });
-      else if (isLoopTake(n)) inner.push({ gather: true, args: [wholeIndex.get(n.inputs[0])!, wholeIndex.get(n.inputs[1])!] });
-      else if (isLoopElemwise(n)) inner.push({ op: (n.op as Elemwise).scalar, args: n.inputs.map((v) => (internal(v) ? value.get(v)! : inputOf(v))) });
+      if (isLoopDot(n)) inner.push({ rowdot: true, args: [loop.wholeIndex.get(n.inputs[0])!, loop.wholeIndex.get(n.inputs[1])!] });
+      else if (isLoopTake(n)) inner.push({ gather: true, args: [loop.wholeIndex.get(n.inputs[0])!, loop.wholeIndex.get(n.inputs[1])!] });
+      else if (isLoopElemwise(n)) inner.push({ op: (n.op as Elemwise).scalar, args: n.inputs.map((v) => (loop.internal(v) ? value.get(v)! : loop.inputOf(v))) });
       else continue;
       value.set(n.outputs[0], nIn + inner.length - 1);
     }
-    // Stored: elementwise values used outside the loop. Summed: every full sum of the loop.
+    const results = this.loopResults(members, loop, value);
+    if (loop.inputs.length !== nIn) throw new Error("fuse: an input appeared after the inner graph was numbered");
+    const op = new Composite({ nIn, nodes: inner, outputs: results.map((r) => r.index), reduce: results.map((r) => r.mode) });
+    const node = op.makeNode(...loop.inputs);
+    results.forEach((r, i) => {
+      node.outputs[i].name = r.v.name;
+      this.memo.set(r.v, node.outputs[i]);
+    });
+  }
+
+  /** Stored: elementwise values used outside the loop. Summed: every full sum of the loop. */
+  private loopResults(members: Apply[], loop: LoopInputs, value: Map<Variable, number>): { v: Variable; index: number; mode: OutputMode }[] {
     const results: { v: Variable; index: number; mode: OutputMode }[] = [];
+    const indexOf = (v: Variable) => (loop.internal(v) ? value.get(v)! : loop.inputOf(v));
     for (const n of members) {
       const out = n.outputs[0];
       if (isLoopDotT(n)) {
-        const g = n.inputs[1];
-        results.push({ v: out, index: internal(g) ? value.get(g)! : inputOf(g), mode: { rowacc: wholeIndex.get(n.inputs[0])! } });
+        results.push({ v: out, index: indexOf(n.inputs[1]), mode: { rowacc: loop.wholeIndex.get(n.inputs[0])! } });
       } else if (isLoopScatter(n)) {
-        const y = n.inputs[1];
-        const mode = { scatter: wholeIndex.get(n.inputs[2])!, base: wholeIndex.get(n.inputs[0])! };
-        results.push({ v: out, index: internal(y) ? value.get(y)! : inputOf(y), mode });
+        const mode = { scatter: loop.wholeIndex.get(n.inputs[2])!, base: loop.wholeIndex.get(n.inputs[0])! };
+        results.push({ v: out, index: indexOf(n.inputs[1]), mode });
       } else if (isLoopValue(n)) {
-        if (outSet.has(out) || (clients.get(out) ?? []).some((c) => !inside.has(c))) {
+        if (this.outSet.has(out) || (this.clients.get(out) ?? []).some((c) => !loop.inside.has(c))) {
           results.push({ v: out, index: value.get(out)!, mode: "none" });
         }
       } else {
-        const src = n.inputs[0];
         const mode = (n.op as Reduce).kind === "all" ? "all" : "sum";
-        results.push({ v: out, index: internal(src) ? value.get(src)! : inputOf(src), mode });
+        results.push({ v: out, index: indexOf(n.inputs[0]), mode });
       }
     }
-    if (inputs.length !== nIn) throw new Error("fuse: an input appeared after the inner graph was numbered");
-    const op = new Composite({ nIn, nodes: inner, outputs: results.map((r) => r.index), reduce: results.map((r) => r.mode) });
-    const node = op.makeNode(...inputs);
-    results.forEach((r, i) => {
-      node.outputs[i].name = r.v.name;
-      memo.set(r.v, node.outputs[i]);
-    });
-  };
+    return results;
+  }
+}
 
-  try {
-    return outputs.map(mapped);
-  } catch (e) {
-    // A loop would need its own results (a dependency the grouping did not see): keep the graph
-    // unfused, which is always correct, rather than emit a wrong schedule.
-    if (e instanceof FusionCycle) return [...outputs];
-    throw e;
+/**
+ * A loop's external inputs, numbered first so that inner values come after them. Matrices and the
+ * vectors they multiply are read whole (never replaced by a broadcast scalar).
+ */
+class LoopInputs {
+  readonly inputs: Variable[] = [];
+  readonly inside: Set<Apply>;
+  readonly wholeIndex = new Map<Variable, number>();
+  private readonly inputIndex = new Map<Variable, number>();
+  private readonly sources = new Map<Variable, Variable>();
+
+  constructor(
+    members: Apply[],
+    private readonly mapped: (v: Variable) => Variable,
+  ) {
+    this.inside = new Set(members);
+    for (const n of members) {
+      if (isLoopDot(n) || isLoopTake(n)) n.inputs.forEach((v) => this.whole(v));
+      else if (isLoopDotT(n)) {
+        this.whole(n.inputs[0]);
+        if (!this.internal(n.inputs[1])) this.inputOf(n.inputs[1]);
+      } else if (isLoopScatter(n)) {
+        this.whole(n.inputs[0]);
+        this.whole(n.inputs[2]);
+        if (!this.internal(n.inputs[1])) this.inputOf(n.inputs[1]);
+      } else for (const v of n.inputs) if (!this.internal(v)) this.inputOf(v);
+    }
+  }
+
+  /** A value computed inside the loop (an elementwise member's output). */
+  internal(v: Variable): boolean {
+    return !!v.owner && this.inside.has(v.owner) && isLoopValue(v.owner);
+  }
+
+  /** The index of an input read element by element (a one-element broadcast read as its scalar). */
+  inputOf(v: Variable): number {
+    let source = this.sources.get(v);
+    if (!source) this.sources.set(v, (source = this.mapped(asLoopScalar(v) ?? v)));
+    let i = this.inputIndex.get(source);
+    if (i === undefined) {
+      i = this.inputs.length;
+      this.inputs.push(source);
+      this.inputIndex.set(source, i);
+    }
+    return i;
+  }
+
+  private whole(v: Variable): number {
+    let i = this.wholeIndex.get(v);
+    if (i === undefined) this.wholeIndex.set(v, (i = this.inputs.length)), this.inputs.push(this.mapped(v));
+    return i;
   }
 }
 

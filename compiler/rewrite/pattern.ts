@@ -5,6 +5,37 @@ import { toposort } from "../graph/traversal.js";
 import { DimShuffle } from "../ops/dimshuffle.js";
 
 /**
+ * The printed name (before `{`) of every op a pattern may name, so that a misspelt name fails `tsc`
+ * instead of silently never matching. test/names.test.ts checks that each is the name of a real op
+ * and that every scalar op of compiler/ops/elemwise.ts and special.ts is here. (RandomVariables,
+ * named after their distribution, e.g. `normal_rv`, are not matched by name.)
+ */
+export const OP_NAMES = [
+  // elementwise (compiler/ops/elemwise.ts)
+  "Add", "Sub", "Mul", "True_div", "Pow", "Neg", "Abs", "Sign", "Exp", "Log", "Log1p", "Expm1", "Sqrt", "Sqr",
+  "Sin", "Cos", "Tanh", "Sigmoid", "Softplus", "Erf", "Erfc", "Erfcx", "Gammaln", "Psi", "TriGamma",
+  "Maximum", "Minimum", "Gt", "Ge", "Lt", "Le", "Eq", "Neq", "AND", "OR", "Invert", "IsNan", "IsInf",
+  "Switch", "Clip", "Second",
+  // elementwise special functions (compiler/ops/special.ts)
+  "Floor", "Ceil", "ArcTan", "Log1mexp", "BetaLn", "GammaInc", "GammaIncC", "GammaIncGrad", "BetaInc",
+  "BetaIncGradA", "BetaIncGradB", "I0e", "I1e",
+  // reductions, shapes, views, indexing, joins, linear algebra, fused loops
+  "Sum", "Prod", "Max", "Min", "All", "Any",
+  "ExpandDims", "DropDims", "Transpose", "DimShuffle",
+  "Shape", "Shape_i", "Reshape",
+  "Subtensor", "IncSubtensor", "AdvancedSubtensor1", "AdvancedIncSubtensor1",
+  "MakeVector", "Join", "Split",
+  "Dot", "DotTransposed", "Cholesky", "CholeskyGrad", "SolveTriangular", "Tril",
+  "Check", "DeepCopyOp", "Composite",
+] as const;
+
+/** The name of an op (its printed name before `{`), as a pattern names it. */
+export type OpName = (typeof OP_NAMES)[number];
+
+/** What a pattern's `op` may be: an op name, or `"*"` for any op. */
+export type OpPattern = OpName | "*";
+
+/**
  * - a string binds any variable to that name (the same name twice must be the same variable);
  * - `{ op, args? }` matches a node whose op is named `op` (the op's printed name before `{`),
  *   or one of several names, or any op for `"*"`; without `args` the inputs are not inspected;
@@ -16,7 +47,7 @@ import { DimShuffle } from "../ops/dimshuffle.js";
  */
 export type Pattern =
   | string
-  | { op: string | readonly string[]; args?: readonly Pattern[]; as?: string; commute?: boolean; where?: Where }
+  | { op: OpPattern | readonly OpPattern[]; args?: readonly Pattern[]; as?: string; commute?: boolean; where?: Where }
   | { constant: number | ((x: number) => boolean); as?: string; where?: Where }
   | { var: string; where: Where };
 
@@ -84,7 +115,7 @@ export function match(pattern: Pattern, v: Variable, b: Bindings = {}): Bindings
   }
   const node = v.owner;
   if (!node) return null;
-  const names = typeof pattern.op === "string" ? [pattern.op] : pattern.op;
+  const names: readonly string[] = typeof pattern.op === "string" ? [pattern.op] : pattern.op;
   if (!names.includes("*") && !names.includes(opName(node))) return null;
   const bound: Bindings = pattern.as ? { ...b, [pattern.as]: v } : b;
   const args = pattern.args;
@@ -115,7 +146,23 @@ export interface RewriteStats {
   fired: Map<string, number>;
 }
 
-const MAX_PASSES = 50;
+export const MAX_PASSES = 50;
+
+/**
+ * What the loop does when it stops at MAX_PASSES without reaching a fixpoint (rules that keep
+ * undoing each other, or one that always finds more to do): every rewrite keeps the values, so the
+ * graph is still right, only maybe not as simple as it could be. A warning by default; an error
+ * where the environment says TSMC_REWRITE_LIMIT=throw (the test suite does, test/setup.ts).
+ */
+function limitReached(firing: string[]): void {
+  const message =
+    `tsmc: the rewrites stopped after ${MAX_PASSES} passes without reaching a fixpoint` +
+    (firing.length ? ` (still firing: ${firing.map((n) => `'${n}'`).join(", ")})` : " (nodes still merging)") +
+    "; the graph computes the same values, but may not be fully simplified";
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (env?.TSMC_REWRITE_LIMIT === "throw") throw new Error(message);
+  console.warn(message);
+}
 
 /**
  * Rewrite `outputs` with `rules` until nothing changes. Pure: returns new outputs and leaves the
@@ -124,12 +171,17 @@ const MAX_PASSES = 50;
 export function rewrite(outputs: readonly Variable[], rules: readonly Rule[], stats?: RewriteStats): Variable[] {
   let current = [...outputs];
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const { result, changed } = rewritePass(current, rules, stats);
+    // The last pass counts its rules apart, to name those still firing if it is not the end.
+    const last = pass === MAX_PASSES - 1 ? { fired: new Map<string, number>() } : undefined;
+    const { result, changed } = rewritePass(current, rules, last ?? stats);
+    if (last && stats) for (const [name, n] of last.fired) stats.fired.set(name, (stats.fired.get(name) ?? 0) + n);
     current = result;
     if (!changed) return current;
+    if (last) limitReached([...last.fired.keys()]);
   }
   return current;
 }
+
 
 function rewritePass(outputs: readonly Variable[], rules: readonly Rule[], stats?: RewriteStats) {
   const memo = new Map<Variable, Variable>();
@@ -187,7 +239,7 @@ function ruleIndex(rules: readonly Rule[]): (name: string) => readonly Rule[] {
   const heads = rules.map((r) => {
     const p = r.pattern;
     if (typeof p === "string" || !("op" in p)) return null;
-    const names = typeof p.op === "string" ? [p.op] : p.op;
+    const names: readonly string[] = typeof p.op === "string" ? [p.op] : p.op;
     return names.includes("*") ? null : names;
   });
   const byName = new Map<string, Rule[]>();

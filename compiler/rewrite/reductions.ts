@@ -13,13 +13,13 @@ import { shapeI } from "../ops/shape.js";
 import { AdvancedIncSubtensor1 } from "../ops/subtensor.js";
 import { constant } from "../ops/constant.js";
 import { opName, uniformValue, type Rule } from "./pattern.js";
-import { broadcastScalar, scalarConstant, scalarLike } from "./facts.js";
+import { scalarUnderViews, scalarConstant, scalarLike } from "./facts.js";
 
 /** The rank-0 value a variable broadcasts everywhere (an expanded scalar, a scalar constant, a fill), or null. */
 function scalarOf(v: Variable): Variable | null {
   const k = scalarConstant(v);
   if (k !== null) return scalarLike(k, v);
-  const s = broadcastScalar(v);
+  const s = scalarUnderViews(v);
   if (s) return s;
   if (v.owner && opName(v.owner) === "Second") return scalarOf(v.owner.inputs[1]);
   return null;

@@ -10,12 +10,12 @@ import { MakeVector } from "../ops/join.js";
 import { Reduce } from "../ops/reduce.js";
 import { AdvancedSubtensor1, Subtensor } from "../ops/subtensor.js";
 import { ShapeI, shapeI } from "../ops/shape.js";
-import { opName, uniformValue, type Pattern, type Rule } from "./pattern.js";
-import { broadcastScalar, fillLike, nonNegative, positive, scalarConstant, scalarLike } from "./facts.js";
+import { opName, uniformValue, type OpName, type Pattern, type Rule } from "./pattern.js";
+import { scalarUnderViews, fillLike, nonNegative, positive, scalarConstant, scalarLike } from "./facts.js";
 import { constant } from "../ops/constant.js";
 
-const DIMSHUFFLES = ["ExpandDims", "DropDims", "Transpose", "DimShuffle"];
-const REDUCTIONS = ["Sum", "Prod", "Max", "Min", "All", "Any"];
+const DIMSHUFFLES: OpName[] = ["ExpandDims", "DropDims", "Transpose", "DimShuffle"];
+const REDUCTIONS: OpName[] = ["Sum", "Prod", "Max", "Min", "All", "Any"];
 
 /** The axes a Reduce node reduces. */
 const reducedAxes = (v: Variable): number[] => (v.owner!.op as Reduce).reducedAxes(v.owner!.inputs[0].ndim);
@@ -169,7 +169,7 @@ export const simplify: Rule[] = [
     pattern: { op: "Subtensor", args: [{ op: "Second", args: ["x", "y"] }], as: "v" },
     replace: ({ x, y, v }) => {
       const k = scalarConstant(y);
-      const s = k !== null ? scalarLike(k, y) : broadcastScalar(y);
+      const s = k !== null ? scalarLike(k, y) : scalarUnderViews(y);
       if (!s) return null;
       if (v.ndim === 0) return s;
       const sub = new Subtensor((v.owner!.op as Subtensor).entries).makeNode(x).outputs[0];
@@ -185,7 +185,7 @@ export const simplify: Rule[] = [
       const scalars: Variable[] = [];
       for (const x of v.owner!.inputs) {
         const k = scalarConstant(x);
-        const s = k !== null ? scalarLike(k, x) : broadcastScalar(x);
+        const s = k !== null ? scalarLike(k, x) : scalarUnderViews(x);
         if (!s) return null;
         scalars.push(s);
       }
