@@ -9,7 +9,10 @@ const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
 console.log("model            data       build ms (median of 7)   emitted KB");
 for (const id of ["seed", "eight_schools", "linreg", "logistic", "radon", "poisson"]) {
   const d = loadData(id);
-  for (const [label, bind] of [["constants", constants], ["data()", runtimeData]]) {
+  for (const [label, bind] of [
+    ["constants", constants],
+    ["data()", runtimeData],
+  ]) {
     const times = [];
     let size = 0;
     for (let r = 0; r < 7; r++) {

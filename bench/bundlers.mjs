@@ -66,7 +66,10 @@ export async function bundle(bundler, { project, entry, outDir, minify = true, p
       const html = join(project, `${name}.html`);
       writeFileSync(html, `<!doctype html><script type="module" src="./${entry}"></script>\n`);
       // No module-preload polyfill: the tests run the page's chunk in Node.
-      const result = await build({ ...common, build: { outDir, emptyOutDir: true, minify, modulePreload: { polyfill: false }, rollupOptions: { input: html } } });
+      const result = await build({
+        ...common,
+        build: { outDir, emptyOutDir: true, minify, modulePreload: { polyfill: false }, rollupOptions: { input: html } },
+      });
       const chunk = (Array.isArray(result) ? result[0] : result).output.find((o) => o.type === "chunk" && o.isEntry);
       main = join(outDir, chunk.fileName);
     } else {
@@ -76,14 +79,22 @@ export async function bundle(bundler, { project, entry, outDir, minify = true, p
   } else if (bundler === "esbuild") {
     // esbuild takes no rollup plugin: `tsmc build` compiles the project's models first.
     const built = join(dirname(outDir), `${basename(outDir)}-tsmc-build`);
-    const cli = createRequire(join(project, "package.json")).resolve("tsmc/package.json").replace(/package\.json$/, "dist/compiler/cli.js");
+    const cli = createRequire(join(project, "package.json"))
+      .resolve("tsmc/package.json")
+      .replace(/package\.json$/, "dist/compiler/cli.js");
     const r = spawnSync(process.execPath, [cli, "build", dirname(input), "--outDir", built], { cwd: project, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`tsmc build failed:\n${r.stderr}`);
     const { build } = await fromProject(project, "esbuild");
     main = join(outDir, `${name}.js`);
     await build({
       entryPoints: [join(built, relative(dirname(input), input))],
-      bundle: true, minify, format: "esm", platform, outfile: main, absWorkingDir: project, logLevel: "silent",
+      bundle: true,
+      minify,
+      format: "esm",
+      platform,
+      outfile: main,
+      absWorkingDir: project,
+      logLevel: "silent",
     });
   } else {
     throw new Error(`unknown bundler '${bundler}'; expected one of ${BUNDLERS.join(", ")}`);

@@ -12,10 +12,16 @@ for (const [id, data] of cases) {
   for (const base of [0.1, -0.3, 0.45]) {
     // Not all elements equal, so that a gradient entry written to the wrong index shows.
     const x = Float64Array.from({ length: m.size }, (_, i) => base + 0.01 * ((i * 7) % 5));
-    const g = new Float64Array(m.size), lp = m.logpGrad(x, g);
-    if (Math.abs(lp - m.logp(x)) > 1e-9 * Math.max(1, Math.abs(lp))) { bad++; console.log(`${id}: logpGrad and logp disagree`); }
+    const g = new Float64Array(m.size),
+      lp = m.logpGrad(x, g);
+    if (Math.abs(lp - m.logp(x)) > 1e-9 * Math.max(1, Math.abs(lp))) {
+      bad++;
+      console.log(`${id}: logpGrad and logp disagree`);
+    }
     for (let i = 0; i < m.size; i++) {
-      const h = 1e-6 * Math.max(1, Math.abs(x[i])), up = Float64Array.from(x), down = Float64Array.from(x);
+      const h = 1e-6 * Math.max(1, Math.abs(x[i])),
+        up = Float64Array.from(x),
+        down = Float64Array.from(x);
       up[i] += h;
       down[i] -= h;
       const fd = (m.logp(up) - m.logp(down)) / (2 * h);

@@ -22,7 +22,8 @@ export function mulberry32(seed) {
 
 /** A standard normal sampler (Box–Muller, cosine half) on a uniform stream. */
 const normalFrom = (u) => () => {
-  const a = u() || 1e-12, b = u();
+  const a = u() || 1e-12,
+    b = u();
   return Math.sqrt(-2 * Math.log(a)) * Math.cos(2 * Math.PI * b);
 };
 
@@ -31,27 +32,35 @@ const normalFrom = (u) => () => {
  * order, so a change to one data set changes the ones after it.
  */
 export function generate() {
-  const u = mulberry32(20261124), normal = normalFrom(u);
+  const u = mulberry32(20261124),
+    normal = normalFrom(u);
   // Six decimals keep the files small; the rounded values are the data.
   const round = (x) => Math.round(x * 1e6) / 1e6;
   const matrix = (n, k) => Array.from({ length: n }, () => Array.from({ length: k }, () => round(normal())));
   const dot = (row, b) => row.reduce((s, v, i) => s + v * b[i], 0);
   const out = {};
-  const put = (id, obj) => { out[id] = `${JSON.stringify(obj)}\n`; };
+  const put = (id, obj) => {
+    out[id] = `${JSON.stringify(obj)}\n`;
+  };
 
   put("eight_schools", { J: 8, y: [28, 8, -3, 7, -1, 1, 18, 12], sigma: [15, 10, 16, 11, 9, 11, 10, 18] });
   {
-    const N = 1000, K = 5, beta = [0.5, -1, 2, 0, 0.25];
+    const N = 1000,
+      K = 5,
+      beta = [0.5, -1, 2, 0, 0.25];
     const X = matrix(N, K);
     put("linreg", { N, K, X, y: X.map((r) => round(1 + dot(r, beta) + 0.5 * normal())) });
   }
   {
-    const N = 10000, K = 10, beta = [0.8, -0.5, 0.3, 0, 0, 1.2, -1, 0.1, 0.4, -0.2];
+    const N = 10000,
+      K = 10,
+      beta = [0.8, -0.5, 0.3, 0, 0, 1.2, -1, 0.1, 0.4, -0.2];
     const X = matrix(N, K);
     put("logistic", { N, K, X, y: X.map((r) => (u() < 1 / (1 + Math.exp(-dot(r, beta))) ? 1 : 0)) });
   }
   {
-    const J = 85, N = 919;
+    const J = 85,
+      N = 919;
     const a = Array.from({ length: J }, () => 1.5 + 0.3 * normal());
     // The first J observations cover every group once, so no group is empty.
     const group = Array.from({ length: N }, (_, i) => (i < J ? i : Math.floor(u() * J)));
@@ -60,13 +69,21 @@ export function generate() {
     put("radon", { J, N, group, x, y });
   }
   {
-    const N = 2000, K = 3, beta = [0.3, -0.2, 0.5];
+    const N = 2000,
+      K = 3,
+      beta = [0.3, -0.2, 0.5];
     const X = matrix(N, K);
     // Inversion: walk the Poisson CDF until it passes one uniform draw.
     const poisson = (lam) => {
-      let k = 0, p = Math.exp(-lam), s = p;
+      let k = 0,
+        p = Math.exp(-lam),
+        s = p;
       const r = u();
-      while (r > s) { k++; p *= lam / k; s += p; }
+      while (r > s) {
+        k++;
+        p *= lam / k;
+        s += p;
+      }
       return k;
     };
     put("poisson", { N, K, X, y: X.map((r) => poisson(Math.exp(0.5 + dot(r, beta)))) });
@@ -104,5 +121,9 @@ export function loadData(id) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(`wrote ${writeData().map((id) => `bench/data/${id}.json`).join(", ")}`);
+  console.log(
+    `wrote ${writeData()
+      .map((id) => `bench/data/${id}.json`)
+      .join(", ")}`,
+  );
 }

@@ -36,14 +36,20 @@ function sumLogFactorial(y) {
 // mu ~ N(0, 2), sigma ~ HalfNormal(3), x ~ N(mu, sigma); x = [mu, sigma_log__, x].
 export function seed() {
   const logp = (x) => {
-    const mu = x[0], t = x[1], v = x[2];
+    const mu = x[0],
+      t = x[1],
+      v = x[2];
     return normal(mu, 0, 0.5, Math.log(2)) + halfNormalLog(t, 3) + normal(v, mu, 1 / Math.exp(t), t);
   };
   return {
     size: 3,
     logp,
     logpGrad(x, g) {
-      const mu = x[0], t = x[1], v = x[2], invSigma = Math.exp(-t), z = (v - mu) * invSigma;
+      const mu = x[0],
+        t = x[1],
+        v = x[2],
+        invSigma = Math.exp(-t),
+        z = (v - mu) * invSigma;
       g[0] = -mu / 4 + z * invSigma;
       g[1] = halfNormalLogGrad(t, 3) + z * z - 1;
       g[2] = -z * invSigma;
@@ -55,23 +61,33 @@ export function seed() {
 // Non-centred: mu ~ N(0, 5), tau ~ HalfCauchy(5), theta_t ~ N(0, 1) (J of them),
 // y ~ N(mu + tau * theta_t, sigma); x = [mu, tau_log__, theta_t...].
 export function eight_schools({ J, y, sigma }) {
-  const Y = f64(y), invS = f64(sigma).map((s) => 1 / s), logS = f64(sigma).map(Math.log);
-  const LOG_HALF_CAUCHY = Math.log(2 / Math.PI) - Math.log(5);     // log(2 / (π·5))
+  const Y = f64(y),
+    invS = f64(sigma).map((s) => 1 / s),
+    logS = f64(sigma).map(Math.log);
+  const LOG_HALF_CAUCHY = Math.log(2 / Math.PI) - Math.log(5); // log(2 / (π·5))
   function run(x, g) {
-    const mu = x[0], t = x[1], tau = Math.exp(t), u = tau / 5;
+    const mu = x[0],
+      t = x[1],
+      tau = Math.exp(t),
+      u = tau / 5;
     let lp = normal(mu, 0, 0.2, Math.log(5)) + LOG_HALF_CAUCHY - Math.log1p(u * u) + t;
-    let gMu = -mu / 25, gT = 1 - (2 * u * u) / (1 + u * u);
+    let gMu = -mu / 25,
+      gT = 1 - (2 * u * u) / (1 + u * u);
     for (let j = 0; j < J; j++) {
-      const th = x[2 + j], z = (Y[j] - mu - tau * th) * invS[j];
+      const th = x[2 + j],
+        z = (Y[j] - mu - tau * th) * invS[j];
       lp += -0.5 * th * th - LOG_2PI_HALF - 0.5 * z * z - logS[j] - LOG_2PI_HALF;
       if (g) {
-        const d = z * invS[j];       // d/d(mean) of the likelihood term
+        const d = z * invS[j]; // d/d(mean) of the likelihood term
         gMu += d;
         gT += d * tau * th;
         g[2 + j] = -th + d * tau;
       }
     }
-    if (g) { g[0] = gMu; g[1] = gT; }
+    if (g) {
+      g[0] = gMu;
+      g[1] = gT;
+    }
     return lp;
   }
   return { size: 2 + J, logp: (x) => run(x, null), logpGrad: run };
@@ -80,11 +96,20 @@ export function eight_schools({ J, y, sigma }) {
 // alpha ~ N(0, 10), beta ~ N(0, 10) (K of them), sigma ~ HalfNormal(1),
 // y ~ N(alpha + X @ beta, sigma); x = [alpha, beta..., sigma_log__].
 function linear({ N, K, X, y }) {
-  const Xf = rowMajor(X), Y = f64(y), beta = new Float64Array(K), gBeta = new Float64Array(K);
+  const Xf = rowMajor(X),
+    Y = f64(y),
+    beta = new Float64Array(K),
+    gBeta = new Float64Array(K);
   function run(x, g) {
-    const alpha = x[0], t = x[1 + K], invVar = Math.exp(-2 * t);
-    for (let k = 0; k < K; k++) { beta[k] = x[1 + k]; gBeta[k] = 0; }
-    let ss = 0, sr = 0;          // Σ r², Σ r over the residuals r = y - mean
+    const alpha = x[0],
+      t = x[1 + K],
+      invVar = Math.exp(-2 * t);
+    for (let k = 0; k < K; k++) {
+      beta[k] = x[1 + k];
+      gBeta[k] = 0;
+    }
+    let ss = 0,
+      sr = 0; // Σ r², Σ r over the residuals r = y - mean
     for (let i = 0, o = 0; i < N; i++, o += K) {
       let m = alpha;
       for (let k = 0; k < K; k++) m += Xf[o + k] * beta[k];
@@ -111,10 +136,15 @@ export const linreg_N = linear;
 
 // beta ~ N(0, 1) (K of them), y ~ Bernoulli(logit_p = X @ beta); x = beta.
 export function logistic({ N, K, X, y }) {
-  const Xf = rowMajor(X), Y = f64(y), gBeta = new Float64Array(K);
+  const Xf = rowMajor(X),
+    Y = f64(y),
+    gBeta = new Float64Array(K);
   function run(x, g) {
     let lp = 0;
-    for (let k = 0; k < K; k++) { lp += -0.5 * x[k] * x[k] - LOG_2PI_HALF; gBeta[k] = 0; }
+    for (let k = 0; k < K; k++) {
+      lp += -0.5 * x[k] * x[k] - LOG_2PI_HALF;
+      gBeta[k] = 0;
+    }
     for (let i = 0, o = 0; i < N; i++, o += K) {
       let eta = 0;
       for (let k = 0; k < K; k++) eta += Xf[o + k] * x[k];
@@ -122,7 +152,8 @@ export function logistic({ N, K, X, y }) {
       const e = Math.exp(-Math.abs(eta));
       lp += Y[i] * eta - (eta > 0 ? eta : 0) - Math.log1p(e);
       if (g) {
-        const p = eta >= 0 ? 1 / (1 + e) : e / (1 + e), d = Y[i] - p;   // p = sigmoid(eta)
+        const p = eta >= 0 ? 1 / (1 + e) : e / (1 + e),
+          d = Y[i] - p; // p = sigmoid(eta)
         for (let k = 0; k < K; k++) gBeta[k] += d * Xf[o + k];
       }
     }
@@ -136,11 +167,20 @@ export function logistic({ N, K, X, y }) {
 // sigma_y ~ HalfNormal(5), y ~ N(a[group] + b * x, sigma_y) with a = mu_a + sigma_a * a_offset;
 // p = [mu_a, sigma_a_log__, a_offset..., b, sigma_y_log__].
 export function radon({ J, N, group, x: xs, y }) {
-  const G = Int32Array.from(group), Xs = f64(xs), Y = f64(y);
-  const a = new Float64Array(J), gA = new Float64Array(J);   // group intercepts, Σ r per group
-  const B = 2 + J, SY = 3 + J;
+  const G = Int32Array.from(group),
+    Xs = f64(xs),
+    Y = f64(y);
+  const a = new Float64Array(J),
+    gA = new Float64Array(J); // group intercepts, Σ r per group
+  const B = 2 + J,
+    SY = 3 + J;
   function run(p, g) {
-    const muA = p[0], tA = p[1], sigmaA = Math.exp(tA), b = p[B], tY = p[SY], invVar = Math.exp(-2 * tY);
+    const muA = p[0],
+      tA = p[1],
+      sigmaA = Math.exp(tA),
+      b = p[B],
+      tY = p[SY],
+      invVar = Math.exp(-2 * tY);
     let lp = normal(muA, 0, 0.1, LOG_10) + halfNormalLog(tA, 5) + normal(b, 0, 0.1, LOG_10) + halfNormalLog(tY, 5);
     for (let j = 0; j < J; j++) {
       const o = p[2 + j];
@@ -148,17 +188,23 @@ export function radon({ J, N, group, x: xs, y }) {
       a[j] = muA + sigmaA * o;
       gA[j] = 0;
     }
-    let ss = 0, gB = 0;
+    let ss = 0,
+      gB = 0;
     for (let i = 0; i < N; i++) {
       const r = Y[i] - a[G[i]] - b * Xs[i];
       ss += r * r;
-      if (g) { gA[G[i]] += r; gB += r * Xs[i]; }
+      if (g) {
+        gA[G[i]] += r;
+        gB += r * Xs[i];
+      }
     }
     lp += -N * (tY + LOG_2PI_HALF) - 0.5 * ss * invVar;
     if (g) {
-      let gMu = -muA / 100, gTA = halfNormalLogGrad(tA, 5);
+      let gMu = -muA / 100,
+        gTA = halfNormalLogGrad(tA, 5);
       for (let j = 0; j < J; j++) {
-        const d = gA[j] * invVar, o = p[2 + j];    // d/da_j, then the chain rule through a_j
+        const d = gA[j] * invVar,
+          o = p[2 + j]; // d/da_j, then the chain rule through a_j
         gMu += d;
         gTA += d * sigmaA * o;
         g[2 + j] = d * sigmaA - o;
@@ -176,11 +222,18 @@ export function radon({ J, N, group, x: xs, y }) {
 // alpha ~ N(0, 1), beta ~ N(0, 1) (K of them), y ~ Poisson(exp(alpha + X @ beta));
 // x = [alpha, beta...].
 export function poisson({ N, K, X, y }) {
-  const Xf = rowMajor(X), Y = f64(y), C = sumLogFactorial(y), gBeta = new Float64Array(K);
+  const Xf = rowMajor(X),
+    Y = f64(y),
+    C = sumLogFactorial(y),
+    gBeta = new Float64Array(K);
   function run(x, g) {
     const alpha = x[0];
-    let lp = -0.5 * alpha * alpha - LOG_2PI_HALF - C, gAlpha = 0;
-    for (let k = 0; k < K; k++) { lp += -0.5 * x[1 + k] * x[1 + k] - LOG_2PI_HALF; gBeta[k] = 0; }
+    let lp = -0.5 * alpha * alpha - LOG_2PI_HALF - C,
+      gAlpha = 0;
+    for (let k = 0; k < K; k++) {
+      lp += -0.5 * x[1 + k] * x[1 + k] - LOG_2PI_HALF;
+      gBeta[k] = 0;
+    }
     for (let i = 0, o = 0; i < N; i++, o += K) {
       let eta = alpha;
       for (let k = 0; k < K; k++) eta += Xf[o + k] * x[1 + k];

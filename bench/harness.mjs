@@ -23,9 +23,14 @@ import { pathToFileURL } from "node:url";
 import { linregData, loadData } from "./gen-data.mjs";
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
 const implUrls = [new URL("handwritten.mjs", import.meta.url).href];
-args.forEach((a, i) => { if (a === "--impl") implUrls.push(pathToFileURL(resolve(args[i + 1])).href); });
+args.forEach((a, i) => {
+  if (a === "--impl") implUrls.push(pathToFileURL(resolve(args[i + 1])).href);
+});
 const ALL = ["seed", "eight_schools", "linreg", "logistic", "radon", "poisson", "linreg_N"];
 const models = option("--models", ALL.join(",")).split(",");
 const Ns = option("--N", "100,1000,10000,100000,1000000").split(",").map(Number);
@@ -41,9 +46,10 @@ for (const id of models) {
 const impls = [];
 for (const url of implUrls) impls.push({ name: url.split("/").pop(), mod: await import(url) });
 
-let sink = 0;     // every result is added here, so that no call can be optimised away
+let sink = 0; // every result is added here, so that no call can be optimised away
 const median = (a) => {
-  const s = [...a].sort((p, q) => p - q), n = s.length;
+  const s = [...a].sort((p, q) => p - q),
+    n = s.length;
   return n ? (n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2) : NaN;
 };
 const rel = (a, b) => Math.abs(a - b) / Math.max(1, Math.abs(b));
@@ -58,8 +64,11 @@ function timeBatch(fn, x, g, reps) {
 /** Why b disagrees with the reference at x, or null if it agrees. */
 function disagreement(b, ref, x, lpRef, gRef) {
   if (b.size !== ref.size) return `size ${b.size} != ${ref.size}`;
-  const g = new Float64Array(ref.size), lp = b.logpGrad(x, g), lp2 = b.logp(x);
-  const lpTol = b.tolerance ?? 1e-9, gTol = b.tolerance ?? 1e-7;
+  const g = new Float64Array(ref.size),
+    lp = b.logpGrad(x, g),
+    lp2 = b.logp(x);
+  const lpTol = b.tolerance ?? 1e-9,
+    gTol = b.tolerance ?? 1e-7;
   if (rel(lp, lpRef) > lpTol || rel(lp2, lpRef) > lpTol) return `logp ${lp} / ${lp2}, reference ${lpRef}`;
   for (let i = 0; i < ref.size; i++) if (rel(g[i], gRef[i]) > gTol) return `grad[${i}] ${g[i]}, reference ${gRef[i]}`;
   return null;
@@ -77,7 +86,9 @@ for (const c of cases) {
     built.push({ name, m: mod[c.id](data) });
   }
   if (!built.length || built[0].name !== "handwritten.mjs") continue;
-  const ref = built[0].m, x = new Float64Array(ref.size).fill(0.1), gRef = new Float64Array(ref.size);
+  const ref = built[0].m,
+    x = new Float64Array(ref.size).fill(0.1),
+    gRef = new Float64Array(ref.size);
   const lpRef = ref.logpGrad(x, gRef);
   for (const b of built) b.why = disagreement(b.m, ref, x, lpRef, gRef);
   const live = built.filter((b) => !b.why);
@@ -86,10 +97,11 @@ for (const c of cases) {
     const g = new Float64Array(ref.size);
     for (const b of live) {
       b.fn = b.m[fname].bind(b.m);
-      timeBatch(b.fn, x, g, 50);                                    // warm-up
-      let reps = 1, t = 0;                                          // double until a batch takes 2 ms,
+      timeBatch(b.fn, x, g, 50); // warm-up
+      let reps = 1,
+        t = 0; // double until a batch takes 2 ms,
       while ((t = timeBatch(b.fn, x, g, reps) * reps) < 2e6 && reps < 1e8) reps *= 2;
-      b.reps = Math.max(1, Math.round(reps * (1e7 / Math.max(t, 1))));   // then scale to 10 ms
+      b.reps = Math.max(1, Math.round(reps * (1e7 / Math.max(t, 1)))); // then scale to 10 ms
       b.times = [];
     }
     const rounds = Math.max(3, Math.round(budgetMs / 10));
@@ -109,4 +121,4 @@ for (const r of rows) {
   console.log(r.invalid ? `${head}INVALID: ${r.invalid}` : `${head}${pad(r.ns.toFixed(1), 14)}${r.ratio.toFixed(3)}`);
 }
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ node: process.version, date: new Date().toISOString(), rows }, null, 1));
-if (sink === 42) console.log("");   // reads sink, so the timed results stay live
+if (sink === 42) console.log(""); // reads sink, so the timed results stay live

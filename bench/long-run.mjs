@@ -49,7 +49,9 @@ rmSync(file);
 // The command: wall time, and its own sampling time from its report.
 const cli = fileURLToPath(new URL("../dist/compiler/cli.js", import.meta.url));
 t0 = performance.now();
-const run = spawnSync(process.execPath, [cli, "sample", modelFile, "--draws", String(draws), "--seed", "1", "--no-progress", "--out", file], { encoding: "utf8" });
+const run = spawnSync(process.execPath, [cli, "sample", modelFile, "--draws", String(draws), "--seed", "1", "--no-progress", "--out", file], {
+  encoding: "utf8",
+});
 const wall = seconds(t0);
 if (run.status !== 0) throw new Error(run.stderr);
 const cliSampling = Number(/took ([\d.]+) seconds/.exec(run.stderr)[1]);

@@ -11,37 +11,47 @@ export const builders = {
     const sigma = HalfNormal("sigma", 3);
     Normal("x", mu, sigma);
   },
-  eight_schools: ({ J, y, sigma }, bind) => () => {
-    const mu = Normal("mu", 0, 5);
-    const tau = HalfCauchy("tau", 5);
-    const thetaT = Normal("theta_t", 0, 1, { shape: [J] });
-    Normal("obs", pt.add(mu, pt.mul(tau, thetaT)), bind("sigma", sigma), { observed: bind("y_obs", y) });
-  },
-  linreg: ({ K, X, y }, bind) => () => {
-    const alpha = Normal("alpha", 0, 10);
-    const beta = Normal("beta", 0, 10, { shape: [K] });
-    const sigma = HalfNormal("sigma", 1);
-    Normal("y", pt.add(alpha, pt.matmul(bind("X", X), beta)), sigma, { observed: bind("y_obs", y) });
-  },
-  logistic: ({ K, X, y }, bind) => () => {
-    const beta = Normal("beta", 0, 1, { shape: [K] });
-    Bernoulli("y", { logit_p: pt.matmul(bind("X", X), beta), observed: bind("y_obs", y) });
-  },
-  radon: ({ J, group, x, y }, bind) => () => {
-    const muA = Normal("mu_a", 0, 10);
-    const sigmaA = HalfNormal("sigma_a", 5);
-    const aOffset = Normal("a_offset", 0, 1, { shape: [J] });
-    const a = pt.add(muA, pt.mul(sigmaA, aOffset));
-    const b = Normal("b", 0, 10);
-    const sigmaY = HalfNormal("sigma_y", 5);
-    const mean = pt.add(pt.index(a, bind("group", group)), pt.mul(b, bind("x", x)));
-    Normal("y", mean, sigmaY, { observed: bind("y_obs", y) });
-  },
-  poisson: ({ K, X, y }, bind) => () => {
-    const alpha = Normal("alpha", 0, 1);
-    const beta = Normal("beta", 0, 1, { shape: [K] });
-    Poisson("y", pt.exp(pt.add(alpha, pt.matmul(bind("X", X), beta))), { observed: bind("y_obs", y) });
-  },
+  eight_schools:
+    ({ J, y, sigma }, bind) =>
+    () => {
+      const mu = Normal("mu", 0, 5);
+      const tau = HalfCauchy("tau", 5);
+      const thetaT = Normal("theta_t", 0, 1, { shape: [J] });
+      Normal("obs", pt.add(mu, pt.mul(tau, thetaT)), bind("sigma", sigma), { observed: bind("y_obs", y) });
+    },
+  linreg:
+    ({ K, X, y }, bind) =>
+    () => {
+      const alpha = Normal("alpha", 0, 10);
+      const beta = Normal("beta", 0, 10, { shape: [K] });
+      const sigma = HalfNormal("sigma", 1);
+      Normal("y", pt.add(alpha, pt.matmul(bind("X", X), beta)), sigma, { observed: bind("y_obs", y) });
+    },
+  logistic:
+    ({ K, X, y }, bind) =>
+    () => {
+      const beta = Normal("beta", 0, 1, { shape: [K] });
+      Bernoulli("y", { logit_p: pt.matmul(bind("X", X), beta), observed: bind("y_obs", y) });
+    },
+  radon:
+    ({ J, group, x, y }, bind) =>
+    () => {
+      const muA = Normal("mu_a", 0, 10);
+      const sigmaA = HalfNormal("sigma_a", 5);
+      const aOffset = Normal("a_offset", 0, 1, { shape: [J] });
+      const a = pt.add(muA, pt.mul(sigmaA, aOffset));
+      const b = Normal("b", 0, 10);
+      const sigmaY = HalfNormal("sigma_y", 5);
+      const mean = pt.add(pt.index(a, bind("group", group)), pt.mul(b, bind("x", x)));
+      Normal("y", mean, sigmaY, { observed: bind("y_obs", y) });
+    },
+  poisson:
+    ({ K, X, y }, bind) =>
+    () => {
+      const alpha = Normal("alpha", 0, 1);
+      const beta = Normal("beta", 0, 1, { shape: [K] });
+      Poisson("y", pt.exp(pt.add(alpha, pt.matmul(bind("X", X), beta))), { observed: bind("y_obs", y) });
+    },
 };
 builders.linreg_N = builders.linreg;
 

@@ -15,9 +15,14 @@ for (const id of ["seed", "eight_schools", "linreg", "logistic", "radon", "poiss
   const m = Model.build(id, builders[id](loadData(id), runtimeData));
   const [logp] = boundedLogp([m.logp()]);
   const [dlogp] = boundedLogp([m.dlogp()]);
-  for (const [name, g] of [["logp", logp], ["dlogp", dlogp]]) {
+  for (const [name, g] of [
+    ["logp", logp],
+    ["dlogp", dlogp],
+  ]) {
     const rewritten = optimize([g], { evaluate: evaluateNode });
     const fused = fuseElemwise(rewritten);
-    console.log(`${id.padEnd(17)}${name.padEnd(9)}${String(count([g])).padStart(8)}${String(count(rewritten)).padStart(12)}${String(count(fused)).padStart(8)}`);
+    console.log(
+      `${id.padEnd(17)}${name.padEnd(9)}${String(count([g])).padStart(8)}${String(count(rewritten)).padStart(12)}${String(count(fused)).padStart(8)}`,
+    );
   }
 }

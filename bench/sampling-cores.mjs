@@ -35,11 +35,14 @@ const ms = (f) => {
 
 /** A warm logpGrad call: the best batch of about a second of calls. */
 function gradMicros(m) {
-  const x = m.toFlat(m.initialPoint()), g = new Float64Array(m.size);
+  const x = m.toFlat(m.initialPoint()),
+    g = new Float64Array(m.size);
   let best = Infinity;
   const t0 = performance.now();
   for (let n = 1; performance.now() - t0 < 1000; n *= 2) {
-    const t = ms(() => { for (let i = 0; i < n; i++) m.flat.logpGrad(x, g); });
+    const t = ms(() => {
+      for (let i = 0; i < n; i++) m.flat.logpGrad(x, g);
+    });
     best = Math.min(best, (1000 * t) / n);
   }
   return best;
@@ -49,7 +52,9 @@ console.log(`Node ${process.version}, ${availableParallelism()} cores; medians o
 const startup = [];
 for (let r = 0; r < runs; r++) {
   const m = model("seed", builders.seed({}, constants));
-  startup.push(ms(() => m.sample({ draws: 1, tune: 0, chains: 2, cores: 2, seed: r })) - ms(() => m.sample({ draws: 1, tune: 0, chains: 2, cores: 1, seed: r })));
+  startup.push(
+    ms(() => m.sample({ draws: 1, tune: 0, chains: 2, cores: 2, seed: r })) - ms(() => m.sample({ draws: 1, tune: 0, chains: 2, cores: 1, seed: r })),
+  );
 }
 console.log(`worker start-up (spawn, load, rebuild; two workers at once): ${median(startup).toFixed(0)} ms`);
 console.log("model            grad µs  steps/it  chain (1 thread)  cores:1  cores:2  default  workers");
@@ -70,6 +75,13 @@ for (const id of ids) {
     const steps = [...trace.sampleStats.n_steps.data, ...trace.warmup.sampleStats.n_steps.data];
     t.steps.push(steps.reduce((a, b) => a + b, 0) / steps.length);
   }
-  const row = [gradMicros(m).toFixed(2), median(t.steps).toFixed(1), (median(t.one) / 4).toFixed(0), median(t.one).toFixed(0), median(t.two).toFixed(0), median(t.dflt).toFixed(0)];
+  const row = [
+    gradMicros(m).toFixed(2),
+    median(t.steps).toFixed(1),
+    (median(t.one) / 4).toFixed(0),
+    median(t.one).toFixed(0),
+    median(t.two).toFixed(0),
+    median(t.dflt).toFixed(0),
+  ];
   console.log(`${id.padEnd(15)}${row.map((c, i) => c.padStart([8, 10, 18, 9, 9, 9][i])).join("")}  ${usedWorkers}/${runs}`);
 }

@@ -8,7 +8,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import * as runtime from "../runtime/index.js";
 import "../runtime/sampler/install.js"; // this command samples whatever module it loads
 import { CompiledModel, summary, type Trace } from "../runtime/index.js";
@@ -237,7 +237,11 @@ function formatTime(secs: number): string {
 
 function printSummary(io: SampleIO, trace: Trace, table: runtime.Summary): void {
   io.stdout.write(`${table.toString()}\n`);
-  for (const w of traceWarnings(trace, table.rows.map((r) => r.r_hat))) io.stderr.write(`${w}\n`);
+  for (const w of traceWarnings(
+    trace,
+    table.rows.map((r) => r.r_hat),
+  ))
+    io.stderr.write(`${w}\n`);
 }
 
 /** PyMC's warnings for a finished trace (divergences, R-hat > 1.01), one line each. */
@@ -246,7 +250,9 @@ export function traceWarnings(trace: Trace, rhats: number[]): string[] {
   const div = trace.divergences;
   if (div > 0) out.push(`There ${div === 1 ? "was 1 divergence" : `were ${div} divergences`} after tuning. Increase \`target_accept\` or reparameterize.`);
   if (rhats.some((r) => r > 1.01)) {
-    out.push("The rhat statistic is larger than 1.01 for some parameters. This indicates problems during sampling. See https://arxiv.org/abs/1903.08008 for details");
+    out.push(
+      "The rhat statistic is larger than 1.01 for some parameters. This indicates problems during sampling. See https://arxiv.org/abs/1903.08008 for details",
+    );
   }
   return out;
 }

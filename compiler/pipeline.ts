@@ -16,7 +16,7 @@
 //             4. fuse: one loop per iteration space (compiler/rewrite/fuse.ts)
 //             5. emit: straight-line JavaScript (compiler/emit/js.ts; compiler/model/compile.ts
 //                assembles a model's functions into one module body), and instantiate in process
-import { Apply, Constant, Variable } from "./graph/basic.js";
+import { type Apply, Constant, Variable } from "./graph/basic.js";
 import { cloneReplace, graphInputs, toposort } from "./graph/traversal.js";
 import { isFloat } from "./graph/type.js";
 import { emitFunction, type EmittedFunction } from "./emit/js.js";
@@ -60,8 +60,7 @@ export interface ModelGraphs {
   predictRngs: RandomGeneratorSharedVariable[];
 }
 
-const rngsOf = (outs: Variable[]) =>
-  graphInputs(outs).filter((v): v is RandomGeneratorSharedVariable => v instanceof RandomGeneratorSharedVariable);
+const rngsOf = (outs: Variable[]) => graphInputs(outs).filter((v): v is RandomGeneratorSharedVariable => v instanceof RandomGeneratorSharedVariable);
 
 export function deriveModelGraphs(model: Model): ModelGraphs {
   const valueVars = model.valueVars;

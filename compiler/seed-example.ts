@@ -63,7 +63,16 @@ function simpleExample(t: Transcript) {
   t.print(formatValue(f({ x: 0, y: [1, Math.E] })));
 
   t.code("w.eval(new Map([[x, 0], [y, [1, Math.E]]]))");
-  t.print(formatValue(w.eval(new Map<Variable, unknown>([[x, 0], [y, [1, Math.E]]]))));
+  t.print(
+    formatValue(
+      w.eval(
+        new Map<Variable, unknown>([
+          [x, 0],
+          [y, [1, Math.E]],
+        ]),
+      ),
+    ),
+  );
   t.code("w.eval(new Map([[z, [1, Math.E]]]))   // an intermediate value");
   t.print(formatValue(w.eval(new Map<Variable, unknown>([[z, [1, Math.E]]]))));
   return { x, y, z, w };
@@ -75,7 +84,7 @@ function cleverExample(t: Transcript): void {
   const b = pt.scalar("b");
   const c = a.div(b);
   c.name = "a / b";
-  t.code('const a = pt.scalar("a");', 'const b = pt.scalar("b");', 'const c = a.div(b);', 'c.name = "a / b";');
+  t.code('const a = pt.scalar("a");', 'const b = pt.scalar("b");', "const c = a.div(b);", 'c.name = "a / b";');
   t.code("pt.dprint(c)");
   t.print(pt.dprint(c));
   const d = b.mul(c);

@@ -85,7 +85,10 @@ export const { floor, ceil, arctan, log1mexp, betaln, gammainc, gammaincc, betai
 
 // ---- reductions ---------------------------------------------------------------------------------
 
-const reducer = (kind: ReduceKind) => (x: T, axis?: Axis, keepdims = false) => reduce(kind, asTensor(x), axis, keepdims);
+const reducer =
+  (kind: ReduceKind) =>
+  (x: T, axis?: Axis, keepdims = false) =>
+    reduce(kind, asTensor(x), axis, keepdims);
 export const sum = reducer("sum");
 export const prod = reducer("prod");
 export const max = reducer("max");
@@ -105,7 +108,11 @@ export function mean(x: T, axis?: Axis, keepdims = false): Variable {
   const s = reduce("sum", v, axis, keepdims);
   const dims = axes.map((a) => v.type.shape[a]);
   const count: Variable = dims.every((d) => d !== null)
-    ? makeConstant((dims as number[]).reduce((a, b) => a * b, 1), null, "int64")
+    ? makeConstant(
+        (dims as number[]).reduce((a, b) => a * b, 1),
+        null,
+        "int64",
+      )
     : axes.map((a) => shapeI(v, a)).reduce((a, b) => ew.mul(a, b), makeConstant(1, null, "int64") as Variable);
   return ew.div(s, count);
 }
@@ -132,8 +139,16 @@ export function matmul(a: T, b: T): Variable {
   return dotOp(x, y);
 }
 export const transpose = (x: T, axes?: number[]) => transposeOp(asTensor(x), axes);
-export const stack = (xs: readonly T[], axis = 0) => stackOp(xs.map((x) => asTensor(x)), axis);
-export const concatenate = (xs: readonly T[], axis = 0) => join(axis, xs.map((x) => asTensor(x)));
+export const stack = (xs: readonly T[], axis = 0) =>
+  stackOp(
+    xs.map((x) => asTensor(x)),
+    axis,
+  );
+export const concatenate = (xs: readonly T[], axis = 0) =>
+  join(
+    axis,
+    xs.map((x) => asTensor(x)),
+  );
 export const shape = (x: T) => shapeOp(asTensor(x));
 export { expandDims, makeVector };
 
@@ -143,7 +158,11 @@ export function reshape(x: T, newShape: readonly (number | Variable)[] | Variabl
   let s: Variable;
   if (newShape instanceof Variable) s = newShape;
   else if (newShape.every((d) => typeof d === "number")) s = makeConstant([...newShape], null, "int64");
-  else s = makeVector(newShape.map((d) => asTensor(d as T, "int64")), "int64");
+  else
+    s = makeVector(
+      newShape.map((d) => asTensor(d as T, "int64")),
+      "int64",
+    );
   return reshapeOp(v, s);
 }
 
@@ -201,7 +220,15 @@ export function evaluate(v: Variable, givens?: Givens): any {
   let cache = evalCache.get(v);
   if (!cache) evalCache.set(v, (cache = new Map()));
   let f = cache.get(key);
-  if (!f) cache.set(key, (f = fn(pairs.map(([k]) => k), v, { name: "evaluate" })));
+  if (!f)
+    cache.set(
+      key,
+      (f = fn(
+        pairs.map(([k]) => k),
+        v,
+        { name: "evaluate" },
+      )),
+    );
   return f(...pairs.map(([, val]) => val));
 }
 
@@ -260,50 +287,138 @@ declare module "./graph/basic.js" {
 }
 
 const methods: Record<string, (this: Variable, ...args: any[]) => Variable> = {
-  add(b) { return add(this, b); },
-  sub(b) { return sub(this, b); },
-  mul(b) { return mul(this, b); },
-  div(b) { return div(this, b); },
-  pow(b) { return pow(this, b); },
-  neg() { return neg(this); },
-  abs() { return abs(this); },
-  exp() { return exp(this); },
-  log() { return log(this); },
-  log1p() { return log1p(this); },
-  expm1() { return expm1(this); },
-  sqrt() { return sqrt(this); },
-  square() { return square(this); },
-  sin() { return sin(this); },
-  cos() { return cos(this); },
-  tanh() { return tanh(this); },
-  sigmoid() { return sigmoid(this); },
-  softplus() { return softplus(this); },
-  logit() { return logit(this); },
-  erf() { return erf(this); },
-  erfc() { return erfc(this); },
-  gammaln() { return gammaln(this); },
-  digamma() { return digamma(this); },
-  maximum(b) { return maximum(this, b); },
-  minimum(b) { return minimum(this, b); },
-  gt(b) { return gt(this, b); },
-  ge(b) { return ge(this, b); },
-  lt(b) { return lt(this, b); },
-  le(b) { return le(this, b); },
-  eq(b) { return eq(this, b); },
-  neq(b) { return neq(this, b); },
-  sum(axis, keepdims) { return sum(this, axis, keepdims); },
-  prod(axis, keepdims) { return prod(this, axis, keepdims); },
-  mean(axis, keepdims) { return mean(this, axis, keepdims); },
-  max(axis, keepdims) { return max(this, axis, keepdims); },
-  min(axis, keepdims) { return min(this, axis, keepdims); },
-  logsumexp(axis, keepdims) { return logsumexp(this, axis, keepdims); },
-  dot(b) { return dot(this, b); },
-  matmul(b) { return matmul(this, b); },
-  reshape(s) { return reshape(this, s); },
-  transpose(axes) { return transpose(this, axes); },
-  index(idx) { return index(this, idx); },
-  slice(start, stop, step) { return slice(this, start, stop, step); },
-  clip(lo, hi) { return clip(this, lo, hi); },
+  add(b) {
+    return add(this, b);
+  },
+  sub(b) {
+    return sub(this, b);
+  },
+  mul(b) {
+    return mul(this, b);
+  },
+  div(b) {
+    return div(this, b);
+  },
+  pow(b) {
+    return pow(this, b);
+  },
+  neg() {
+    return neg(this);
+  },
+  abs() {
+    return abs(this);
+  },
+  exp() {
+    return exp(this);
+  },
+  log() {
+    return log(this);
+  },
+  log1p() {
+    return log1p(this);
+  },
+  expm1() {
+    return expm1(this);
+  },
+  sqrt() {
+    return sqrt(this);
+  },
+  square() {
+    return square(this);
+  },
+  sin() {
+    return sin(this);
+  },
+  cos() {
+    return cos(this);
+  },
+  tanh() {
+    return tanh(this);
+  },
+  sigmoid() {
+    return sigmoid(this);
+  },
+  softplus() {
+    return softplus(this);
+  },
+  logit() {
+    return logit(this);
+  },
+  erf() {
+    return erf(this);
+  },
+  erfc() {
+    return erfc(this);
+  },
+  gammaln() {
+    return gammaln(this);
+  },
+  digamma() {
+    return digamma(this);
+  },
+  maximum(b) {
+    return maximum(this, b);
+  },
+  minimum(b) {
+    return minimum(this, b);
+  },
+  gt(b) {
+    return gt(this, b);
+  },
+  ge(b) {
+    return ge(this, b);
+  },
+  lt(b) {
+    return lt(this, b);
+  },
+  le(b) {
+    return le(this, b);
+  },
+  eq(b) {
+    return eq(this, b);
+  },
+  neq(b) {
+    return neq(this, b);
+  },
+  sum(axis, keepdims) {
+    return sum(this, axis, keepdims);
+  },
+  prod(axis, keepdims) {
+    return prod(this, axis, keepdims);
+  },
+  mean(axis, keepdims) {
+    return mean(this, axis, keepdims);
+  },
+  max(axis, keepdims) {
+    return max(this, axis, keepdims);
+  },
+  min(axis, keepdims) {
+    return min(this, axis, keepdims);
+  },
+  logsumexp(axis, keepdims) {
+    return logsumexp(this, axis, keepdims);
+  },
+  dot(b) {
+    return dot(this, b);
+  },
+  matmul(b) {
+    return matmul(this, b);
+  },
+  reshape(s) {
+    return reshape(this, s);
+  },
+  transpose(axes) {
+    return transpose(this, axes);
+  },
+  index(idx) {
+    return index(this, idx);
+  },
+  slice(start, stop, step) {
+    return slice(this, start, stop, step);
+  },
+  clip(lo, hi) {
+    return clip(this, lo, hi);
+  },
 };
 for (const [name, impl] of Object.entries(methods)) {
   Object.defineProperty(Variable.prototype, name, { value: impl, writable: true, configurable: true });
@@ -324,14 +439,93 @@ Object.defineProperty(Variable.prototype, "T", {
 
 /** The `pt` namespace object (the same functions as this module's exports). */
 export const pt = {
-  tensor, scalar, vector, matrix, constant, asTensorVariable,
-  add, sub, mul, div, trueDiv, pow, neg, abs, sign, exp, log, log1p, expm1, sqrt, square, sqr, sin, cos, tanh,
-  sigmoid, softplus, logit, erf, erfc, erfcx, gammaln, digamma, psi, maximum, minimum, gt, ge, lt, le, eq, neq, and, or,
-  invert, isnan, isinf, switch: switch_, clip,
-  floor, ceil, arctan, log1mexp, betaln, gammainc, gammaincc, betainc, i0e, i1e,
-  sum, prod, max, min, all, any, mean, logsumexp,
-  dot, matmul, transpose, stack, concatenate, reshape, shape, index, slice, subtensor: subtensorOf, expandDims, makeVector,
-  dprint, graphInputs, cloneReplace, grad, fn, function: fn, eval: evaluate, random,
+  tensor,
+  scalar,
+  vector,
+  matrix,
+  constant,
+  asTensorVariable,
+  add,
+  sub,
+  mul,
+  div,
+  trueDiv,
+  pow,
+  neg,
+  abs,
+  sign,
+  exp,
+  log,
+  log1p,
+  expm1,
+  sqrt,
+  square,
+  sqr,
+  sin,
+  cos,
+  tanh,
+  sigmoid,
+  softplus,
+  logit,
+  erf,
+  erfc,
+  erfcx,
+  gammaln,
+  digamma,
+  psi,
+  maximum,
+  minimum,
+  gt,
+  ge,
+  lt,
+  le,
+  eq,
+  neq,
+  and,
+  or,
+  invert,
+  isnan,
+  isinf,
+  switch: switch_,
+  clip,
+  floor,
+  ceil,
+  arctan,
+  log1mexp,
+  betaln,
+  gammainc,
+  gammaincc,
+  betainc,
+  i0e,
+  i1e,
+  sum,
+  prod,
+  max,
+  min,
+  all,
+  any,
+  mean,
+  logsumexp,
+  dot,
+  matmul,
+  transpose,
+  stack,
+  concatenate,
+  reshape,
+  shape,
+  index,
+  slice,
+  subtensor: subtensorOf,
+  expandDims,
+  makeVector,
+  dprint,
+  graphInputs,
+  cloneReplace,
+  grad,
+  fn,
+  function: fn,
+  eval: evaluate,
+  random,
 };
 export { switch_ as switch };
 export default pt;

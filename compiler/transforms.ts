@@ -147,7 +147,11 @@ export const ordered: Transform = {
     if (n === null || n === undefined) throw new Error("ordered: the length of the last axis must be known");
     const steps = pt.concatenate([lastAxis(v, 0, 1), pt.exp(lastAxis(v, 1, null))], -1);
     // cumulative sum as a masked sum: y[..., k] = Σ_j [j <= k] steps[..., j]
-    const mask = pt.constant(Array.from({ length: n }, (_, k) => Array.from({ length: n }, (_, j) => (j <= k ? 1 : 0))), null, "float64");
+    const mask = pt.constant(
+      Array.from({ length: n }, (_, k) => Array.from({ length: n }, (_, j) => (j <= k ? 1 : 0))),
+      null,
+      "float64",
+    );
     return pt.sum(pt.mul(pt.expandDims(steps, [steps.ndim - 1]), mask), -1);
   },
   logJacDet: (v) => pt.concatenate([pt.mul(lastAxis(v, 0, 1), 0), lastAxis(v, 1, null)], -1),
@@ -173,8 +177,16 @@ export const packedDiagonal = (n: number): number[] => Array.from({ length: n },
 export function choleskyCovPacked(n: number): Transform {
   const m = (n * (n + 1)) / 2;
   const diag = new Set(packedDiagonal(n));
-  const isDiag = pt.constant(Array.from({ length: m }, (_, k) => diag.has(k)), null, "bool");
-  const onDiag = pt.constant(Array.from({ length: m }, (_, k) => (diag.has(k) ? 1 : 0)), null, "float64");
+  const isDiag = pt.constant(
+    Array.from({ length: m }, (_, k) => diag.has(k)),
+    null,
+    "bool",
+  );
+  const onDiag = pt.constant(
+    Array.from({ length: m }, (_, k) => (diag.has(k) ? 1 : 0)),
+    null,
+    "float64",
+  );
   const check = (x: Variable) => {
     if (x.type.shape[x.ndim - 1] !== m) throw new Error(`cholesky-cov-packed: expected a last axis of ${m} = ${n}(${n} + 1)/2 entries, got ${x.type}`);
   };

@@ -1,18 +1,56 @@
 // tsmc/runtime: everything compiled models import. Never imports the compiler.
 export { NDArray, empty, nd, toInput, shapeText, type InputSpec } from "./ndarray.js";
-export { broadcastError, reduce, reduceAll, transpose, dot, dotT, indexRows, join, split, subtensor, scalarAt, incSubtensor, take, incTake, reshape } from "./kernels.js";
+export {
+  broadcastError,
+  reduce,
+  reduceAll,
+  transpose,
+  dot,
+  dotT,
+  indexRows,
+  join,
+  split,
+  subtensor,
+  scalarAt,
+  incSubtensor,
+  take,
+  incTake,
+  reshape,
+} from "./kernels.js";
 export { sigmoid, softplus, gammaln, digamma, trigamma, erf, erfc, erfcx } from "./special.js";
 export { gammainc, gammaincc, betainc, betaln, log1mexp, gammaincDs, betaincDa, betaincDb, i0e, i1e } from "./special.js";
 export { choleskyLower, choleskyGrad, solveTriangular, tril } from "./linalg.js";
-export { Stream, streamState, restoreStream, freshSeed, childSeed, broadcastShapes, drawElementwise, drawCore, normalVariate, halfNormalVariate } from "./random.js";
+export {
+  Stream,
+  streamState,
+  restoreStream,
+  freshSeed,
+  childSeed,
+  broadcastShapes,
+  drawElementwise,
+  drawCore,
+  normalVariate,
+  halfNormalVariate,
+} from "./random.js";
 export * from "./variates-continuous.js";
 export * from "./variates-discrete.js";
 export * from "./variates-multivariate.js";
 export { ParameterValueError, parameterValueError } from "./errors.js";
-export { CompiledModel, createModel, aheadOfTime, installSampler, stackDraws, writeFlat, type ModelMeta, type ModelImpl, type ValueVarInfo, type Point } from "./model.js";
+export {
+  CompiledModel,
+  createModel,
+  aheadOfTime,
+  installSampler,
+  stackDraws,
+  writeFlat,
+  type ModelMeta,
+  type ModelImpl,
+  type ValueVarInfo,
+  type Point,
+} from "./model.js";
 export { Trace, type ChainTuning } from "./sampler/trace.js";
 export { PriorSamples, type SampleOptions } from "./sampler/sample.js";
-export { type ModelSource } from "./sampler/parallel.js";
+export type { ModelSource } from "./sampler/parallel.js";
 export { summary, Summary, type SummaryRow } from "./sampler/summary.js";
 export { rhat, essBulk, essTail, essMean, essSd, mcseMean, mcseSd, hdi } from "./sampler/diagnostics.js";
 export { simdModule, simdBind, type SimdLoop } from "./simd.js";

@@ -13,12 +13,18 @@ const INIT: Record<ReduceKind, number> = { sum: 0, prod: 1, max: -Infinity, min:
 
 function combine(kind: ReduceKind, acc: number, x: number): number {
   switch (kind) {
-    case "sum": return acc + x;
-    case "prod": return acc * x;
-    case "max": return x > acc || x !== x ? x : acc;
-    case "min": return x < acc || x !== x ? x : acc;
-    case "all": return acc && x !== 0 ? 1 : 0;
-    case "any": return acc || x !== 0 ? 1 : 0;
+    case "sum":
+      return acc + x;
+    case "prod":
+      return acc * x;
+    case "max":
+      return x > acc || x !== x ? x : acc;
+    case "min":
+      return x < acc || x !== x ? x : acc;
+    case "all":
+      return acc && x !== 0 ? 1 : 0;
+    case "any":
+      return acc || x !== 0 ? 1 : 0;
   }
 }
 
@@ -195,8 +201,7 @@ function sliceIndices(e: Exclude<Entry, number>, n: number): [number, number, nu
   const step = e.step ?? 1;
   // A zero step selects without end (the process dies); the op refuses it, this guards other callers.
   if (step === 0) throw new Error("slice step cannot be zero");
-  const clamp = (v: number | null, dflt: number, lo: number, hi: number) =>
-    v === null ? dflt : Math.min(Math.max(v < 0 ? v + n : v, lo), hi);
+  const clamp = (v: number | null, dflt: number, lo: number, hi: number) => (v === null ? dflt : Math.min(Math.max(v < 0 ? v + n : v, lo), hi));
   const start = step > 0 ? clamp(e.start, 0, 0, n) : clamp(e.start, n - 1, -1, n - 1);
   const stop = step > 0 ? clamp(e.stop, n, 0, n) : clamp(e.stop, -1, -1, n - 1);
   return [start, step, Math.max(0, Math.ceil((stop - start) / step))];

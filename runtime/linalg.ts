@@ -1,7 +1,7 @@
 // Dense linear-algebra kernels for the linalg ops (compiler/ops/linalg.ts): Cholesky factor, its
 // reverse-mode rule, triangular solves and the lower triangle. Matrices are row-major n×n NDArrays;
 // right-hand sides are vectors (n) or matrices (n×k). Outputs go to the op's slot when given.
-import { NDArray } from "./ndarray.js";
+import type { NDArray } from "./ndarray.js";
 import { outBuffer, type Slot } from "./buffers.js";
 import { shapeText } from "./ndarray.js";
 

@@ -75,7 +75,6 @@ export function installSampler(impl: Sampling): void {
   sampling = impl;
 }
 
-
 export class CompiledModel {
   readonly name: string;
   readonly size: number;
@@ -207,7 +206,9 @@ export class CompiledModel {
   /** The data() inputs as currently bound. */
   boundData(): Record<string, Value> {
     // Copies: changing them must not change what the model computes.
-    return Object.fromEntries(Object.entries(this.data).flatMap(([k, v]) => (v === undefined ? [] : [[k, typeof v === "number" ? v : new NDArray([...v.shape], v.data.slice())]])));
+    return Object.fromEntries(
+      Object.entries(this.data).flatMap(([k, v]) => (v === undefined ? [] : [[k, typeof v === "number" ? v : new NDArray([...v.shape], v.data.slice())]])),
+    );
   }
 
   /** NUTS (Stan's multinomial variant with windowed adaptation): a trace of every free RV and Deterministic. */

@@ -80,7 +80,7 @@ function nestedShape(v: unknown, where: string): number[] {
 }
 
 /** A non-number entry as messages show it (JSON.stringify throws on a BigInt). */
-const shown = (x: unknown) => (typeof x === "bigint" ? `${x}n (a BigInt)` : JSON.stringify(x) ?? String(x));
+const shown = (x: unknown) => (typeof x === "bigint" ? `${x}n (a BigInt)` : (JSON.stringify(x) ?? String(x)));
 
 /**
  * Convert a user value (number, nested arrays, Float64Array, NDArray) to what generated code

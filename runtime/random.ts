@@ -39,7 +39,6 @@ export class Stream {
     this.spare = v * f;
     return u * f;
   }
-
 }
 
 export type SavedStream = { prng: StreamState; spare: number | null };
@@ -156,7 +155,13 @@ function parseCore(sig: string) {
   let parsed = signatures.get(sig);
   if (!parsed) {
     const [ins, out] = sig.split("->");
-    const groups = (text: string) => [...text.matchAll(/\(([^)]*)\)/g)].map((m) => m[1].split(",").map((d) => d.trim()).filter(Boolean));
+    const groups = (text: string) =>
+      [...text.matchAll(/\(([^)]*)\)/g)].map((m) =>
+        m[1]
+          .split(",")
+          .map((d) => d.trim())
+          .filter(Boolean),
+      );
     parsed = { params: groups(ins), out: groups(out)[0] ?? [] };
     signatures.set(sig, parsed);
   }

@@ -92,8 +92,7 @@ export function skewNormalVariate(s: Stream, mu: number, sigma: number, alpha: n
   return mu + sigma * (u0 >= 0 ? u1 : -u1);
 }
 
-export const exGaussianVariate = (s: Stream, mu: number, sigma: number, nu: number): number =>
-  mu + sigma * s.normal() - nu * Math.log1p(-s.uniform());
+export const exGaussianVariate = (s: Stream, mu: number, sigma: number, nu: number): number => mu + sigma * s.normal() - nu * Math.log1p(-s.uniform());
 
 /** moyal_rv(mu, sigma): -log(Z²) is standard Moyal. */
 export function moyalVariate(s: Stream, mu: number, sigma: number): number {
@@ -104,8 +103,7 @@ export function moyalVariate(s: Stream, mu: number, sigma: number): number {
 }
 
 export const logitNormalVariate = (s: Stream, mu: number, sigma: number): number => sigmoid(mu + sigma * s.normal());
-export const kumaraswamyVariate = (s: Stream, a: number, b: number): number =>
-  Math.pow(-Math.expm1(Math.log1p(-s.uniform()) / b), 1 / a);
+export const kumaraswamyVariate = (s: Stream, a: number, b: number): number => Math.pow(-Math.expm1(Math.log1p(-s.uniform()) / b), 1 / a);
 
 export function riceVariate(s: Stream, nu: number, sigma: number): number {
   const x = nu + sigma * s.normal();

@@ -69,8 +69,7 @@ export function geometricVariate(s: Stream, p: number): number {
   return Math.max(1, Math.ceil(Math.log(openUniform(s)) / Math.log1p(-p)));
 }
 
-export const discreteUniformVariate = (s: Stream, lower: number, upper: number): number =>
-  lower + Math.floor(s.uniform() * (upper - lower + 1));
+export const discreteUniformVariate = (s: Stream, lower: number, upper: number): number => lower + Math.floor(s.uniform() * (upper - lower + 1));
 
 /** hypergeometric_rv(ngood, nbad, nsample): draws without replacement, one at a time. */
 export function hypergeometricVariate(s: Stream, good: number, bad: number, n: number): number {
@@ -87,8 +86,7 @@ export function hypergeometricVariate(s: Stream, good: number, bad: number, n: n
 export const betaBinomialVariate = (s: Stream, n: number, a: number, b: number): number => binomialVariate(s, n, betaVariate(s, a, b));
 
 /** PyMC's discrete_weibull_rv(q, beta), by inversion. */
-export const discreteWeibullVariate = (s: Stream, q: number, beta: number): number =>
-  Math.ceil(Math.pow(Math.log1p(-s.uniform()) / Math.log(q), 1 / beta)) - 1;
+export const discreteWeibullVariate = (s: Stream, q: number, beta: number): number => Math.ceil(Math.pow(Math.log1p(-s.uniform()) / Math.log(q), 1 / beta)) - 1;
 
 /** Zero-inflated families: the base draw with probability psi, else 0 (PyMC's psi). */
 export const zeroInflatedPoissonVariate = (s: Stream, psi: number, mu: number): number => (s.uniform() < psi ? poissonVariate(s, mu) : 0);

@@ -15,7 +15,12 @@ const ALLOCATING = /rt\.nd\(|rt\.empty\(|\bnew\b|rt\.subtensor\(|=\s*\[|\[\s*\]|
 describe("allocation-free logp and logpGrad", () => {
   const build = () => {
     const y = data("y", [0.5, -1.2, 2.0, 0.3]);
-    const X = data("X", [[1, 0.5], [1, -0.3], [1, 1.2], [1, 0.0]]);
+    const X = data("X", [
+      [1, 0.5],
+      [1, -0.3],
+      [1, 1.2],
+      [1, 0.0],
+    ]);
     const mu = Normal("mu", 0, 1);
     const tau = HalfNormal("tau", 1);
     const theta = Normal("theta", mu, tau, { shape: [4] });

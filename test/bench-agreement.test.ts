@@ -20,7 +20,8 @@ const data: Record<string, unknown> = {
   linreg: { N: 50, K: 5, X: matrix(50, 5), y: Array.from({ length: 50 }, normal) },
   logistic: { N: 60, K: 4, X: matrix(60, 4), y: Array.from({ length: 60 }, () => (u() < 0.5 ? 0 : 1)) },
   radon: {
-    J: 6, N: 40,
+    J: 6,
+    N: 40,
     group: Array.from({ length: 40 }, (_, i) => (i < 6 ? i : Math.floor(u() * 6))),
     x: Array.from({ length: 40 }, () => (u() < 0.8 ? 0 : 1)),
     y: Array.from({ length: 40 }, normal),
@@ -31,7 +32,10 @@ const data: Record<string, unknown> = {
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
 
 describe("bench models against the hand-written reference", () => {
-  for (const [label, bind] of [["constants", constants], ["data()", runtimeData]] as const) {
+  for (const [label, bind] of [
+    ["constants", constants],
+    ["data()", runtimeData],
+  ] as const) {
     for (const id of Object.keys(data)) {
       it(`${id}, data as ${label}: logp and gradient at the fixed point and at random points`, () => {
         const ours = adapter(bind)[id](data[id]);

@@ -83,7 +83,11 @@ describe("tsmc build: the output runs under node", function () {
     const lines = readFileSync(join(dir, "build", "main.js"), "utf8").split("\n");
     const map = new TraceMap(readFileSync(join(dir, "build", "main.js.map"), "utf8"));
     const source = SOURCES["src/main.ts"].split("\n");
-    for (const [line, token] of [[1, `"./`], [3, ");"], [4, "seed.logp"]] as const) {
+    for (const [line, token] of [
+      [1, `"./`],
+      [3, ");"],
+      [4, "seed.logp"],
+    ] as const) {
       const column = lines[line - 1].indexOf(token);
       const orig = originalPositionFor(map, { line, column });
       expect(orig.source).to.equal("../src/main.ts");

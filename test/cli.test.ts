@@ -122,11 +122,11 @@ describe("tsmc build: errors", () => {
       [
         "fixtures/errors/support.ts:6:13: HalfNormal('s'): invalid parameter: sigma > 0 does not hold (sigma = -1)",
         "",
-        "  4 | export const bad = model(\"bad\", () => {",
-        "  5 |   const mu = Normal(\"mu\", 0, 1);",
-        "> 6 |   const s = HalfNormal(\"s\", -1);",
+        '  4 | export const bad = model("bad", () => {',
+        '  5 |   const mu = Normal("mu", 0, 1);',
+        '> 6 |   const s = HalfNormal("s", -1);',
         "    |             ^",
-        "  7 |   Normal(\"x\", mu, s);",
+        '  7 |   Normal("x", mu, s);',
         "  8 | });",
       ].join("\n"),
     );
@@ -174,7 +174,10 @@ describe("tsmc print", () => {
     expect(d.stdout).to.equal(`${dprint(modelGraphs(seed(), "dlogp", true))}\n`);
     const draw = tsmc("print", "fixtures/aliases.js", "--model", "first", "--graph", "draw");
     expect(draw.status, draw.stderr).to.equal(0);
-    expect(draw.stdout).to.match(/normal_rv/).and.to.match(/halfnormal_rv/).and.not.to.match(/^#/);
+    expect(draw.stdout)
+      .to.match(/normal_rv/)
+      .and.to.match(/halfnormal_rv/)
+      .and.not.to.match(/^#/);
     const bad = tsmc("print", "fixtures/aliases.js", "--model", "nope");
     expect(bad.status).to.equal(1);
     expect(bad.stderr).to.include("no model named 'nope'; the models are 'first', 'model'");
@@ -182,6 +185,8 @@ describe("tsmc print", () => {
 
   it("--help lists build and print", () => {
     const help = tsmc("--help").stdout;
-    expect(help).to.match(/build \[options\] <inputs\.\.\.>/).and.to.match(/print \[options\] <file>/);
+    expect(help)
+      .to.match(/build \[options\] <inputs\.\.\.>/)
+      .and.to.match(/print \[options\] <file>/);
   });
 });

@@ -68,7 +68,11 @@ describe("diagnostics: hand-computed values", () => {
   it("summary() (one shared sort) equals the separate functions: odd chains, ties, one chain", () => {
     let seed = 7;
     const uniform = () => ((seed = (seed * 69069 + 1) >>> 0) + 0.5) / 2 ** 32;
-    for (const [nChains, nDraws, step] of [[4, 301, 0], [3, 300, 0.25], [1, 101, 0]]) {
+    for (const [nChains, nDraws, step] of [
+      [4, 301, 0],
+      [3, 300, 0.25],
+      [1, 101, 0],
+    ]) {
       const x = Array.from({ length: nChains }, () => {
         let v = 0;
         return Array.from({ length: nDraws }, () => {
@@ -129,7 +133,12 @@ describe("diagnostics: hand-computed values", () => {
   });
 
   it("a constant quantity has ESS = number of draws", () => {
-    expect(essBulk([[1, 1, 1, 1], [1, 1, 1, 1]])).to.equal(8);
+    expect(
+      essBulk([
+        [1, 1, 1, 1],
+        [1, 1, 1, 1],
+      ]),
+    ).to.equal(8);
   });
 });
 
@@ -138,10 +147,11 @@ describe("summary table", () => {
     const x: number[][] = ref.ar1_4x50.draws;
     const y: number[][] = ref.heavy_tail_3x60.draws.map((c: number[]) => c.slice(0, 50)).concat([x[0]]);
     const theta = new NDArray([4, 50, 2], new Float64Array(400));
-    for (let c = 0; c < 4; c++) for (let d = 0; d < 50; d++) {
-      theta.data[(c * 50 + d) * 2] = x[c][d];
-      theta.data[(c * 50 + d) * 2 + 1] = y[c][d];
-    }
+    for (let c = 0; c < 4; c++)
+      for (let d = 0; d < 50; d++) {
+        theta.data[(c * 50 + d) * 2] = x[c][d];
+        theta.data[(c * 50 + d) * 2 + 1] = y[c][d];
+      }
     const text = summary({ posterior: { theta } }).toString();
     const lines = text.split("\n");
     expect(lines[0]).to.match(/^\s+mean\s+sd\s+hdi_3%\s+hdi_97%\s+mcse_mean\s+mcse_sd\s+ess_bulk\s+ess_tail\s+r_hat$/);

@@ -87,7 +87,11 @@ describe("LKJ: the normalising constant and logp against Python references", () 
     const x = pt.tensor("x", { shape: [6] });
     const lp = pt.fn([x], logp(LKJCorr.dist(4, 1.7), x));
     const logc = pt.eval(lkjNormalizingConstant(1.7, 4)) as number;
-    for (const r of [[0.1, 0.2, -0.3, 0.05, 0.4, -0.1], [-0.5, 0.3, 0.2, 0.1, -0.2, 0.3], [0, 0, 0, 0, 0, 0]]) {
+    for (const r of [
+      [0.1, 0.2, -0.3, 0.05, 0.4, -0.1],
+      [-0.5, 0.3, 0.2, 0.1, -0.2, 0.3],
+      [0, 0, 0, 0, 0, 0],
+    ]) {
       const direct = -logc + 0.7 * logAbsDet(corrMatrix(4, r), 4);
       expect(rel(lp(r) as number, direct)).to.be.lessThan(1e-12);
     }
@@ -125,7 +129,11 @@ describe("LKJ: seeded samplers", () => {
   const M = 20000;
 
   it("LKJCorr (onion method): in [-1, 1], positive definite, E[r] = 0, Var[r] = 1/(2 eta + n - 1), reproducible", () => {
-    for (const [n, eta] of [[4, 2], [3, 0.8], [6, 1]] as const) {
+    for (const [n, eta] of [
+      [4, 2],
+      [3, 0.8],
+      [6, 1],
+    ] as const) {
       const m = (n * (n - 1)) / 2;
       const d = draw(LKJCorr.dist(n, eta, { shape: [M, m] }), { seed: 11 }).data as Float64Array;
       const v = 1 / (2 * eta + n - 1);
@@ -165,7 +173,11 @@ describe("LKJ: seeded samplers", () => {
     const sdSq = new Float64Array(3);
     for (let r = 0; r < M; r++) {
       const l = d.subarray(r * m, r * m + m);
-      const L = [[l[0], 0, 0], [l[1], l[2], 0], [l[3], l[4], l[5]]];
+      const L = [
+        [l[0], 0, 0],
+        [l[1], l[2], 0],
+        [l[3], l[4], l[5]],
+      ];
       if (!(l[0] > 0 && l[2] > 0 && l[5] > 0)) throw new Error(`draw ${r}: a non-positive diagonal`);
       const sds = L.map((row) => Math.hypot(...row));
       const corr = (i: number, j: number) => L[i].reduce((s, x, k) => s + x * L[j][k], 0) / (sds[i] * sds[j]);
@@ -236,7 +248,12 @@ describe("LKJ: gradients against finite differences", () => {
 });
 
 describe("LKJ: inside a model", () => {
-  const Y = [[0.5, -0.3, 1.2], [0.1, 0.2, -0.4], [-0.8, 0.6, 0.3], [1.1, -0.2, 0.9]];
+  const Y = [
+    [0.5, -0.3, 1.2],
+    [0.1, 0.2, -0.4],
+    [-0.8, 0.6, 0.3],
+    [1.1, -0.2, 0.9],
+  ];
 
   it("an MvNormal with an LKJCholeskyCov prior: PyMC's names, support point, Deterministics, logpGrad against finite differences", () => {
     const m = model(() => {

@@ -167,7 +167,10 @@ describe("distributions (second group): supports, parameter checks and default t
       const m = model(() => {
         dists[family]("x", params);
       });
-      expect(m.valueVars.map((v) => v.name), family).to.deep.equal([valueName]);
+      expect(
+        m.valueVars.map((v) => v.name),
+        family,
+      ).to.deep.equal([valueName]);
       expect(m.valueVars[0].shape).to.deep.equal(valueShape);
       const p0 = m.initialPoint();
       const lp = m.logp(p0);
@@ -242,8 +245,16 @@ describe("distributions (second group): supports, parameter checks and default t
 // ---- multivariate ---------------------------------------------------------------------------
 
 describe("distributions (multivariate): MvNormal, MvStudentT, Multinomial, DirichletMultinomial", () => {
-  const COV = [[2, 0.5, 0.1], [0.5, 1, 0.3], [0.1, 0.3, 1.5]];
-  const CHOL = [[1.2, 0, 0], [0.3, 0.8, 0], [-0.2, 0.4, 1.1]];
+  const COV = [
+    [2, 0.5, 0.1],
+    [0.5, 1, 0.3],
+    [0.1, 0.3, 1.5],
+  ];
+  const CHOL = [
+    [1.2, 0, 0],
+    [0.3, 0.8, 0],
+    [-0.2, 0.4, 1.1],
+  ];
 
   it("gradients in mu, a symmetric covariance, chol and the value against finite differences", () => {
     for (const family of ["MvNormal", "MvStudentT"]) {
@@ -304,7 +315,10 @@ describe("distributions (multivariate): MvNormal, MvStudentT, Multinomial, Diric
     expect(Math.abs(v0 / M / ((5 / 3) * COV[0][0]) - 1)).to.be.lessThan(0.1);
     const mn = draw(tsmc.Multinomial.dist(10, [0.2, 0.3, 0.5], { shape: [M, 3] }), { seed: 5 }).data as Float64Array;
     const dm = draw(tsmc.DirichletMultinomial.dist(10, [1, 2, 3], { shape: [M, 3] }), { seed: 5 }).data as Float64Array;
-    for (const [d, means] of [[mn, [2, 3, 5]], [dm, [10 / 6, 20 / 6, 30 / 6]]] as [Float64Array, number[]][]) {
+    for (const [d, means] of [
+      [mn, [2, 3, 5]],
+      [dm, [10 / 6, 20 / 6, 30 / 6]],
+    ] as [Float64Array, number[]][]) {
       for (let r = 0; r < 50; r++) expect(d[r * 3] + d[r * 3 + 1] + d[r * 3 + 2]).to.equal(10);
       means.forEach((m, i) => {
         let s = 0;
@@ -319,7 +333,10 @@ describe("distributions (multivariate): MvNormal, MvStudentT, Multinomial, Diric
       tsmc.MvNormal("z", [0, 1, 2], COV);
       tsmc.MvStudentT("t", 4, { mu: [0, 0, 0], chol: CHOL, shape: [2, 3] });
     });
-    expect(m.valueVars.map((v) => [v.name, v.shape])).to.deep.equal([["z", [3]], ["t", [2, 3]]]);
+    expect(m.valueVars.map((v) => [v.name, v.shape])).to.deep.equal([
+      ["z", [3]],
+      ["t", [2, 3]],
+    ]);
     expect(Array.from((m.initialPoint().z as any).data)).to.deep.equal([0, 1, 2]);
     expect(Number.isFinite(m.logp(m.initialPoint()))).to.equal(true);
     const outside = Model.build(() => {
@@ -331,10 +348,32 @@ describe("distributions (multivariate): MvNormal, MvStudentT, Multinomial, Diric
     });
     expect(dmo.compileLogp()({})).to.equal(-Infinity);
     expect(pt.eval(tsmc.Multinomial.spec.supportPoint([pt.constant(10), pt.constant([0.26, 0.37, 0.37])])).toArray()).to.deep.equal([3, 3, 4]);
-    expect(() => model(() => tsmc.MvNormal("x", [0, 0], [[1, 2], [2, 1]]))).to.throw(/MvNormal\('x'\).*posdef/);
+    expect(() =>
+      model(() =>
+        tsmc.MvNormal(
+          "x",
+          [0, 0],
+          [
+            [1, 2],
+            [2, 1],
+          ],
+        ),
+      ),
+    ).to.throw(/MvNormal\('x'\).*posdef/);
     expect(() => model(() => tsmc.Multinomial("x", 3, [-0.5, 1.5]))).to.throw(/Multinomial\('x'\).*p/);
     expect(() => model(() => tsmc.DirichletMultinomial("x", 3, [0, 1]))).to.throw(/DirichletMultinomial\('x'\).*a > 0/);
     expect(() => model(() => tsmc.MvStudentT("x", -1, { scale: COV }))).to.throw(/MvStudentT\('x'\).*nu/);
-    expect(() => tsmc.MvNormal.dist([0, 0], { cov: [[1, 0], [0, 1]], tau: [[1, 0], [0, 1]] })).to.throw(/exactly one of tau, cov, or chol/);
+    expect(() =>
+      tsmc.MvNormal.dist([0, 0], {
+        cov: [
+          [1, 0],
+          [0, 1],
+        ],
+        tau: [
+          [1, 0],
+          [0, 1],
+        ],
+      }),
+    ).to.throw(/exactly one of tau, cov, or chol/);
   });
 });

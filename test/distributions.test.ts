@@ -50,7 +50,10 @@ describe("distributions: logp and logcdf against SciPy", () => {
       const params: Record<string, number[]> = {};
       for (const k of Object.keys(same[0].params)) params[k] = same.map((r: any) => r.params[k]);
       const rv = dists[family].dist(params);
-      const got = logp(rv, same.map((r: any) => r.x)).eval().data as Float64Array;
+      const got = logp(
+        rv,
+        same.map((r: any) => r.x),
+      ).eval().data as Float64Array;
       same.forEach((r: any, i: number) => expect(relErr(got[i], num(r.logp)), `${family} #${i}`).to.be.lessThan(TOL));
     }
   });
@@ -73,7 +76,9 @@ describe("distributions: logp and logcdf against SciPy", () => {
   });
 
   after(() => {
-    const text = Object.entries(worst).map(([f, e]) => `${f} ${e.toExponential(1)}`).join(", ");
+    const text = Object.entries(worst)
+      .map(([f, e]) => `${f} ${e.toExponential(1)}`)
+      .join(", ");
     if (process.env.TSMC_REPORT) console.log(`      worst relative error against SciPy: ${text}`);
   });
 });
@@ -140,7 +145,13 @@ const MOMENTS: Moment[] = [
   ["Beta", { alpha: 0.2, beta: 0.3 }, 0.4, 0.06 / (0.25 * 1.5), true],
   ["Uniform", { lower: -1, upper: 3 }, 1, 16 / 12, true],
   ["StudentT", { nu: 5, mu: 1, sigma: 2 }, 1, (4 * 5) / 3, true],
-  ["HalfStudentT", { nu: 5, sigma: 2 }, 2 * 2 * Math.sqrt(5 / Math.PI) * Math.exp(lg(3) - lg(2.5)) / 4, 20 / 3 - (2 * 2 * Math.sqrt(5 / Math.PI) * Math.exp(lg(3) - lg(2.5)) / 4) ** 2, true],
+  [
+    "HalfStudentT",
+    { nu: 5, sigma: 2 },
+    (2 * 2 * Math.sqrt(5 / Math.PI) * Math.exp(lg(3) - lg(2.5))) / 4,
+    20 / 3 - ((2 * 2 * Math.sqrt(5 / Math.PI) * Math.exp(lg(3) - lg(2.5))) / 4) ** 2,
+    true,
+  ],
   ["LogNormal", { mu: 0.1, sigma: 0.5 }, Math.exp(0.1 + 0.125), (Math.exp(0.25) - 1) * Math.exp(0.2 + 0.25), true],
   ["Binomial", { n: 20, p: 0.3 }, 6, 4.2, false],
   ["Binomial", { n: 5000, p: 0.7 }, 3500, 1050, false],
@@ -272,7 +283,10 @@ describe("distributions: supports, parameter checks and default transforms", () 
       const m = model(() => {
         dists[family]("x", params);
       });
-      expect(m.valueVars.map((v) => v.name), family).to.deep.equal([valueName]);
+      expect(
+        m.valueVars.map((v) => v.name),
+        family,
+      ).to.deep.equal([valueName]);
       expect(m.valueVars[0].shape).to.deep.equal(valueShape);
       const p0 = m.initialPoint();
       const lp = m.logp(p0);

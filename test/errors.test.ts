@@ -18,7 +18,9 @@ describe("errors: while building the graph", () => {
     expect(thrown(() => m.mul(b)).message).to.equal("Mul: shapes (2, 2) and (3,) cannot be broadcast together");
     const c = pt.tensor("c", { shape: [4, 3] });
     const d = pt.tensor("d", { shape: [2, 3] });
-    expect(thrown(() => pt.switch(c.gt(0), c, d)).message).to.include("(4, 3)").and.include("(2, 3)");
+    expect(thrown(() => pt.switch(c.gt(0), c, d)).message)
+      .to.include("(4, 3)")
+      .and.include("(2, 3)");
     // Unknown or unit dims are fine.
     expect(pt.add(a, pt.vector("v")).type.shape).to.deep.equal([2]);
     expect(pt.add(pt.tensor("u", { shape: [1] }), b).type.shape).to.deep.equal([3]);
@@ -28,7 +30,9 @@ describe("errors: while building the graph", () => {
     const A = pt.tensor("A", { shape: [2, 3] });
     const v = pt.tensor("v", { shape: [2] });
     expect(thrown(() => pt.dot(A, v)).message).to.equal("Dot: shapes (2, 3) and (2,) not aligned: 3 != 2");
-    expect(thrown(() => A.matmul(A)).message).to.include("(2, 3)").and.include("not aligned");
+    expect(thrown(() => A.matmul(A)).message)
+      .to.include("(2, 3)")
+      .and.include("not aligned");
     expect(thrown(() => pt.dot(pt.tensor("t", { shape: [1, 1, 1] }), v)).message).to.include("Dot: expected vectors or matrices");
     expect(thrown(() => pt.matmul(pt.scalar("s"), v)).message).to.include("matmul: scalars are not allowed");
   });
@@ -98,9 +102,29 @@ describe("errors: at run time", () => {
     const f = pt.fn([a, b], a.add(b));
     expect(thrown(() => f([1, 2], [1, 2, 3])).message).to.equal("Add: shapes do not broadcast: a (2,) and b (3,)");
     const m = pt.matrix("m");
-    expect(thrown(() => pt.fn([m], m.mul(m.T))([[1, 2, 3], [4, 5, 6]])).message).to.match(/^Mul: .*\(2, 3\).*\(3, 2\)/);
+    expect(
+      thrown(() =>
+        pt.fn(
+          [m],
+          m.mul(m.T),
+        )([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+      ).message,
+    ).to.match(/^Mul: .*\(2, 3\).*\(3, 2\)/);
     expect(thrown(() => pt.fn([a, m], pt.dot(m, a))([1, 2], [[1, 2, 3]])).message).to.equal("Dot: shapes (1, 3) and (2,) not aligned: 3 != 2");
-    expect(thrown(() => pt.fn([m], pt.concatenate([m, m.T]))([[1, 2, 3], [4, 5, 6]])).message).to.equal("Join: shapes (2, 3), (3, 2) differ outside axis 0");
+    expect(
+      thrown(() =>
+        pt.fn(
+          [m],
+          pt.concatenate([m, m.T]),
+        )([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+      ).message,
+    ).to.equal("Join: shapes (2, 3), (3, 2) differ outside axis 0");
     // Static shapes are compared with run-time ones too.
     const s = pt.tensor("s", { shape: [3] });
     expect(thrown(() => pt.fn([s, a], s.sub(a))([1, 2, 3], [1, 2])).message).to.match(/^Sub: .*s \(3,\) and a \(2,\)/);
@@ -163,7 +187,7 @@ describe("errors: bad values given to a compiled function", () => {
 
   it("a string (or other non-number) instead of a number", () => {
     expect(thrown(() => f("1", [1])).message).to.equal("input 'x': got a string; expected a float64 scalar");
-    expect(thrown(() => f(1, [1, "2"])).message).to.equal('input \'y\': got a non-number entry "2" at [1]; expected a float64 array of shape (?,)');
+    expect(thrown(() => f(1, [1, "2"])).message).to.equal("input 'y': got a non-number entry \"2\" at [1]; expected a float64 array of shape (?,)");
     expect(thrown(() => f({ a: 1 } as any, [1])).message).to.include("input 'x': got an object");
     expect(thrown(() => f(1, { shape: [2], data: [1, "x"] })).message).to.include("input 'y': got a non-number entry \"x\"");
   });

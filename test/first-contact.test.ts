@@ -115,7 +115,10 @@ describe("first contact: a misspelled distribution", () => {
   });
 
   it("in a helper module the builder imports, by name or off a namespace: reported in the helper", async () => {
-    for (const [helper, lines] of [["helper-named", HELPER_NAMED], ["helper-namespace", HELPER_NAMESPACE]] as const) {
+    for (const [helper, lines] of [
+      ["helper-named", HELPER_NAMED],
+      ["helper-namespace", HELPER_NAMESPACE],
+    ] as const) {
       const e = await buildFile({ [`${helper}-user.ts`]: HELPER_USER(helper), [`${helper}.ts`]: lines });
       expect(e.reason).to.equal(DID_YOU_MEAN);
       const pos = at(lines, "HalfNormall");
@@ -124,11 +127,19 @@ describe("first contact: a misspelled distribution", () => {
   });
 
   it("tsmc/runtime names too; no suggestion when nothing is close; type-only names are left to TypeScript", async () => {
-    const runtimeTypo = [`import { model, Normal } from "tsmc";`, `import { NDArrray } from "tsmc/runtime";`, `export const m = model(() => { Normal("x", 0, 1, { shape: [2], initval: new NDArrray([2], [1, 2]) }); });`];
+    const runtimeTypo = [
+      `import { model, Normal } from "tsmc";`,
+      `import { NDArrray } from "tsmc/runtime";`,
+      `export const m = model(() => { Normal("x", 0, 1, { shape: [2], initval: new NDArrray([2], [1, 2]) }); });`,
+    ];
     expect((await buildFile({ "runtime-typo.ts": runtimeTypo })).reason).to.equal("tsmc/runtime has no export 'NDArrray'; did you mean 'NDArray'?");
     const far = [`import { model, Zyxwvut } from "tsmc";`, `export const m = model(() => { Zyxwvut("x"); });`];
     expect((await buildFile({ "far.ts": far })).reason).to.equal("tsmc has no export 'Zyxwvut'");
-    const typeOnly = [`import { model, Normal, ModelOptions } from "tsmc";`, `const o: ModelOptions = {};`, `export const m = model(() => { Normal("x", 0, 1); }, o);`];
+    const typeOnly = [
+      `import { model, Normal, ModelOptions } from "tsmc";`,
+      `const o: ModelOptions = {};`,
+      `export const m = model(() => { Normal("x", 0, 1); }, o);`,
+    ];
     const file = write({ "type-only.ts": typeOnly });
     expect((await transformModule(typeOnly.join("\n"), file))!.models).to.have.length(1);
   });
@@ -178,12 +189,20 @@ describe("first contact: messages are in the user's words", () => {
     namespace: { "w-namespace.ts": NAMESPACE },
     "helper, named": { "w-helper-user.ts": HELPER_USER("w-helper"), "w-helper.ts": HELPER_NAMED },
     "helper, namespace": { "w-helper-ns-user.ts": HELPER_USER("w-helper-ns"), "w-helper-ns.ts": HELPER_NAMESPACE },
-    "default import": { "w-default.ts": [`import { model, Normal } from "tsmc";`, `import t from "tsmc";`, `export const m = model(() => { Normal("x", 0, t.scale); });`] },
+    "default import": {
+      "w-default.ts": [`import { model, Normal } from "tsmc";`, `import t from "tsmc";`, `export const m = model(() => { Normal("x", 0, t.scale); });`],
+    },
     "helper's default import": {
       "w-helper-default-user.ts": HELPER_USER("w-helper-default"),
       "w-helper-default.ts": [`import t from "tsmc";`, `export function scale(name: string) { return t.HalfNormal(name, 1); }`],
     },
-    "tensor typo": { "w-tensor.ts": [`import { model, Normal } from "tsmc";`, `import { lgo } from "tsmc/tensor";`, `export const m = model(() => { Normal("x", lgo(2), 1); });`] },
+    "tensor typo": {
+      "w-tensor.ts": [
+        `import { model, Normal } from "tsmc";`,
+        `import { lgo } from "tsmc/tensor";`,
+        `export const m = model(() => { Normal("x", lgo(2), 1); });`,
+      ],
+    },
   };
 
   for (const [what, files] of Object.entries(cases)) {
@@ -233,7 +252,9 @@ describe("first contact: an RV sized by a data() vector", () => {
 
   it("a data() input without a value: the error names the RV and the data, and says to give shape", () => {
     const e = thrown(() => model(() => void Normal("y", data("x", undefined, { shape: [null] }), 1)));
-    expect(e.message).to.equal("Normal('y'): the shape of a free variable must be known when the model is built; it follows data('x'), which has no value; give shape: [...]");
+    expect(e.message).to.equal(
+      "Normal('y'): the shape of a free variable must be known when the model is built; it follows data('x'), which has no value; give shape: [...]",
+    );
   });
 
   it("a remaining shape error names the RV", () => {
@@ -287,7 +308,10 @@ describe("first contact: columns are 1-based", () => {
 
   it("a syntax error in an imported module: its 1-based column, and no 0-based one in the reason", async () => {
     const broken = [`export const a = 1;`, `export const b = a +* 2;`];
-    const e = await buildFile({ "syntax-user.ts": HELPER_USER("syntax-helper").map((l) => l.replace("scale", "b").replace(`b("s")`, "b")), "syntax-helper.ts": broken });
+    const e = await buildFile({
+      "syntax-user.ts": HELPER_USER("syntax-helper").map((l) => l.replace("scale", "b").replace(`b("s")`, "b")),
+      "syntax-helper.ts": broken,
+    });
     const pos = at(broken, "*");
     expect([e.file, e.line, e.column]).to.deep.equal([join(dir, "syntax-helper.ts"), pos.line, pos.column]);
     expect(e.reason).to.equal("syntax error: Expression expected");

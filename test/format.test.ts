@@ -93,7 +93,12 @@ describe("format: numpy-style constants", () => {
     });
 
     it("prints 2-D and 3-D arrays with rows on their own lines", () => {
-      expect(str([[1, 2], [3, 4]])).to.equal("[[1 2]\n [3 4]]");
+      expect(
+        str([
+          [1, 2],
+          [3, 4],
+        ]),
+      ).to.equal("[[1 2]\n [3 4]]");
       expect(floats([1.5, 2, 3, 4], [2, 2])).to.equal("[[1.5 2. ]\n [3.  4. ]]");
       expect(formatArray([1, 2, 3, 4], [2, 1, 2], "int64")).to.equal("[[[1 2]]\n\n [[3 4]]]");
       expect(formatArray([1, 0, 0, 1], [2, 2], "bool")).to.equal("[[ True False]\n [False  True]]");
@@ -105,9 +110,7 @@ describe("format: numpy-style constants", () => {
     });
 
     it("wraps rows at 75 characters with a one-space hanging indent", () => {
-      expect(formatArray(arange(30), [30], "int64")).to.equal(
-        "[ 0  1  2  3  4  5  6  7  8  9 10 11 12 13 14 15 16 17 18 19 20 21 22 23\n 24 25 26 27 28 29]",
-      );
+      expect(formatArray(arange(30), [30], "int64")).to.equal("[ 0  1  2  3  4  5  6  7  8  9 10 11 12 13 14 15 16 17 18 19 20 21 22 23\n 24 25 26 27 28 29]");
       const lines = formatArray(arange(100), [100], "float64").split("\n");
       expect(lines.every((l) => l.length <= 75)).to.equal(true);
       expect(lines[0].startsWith("[ 0.  1.  2.")).to.equal(true);
@@ -119,9 +122,7 @@ describe("format: numpy-style constants", () => {
       const big = arange(2000).map((i) => (i === 1000 ? 1e9 : 1000 + i));
       // The huge middle value is not shown, so it does not force scientific notation.
       expect(formatArray(big, [2000], "float64")).to.equal("[1000. 1001. 1002. ... 2997. 2998. 2999.]");
-      expect(formatArray(arange(2002), [2, 1001], "int64")).to.equal(
-        "[[   0    1    2 ...  998  999 1000]\n [1001 1002 1003 ... 1999 2000 2001]]",
-      );
+      expect(formatArray(arange(2002), [2, 1001], "int64")).to.equal("[[   0    1    2 ...  998  999 1000]\n [1001 1002 1003 ... 1999 2000 2001]]");
     });
   });
 
@@ -147,9 +148,7 @@ describe("format: numpy-style constants", () => {
     it("shows constants that way in dprint", () => {
       const x = pt.vector("x");
       const text = pt.dprint(x.sub(pt.constant([0, 0])).div(pt.constant([1, 2], null, "float64")));
-      expect(text).to.equal(
-        ["True_div [id A]", " ├─ Sub [id B]", " │  ├─ x [id C]", " │  └─ [0 0] [id D]", " └─ [1. 2.] [id E]"].join("\n"),
-      );
+      expect(text).to.equal(["True_div [id A]", " ├─ Sub [id B]", " │  ├─ x [id C]", " │  └─ [0 0] [id D]", " └─ [1. 2.] [id E]"].join("\n"));
     });
   });
 });

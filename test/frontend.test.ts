@@ -40,7 +40,7 @@ describe("frontend: finding model() declarations", () => {
     ].join("\n");
     const r = await transformModule(code, fixture("inline-inner.ts"));
     expect(r!.models[0].meta.valueVars.map((v) => v.name)).to.deep.equal(["x"]);
-    expect(r!.code).to.include("export function make() {\n  return /* tsmc: model \"inner\"");
+    expect(r!.code).to.include('export function make() {\n  return /* tsmc: model "inner"');
     expect(r!.code).to.not.include("SCALE"); // only the builder read it
   });
 
@@ -100,11 +100,7 @@ describe("frontend: what runs at build time", () => {
 
   it("lists the local files a builder read (for watch mode)", async () => {
     const r = await build(fixture("helper.ts"));
-    expect(r!.dependencies.map((d) => relative(fixture(""), d)).sort()).to.deep.equal([
-      "helper.ts",
-      "lib/constants.ts",
-      "lib/priors.ts",
-    ]);
+    expect(r!.dependencies.map((d) => relative(fixture(""), d)).sort()).to.deep.equal(["helper.ts", "lib/constants.ts", "lib/priors.ts"]);
   });
 });
 
@@ -220,7 +216,10 @@ describe("frontend: errors at the user's line and column", () => {
   it("Math.random and import.meta in a builder are build errors too", async () => {
     const random = `import { model, Normal } from "tsmc";\nexport const m = model(() => {\n  Normal("x", Math.random(), 1);\n});\n`;
     const meta = `import { model, Normal } from "tsmc";\nexport const m = model(() => {\n  Normal("x", 0, import.meta.env.SCALE);\n});\n`;
-    for (const [code, col, reason] of [[random, 15, /Math\.random\(\)/], [meta, 18, /import\.meta/]] as const) {
+    for (const [code, col, reason] of [
+      [random, 15, /Math\.random\(\)/],
+      [meta, 18, /import\.meta/],
+    ] as const) {
       try {
         await transformModule(code, fixture("inline-error.ts"));
         expect.fail("no error");

@@ -53,7 +53,11 @@ describe("fusion into Composite", () => {
     expect(opNames(f).filter((n) => n.startsWith("Sum{") || n.startsWith("Composite")).length).to.equal(2);
     const xs = [0.1, 0.7, -2];
     const t = xs.reduce((a, v) => a + Math.exp(v), 0);
-    expectClose(f(xs), xs.reduce((a, v) => a + Math.exp(v - t), 0), 1e-15);
+    expectClose(
+      f(xs),
+      xs.reduce((a, v) => a + Math.exp(v - t), 0),
+      1e-15,
+    );
   });
 
   it("broadcasts matrices against rows and columns inside the loop", () => {
@@ -62,8 +66,18 @@ describe("fusion into Composite", () => {
     const row = pt.tensor("row", { shape: [1, null] });
     const f = pt.fn([m, col, row], pt.mul(pt.add(m, col), row), { fuse: true });
     expect(opNames(f)).to.deep.equal(["Composite{((i0 + i1) * i2)}"]);
-    const r = f([[1, 2, 3], [4, 5, 6]], [[10], [20]], [[1, 2, 3]]);
-    expect(r.toArray()).to.deep.equal([[11, 24, 39], [24, 50, 78]]);
+    const r = f(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [[10], [20]],
+      [[1, 2, 3]],
+    );
+    expect(r.toArray()).to.deep.equal([
+      [11, 24, 39],
+      [24, 50, 78],
+    ]);
     expect(() => f([[1, 2, 3]], [[1], [2]], [[1, 2, 3]])).to.throw(/shapes/);
   });
 
@@ -74,9 +88,21 @@ describe("fusion into Composite", () => {
     const expr = fc.letrec<{ e: E }>((tie) => ({
       e: fc.oneof(
         { depthSize: "small", withCrossShrink: true },
-        fc.constantFrom<E>((a) => a, (_, b) => b, (_, __, c) => c),
-        fc.tuple(fc.constantFrom(...unary), tie("e")).map(([u, e]): E => (a, b, c) => u(e(a, b, c))),
-        fc.tuple(fc.constantFrom(...binary), tie("e"), tie("e")).map(([op, l, r]): E => (a, b, c) => op(l(a, b, c), r(a, b, c))),
+        fc.constantFrom<E>(
+          (a) => a,
+          (_, b) => b,
+          (_, __, c) => c,
+        ),
+        fc.tuple(fc.constantFrom(...unary), tie("e")).map(
+          ([u, e]): E =>
+            (a, b, c) =>
+              u(e(a, b, c)),
+        ),
+        fc.tuple(fc.constantFrom(...binary), tie("e"), tie("e")).map(
+          ([op, l, r]): E =>
+            (a, b, c) =>
+              op(l(a, b, c), r(a, b, c)),
+        ),
       ),
     })).e;
     fc.assert(
@@ -132,7 +158,12 @@ describe("fusion of matrix–vector products into the row loop", () => {
   const r = pt.sub(y, pt.dot(X, b));
   const cost = pt.mul(-0.5, pt.sum(pt.square(r)));
   const [gb] = pt.grad(cost, [b]);
-  const Xv = [[1, 0.5, -1], [0.3, 2, 0], [-1, 1, 1], [0.2, 0.1, 0.4]];
+  const Xv = [
+    [1, 0.5, -1],
+    [0.3, 2, 0],
+    [-1, 1, 1],
+    [0.2, 0.1, 0.4],
+  ];
   const yv = [1, -2, 0.5, 3];
   const bv = [0.3, -0.2, 0.9];
 
@@ -180,7 +211,11 @@ describe("fusion of gathers and scatters into the loop", () => {
     expect(names).to.not.include("AdvancedSubtensor1");
     expect(names).to.not.include("AdvancedIncSubtensor1{inc}");
     const plain = pt.fn([a, w, idx], [cost, ga], { rewrite: false });
-    const args = [[0.5, -1, 2], [1, 2, 3, 4, 5], [0, 2, 2, -1, 1]] as const;
+    const args = [
+      [0.5, -1, 2],
+      [1, 2, 3, 4, 5],
+      [0, 2, 2, -1, 1],
+    ] as const;
     const [c1, g1] = fused(...args);
     const [c0, g0] = plain(...args);
     expectClose(c1, c0, 1e-14);

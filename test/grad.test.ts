@@ -39,8 +39,7 @@ const dataOf = (v: number | NDArray) => (typeof v === "number" ? [v] : Array.fro
  * Evenly spread values in [min, max]. (fc.double favours edge values such as 0 and the bounds,
  * which are exactly the kinks a finite difference cannot cross.)
  */
-const uniform = (min: number, max: number) =>
-  fc.noBias(fc.integer({ min: 0, max: 1_000_000 })).map((i) => min + ((max - min) * i) / 1_000_000);
+const uniform = (min: number, max: number) => fc.noBias(fc.integer({ min: 0, max: 1_000_000 })).map((i) => min + ((max - min) * i) / 1_000_000);
 
 /** min over pairs of |a - b| (for ops with kinks at ties). */
 const minGap = (xs: number[]) => {
@@ -99,7 +98,10 @@ const m23 = (name: string, min = -3, max = 3): InputSpec => ({ name, type: [null
 const vec = (name: string, n: number, min = -3, max = 3): InputSpec => ({ name, type: [null], dims: [n], min, max });
 const scal = (name: string, min = -3, max = 3): InputSpec => ({ name, type: [], dims: [], min, max });
 const t234 = (name: string, min = -2, max = 2): InputSpec => ({ name, type: [null, null, null], dims: [2, 3, 4], min, max });
-const awayFrom = (k: number, eps = 0.05) => (vs: number[][]) => vs[k].every((x) => Math.abs(x) > eps);
+const awayFrom =
+  (k: number, eps = 0.05) =>
+  (vs: number[][]) =>
+    vs[k].every((x) => Math.abs(x) > eps);
 
 // ---- elementwise ------------------------------------------------------------------------------
 
@@ -221,7 +223,15 @@ describe("grad: reductions with axes", () => {
     }
     const m = pt.matrix("m");
     const gm = pt.fn([m], pt.grad(m.prod(1).sum(), m));
-    expect(gm([[0, 2], [3, 4]]).toArray()).to.deep.equal([[2, 0], [4, 3]]);
+    expect(
+      gm([
+        [0, 2],
+        [3, 4],
+      ]).toArray(),
+    ).to.deep.equal([
+      [2, 0],
+      [4, 3],
+    ]);
   });
 
   it("logsumexp stays finite for large inputs", () => {
@@ -260,15 +270,40 @@ describe("grad: dot, matmul, structure and indexing", () => {
   });
 
   it("reshape, transpose", () => {
-    checkGradient({ name: "reshape", inputs: [vec("x", 6)], build: (x) => x.reshape([2, -1]).mul(pt.constant([[1, 2, 3], [4, 5, 6]])) });
+    checkGradient({
+      name: "reshape",
+      inputs: [vec("x", 6)],
+      build: (x) =>
+        x.reshape([2, -1]).mul(
+          pt.constant([
+            [1, 2, 3],
+            [4, 5, 6],
+          ]),
+        ),
+    });
     checkGradient({ name: "reshape matrix", inputs: [m23("m")], build: (m) => m.reshape([-1]).exp() });
-    checkGradient({ name: "transpose", inputs: [m23("m")], build: (m) => m.T.mul(pt.constant([[1, 2], [3, 4], [5, 6]])) });
+    checkGradient({
+      name: "transpose",
+      inputs: [m23("m")],
+      build: (m) =>
+        m.T.mul(
+          pt.constant([
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ]),
+        ),
+    });
     checkGradient({ name: "transpose 3-D", inputs: [t234("t")], build: (t) => t.transpose([2, 0, 1]).sin() });
   });
 
   it("concatenate along axis 0 and 1, stack of scalars and of vectors", () => {
     checkGradient({ name: "concat 0", inputs: [vec("a", 2), vec("b", 3)], build: (a, b) => pt.concatenate([a, b, a.mul(b.index(0))]) });
-    checkGradient({ name: "concat 1", inputs: [m23("a"), { name: "b", type: [null, null], dims: [2, 1], min: -2, max: 2 }], build: (a, b) => pt.concatenate([a, b], 1) });
+    checkGradient({
+      name: "concat 1",
+      inputs: [m23("a"), { name: "b", type: [null, null], dims: [2, 1], min: -2, max: 2 }],
+      build: (a, b) => pt.concatenate([a, b], 1),
+    });
     checkGradient({ name: "stack scalars", inputs: [scal("a"), scal("b")], build: (a, b) => pt.stack([a, b, a.mul(b)]) });
     checkGradient({ name: "stack vectors", inputs: [vec("a", 3), vec("b", 3)], build: (a, b) => pt.stack([a, b.exp()], 1) });
   });
@@ -284,7 +319,15 @@ describe("grad: composite expressions", () => {
       build: (x, mu, logSigma) => {
         const sigma = pt.exp(logSigma);
         const z = x.sub(mu).div(sigma);
-        return pt.sum(z.square().mul(-0.5).sub(logSigma).sub(0.5 * Math.log(2 * Math.PI))).add(pt.gammaln(sigma.add(1)));
+        return pt
+          .sum(
+            z
+              .square()
+              .mul(-0.5)
+              .sub(logSigma)
+              .sub(0.5 * Math.log(2 * Math.PI)),
+          )
+          .add(pt.gammaln(sigma.add(1)));
       },
     }));
 
@@ -345,7 +388,13 @@ describe("grad: misuse", () => {
     expect(() => pt.grad(cost, y)).to.throw(/does not depend on y/);
     expect(() => pt.grad(cost, [x, y])).to.throw(/does not depend on y/);
     const [gx, gy] = pt.grad(cost, [x, y], { disconnectedInputs: "zero" });
-    const [vx, vy] = pt.fn([x, y], [gx, gy])([0, 1], [[1, 2, 3], [4, 5, 6]]);
+    const [vx, vy] = pt.fn([x, y], [gx, gy])(
+      [0, 1],
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    );
     expect(Array.from(vx.data)).to.deep.equal([1, Math.E]);
     expect(vy.shape).to.deep.equal([2, 3]);
     expect(Array.from(vy.data)).to.deep.equal([0, 0, 0, 0, 0, 0]);

@@ -3,9 +3,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { readFileSync } from "node:fs";
-import {
-  pt, Normal, HalfNormal, Model, model, data, Deterministic, Potential, logp, logcdf, ParameterValueError, transforms,
-} from "../compiler/index.js";
+import { pt, Normal, HalfNormal, Model, model, data, Deterministic, Potential, logp, logcdf, ParameterValueError, transforms } from "../compiler/index.js";
 import { expectClose } from "./helpers/golden.js";
 import { observedData } from "../runtime/sampler/model-parts.js";
 import { finiteDiffGrad } from "./helpers/fd.js";
@@ -75,7 +73,11 @@ describe("Model: logp, dlogp, d2logp", () => {
       fc.property(finite, finite, finite, (a, b, c) => {
         const x = Float64Array.of(a, b, c);
         const g = df(toPoint(x)).data;
-        expectClose(g, finiteDiffGrad((y) => f(toPoint(y)), x), 1e-5);
+        expectClose(
+          g,
+          finiteDiffGrad((y) => f(toPoint(y)), x),
+          1e-5,
+        );
       }),
       { numRuns: 25 },
     );
@@ -86,10 +88,18 @@ describe("Model: logp, dlogp, d2logp", () => {
     const h = d2f(toPoint(x)).data;
     for (let i = 0; i < 3; i++) {
       const row = finiteDiffGrad((y) => df(toPoint(y)).data[i], x);
-      expectClose(Array.from(h.slice(i * 3, i * 3 + 3)), Array.from(row, (v) => -v), 1e-5);
+      expectClose(
+        Array.from(h.slice(i * 3, i * 3 + 3)),
+        Array.from(row, (v) => -v),
+        1e-5,
+      );
     }
     const pos = m.compileD2logp({ negate: false })(toPoint(x)).data;
-    expectClose(pos, Array.from(h, (v: number) => -v), 1e-14);
+    expectClose(
+      pos,
+      Array.from(h, (v: number) => -v),
+      1e-14,
+    );
   });
 
   it("jacobian: false drops the log-Jacobian of sigma_log__", () => {
@@ -153,7 +163,11 @@ describe("CompiledModel (model())", () => {
     const x = Float64Array.of(0.2, -0.3, 0.1, 0.5, -0.7, 1.1);
     const grad = new Float64Array(6);
     vm.flat.logpGrad(x, grad);
-    expectClose(grad, finiteDiffGrad((y) => vm.flat.logp(y), x), 1e-6);
+    expectClose(
+      grad,
+      finiteDiffGrad((y) => vm.flat.logp(y), x),
+      1e-6,
+    );
     const point = vm.fromFlat(x);
     expect((point.theta as any).toArray()).to.deep.equal([0.1, 0.5, -0.7, 1.1]);
   });
@@ -281,7 +295,12 @@ describe("bad input", () => {
     expect(() => Model.build(() => Normal("x", { mu: 0, sd: 1 }))).to.throw("Normal('x'): unknown parameter 'sd'");
     expect(() => Model.build(() => Normal("x", { mu: [0, 0], sigma: [1, 1, 1] }))).to.throw(/Normal\('x'\).*\(2\).*\(3\)|Normal\('x'\).*broadcast/);
     expect(() => Model.build(() => Normal("x", 0, 1, { shape: [3], observed: [1, 2] }))).to.throw("Normal('x')");
-    expect(() => Model.build(() => { Normal("x", 0, 1); Normal("x", 0, 1); })).to.throw("already has a variable named 'x'");
+    expect(() =>
+      Model.build(() => {
+        Normal("x", 0, 1);
+        Normal("x", 0, 1);
+      }),
+    ).to.throw("already has a variable named 'x'");
     expect(() => Normal("x", 0, 1)).to.throw("inside Model.build");
     expect(() => Normal.dist({ mu: 0, sigma: 1, tau: 1 })).to.throw("sigma or tau");
   });

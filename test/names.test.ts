@@ -29,7 +29,10 @@ const SCALAR_OPS: ScalarOp[] = [...Object.values(S), ...Object.values(SP)];
 /** The runtime exports a scalar op's JavaScript calls (read off the op by calling it). */
 function runtimeCallsOf(op: ScalarOp): string[] {
   const names: string[] = [];
-  op.js(Array.from({ length: op.arity }, (_, i) => `a${i}`), (n) => (names.push(n), `rt.${n}`));
+  op.js(
+    Array.from({ length: op.arity }, (_, i) => `a${i}`),
+    (n) => (names.push(n), `rt.${n}`),
+  );
   return names;
 }
 
@@ -87,7 +90,12 @@ describe("names: the op names rewrite patterns may name", () => {
   const reduce = (kind: ReduceKind) => () => new Reduce(kind, null).makeNode(x);
   /** A node of each op that is not a scalar op, by the name a pattern gives it. */
   const NODES: { readonly [K in OpName]?: () => Apply } = {
-    Sum: reduce("sum"), Prod: reduce("prod"), Max: reduce("max"), Min: reduce("min"), All: reduce("all"), Any: reduce("any"),
+    Sum: reduce("sum"),
+    Prod: reduce("prod"),
+    Max: reduce("max"),
+    Min: reduce("min"),
+    All: reduce("all"),
+    Any: reduce("any"),
     ExpandDims: () => expandDims(a, [0]).owner!,
     DropDims: () => dropDims(expandDims(a, [0]), [0]).owner!,
     Transpose: () => new DimShuffle(2, [1, 0]).makeNode(m),

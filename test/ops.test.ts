@@ -98,7 +98,10 @@ function refReduce(x: Nested, axes: number[] | null, fold: (vals: number[]) => n
   const groups = new Map<number, number[]>();
   const fx = flat(x);
   for (const idx of indices(s)) {
-    const key = offset(idx.filter((_, k) => !ax.includes(k)), outShape);
+    const key = offset(
+      idx.filter((_, k) => !ax.includes(k)),
+      outShape,
+    );
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key)!.push(fx[offset(idx, s)]);
   }
@@ -166,20 +169,56 @@ const UNARY: UnaryCase[] = [
 const EULER_GAMMA = 0.5772156649015329;
 const SPECIAL: { name: string; fn: (x: Variable) => Variable; method: (x: Variable) => Variable; table: [number, number][] }[] = [
   {
-    name: "erf", fn: pt.erf, method: (x) => x.erf(),
-    table: [[0, 0], [0.5, 0.5204998778130465], [1, 0.8427007929497149], [-1, -0.8427007929497149], [2, 0.9953222650189527], [3, 0.9999779095030014]],
+    name: "erf",
+    fn: pt.erf,
+    method: (x) => x.erf(),
+    table: [
+      [0, 0],
+      [0.5, 0.5204998778130465],
+      [1, 0.8427007929497149],
+      [-1, -0.8427007929497149],
+      [2, 0.9953222650189527],
+      [3, 0.9999779095030014],
+    ],
   },
   {
-    name: "erfc", fn: pt.erfc, method: (x) => x.erfc(),
-    table: [[0, 1], [0.5, 0.4795001221869535], [1, 0.15729920705028513], [-1, 1.8427007929497148], [2, 0.004677734981047266], [3, 2.209049699858544e-5]],
+    name: "erfc",
+    fn: pt.erfc,
+    method: (x) => x.erfc(),
+    table: [
+      [0, 1],
+      [0.5, 0.4795001221869535],
+      [1, 0.15729920705028513],
+      [-1, 1.8427007929497148],
+      [2, 0.004677734981047266],
+      [3, 2.209049699858544e-5],
+    ],
   },
   {
-    name: "gammaln", fn: pt.gammaln, method: (x) => x.gammaln(),
-    table: [[1, 0], [2, 0], [0.5, 0.5723649429247001], [2.5, 0.2846828704729192], [3, Math.LN2], [10, 12.801827480081469], [100, 359.1342053695754]],
+    name: "gammaln",
+    fn: pt.gammaln,
+    method: (x) => x.gammaln(),
+    table: [
+      [1, 0],
+      [2, 0],
+      [0.5, 0.5723649429247001],
+      [2.5, 0.2846828704729192],
+      [3, Math.LN2],
+      [10, 12.801827480081469],
+      [100, 359.1342053695754],
+    ],
   },
   {
-    name: "digamma", fn: pt.digamma, method: (x) => x.digamma(),
-    table: [[1, -EULER_GAMMA], [2, 1 - EULER_GAMMA], [0.5, -1.9635100260214235], [3, 0.9227843350984671], [10, 2.251752589066721]],
+    name: "digamma",
+    fn: pt.digamma,
+    method: (x) => x.digamma(),
+    table: [
+      [1, -EULER_GAMMA],
+      [2, 1 - EULER_GAMMA],
+      [0.5, -1.9635100260214235],
+      [3, 0.9227843350984671],
+      [10, 2.251752589066721],
+    ],
   },
 ];
 
@@ -240,7 +279,10 @@ describe("ops: elementwise", () => {
 
       const s = pt.scalar("s");
       const m = pt.matrix("m");
-      const M = [[1, 2, 3], [0.5, 2, -1]];
+      const M = [
+        [1, 2, 3],
+        [0.5, 2, -1],
+      ];
       check([s, m], f(s, m), [2, M], refBinary(ref, 2, M));
       check([s, m], f(m, s), [2, M], refBinary(ref, M, 2));
 
@@ -256,14 +298,16 @@ describe("ops: elementwise", () => {
   }
 
   it("broadcasts like NumPy for random shapes with static unit dims (property)", () => {
-    const shapeArb = fc.integer({ min: 1, max: 3 }).chain((ndim) =>
-      fc.tuple(
-        fc.array(fc.integer({ min: 2, max: 3 }), { minLength: ndim, maxLength: ndim }),
-        fc.array(fc.boolean(), { minLength: ndim, maxLength: ndim }),
-        fc.array(fc.boolean(), { minLength: ndim, maxLength: ndim }),
-        fc.integer({ min: 0, max: ndim }),
-      ),
-    );
+    const shapeArb = fc
+      .integer({ min: 1, max: 3 })
+      .chain((ndim) =>
+        fc.tuple(
+          fc.array(fc.integer({ min: 2, max: 3 }), { minLength: ndim, maxLength: ndim }),
+          fc.array(fc.boolean(), { minLength: ndim, maxLength: ndim }),
+          fc.array(fc.boolean(), { minLength: ndim, maxLength: ndim }),
+          fc.integer({ min: 0, max: ndim }),
+        ),
+      );
     fc.assert(
       fc.property(shapeArb, fc.integer({ min: 0, max: BINARY.length - 1 }), ([dims, unitA, unitB, drop], which) => {
         // A unit dim is static 1 (broadcastable); B may also have fewer leading dims.
@@ -285,10 +329,39 @@ describe("ops: elementwise", () => {
   it("switch selects elementwise and broadcasts its branches", () => {
     const c = pt.vector("c", "bool");
     const x = pt.vector("x");
-    check([c, x], pt.switch(c, x, 0), [[true, false, true], [1, 2, 3]], [1, 0, 3]);
-    check([c, x], pt.switch(c, 10, x.neg()), [[1, 0, 0], [1, 2, 3]], [10, -2, -3]);
+    check(
+      [c, x],
+      pt.switch(c, x, 0),
+      [
+        [true, false, true],
+        [1, 2, 3],
+      ],
+      [1, 0, 3],
+    );
+    check(
+      [c, x],
+      pt.switch(c, 10, x.neg()),
+      [
+        [1, 0, 0],
+        [1, 2, 3],
+      ],
+      [10, -2, -3],
+    );
     const m = pt.matrix("m");
-    check([m], pt.switch(m.gt(0), m, m.mul(2)), [[[1, -1], [-2, 3]]], [[1, -2], [-4, 3]]);
+    check(
+      [m],
+      pt.switch(m.gt(0), m, m.mul(2)),
+      [
+        [
+          [1, -1],
+          [-2, 3],
+        ],
+      ],
+      [
+        [1, -2],
+        [-4, 3],
+      ],
+    );
   });
 
   it("clip bounds elementwise, as function and method", () => {
@@ -334,9 +407,33 @@ describe("ops: dtypes and printed op names", () => {
   it("computes integer results as integers and int / int as a true division", () => {
     const i = pt.vector("i", "int64");
     const j = pt.vector("j", "int64");
-    check([i, j], i.add(j), [[1, 2], [3, 4]], [4, 6]);
-    check([i, j], i.div(j), [[7, 1], [2, 3]], [3.5, 1 / 3]);
-    check([i, j], i.gt(j), [[7, 1], [2, 3]], [1, 0]);
+    check(
+      [i, j],
+      i.add(j),
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [4, 6],
+    );
+    check(
+      [i, j],
+      i.div(j),
+      [
+        [7, 1],
+        [2, 3],
+      ],
+      [3.5, 1 / 3],
+    );
+    check(
+      [i, j],
+      i.gt(j),
+      [
+        [7, 1],
+        [2, 3],
+      ],
+      [1, 0],
+    );
     check([i], i.sum(), [[1, 2, 3]], 6);
   });
 
@@ -364,8 +461,16 @@ describe("ops: dtypes and printed op names", () => {
 
 describe("ops: reductions", () => {
   const X3: Nested = [
-    [[0.5, -1, 2, 0.25], [1.5, 3, -0.5, 1], [2, 0.75, 1.25, -2]],
-    [[-0.5, 1, 0.5, 2], [1, -1.5, 2.5, 0.5], [0.25, 1, -1, 3]],
+    [
+      [0.5, -1, 2, 0.25],
+      [1.5, 3, -0.5, 1],
+      [2, 0.75, 1.25, -2],
+    ],
+    [
+      [-0.5, 1, 0.5, 2],
+      [1, -1.5, 2.5, 0.5],
+      [0.25, 1, -1, 3],
+    ],
   ];
   const REDUCERS: [string, (x: Variable, axis?: number | number[] | null, keepdims?: boolean) => Variable, string][] = [
     ["sum", pt.sum, "sum"],
@@ -418,8 +523,28 @@ describe("ops: reductions", () => {
 
   it("mean of integers is a float mean; sum of integers stays integer", () => {
     const i = pt.matrix("i", "int64");
-    check([i], i.mean(0), [[[1, 2], [4, 4]]], [2.5, 3]);
-    check([i], i.sum(1), [[[1, 2], [4, 4]]], [3, 8]);
+    check(
+      [i],
+      i.mean(0),
+      [
+        [
+          [1, 2],
+          [4, 4],
+        ],
+      ],
+      [2.5, 3],
+    );
+    check(
+      [i],
+      i.sum(1),
+      [
+        [
+          [1, 2],
+          [4, 4],
+        ],
+      ],
+      [3, 8],
+    );
   });
 });
 
@@ -428,10 +553,20 @@ describe("ops: reductions", () => {
 describe("ops: dot and matmul", () => {
   const v3 = [1, -2, 0.5];
   const v2 = [3, 0.25];
-  const M23 = [[1, 2, 3], [-1, 0.5, 2]];
-  const M32 = [[2, -1], [0.5, 1], [1, 3]];
+  const M23 = [
+    [1, 2, 3],
+    [-1, 0.5, 2],
+  ];
+  const M32 = [
+    [2, -1],
+    [0.5, 1],
+    [1, 3],
+  ];
 
-  for (const [name, f] of [["dot", pt.dot], ["matmul", pt.matmul]] as const) {
+  for (const [name, f] of [
+    ["dot", pt.dot],
+    ["matmul", pt.matmul],
+  ] as const) {
     it(`${name}: vector·vector, matrix·vector, vector·matrix, matrix·matrix`, () => {
       const u = pt.vector("u");
       const w = pt.vector("w");
@@ -452,7 +587,14 @@ describe("ops: dot and matmul", () => {
     expect(A.matmul(A.T).type.shape).to.deep.equal([2, 2]);
     expect(u.dot(u).ndim).to.equal(0);
     expectAllClose(A.dot(u).eval({ A: M23, u: v3 }), refMatmul(M23, v3));
-    expectAllClose(A.matmul(A.T).eval({ A: M23 }), refMatmul(M23, [[1, -1], [2, 0.5], [3, 2]]));
+    expectAllClose(
+      A.matmul(A.T).eval({ A: M23 }),
+      refMatmul(M23, [
+        [1, -1],
+        [2, 0.5],
+        [3, 2],
+      ]),
+    );
   });
 
   it("matrix products with zeros still propagate inf and NaN from the other factor", () => {
@@ -480,24 +622,114 @@ describe("ops: stack, concatenate, reshape, transpose", () => {
   it("stacks vectors along a new axis 0, 1 or -1", () => {
     const u = pt.vector("u");
     const w = pt.vector("w");
-    check([u, w], pt.stack([u, w]), [[1, 2, 3], [4, 5, 6]], [[1, 2, 3], [4, 5, 6]]);
-    check([u, w], pt.stack([u, w], 1), [[1, 2, 3], [4, 5, 6]], [[1, 4], [2, 5], [3, 6]]);
-    check([u, w], pt.stack([u, w], -1), [[1, 2, 3], [4, 5, 6]], [[1, 4], [2, 5], [3, 6]]);
+    check(
+      [u, w],
+      pt.stack([u, w]),
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    );
+    check(
+      [u, w],
+      pt.stack([u, w], 1),
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ],
+    );
+    check(
+      [u, w],
+      pt.stack([u, w], -1),
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ],
+    );
     const m = pt.matrix("m");
-    check([m], pt.stack([m, m], 1), [[[1, 2], [3, 4]]], [[[1, 2], [1, 2]], [[3, 4], [3, 4]]]);
+    check(
+      [m],
+      pt.stack([m, m], 1),
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+      [
+        [
+          [1, 2],
+          [1, 2],
+        ],
+        [
+          [3, 4],
+          [3, 4],
+        ],
+      ],
+    );
   });
 
   it("concatenates along axis 0 and 1 (and -1)", () => {
     const u = pt.vector("u");
     const w = pt.vector("w");
-    check([u, w], pt.concatenate([u, w]), [[1, 2], [3, 4, 5]], [1, 2, 3, 4, 5]);
+    check(
+      [u, w],
+      pt.concatenate([u, w]),
+      [
+        [1, 2],
+        [3, 4, 5],
+      ],
+      [1, 2, 3, 4, 5],
+    );
     const A = pt.matrix("A");
     const B = pt.matrix("B");
-    const a = [[1, 2], [3, 4]];
+    const a = [
+      [1, 2],
+      [3, 4],
+    ];
     const b = [[5], [6]];
-    check([A, B], pt.concatenate([A, B], 1), [a, b], [[1, 2, 5], [3, 4, 6]]);
-    check([A, B], pt.concatenate([A, B], -1), [a, b], [[1, 2, 5], [3, 4, 6]]);
-    check([A, B], pt.concatenate([A, B.T], 0), [a, b], [[1, 2], [3, 4], [5, 6]]);
+    check(
+      [A, B],
+      pt.concatenate([A, B], 1),
+      [a, b],
+      [
+        [1, 2, 5],
+        [3, 4, 6],
+      ],
+    );
+    check(
+      [A, B],
+      pt.concatenate([A, B], -1),
+      [a, b],
+      [
+        [1, 2, 5],
+        [3, 4, 6],
+      ],
+    );
+    check(
+      [A, B],
+      pt.concatenate([A, B.T], 0),
+      [a, b],
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+    );
     check([A], pt.concatenate([A, A, A], 0), [a], [...a, ...a, ...a]);
     const s1 = pt.tensor("s1", { shape: [2, 3] });
     const s2 = pt.tensor("s2", { shape: [2, 1] });
@@ -508,13 +740,49 @@ describe("ops: stack, concatenate, reshape, transpose", () => {
   it("reshapes with -1, to higher and lower rank, and with a symbolic dimension", () => {
     const x = pt.vector("x");
     const six = [0, 1, 2, 3, 4, 5];
-    check([x], x.reshape([2, -1]), [six], [[0, 1, 2], [3, 4, 5]]);
-    check([x], pt.reshape(x, [-1, 2]), [six], [[0, 1], [2, 3], [4, 5]]);
+    check(
+      [x],
+      x.reshape([2, -1]),
+      [six],
+      [
+        [0, 1, 2],
+        [3, 4, 5],
+      ],
+    );
+    check(
+      [x],
+      pt.reshape(x, [-1, 2]),
+      [six],
+      [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ],
+    );
     check([x], x.reshape([3, 1, 2]), [six], [[[0, 1]], [[2, 3]], [[4, 5]]]);
     const m = pt.matrix("m");
-    check([m], m.reshape([-1]), [[[1, 2], [3, 4]]], [1, 2, 3, 4]);
+    check(
+      [m],
+      m.reshape([-1]),
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+      [1, 2, 3, 4],
+    );
     const n = pt.scalar("n", "int64");
-    check([x, n], x.reshape([n, -1]), [six, 3], [[0, 1], [2, 3], [4, 5]]);
+    check(
+      [x, n],
+      x.reshape([n, -1]),
+      [six, 3],
+      [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ],
+    );
     const s = pt.tensor("s", { shape: [6] });
     expect(s.reshape([2, -1]).type.shape).to.deep.equal([2, 3]);
     expect(x.reshape([2, -1]).type.shape).to.deep.equal([2, null]);
@@ -523,14 +791,69 @@ describe("ops: stack, concatenate, reshape, transpose", () => {
 
   it("transposes matrices and permutes higher-rank tensors", () => {
     const m = pt.matrix("m");
-    check([m], m.T, [[[1, 2, 3], [4, 5, 6]]], [[1, 4], [2, 5], [3, 6]]);
-    check([m], pt.transpose(m, [1, 0]), [[[1, 2, 3], [4, 5, 6]]], [[1, 4], [2, 5], [3, 6]]);
-    check([m], m.transpose([0, 1]), [[[1, 2], [3, 4]]], [[1, 2], [3, 4]]);
+    check(
+      [m],
+      m.T,
+      [
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+      ],
+      [
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ],
+    );
+    check(
+      [m],
+      pt.transpose(m, [1, 0]),
+      [
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+      ],
+      [
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ],
+    );
+    check(
+      [m],
+      m.transpose([0, 1]),
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    );
     const t = pt.tensor("t", { shape: [null, null, null] });
-    const T3 = [[[1, 2], [3, 4], [5, 6]]]; // (1, 3, 2)
+    const T3 = [
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+    ]; // (1, 3, 2)
     const permuted = t.transpose([2, 0, 1]); // (2, 1, 3)
     check([t], permuted, [T3], [[[1, 3, 5]], [[2, 4, 6]]]);
-    check([t], t.T, [T3], [[[1], [3], [5]], [[2], [4], [6]]]);
+    check(
+      [t],
+      t.T,
+      [T3],
+      [
+        [[1], [3], [5]],
+        [[2], [4], [6]],
+      ],
+    );
     check([t], t.transpose([-1, 0, 1]), [T3], [[[1, 3, 5]], [[2, 4, 6]]]);
   });
 });
@@ -551,8 +874,21 @@ describe("ops: index and slice", () => {
 
   it("indexes the rows of a matrix", () => {
     const m = pt.matrix("m");
-    const M = [[1, 2], [3, 4], [5, 6]];
-    check([m], m.index([2, 0, 2]), [M], [[5, 6], [1, 2], [5, 6]]);
+    const M = [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ];
+    check(
+      [m],
+      m.index([2, 0, 2]),
+      [M],
+      [
+        [5, 6],
+        [1, 2],
+        [5, 6],
+      ],
+    );
     check([m], m.index([-1]), [M], [[5, 6]]);
   });
 
@@ -561,13 +897,34 @@ describe("ops: index and slice", () => {
     check([x], x.index(2), [X], 12);
     check([x], x.index(-1), [X], 15);
     const m = pt.matrix("m");
-    check([m], m.index(1), [[[1, 2], [3, 4]]], [3, 4]);
+    check(
+      [m],
+      m.index(1),
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+      [3, 4],
+    );
     const i = pt.scalar("i", "int64");
     const picked = x.index(i);
     expect(picked.ndim).to.equal(0);
     check([x, i], picked, [X, 4], 14);
     check([x, i], picked, [X, -2], 14);
-    check([m, i], m.index(i), [[[1, 2], [3, 4]], 0], [1, 2]);
+    check(
+      [m, i],
+      m.index(i),
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        0,
+      ],
+      [1, 2],
+    );
   });
 
   // Python: list(range(10, 16))[start:stop:step].
@@ -607,8 +964,37 @@ describe("ops: index and slice", () => {
 
   it("slices the rows of a matrix", () => {
     const m = pt.matrix("m");
-    check([m], m.slice(null, null, -1), [[[1, 2], [3, 4], [5, 6]]], [[5, 6], [3, 4], [1, 2]]);
-    check([m], m.slice(1), [[[1, 2], [3, 4], [5, 6]]], [[3, 4], [5, 6]]);
+    check(
+      [m],
+      m.slice(null, null, -1),
+      [
+        [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+      ],
+      [
+        [5, 6],
+        [3, 4],
+        [1, 2],
+      ],
+    );
+    check(
+      [m],
+      m.slice(1),
+      [
+        [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+      ],
+      [
+        [3, 4],
+        [5, 6],
+      ],
+    );
   });
 });
 
@@ -619,11 +1005,31 @@ describe("ops: input forms", () => {
     const x = pt.vector("x");
     const m = pt.matrix("m");
     const f = pt.fn([x, m], pt.add(m, x));
-    const want = [[11, 22], [13, 24]];
-    expectAllClose(f([10, 20], [[1, 2], [3, 4]]), want);
+    const want = [
+      [11, 22],
+      [13, 24],
+    ];
+    expectAllClose(
+      f(
+        [10, 20],
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ),
+      want,
+    );
     expectAllClose(f(new Float64Array([10, 20]), new NDArray([2, 2], new Float64Array([1, 2, 3, 4]))), want);
     expectAllClose(f({ x: [10, 20], m: { shape: [2, 2], data: [1, 2, 3, 4] } }), want);
-    expect(f([10, 20], [[1, 2], [3, 4]]).toArray()).to.deep.equal(want);
+    expect(
+      f(
+        [10, 20],
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ).toArray(),
+    ).to.deep.equal(want);
   });
 
   it("does not let a result alias an input or a constant", () => {

@@ -82,13 +82,20 @@ describe("package: npm pack, install into a fresh project, use it", function () 
       "dist/runtime/index.js",
       "dist/runtime/index.d.ts",
     ];
-    expect(required.filter((p) => !paths.includes(p)), "missing from the tarball").to.deep.equal([]);
-    const outside = paths.filter(
-      (p) => !/^dist\/(compiler|runtime|plugin-rollup)\//.test(p) && !["package.json", "README.md", "LICENSE"].includes(p),
-    );
+    expect(
+      required.filter((p) => !paths.includes(p)),
+      "missing from the tarball",
+    ).to.deep.equal([]);
+    const outside = paths.filter((p) => !/^dist\/(compiler|runtime|plugin-rollup)\//.test(p) && !["package.json", "README.md", "LICENSE"].includes(p));
     expect(outside, "files outside dist/{compiler,runtime,plugin-rollup}").to.deep.equal([]);
-    expect(paths.filter((p) => /(^|\/)(test|fixtures)\//.test(p)), "tests or fixtures").to.deep.equal([]);
-    expect(paths.filter((p) => /\.ts$/.test(p) && !/\.d\.ts$/.test(p)), "TypeScript sources").to.deep.equal([]);
+    expect(
+      paths.filter((p) => /(^|\/)(test|fixtures)\//.test(p)),
+      "tests or fixtures",
+    ).to.deep.equal([]);
+    expect(
+      paths.filter((p) => /\.ts$/.test(p) && !/\.d\.ts$/.test(p)),
+      "TypeScript sources",
+    ).to.deep.equal([]);
   });
 
   it("ships source maps that carry their sources, and the notices of the third-party code in the runtime", function () {
@@ -115,13 +122,7 @@ describe("package: npm pack, install into a fresh project, use it", function () 
     expect(result.named[0]).to.be.closeTo(0, 1e-12);
     expect(result.named[1]).to.be.closeTo(1, 1e-12);
     expect(result.dprint).to.equal(
-      [
-        "Log [id A] 'log(x + y)'",
-        " └─ Add [id B] 'x + y'",
-        "    ├─ ExpandDims{axis=0} [id C]",
-        "    │  └─ x [id D]",
-        "    └─ y [id E]",
-      ].join("\n"),
+      ["Log [id A] 'log(x + y)'", " └─ Add [id B] 'x + y'", "    ├─ ExpandDims{axis=0} [id C]", "    │  └─ x [id D]", "    └─ y [id E]"].join("\n"),
     );
     expect(result.compiled).to.equal(["DeepCopyOp [id A] 0", " └─ a [id B]"].join("\n"));
     expect(result.g).to.equal(3);
@@ -194,7 +195,11 @@ describe("package: npm pack, install into a fresh project, use it", function () 
     expect(built).to.deep.equal({ lp: bundled.lp, g: bundled.g });
     expect(readFileSync(join(project, "built", "seed.d.ts"), "utf8")).to.include("mu: number;\n    sigma_log__: number;\n    x: number;");
     // the built module never samples (no sampler linked into it): tsmc sample brings its own
-    const sampled = spawnSync(bin, ["sample", "built/seed.js", "--draws", "30", "--tune", "30", "--chains", "1", "--no-progress"], { cwd: project, env: childEnv, encoding: "utf8" });
+    const sampled = spawnSync(bin, ["sample", "built/seed.js", "--draws", "30", "--tune", "30", "--chains", "1", "--no-progress"], {
+      cwd: project,
+      env: childEnv,
+      encoding: "utf8",
+    });
     expect(sampled.status, sampled.stderr).to.equal(0);
     expect(sampled.stdout).to.match(/^mu\s/m);
 
@@ -210,7 +215,9 @@ describe("package: npm pack, install into a fresh project, use it", function () 
   it("installs the tsmc bin: --version, --help, example", function () {
     const bin = join(project, "node_modules", ".bin", "tsmc");
     expect(run(bin, ["--version"], project).trim()).to.equal(version);
-    expect(run(bin, ["--help"], project)).to.match(/Usage: tsmc/).and.to.match(/example/);
+    expect(run(bin, ["--help"], project))
+      .to.match(/Usage: tsmc/)
+      .and.to.match(/example/);
     const example = run(bin, ["example"], project);
     expect(example).to.include("DeepCopyOp [id A] 0");
     expect(example).to.include("Add [id A] 'x + y' 1");
@@ -221,7 +228,8 @@ describe("package without the build pass: `npm install tsmc` alone (ts-morph and
   this.timeout(180_000);
   let project: string;
   const seed = `import { model, Normal, HalfNormal } from "tsmc";\nexport const seed = model("seed", () => {\n  const mu = Normal("mu", 0, 2);\n  Normal("x", mu, HalfNormal("sigma", 3), { observed: 0.5 });\n});\n`;
-  const NEEDS_PEERS = /needs ts-morph and rollup installed beside tsmc \(optional peer dependencies; '(ts-morph|rollup)' was not found\)\. Install them with: npm install --save-dev ts-morph rollup/;
+  const NEEDS_PEERS =
+    /needs ts-morph and rollup installed beside tsmc \(optional peer dependencies; '(ts-morph|rollup)' was not found\)\. Install them with: npm install --save-dev ts-morph rollup/;
 
   before(function () {
     ({ project } = runtimeOnlyProject());
@@ -252,15 +260,24 @@ describe("package without the build pass: `npm install tsmc` alone (ts-morph and
 
   it("tsmc sample imports the module and compiles it in process; tsmc example runs", function () {
     const bin = join(project, "node_modules", ".bin", "tsmc");
-    const r = spawnSync(bin, ["sample", "src/seed.mjs", "--draws", "40", "--tune", "40", "--chains", "1", "--no-progress"], { cwd: project, env: childEnv, encoding: "utf8" });
+    const r = spawnSync(bin, ["sample", "src/seed.mjs", "--draws", "40", "--tune", "40", "--chains", "1", "--no-progress"], {
+      cwd: project,
+      env: childEnv,
+      encoding: "utf8",
+    });
     expect(r.status, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/\bmu\b/).and.to.match(/\bsigma\b/);
+    expect(r.stdout)
+      .to.match(/\bmu\b/)
+      .and.to.match(/\bsigma\b/);
     expect(run(bin, ["example"], project)).to.include("DeepCopyOp [id A] 0");
   });
 
   it("tsmc build and tsmc print say what to install, and write nothing", function () {
     const bin = join(project, "node_modules", ".bin", "tsmc");
-    for (const args of [["build", "src/seed.mjs", "--outDir", "built"], ["print", "src/seed.mjs"]]) {
+    for (const args of [
+      ["build", "src/seed.mjs", "--outDir", "built"],
+      ["print", "src/seed.mjs"],
+    ]) {
       const r = spawnSync(bin, args, { cwd: project, env: childEnv, encoding: "utf8" });
       expect(r.status, args[0]).to.equal(1);
       expect(r.stderr, args[0]).to.match(NEEDS_PEERS).and.to.include(`tsmc ${args[0]} needs`);

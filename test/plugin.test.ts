@@ -14,7 +14,19 @@ import { nodeResolve } from "@rollup/plugin-node-resolve";
 import commonjsPlugin from "@rollup/plugin-commonjs";
 import terserPlugin from "@rollup/plugin-terser";
 import tsmc, { type TsmcPluginContext } from "../plugin-rollup/index.js";
-import { ERROR_CASES, MODEL_FIXTURES, expectSameModel, expectedSite, fingerprint, fixture, isModel, root, scratchDir, stripTypes, type ModelLike } from "./helpers/aot.js";
+import {
+  ERROR_CASES,
+  MODEL_FIXTURES,
+  expectSameModel,
+  expectedSite,
+  fingerprint,
+  fixture,
+  isModel,
+  root,
+  scratchDir,
+  stripTypes,
+  type ModelLike,
+} from "./helpers/aot.js";
 
 // These three ship CommonJS-style types; at run time the default import is the plugin factory.
 const factory = <T>(m: T) => ((m as { default?: T }).default ?? m) as unknown as () => Plugin;
@@ -79,7 +91,10 @@ describe("rollup plugin: every fixture in one rollup build", function () {
     for (const c of chunks) {
       expect(c.imports, c.fileName).to.deep.equal(["tsmc/runtime"]);
       const modules = Object.keys(c.modules).map((m) => relative(root, m));
-      expect(modules.filter((m) => !m.startsWith("fixtures/")), c.fileName).to.deep.equal([]);
+      expect(
+        modules.filter((m) => !m.startsWith("fixtures/")),
+        c.fileName,
+      ).to.deep.equal([]);
       expect(c.code, c.fileName).to.not.match(COMPILER_CODE);
     }
   });
@@ -106,7 +121,10 @@ describe("rollup plugin: the seed model as one self-contained bundle", function 
       onLog: () => {},
     });
     // output.dir: the sampler's Web Worker is a chunk of its own
-    for (const [file, plugins] of [["seed.js", []], ["seed.min.js", [terser()]]] as const) {
+    for (const [file, plugins] of [
+      ["seed.js", []],
+      ["seed.min.js", [terser()]],
+    ] as const) {
       const { output } = await bundle.write({ dir: join(dir, file), entryFileNames: file, format: "es", plugins: [...plugins] });
       // what the page loads (the worker chunk only when it samples in parallel)
       const page = output.filter((o): o is OutputChunk => o.type === "chunk" && o.name !== "tsmc-worker");
@@ -181,7 +199,7 @@ describe("rollup plugin: watch mode", () => {
     const file = join(dir, "model.ts");
     const code = readFileSync(file, "utf8");
     const first = await plugin.transform.call(ctx, code, file);
-    expect(first!.code).to.include("tsmc: model \"m\"");
+    expect(first!.code).to.include('tsmc: model "m"');
     expect(watched).to.deep.equal([join(dir, "scale.ts")]);
     const again = await plugin.transform.call(ctx, code, file);
     expect(again, "unchanged: the cached result").to.equal(first);
@@ -250,7 +268,9 @@ describe("Vite plugin: the dev server (serve) compiles too", function () {
     });
     try {
       const transformed = await server.transformRequest(fixture("seed.ts"), { ssr: true });
-      expect(transformed!.code).to.include("createModel(meta").and.not.to.match(/ts-morph|compileModel|from "tsmc"/);
+      expect(transformed!.code)
+        .to.include("createModel(meta")
+        .and.not.to.match(/ts-morph|compileModel|from "tsmc"/);
       const { seed } = await server.ssrLoadModule(fixture("seed.ts"));
       expectSameModel(seed as ModelLike, (await inProcess("seed.ts")).seed as ModelLike, "vite dev server seed");
     } finally {

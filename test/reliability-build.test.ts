@@ -27,7 +27,10 @@ function write(base: string, files: Record<string, string[]>): string {
  * Build the first file ahead of time and import the result next to the in-process module: the same
  * sources, their "tsmc" being this compiler's source (so neither depends on the built package).
  */
-async function builtAndInProcess(name: string, files: Record<string, string[]>): Promise<{ built: Record<string, unknown>; inProcess: Record<string, unknown>; code: string }> {
+async function builtAndInProcess(
+  name: string,
+  files: Record<string, string[]>,
+): Promise<{ built: Record<string, unknown>; inProcess: Record<string, unknown>; code: string }> {
   const file = write(join(dir, name), files);
   const code = Object.values(files)[0].join("\n");
   const r = await transformModule(code, file);

@@ -63,18 +63,22 @@ describe("reliability: inherited properties are not inputs", () => {
 
 describe("reliability: two value variables of one name are refused", () => {
   it("HalfNormal('a') then Normal('a_log__'), naming both", () => {
-    const msg = thrown(() => model(() => {
-      HalfNormal("a", 1);
-      Normal("a_log__", 0, 1);
-    })).message;
+    const msg = thrown(() =>
+      model(() => {
+        HalfNormal("a", 1);
+        Normal("a_log__", 0, 1);
+      }),
+    ).message;
     expect(msg).to.equal("Normal('a_log__'): variable name 'a_log__' already exists: it is the value variable of HalfNormal('a')");
   });
 
   it("Normal('a_log__') then HalfNormal('a'), naming both", () => {
-    const msg = thrown(() => model(() => {
-      Normal("a_log__", 0, 1);
-      HalfNormal("a", 1);
-    })).message;
+    const msg = thrown(() =>
+      model(() => {
+        Normal("a_log__", 0, 1);
+        HalfNormal("a", 1);
+      }),
+    ).message;
     expect(msg).to.equal("HalfNormal('a'): variable name 'a_log__' (its value variable) already exists: Normal('a_log__') has it");
   });
 });
@@ -141,7 +145,12 @@ describe("reliability: __proto__, constructor and toString are ordinary names", 
   it("the trace and its JSON keep variables named __proto__ and constructor", () => {
     const stats = Object.fromEntries(STAT_NAMES.map((k) => [k, new Float64Array(2)]));
     const chains = [{ draws: Float64Array.of(1, 2, 3, 4), stats }];
-    const { posterior, sampleStats } = assemble(chains, 2, 2, (x) => Object.fromEntries([["__proto__", x[0]], ["constructor", x[1]]]));
+    const { posterior, sampleStats } = assemble(chains, 2, 2, (x) =>
+      Object.fromEntries([
+        ["__proto__", x[0]],
+        ["constructor", x[1]],
+      ]),
+    );
     expect(Object.keys(posterior)).to.deep.equal(["__proto__", "constructor"]);
     expect(Array.from(posterior["constructor"].data)).to.deep.equal([2, 4]);
     const trace = new Trace({ posterior, sampleStats, observedData: Object.fromEntries([["__proto__", new NDArray([2], Float64Array.of(5, 6))]]) });

@@ -40,11 +40,13 @@ describe("a sampling worker that dies", function () {
   ] as const) {
     it(`sample: ${name} (exits in its gradient) is an error naming the model, not a hang`, function () {
       const models = new URL("./reliability-models.ts", import.meta.url).href;
-      const r = inChild([
-        `import { ${name} } from ${JSON.stringify(models)};`,
-        `try { ${name}.sample(${JSON.stringify(small)}); console.log("no error"); }`,
-        `catch (e) { console.log(e.message); }`,
-      ].join("\n"));
+      const r = inChild(
+        [
+          `import { ${name} } from ${JSON.stringify(models)};`,
+          `try { ${name}.sample(${JSON.stringify(small)}); console.log("no error"); }`,
+          `catch (e) { console.log(e.message); }`,
+        ].join("\n"),
+      );
       expect(r.timedOut, "sample hung").to.equal(false);
       expect(r.stdout, r.stderr).to.match(expected);
     });
@@ -105,7 +107,9 @@ describe("aborting a run", function () {
     it(`sample, cores: ${cores}, aborted from onProgress: stops at once`, function () {
       const controller = new AbortController();
       const t0 = Date.now();
-      const e = thrown(() => normalMeanScale.sample({ ...long, cores, signal: controller.signal, onProgress: (_c, done) => done > 2000 && controller.abort() }));
+      const e = thrown(() =>
+        normalMeanScale.sample({ ...long, cores, signal: controller.signal, onProgress: (_c, done) => done > 2000 && controller.abort() }),
+      );
       expect(e.name).to.equal("AbortError");
       expect(Date.now() - t0, "time to stop").to.be.lessThan(20_000);
     });
@@ -130,7 +134,28 @@ describe("tsmc sample --out is written whole or not at all", function () {
   const OLD = JSON.stringify({ attrs: { seed: "old" } });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const args = ["--import", "tsx", cli, "sample", models, "--model", "eight_schools", "--draws", "30000", "--tune", "200", "--chains", "4", "--cores", "1", "--seed", "1", "--no-progress", "--out", out];
+  const args = [
+    "--import",
+    "tsx",
+    cli,
+    "sample",
+    models,
+    "--model",
+    "eight_schools",
+    "--draws",
+    "30000",
+    "--tune",
+    "200",
+    "--chains",
+    "4",
+    "--cores",
+    "1",
+    "--seed",
+    "1",
+    "--no-progress",
+    "--out",
+    out,
+  ];
 
   /**
    * Run the command, send `signal` `ms` after it starts (or after its stderr first shows `mark`);
@@ -164,7 +189,10 @@ describe("tsmc sample --out is written whole or not at all", function () {
     }
     if (json.attrs.seed === "old") return expect(text, what).to.equal(OLD);
     expect(json.attrs.seed, what).to.equal("1");
-    expect(json.posterior!.mu.map((c) => c.length), what).to.deep.equal([30000, 30000, 30000, 30000]);
+    expect(
+      json.posterior!.mu.map((c) => c.length),
+      what,
+    ).to.deep.equal([30000, 30000, 30000, 30000]);
   }
 
   it("killed with SIGKILL at many moments, the file is the old one or the complete new one", async function () {

@@ -48,7 +48,10 @@ const b = pt.scalar("b");
 const x = pt.vector("x");
 const s3 = pt.tensor("s3", { shape: [3] });
 const gtab = () => pt.gt(a, b);
-const vals: [Variable[], Value[]] = [[a, b, x], [0.7, -0.3, [0.25, 1.5, -2]]];
+const vals: [Variable[], Value[]] = [
+  [a, b, x],
+  [0.7, -0.3, [0.25, 1.5, -2]],
+];
 
 /** rule name, an expression it rewrites, a near miss it must leave alone. */
 type Case = [string, () => Variable, () => Variable];
@@ -102,20 +105,12 @@ const CASES: Case[] = [
   ["sum(make_vector(...)) → add", () => pt.sum(pt.stack([a, b, pt.sin(a)])), () => pt.sum(x)],
   ["all(make_vector(...)) → and", () => pt.switch(pt.all(pt.stack([gtab(), pt.lt(a, 0)])), a, b), () => pt.switch(pt.all(pt.gt(x, 0)), a, b)],
   ["reduce over unit dims → drop_dims", () => pt.sum(expandDims(pt.sin(a), [0])), () => pt.sum(pt.sin(x))],
-  [
-    "elemwise(expand_dims(a), ...) → expand_dims(elemwise(a, ...))",
-    () => pt.sqr(expandDims(pt.sin(a), [0])),
-    () => pt.sqr(pt.sin(s3)),
-  ],
+  ["elemwise(expand_dims(a), ...) → expand_dims(elemwise(a, ...))", () => pt.sqr(expandDims(pt.sin(a), [0])), () => pt.sqr(pt.sin(s3))],
   ["shape_i(elemwise(x, ...)) → shape_i(x)", () => pt.mul(pt.sin(a), shapeI(pt.sin(x), 0)), () => pt.mul(pt.sin(a), shapeI(x, 0))],
   ["gt(x, 0) → True for x > 0", () => pt.switch(pt.gt(pt.exp(a), 0), a, b), () => pt.switch(pt.gt(pt.sqr(a), 0), a, b)],
   ["le(x, 0) → False for x > 0", () => pt.switch(pt.le(pt.softplus(a), 0), a, b), () => pt.switch(pt.le(pt.sqr(a), 0), a, b)],
   // ---- reductions
-  [
-    "sum(Σ ± s·t) → Σ ± s·sum(t)",
-    () => pt.sum(pt.sub(pt.mul(pt.sin(a), pt.cos(x)), pt.neg(pt.sin(x)))),
-    () => pt.sum(pt.mul(pt.sin(x), pt.cos(x))),
-  ],
+  ["sum(Σ ± s·t) → Σ ± s·sum(t)", () => pt.sum(pt.sub(pt.mul(pt.sin(a), pt.cos(x)), pt.neg(pt.sin(x)))), () => pt.sum(pt.mul(pt.sin(x), pt.cos(x)))],
   [
     "inc_subtensor(0, i, s·y) → s·inc_subtensor(0, i, y)",
     () => new AdvancedIncSubtensor1().makeNode(second(s3, 0), pt.mul(pt.sin(a), pt.cos(s3)), pt.constant([0, 2, 0], null, "int64")).outputs[0],
@@ -201,10 +196,26 @@ describe("rewrite groups: each rule fires where it should and only there", () =>
 });
 
 describe("rewrite rules applied outside the pipeline: each fires where it should and only there", () => {
-  const inputValues = new Map<Variable, Value | number[][]>([[a, 0.7], [b, -0.3], [x, [0.25, 1.5, -2]], [s3, [1, 2, 3]], [m, [[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]);
+  const inputValues = new Map<Variable, Value | number[][]>([
+    [a, 0.7],
+    [b, -0.3],
+    [x, [0.25, 1.5, -2]],
+    [s3, [1, 2, 3]],
+    [
+      m,
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+      ],
+    ],
+  ]);
   for (const [rule, rules, positive, negative] of RULE_CASES) {
     it(rule, () => {
-      for (const [out, fires] of [[positive(), true], [negative(), false]] as const) {
+      for (const [out, fires] of [
+        [positive(), true],
+        [negative(), false],
+      ] as const) {
         const stats: RewriteStats = { fired: new Map() };
         const [rewritten] = rewrite([out], rules(), stats);
         const count = stats.fired.get(rule) ?? 0;
@@ -224,14 +235,27 @@ describe("rewrite rules applied outside the pipeline: each fires where it should
 describe("rewrite rules: every rule has a must-fire case", () => {
   it("every rule of compiler/rewrite/ is in CASES or RULE_CASES (and rule names are unique)", () => {
     const rules: Rule[] = [
-      ...canonicalize, ...simplify, ...reductions, ...stabilize, ...specialize, ...hotForms.flat(),
-      reciprocalOfFixed(fixedArray()), ...blasRules, constantFold(() => []),
+      ...canonicalize,
+      ...simplify,
+      ...reductions,
+      ...stabilize,
+      ...specialize,
+      ...hotForms.flat(),
+      reciprocalOfFixed(fixedArray()),
+      ...blasRules,
+      constantFold(() => []),
     ];
     const names = rules.map((r) => r.name);
     expect(new Set(names).size, "rule names").to.equal(names.length);
     const covered = new Set([...CASES.map(([r]) => r), ...RULE_CASES.map(([r]) => r)]);
-    expect(names.filter((r) => !covered.has(r)), "rules without a must-fire case").to.deep.equal([]);
-    expect([...covered].filter((r) => !names.includes(r)), "cases of no rule").to.deep.equal([]);
+    expect(
+      names.filter((r) => !covered.has(r)),
+      "rules without a must-fire case",
+    ).to.deep.equal([]);
+    expect(
+      [...covered].filter((r) => !names.includes(r)),
+      "cases of no rule",
+    ).to.deep.equal([]);
   });
 });
 
@@ -320,7 +344,12 @@ describe("rewrite groups: what the graphs become", () => {
     expect(Array.from(zero.data)).to.deep.equal([0, 0, 0]);
     expect(Array.from(zero2.data)).to.deep.equal([0, 0, 0]);
     const g = pt.fn([a], [pt.div(a, a), pt.sub(a, a)]);
-    expect(pt.dprint(g).split("\n").filter((l) => /Sub|True_div/.test(l))).to.deep.equal([]);
+    expect(
+      pt
+        .dprint(g)
+        .split("\n")
+        .filter((l) => /Sub|True_div/.test(l)),
+    ).to.deep.equal([]);
   });
 
   it("a constant 0 or inf divisor is never cancelled: 0 * (x / 0) is NaN", () => {
@@ -417,7 +446,8 @@ describe("rewrite groups: exact at the extremes", () => {
     const want = -x0 * x0 - Math.log(x0) - 0.5 * Math.log(Math.PI) + Math.log(series);
     expect(at(f, x0, false)).to.equal(-Infinity);
     expect(Math.abs(at(f, x0) - want) / Math.abs(want)).to.be.below(1e-14);
-    for (const v of [-3, -0.5, 0, 0.3, 2, 5]) expect(at(f, v)).to.be.closeTo(Math.log(pt.fn([a], pt.erfc(a))(v) as number), 1e-14 * Math.max(1, Math.abs(at(f, v))));
+    for (const v of [-3, -0.5, 0, 0.3, 2, 5])
+      expect(at(f, v)).to.be.closeTo(Math.log(pt.fn([a], pt.erfc(a))(v) as number), 1e-14 * Math.max(1, Math.abs(at(f, v))));
   });
 
   it("log(sum(exp(x))) at ±1000 is ±1000 + log(n) (naively ±inf); log(exp(a) + exp(b)) likewise", () => {
@@ -435,7 +465,16 @@ describe("rewrite groups: exact at the extremes", () => {
 // ---- the property: random graphs built from the op set keep their values ------------------------
 
 const UNARY: ((v: Variable) => Variable)[] = [
-  pt.neg, pt.exp, pt.log, pt.sqrt, pt.sigmoid, pt.sin, pt.abs, pt.erfc, pt.expm1, pt.log1p,
+  pt.neg,
+  pt.exp,
+  pt.log,
+  pt.sqrt,
+  pt.sigmoid,
+  pt.sin,
+  pt.abs,
+  pt.erfc,
+  pt.expm1,
+  pt.log1p,
   // The shapes the stabilize, simplify and specialize rules look for.
   (v) => pt.log(pt.add(1, pt.exp(v))),
   (v) => pt.log(pt.sigmoid(v)),
@@ -475,7 +514,10 @@ const UNARY: ((v: Variable) => Variable)[] = [
   (v) => pt.add(v, pt.grad(pt.sum(pt.stack([pt.sum(pt.sqr(v)), pt.sum(pt.sin(v)), pt.mul(pt.sum(v), 2)])), v)),
 ];
 const BINARY: ((a: Variable, b: Variable) => Variable)[] = [
-  pt.add, pt.sub, pt.mul, pt.div,
+  pt.add,
+  pt.sub,
+  pt.mul,
+  pt.div,
   (p, q) => pt.sub(pt.add(p, q), p),
   (p, q) => pt.div(pt.mul(p, q), pt.mul(q, 2)),
   (p, q) => pt.mul(pt.exp(p), pt.exp(q)),
@@ -515,8 +557,11 @@ describe("rewrite groups: values are unchanged (property)", () => {
         // node's condition number |u f'(u) / f(u)| (for a sum, the operands' size over the
         // result's) widens the tolerance.
         const valueOf = new Map<Variable, number[]>(steps.map((v, i) => [v, traced[i]]));
-        inputs.forEach((v, i) => valueOf.set(v, flat([xv, yv, zv][i] instanceof Array ? new NDArray([3], Float64Array.from([xv, yv, zv][i] as number[])) : [xv, yv, zv][i])));
-        const val = (v: Variable): number[] => valueOf.get(v) ?? ((v as { data?: Float64Array }).data ? Array.from((v as unknown as { data: Float64Array }).data) : []);
+        inputs.forEach((v, i) =>
+          valueOf.set(v, flat([xv, yv, zv][i] instanceof Array ? new NDArray([3], Float64Array.from([xv, yv, zv][i] as number[])) : [xv, yv, zv][i])),
+        );
+        const val = (v: Variable): number[] =>
+          valueOf.get(v) ?? ((v as { data?: Float64Array }).data ? Array.from((v as unknown as { data: Float64Array }).data) : []);
         let amplification = 1;
         for (const node of nodes) {
           const ins = node.inputs.map(val);
@@ -555,7 +600,19 @@ describe("rewrite groups: values are unchanged (property)", () => {
     // Most graphs were compared (the rest had a non-finite step or an ill-conditioned original).
     expect(compared).to.be.greaterThan(200);
     // Every rule met in the random graphs, but those only a direct construction reaches.
-    const direct = ["second(x, y) → y", "dimshuffle(dimshuffle(x)) → dimshuffle(x)", "subtensor(expand_dims(s), 0) → s", "and(a, False) → False", "all(make_vector(...)) → and", "elemwise(expand_dims(a), ...) → expand_dims(elemwise(a, ...))", "shape_i(elemwise(x, ...)) → shape_i(x)", "le(x, 0) → False for x > 0", "inc_subtensor(0, i, s·y) → s·inc_subtensor(0, i, y)", "all(fill(x, c)) → c != 0", "le(sigmoid(x), 1) → True"];
+    const direct = [
+      "second(x, y) → y",
+      "dimshuffle(dimshuffle(x)) → dimshuffle(x)",
+      "subtensor(expand_dims(s), 0) → s",
+      "and(a, False) → False",
+      "all(make_vector(...)) → and",
+      "elemwise(expand_dims(a), ...) → expand_dims(elemwise(a, ...))",
+      "shape_i(elemwise(x, ...)) → shape_i(x)",
+      "le(x, 0) → False for x > 0",
+      "inc_subtensor(0, i, s·y) → s·inc_subtensor(0, i, y)",
+      "all(fill(x, c)) → c != 0",
+      "le(sigmoid(x), 1) → True",
+    ];
     const missed = CASES.map(([r]) => r).filter((r) => !fired.includes(r) && !direct.includes(r));
     expect(missed).to.deep.equal([]);
   });
@@ -585,11 +642,20 @@ describe("rewrite groups: model graphs are smaller and compute the same", () => 
     vector: { logp: { built: 72, before: 43, now: 31 }, logpGrad: { built: 137, before: 99, now: 53 } },
   };
   const POINTS = {
-    seed: [[0.3, -0.2, 1.1], [-1.5, 1.2, 0.4]],
-    vector: [[0.3, -0.2, [0.5, -1, 2]], [-1.5, 1.2, [0, 0.1, -0.1]]],
+    seed: [
+      [0.3, -0.2, 1.1],
+      [-1.5, 1.2, 0.4],
+    ],
+    vector: [
+      [0.3, -0.2, [0.5, -1, 2]],
+      [-1.5, 1.2, [0, 0.1, -0.1]],
+    ],
   };
 
-  for (const [name, model] of [["seed", seed], ["vector", vector]] as const) {
+  for (const [name, model] of [
+    ["seed", seed],
+    ["vector", vector],
+  ] as const) {
     it(`${name}: logp and logpGrad have fewer nodes and the same values`, () => {
       const [logp] = boundedLogp([model.logp()]);
       const grads = grad(logp, model.valueVars, { disconnectedInputs: "zero" });

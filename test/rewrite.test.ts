@@ -10,7 +10,10 @@ import { randomGraphs } from "./helpers/random-graphs.js";
 
 /** The op names in a printed graph (the text before ` [id`). */
 const opsIn = (text: string) =>
-  text.split("\n").map((l) => l.replace(/^[\s│├└─]+/, "").split(" [id")[0]).filter((name) => name !== "···");
+  text
+    .split("\n")
+    .map((l) => l.replace(/^[\s│├└─]+/, "").split(" [id")[0])
+    .filter((name) => name !== "···");
 
 function compiled(inputs: Variable[], out: Variable): { text: string; stats: RewriteStats; f: ReturnType<typeof pt.fn> } {
   const stats: RewriteStats = { fired: new Map() };
@@ -120,8 +123,20 @@ describe("rewrite: canonicalize rules", () => {
 // ---- the property: rewriting never changes a finite value ---------------------------------------
 
 const UNARY: ((v: Variable) => Variable)[] = [
-  pt.neg, pt.exp, pt.log, pt.log1p, pt.expm1, pt.sqrt, pt.square, pt.sin, pt.cos, pt.tanh, pt.sigmoid, pt.softplus,
-  pt.abs, pt.erf,
+  pt.neg,
+  pt.exp,
+  pt.log,
+  pt.log1p,
+  pt.expm1,
+  pt.sqrt,
+  pt.square,
+  pt.sin,
+  pt.cos,
+  pt.tanh,
+  pt.sigmoid,
+  pt.softplus,
+  pt.abs,
+  pt.erf,
   // The identities the rules know, so that each is met often.
   (v) => pt.log(pt.exp(v)),
   (v) => pt.neg(pt.neg(v)),
@@ -129,7 +144,12 @@ const UNARY: ((v: Variable) => Variable)[] = [
   (v) => pt.div(pt.mul(1, v), 1),
 ];
 const BINARY: ((a: Variable, b: Variable) => Variable)[] = [
-  pt.add, pt.sub, pt.mul, pt.div, pt.maximum, pt.minimum,
+  pt.add,
+  pt.sub,
+  pt.mul,
+  pt.div,
+  pt.maximum,
+  pt.minimum,
   (a, b) => pt.pow(pt.abs(a), b),
   (a, b) => pt.mul(b, pt.div(a, b)),
   (a, b) => pt.div(pt.mul(a, b), pt.mul(b, a)),
@@ -166,13 +186,27 @@ describe("rewrite: values are unchanged (property)", () => {
         const scale = Math.max(...all.map(Math.abs));
         want.forEach((w, i) => {
           const diff = Math.abs(got[i] - w);
-          expect(diff <= 1e-12 * Math.max(Math.abs(w), scale * 1e-4) || diff === 0, `${pt.dprint(out)}\nentry ${i}: rewritten ${got[i]}, not rewritten ${w}`).to.equal(true);
+          expect(
+            diff <= 1e-12 * Math.max(Math.abs(w), scale * 1e-4) || diff === 0,
+            `${pt.dprint(out)}\nentry ${i}: rewritten ${got[i]}, not rewritten ${w}`,
+          ).to.equal(true);
         });
       }),
       { numRuns: 300, seed: 4242 },
     );
     // The graphs were rich enough to exercise every rule.
-    const rules = ["log(exp(x)) → x", "neg(neg(x)) → x", "x * 1 → x", "1 * x → x", "x / 1 → x", "x + 0 → x", "0 + x → x", "x - 0 → x", "cancel common factors", "fold constants"];
+    const rules = [
+      "log(exp(x)) → x",
+      "neg(neg(x)) → x",
+      "x * 1 → x",
+      "1 * x → x",
+      "x / 1 → x",
+      "x + 0 → x",
+      "0 + x → x",
+      "x - 0 → x",
+      "cancel common factors",
+      "fold constants",
+    ];
     for (const r of rules) expect(stats.fired.get(r) ?? 0, r).to.be.greaterThan(0);
   });
 });
@@ -186,9 +220,7 @@ describe("rewrite: merging and constant folding", () => {
     expect(opsIn(pt.dprint(out)).filter((o) => o === "Exp")).to.have.length(2);
     const f = pt.fn([x], out);
     expect(f.dprintGraph.order.map((n) => String(n.op))).to.deep.equal(["Exp", "Add"]);
-    expect(pt.dprint(f)).to.equal(
-      ["Add [id A] 1", " ├─ Exp [id B] 0", " │  └─ x [id C]", " └─ Exp [id B] 0", "    └─ ···"].join("\n"),
-    );
+    expect(pt.dprint(f)).to.equal(["Add [id A] 1", " ├─ Exp [id B] 0", " │  └─ x [id C]", " └─ Exp [id B] 0", "    └─ ···"].join("\n"));
     expect(Array.from(f([0, 1]).data)).to.deep.equal([2, 2 * Math.E]);
   });
 
@@ -262,7 +294,13 @@ describe("rewrite: the user's graph is never modified", () => {
   it("compiling with rewrites leaves the graph it was given as it was", () => {
     const a = pt.scalar("a");
     const v = pt.vector("v");
-    const out = v.mul(a.div(v)).add(pt.exp(pt.constant(2.0)).log()).exp().log().neg().neg();
+    const out = v
+      .mul(a.div(v))
+      .add(pt.exp(pt.constant(2.0)).log())
+      .exp()
+      .log()
+      .neg()
+      .neg();
     const before = pt.dprint(out);
     pt.fn([a, v], out);
     pt.fn([a, v], out, { rewrite: false });

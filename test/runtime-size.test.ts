@@ -14,7 +14,11 @@ async function gzippedRuntime(names: string[], withSampler = false): Promise<num
   const sampler = withSampler ? `import ${JSON.stringify(samplerEntry)};\n` : "";
   const out = await build({
     stdin: { contents: `${sampler}export { ${names.join(", ")} } from ${JSON.stringify(runtimeEntry)};`, resolveDir: ".", loader: "ts" },
-    bundle: true, minify: true, format: "esm", write: false, platform: "browser",
+    bundle: true,
+    minify: true,
+    format: "esm",
+    write: false,
+    platform: "browser",
   });
   return gzipSync(out.outputFiles[0].contents).length;
 }

@@ -88,7 +88,10 @@ describe("sampleAsync in Node: worker threads", function () {
       const s = HalfNormal("s", 1);
       HalfNormal("y", s, { observed: data("y_obs", [1, 2]) });
     }).withData({ y_obs: [-1, 2] }); // logp is -inf everywhere: no chain can start
-    const error = await scale.sampleAsync({ draws: 10, tune: 10, chains: 2, cores: 2, seed: 1 }).then(() => null, (e: Error) => e);
+    const error = await scale.sampleAsync({ draws: 10, tune: 10, chains: 2, cores: 2, seed: 1 }).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(error?.message).to.match(/^model 'positive': a sampling worker failed: NUTS: the log density at the starting point is -Infinity/);
   });
 });
@@ -139,17 +142,23 @@ describe("sampleAsync through the Web Worker API (the browser's code path)", fun
   it("an ahead-of-time model carries its factory's text, and a worker rebuilds it", async () => {
     const { compiledExpression }: typeof import("../compiler/frontend/index.js") = await import(distUrl("compiler/frontend/index.js"));
     const rt: typeof import("../runtime/index.js") = await import(distUrl("runtime/index.js"));
-    const { body } = built.emitModel(built.Model.build("eight_schools", () => {
-      const mu = built.Normal("mu", 0, 5);
-      const tau = built.HalfNormal("tau", 5);
-      const thetaT = built.Normal("theta_t", 0, 1, { shape: [8] });
-      built.Normal("obs", mu.add(tau.mul(thetaT)), sigma, { observed: y });
-    }));
+    const { body } = built.emitModel(
+      built.Model.build("eight_schools", () => {
+        const mu = built.Normal("mu", 0, 5);
+        const tau = built.HalfNormal("tau", 5);
+        const thetaT = built.Normal("theta_t", 0, 1, { shape: [8] });
+        built.Normal("obs", mu.add(tau.mul(thetaT)), sigma, { observed: y });
+      }),
+    );
     // The spliced expression, evaluated with its runtime imports bound as a bundle binds them.
     const expr = compiledExpression("eight_schools", body);
     const names = [...new Set([...expr.matchAll(/__tsmc_rt_(\w+)/g)].map((x) => x[1]))];
-    const aot = new Function(...names.map((n) => `__tsmc_rt_${n}`), `return ${expr};`)(...names.map((n) => (rt as Record<string, unknown>)[n])) as CompiledModel;
-    expect(aot.source).to.have.property("factory").that.matches(/^\(rt\) => \{/);
+    const aot = new Function(...names.map((n) => `__tsmc_rt_${n}`), `return ${expr};`)(
+      ...names.map((n) => (rt as Record<string, unknown>)[n]),
+    ) as CompiledModel;
+    expect(aot.source)
+      .to.have.property("factory")
+      .that.matches(/^\(rt\) => \{/);
     expectSameTrace(await withWorker(WebWorker, () => aot.sampleAsync({ ...opts, cores: 2 })), expected);
   });
 });

@@ -36,7 +36,9 @@ describe("tsmc sample", () => {
     expect(models.map((m) => m.exportName)).to.deep.equal(["eightSchools", "normalMeanScale"]);
     expect(chooseModel("f", models, "eight_schools").exportName).to.equal("eightSchools");
     expect(chooseModel("f", models, "normalMeanScale").model.name).to.equal("normal_mean_scale");
-    expect(() => chooseModel("f", models)).to.throw("several models ('eight_schools' (export eightSchools), 'normal_mean_scale' (export normalMeanScale)); choose one with --model <name>");
+    expect(() => chooseModel("f", models)).to.throw(
+      "several models ('eight_schools' (export eightSchools), 'normal_mean_scale' (export normalMeanScale)); choose one with --model <name>",
+    );
     expect(() => chooseModel("f", models, "nope")).to.throw("no model named 'nope'");
   });
 
@@ -47,7 +49,10 @@ describe("tsmc sample", () => {
     const lines = io.out.trimEnd().split("\n");
     expect(lines[0]).to.match(/^\s+mean\s+sd\s+hdi_3%\s+hdi_97%\s+mcse_mean\s+mcse_sd\s+ess_bulk\s+ess_tail\s+r_hat$/);
     expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).to.deep.equal([
-      "mu", "tau", ...Array.from({ length: 8 }, (_, i) => `theta_t[${i}]`), ...Array.from({ length: 8 }, (_, i) => `theta[${i}]`),
+      "mu",
+      "tau",
+      ...Array.from({ length: 8 }, (_, i) => `theta_t[${i}]`),
+      ...Array.from({ length: 8 }, (_, i) => `theta[${i}]`),
     ]);
     expect(io.err).to.contain("Sampling model 'eight_schools': NUTS, 2 chains in 1 job");
     expect(io.err).to.contain("chain 0: 100/400  25%");
@@ -63,7 +68,10 @@ describe("tsmc sample", () => {
   it("draws a bar per chain on a terminal and warns about divergences and R-hat", async () => {
     const io = capture(true);
     // A tiny warmup with a high step size target provokes divergences and unconverged chains.
-    await run([modelsFile, "--model", "eight_schools", "--draws", "30", "--tune", "0", "--chains", "2", "--cores", "1", "--seed", "1", "--target-accept", "0.5"], io);
+    await run(
+      [modelsFile, "--model", "eight_schools", "--draws", "30", "--tune", "0", "--chains", "2", "--cores", "1", "--seed", "1", "--target-accept", "0.5"],
+      io,
+    );
     expect(io.err).to.contain("Chain 0  ━");
     expect(io.err).to.contain("\x1b[2A");
     expect(io.err).to.match(/There (were \d+ divergences|was 1 divergence) after tuning\. Increase `target_accept` or reparameterize\./);
@@ -104,7 +112,22 @@ describe("tsmc sample", () => {
   it("the same seed prints the same table", async () => {
     const a = capture(false);
     const b = capture(false);
-    const args = [modelsFile, "--model", "normal_mean_scale", "--draws", "100", "--tune", "100", "--chains", "2", "--cores", "1", "--seed", "3", "--no-progress"];
+    const args = [
+      modelsFile,
+      "--model",
+      "normal_mean_scale",
+      "--draws",
+      "100",
+      "--tune",
+      "100",
+      "--chains",
+      "2",
+      "--cores",
+      "1",
+      "--seed",
+      "3",
+      "--no-progress",
+    ];
     await run(args, a);
     await run(args, b);
     expect(a.out).to.equal(b.out);
@@ -119,7 +142,14 @@ describe("tsmc sample", () => {
   });
 
   it("summaryOffThread gives summary()'s rows, and falls back to this thread when no worker can do it", async () => {
-    const trace = { posterior: { x: new NDArray([2, 50], Float64Array.from({ length: 100 }, (_, i) => Math.sin(i * 1.7))) } };
+    const trace = {
+      posterior: {
+        x: new NDArray(
+          [2, 50],
+          Float64Array.from({ length: 100 }, (_, i) => Math.sin(i * 1.7)),
+        ),
+      },
+    };
     const here = summary(trace);
     expect((await summaryOffThread(trace.posterior)()).rows).to.deep.equal(here.rows);
     // a posterior no worker can be given (a Proxy does not clone): the same rows, made here

@@ -71,14 +71,17 @@ describe("sampling falls back to this thread when the workers cannot start", fun
     // script it points at does not exist.
     const dir = scratchDir("fallback");
     const entry = join(dir, "entry.ts");
-    writeFileSync(entry, [
-      `import { eightSchools } from ${JSON.stringify(join(root, "test", "sampler-models.ts"))};`,
-      `const [mode, opts] = [process.argv[2], JSON.parse(process.argv[3])];`,
-      `const t0 = performance.now();`,
-      `const trace = mode === "async" ? await eightSchools.sampleAsync(opts) : eightSchools.sample(opts);`,
-      `const ms = performance.now() - t0;`,
-      `process.stdout.write(JSON.stringify({ ms, trace: (${FINGERPRINT})(trace) }));`,
-    ].join("\n"));
+    writeFileSync(
+      entry,
+      [
+        `import { eightSchools } from ${JSON.stringify(join(root, "test", "sampler-models.ts"))};`,
+        `const [mode, opts] = [process.argv[2], JSON.parse(process.argv[3])];`,
+        `const t0 = performance.now();`,
+        `const trace = mode === "async" ? await eightSchools.sampleAsync(opts) : eightSchools.sample(opts);`,
+        `const ms = performance.now() - t0;`,
+        `process.stdout.write(JSON.stringify({ ms, trace: (${FINGERPRINT})(trace) }));`,
+      ].join("\n"),
+    );
     program = join(dir, "program.mjs");
     // ignoreAnnotations: keep every module with side effects (the sampler installs itself on import).
     await build({ entryPoints: [entry], outfile: program, bundle: true, platform: "node", format: "esm", ignoreAnnotations: true, logLevel: "silent" });
@@ -172,7 +175,10 @@ describe("sampling falls back to this thread when the workers cannot start", fun
 describe("how many cores sample by default", function () {
   it("eight schools with the default cores runs in this thread (no worker started), as cores: 1 would", async function () {
     const { Counted, counter } = counting();
-    const { value, warnings } = await withThreads(Counted, async () => [eightSchools.sample({ chains: 4, seed: 5 }), await eightSchools.sampleAsync({ chains: 4, seed: 5 })]);
+    const { value, warnings } = await withThreads(Counted, async () => [
+      eightSchools.sample({ chains: 4, seed: 5 }),
+      await eightSchools.sampleAsync({ chains: 4, seed: 5 }),
+    ]);
     expect(counter.started).to.equal(0);
     expect(warnings).to.deep.equal([]);
     const one = fingerprint(eightSchools.sample({ chains: 4, seed: 5, cores: 1 }));

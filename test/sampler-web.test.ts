@@ -137,10 +137,27 @@ describe("tsmc/rollup: the sampler's Web Worker as an asset", function () {
     });
     after(() => server?.close());
 
-    async function runPage(): Promise<{ one: Fingerprint; four: Fingerprint; fromWorkers: number; progress: number; ms1: number; ms4: number; error?: string }> {
+    async function runPage(): Promise<{
+      one: Fingerprint;
+      four: Fingerprint;
+      fromWorkers: number;
+      progress: number;
+      ms1: number;
+      ms4: number;
+      error?: string;
+    }> {
       const { chromium } = await import("playwright-core");
       const profile = mkdtempSync(join(tmpdir(), "tsmc-chromium-"));
-      const args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+      const args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ];
       const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args });
       try {
         const page = await browser.newPage();

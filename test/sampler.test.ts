@@ -57,7 +57,11 @@ describe("NUTS: posteriors with known answers", () => {
   it("unknown mean and HalfNormal scale: posterior means and sds against quadrature", () => {
     // Reference by quadrature on a fine grid over (mu, sigma).
     const normLogpdf = (x: number, m: number, s: number) => -0.5 * ((x - m) / s) ** 2 - Math.log(s) - 0.5 * Math.log(2 * Math.PI);
-    let z = 0, m1 = 0, m2 = 0, s1 = 0, s2 = 0;
+    let z = 0,
+      m1 = 0,
+      m2 = 0,
+      s1 = 0,
+      s2 = 0;
     const logs: number[] = [];
     const grid: [number, number][] = [];
     for (let i = 0; i < 500; i++) {
@@ -74,9 +78,14 @@ describe("NUTS: posteriors with known answers", () => {
     logs.forEach((lp, k) => {
       const w = Math.exp(lp - top);
       const [mu, sigma] = grid[k];
-      z += w; m1 += w * mu; m2 += w * mu * mu; s1 += w * sigma; s2 += w * sigma * sigma;
+      z += w;
+      m1 += w * mu;
+      m2 += w * mu * mu;
+      s1 += w * sigma;
+      s2 += w * sigma * sigma;
     });
-    const muMean = m1 / z, sigmaMean = s1 / z;
+    const muMean = m1 / z,
+      sigmaMean = s1 / z;
     const trace = normalMeanScale.sample({ draws: 500, tune: 500, chains: 4, seed: 3, cores: 1 });
     withinMcse(trace, "mu", muMean, Math.sqrt(m2 / z - muMean ** 2));
     withinMcse(trace, "sigma", sigmaMean, Math.sqrt(s2 / z - sigmaMean ** 2));
@@ -210,9 +219,7 @@ describe("NUTS: the trace", () => {
 
   it("has every free RV and Deterministic, and PyMC's sampler statistics", () => {
     expect(Object.keys(trace.posterior)).to.deep.equal(["mu", "tau", "theta_t", "theta"]);
-    expect(Object.keys(trace.sampleStats).sort()).to.deep.equal(
-      ["acceptance_rate", "diverging", "energy", "lp", "n_steps", "step_size", "tree_depth"],
-    );
+    expect(Object.keys(trace.sampleStats).sort()).to.deep.equal(["acceptance_rate", "diverging", "energy", "lp", "n_steps", "step_size", "tree_depth"]);
     for (const s of Object.values(trace.sampleStats)) expect(s.shape).to.deep.equal([2, 20]);
     expect(trace.nChains).to.equal(2);
     expect(trace.nDraws).to.equal(20);

@@ -30,20 +30,17 @@ y name = y
 
   it("dprints log(x + y) with PyTensor's exact layout", () => {
     expect(pt.dprint(w)).to.equal(
-      [
-        "Log [id A] 'log(x + y)'",
-        " └─ Add [id B] 'x + y'",
-        "    ├─ ExpandDims{axis=0} [id C]",
-        "    │  └─ x [id D]",
-        "    └─ y [id E]",
-      ].join("\n"),
+      ["Log [id A] 'log(x + y)'", " └─ Add [id B] 'x + y'", "    ├─ ExpandDims{axis=0} [id C]", "    │  └─ x [id D]", "    └─ y [id E]"].join("\n"),
     );
-    expectSameLines(pt.dprint(w), `
+    expectSameLines(
+      pt.dprint(w),
+      `
 Log [id A] 'log(x + y)'
 └─ Add [id B] 'x + y'
 ├─ ExpandDims{axis=0} [id C]
 │ └─ x [id D]
-└─ y [id E]`);
+└─ y [id E]`,
+    );
   });
 
   it("compiles with fn and calls positionally and by name", () => {
@@ -54,7 +51,15 @@ Log [id A] 'log(x + y)'
   });
 
   it("evaluates with eval, by variable, by name, and at an intermediate variable", () => {
-    expectClose(w.eval(new Map<any, unknown>([[x, 0], [y, [1, Math.E]]])).data, [0, 1]);
+    expectClose(
+      w.eval(
+        new Map<any, unknown>([
+          [x, 0],
+          [y, [1, Math.E]],
+        ]),
+      ).data,
+      [0, 1],
+    );
     expectClose(w.eval({ x: 0, y: [1, Math.E] }).data, [0, 1]);
     expectClose(w.eval(new Map([[z, [1, Math.E]]])).data, [0, 1]);
   });
@@ -64,22 +69,31 @@ Log [id A] 'log(x + y)'
     const b = pt.scalar("b");
     const c = a.div(b);
     c.name = "a / b";
-    expectSameLines(pt.dprint(c), `
+    expectSameLines(
+      pt.dprint(c),
+      `
 True_div [id A] 'a / b'
 ├─ a [id B]
-└─ b [id C]`);
+└─ b [id C]`,
+    );
     const d = b.mul(c);
     d.name = "b * c";
-    expectSameLines(pt.dprint(d), `
+    expectSameLines(
+      pt.dprint(d),
+      `
 Mul [id A] 'b * c'
 ├─ b [id B]
 └─ True_div [id C] 'a / b'
 ├─ a [id D]
-└─ b [id B]`);
+└─ b [id B]`,
+    );
     const g = pt.fn([a, b], d);
-    expectSameLines(pt.dprint(g), `
+    expectSameLines(
+      pt.dprint(g),
+      `
 DeepCopyOp [id A] 0
-└─ a [id B]`);
+└─ a [id B]`,
+    );
     expect(g(3, 7)).to.equal(3);
   });
 
@@ -119,7 +133,9 @@ z owner output = [x + y]
         lines.push(` > ${v} is a root variable`);
       }
     }
-    expectSameLines(lines.join("\n"), `
+    expectSameLines(
+      lines.join("\n"),
+      `
 ---
 Checking variable log(x + y) of type Vector(float64, shape=(?,))
 > Op is Log
@@ -138,7 +154,8 @@ Checking variable y of type Vector(float64, shape=(?,))
 > y is a root variable
 ---
 Checking variable x of type Scalar(float64, shape=())
-> x is a root variable`);
+> x is a root variable`,
+    );
   });
 
   it("manipulates the graph with cloneReplace, leaving the original unchanged", () => {
@@ -152,21 +169,27 @@ Checking variable x of type Scalar(float64, shape=())
     newW.name = "log(exp(x + y))";
     expect(pt.dprint(w)).to.equal(before);
     expect(w.name).to.equal("log(x + y)");
-    expectSameLines(pt.dprint(newW), `
+    expectSameLines(
+      pt.dprint(newW),
+      `
 Log [id A] 'log(exp(x + y))'
 └─ Exp [id B] 'exp(x + y)'
 └─ Add [id C] 'x + y'
 ├─ ExpandDims{axis=0} [id D]
 │ └─ x [id E]
-└─ y [id F]`);
+└─ y [id F]`,
+    );
     expectClose(newW.eval({ x: 0, y: [1, Math.E] }).data, [1, 2.71828183]);
 
     const f = pt.fn([x, y], newW);
-    expectSameLines(pt.dprint(f), `
+    expectSameLines(
+      pt.dprint(f),
+      `
 Add [id A] 'x + y' 1
 ├─ ExpandDims{axis=0} [id B] 0
 │ └─ x [id C]
-└─ y [id D]`);
+└─ y [id D]`,
+    );
     expectClose(f({ x: 0, y: [1, Math.E] }).data, [1, Math.E]);
   });
 });

@@ -107,7 +107,10 @@ describe("seed: what is going on behind the scenes (a Model)", () => {
     expect(new Set(draws.map((d) => d.join(","))).size).to.equal(10);
     const many = draw(z, { draws: 10_000, seed: 1 });
     expect(many.shape).to.deep.equal([10_000, 2]);
-    for (const [col, sd] of [[0, 1], [1, 2]]) {
+    for (const [col, sd] of [
+      [0, 1],
+      [1, 2],
+    ]) {
       const xs = Array.from({ length: 10_000 }, (_, i) => many.data[i * 2 + col]);
       const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
       const s = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length);
@@ -154,7 +157,13 @@ describe("seed: value variables (model_2)", () => {
     const sigmaLogValue = model2.rvsToValues.get(sigma)!;
     const xValue = model2.rvsToValues.get(x)!;
     const logpGraph = pt.stack(model2.logp({ sum: false }));
-    const values = logpGraph.eval(new Map<Variable, unknown>([[muValue, 0], [sigmaLogValue, -10], [xValue, 0]]));
+    const values = logpGraph.eval(
+      new Map<Variable, unknown>([
+        [muValue, 0],
+        [sigmaLogValue, -10],
+        [xValue, 0],
+      ]),
+    );
     expectClose(values.data, [-1.61208571, -11.32440364, 9.08106147]);
     // scipy: norm.logpdf(0, 0, 2), -10 + halfnorm.logpdf(exp(-10), 0, 3), norm.logpdf(0, 0, exp(-10))
     expectClose(values.data, [-1.612085713764618, -11.324403641427345, 9.081061466795328], 1e-12);

@@ -27,7 +27,10 @@ const DATA: Record<string, unknown> = {
 const close = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 
 describe("opt-in WebAssembly SIMD loops", () => {
-  for (const [label, bind] of [["constants", constants], ["data()", runtimeData]] as const) {
+  for (const [label, bind] of [
+    ["constants", constants],
+    ["data()", runtimeData],
+  ] as const) {
     for (const id of Object.keys(DATA)) {
       it(`${id}, data as ${label}: the kernel's logp and gradient are the JavaScript ones to 1e-13`, () => {
         const simd = adapter(bind, { simd: true })[id](DATA[id]);
@@ -42,9 +45,7 @@ describe("opt-in WebAssembly SIMD loops", () => {
           g.forEach((v, i) => expect(close(v, gJs[i], 1e-12), `grad[${i}] ${v} vs ${gJs[i]}`).to.equal(true));
         };
         fc.assert(
-          fc.property(fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: js.size, maxLength: js.size }), (xs) =>
-            check(Float64Array.from(xs)),
-          ),
+          fc.property(fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: js.size, maxLength: js.size }), (xs) => check(Float64Array.from(xs))),
           { numRuns: 20 },
         );
       });
@@ -113,8 +114,13 @@ describe("opt-in WebAssembly SIMD loops", () => {
 
   it("a wrong option is a build error at the model() call", async () => {
     const source = `import { model, Normal } from "tsmc";\nexport const m = model("m", () => {\n  Normal("a", 0, 1);\n}, { simd: 1 });\n`;
-    const error = await transformModule(source, "bad.ts").then(() => null, (e: Error) => e);
-    expect(String(error)).to.match(/bad\.ts:2:\d+/).and.match(/simd must be true or false/);
+    const error = await transformModule(source, "bad.ts").then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(String(error))
+      .to.match(/bad\.ts:2:\d+/)
+      .and.match(/simd must be true or false/);
     expect(() => model(() => Normal("a", 0, 1), { wasm: true } as never)).to.throw("unknown option 'wasm'");
   });
 });

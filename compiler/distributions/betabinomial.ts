@@ -10,7 +10,11 @@ import { binomln, required } from "./math.js";
 export function summedLogcdf(what: string, value: Variable, maxValue: Variable, logpAt: (k: Variable) => Variable): Variable {
   if (!(maxValue instanceof Constant)) throw new Error(`${what}: logcdf needs a constant upper end of the support`);
   const top = Math.max(0, ...Array.from(maxValue.data));
-  const ks = pt.constant(Array.from({ length: top + 1 }, (_, i) => i), null, "int64");
+  const ks = pt.constant(
+    Array.from({ length: top + 1 }, (_, i) => i),
+    null,
+    "int64",
+  );
   const v = pt.expandDims(pt.floor(value), [value.ndim]);
   const terms = pt.switch(pt.le(ks, v), logpAt(ks), -Infinity);
   return pt.logsumexp(terms, -1);

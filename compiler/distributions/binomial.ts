@@ -35,11 +35,7 @@ export const binomialSpec: DistributionSpec = {
     const [n, p] = params;
     const k = pt.floor(value);
     const safe = pt.clip(k, 0, pt.sub(n, 1));
-    const res = pt.switch(
-      pt.lt(value, 0),
-      -Infinity,
-      pt.switch(pt.lt(k, n), logBetainc(pt.sub(n, safe), pt.add(safe, 1), pt.sub(1, p)), 0),
-    );
+    const res = pt.switch(pt.lt(value, 0), -Infinity, pt.switch(pt.lt(k, n), logBetainc(pt.sub(n, safe), pt.add(safe, 1), pt.sub(1, p)), 0));
     return res;
   },
   defaultTransform: () => null,

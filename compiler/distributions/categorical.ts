@@ -15,7 +15,11 @@ function categories(p: Variable): number {
 
 /** One-hot of integer `value` over k categories, on a new last axis. */
 export function oneHot(value: Variable, k: number): Variable {
-  const range = pt.constant(Array.from({ length: k }, (_, i) => i), null, "int64");
+  const range = pt.constant(
+    Array.from({ length: k }, (_, i) => i),
+    null,
+    "int64",
+  );
   return pt.eq(expandDims(value, [value.ndim]), range);
 }
 
@@ -44,7 +48,11 @@ export const categoricalSpec: DistributionSpec = {
   logcdf(value, params) {
     const [p] = params;
     const k = categories(p);
-    const range = pt.constant(Array.from({ length: k }, (_, i) => i), null, "int64");
+    const range = pt.constant(
+      Array.from({ length: k }, (_, i) => i),
+      null,
+      "int64",
+    );
     const below = pt.le(range, expandDims(pt.floor(value), [value.ndim]));
     const cdf = pt.div(pt.sum(pt.switch(below, p, 0), -1), pt.sum(p, -1));
     const res = pt.switch(pt.lt(value, 0), -Infinity, pt.switch(pt.ge(value, k - 1), 0, pt.log(cdf)));
@@ -54,7 +62,11 @@ export const categoricalSpec: DistributionSpec = {
   supportPoint([p]) {
     // the first category of largest probability (argmax)
     const k = categories(p);
-    const range = pt.constant(Array.from({ length: k }, (_, i) => i), null, "int64");
+    const range = pt.constant(
+      Array.from({ length: k }, (_, i) => i),
+      null,
+      "int64",
+    );
     return pt.min(pt.switch(pt.eq(p, pt.max(p, -1, true)), range, k), -1);
   },
 };

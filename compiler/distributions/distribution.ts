@@ -88,7 +88,11 @@ function isOptionsObject(v: unknown): v is Record<string, unknown> {
 /** A Check on `res` combining all of a distribution's conditions under one message, as PyMC does. */
 export function withChecks(res: Variable, checks: ParamCheck[]): Variable {
   if (!checks.length) return res;
-  return checkParameters(res, checks.map(([c]) => c), checks.map(([, m]) => m).join(", "));
+  return checkParameters(
+    res,
+    checks.map(([c]) => c),
+    checks.map(([, m]) => m).join(", "),
+  );
 }
 
 /** `spec`'s log density at `value` with its parameter checks as one Check node (what logp dispatch uses). */
@@ -171,9 +175,7 @@ function parse(spec: DistributionSpec, where: string, args: unknown[]) {
       if (given[key] !== undefined) throw new Error(`${where}: parameter ${key} is given twice`);
       if (value !== undefined) given[key] = tensorArg(where, key, value);
     } else {
-      throw new Error(
-        `${where}: unknown parameter '${key}'; ${spec.name} takes ${known.join(", ")} (options: ${OPTION_KEYS.slice(0, 5).join(", ")})`,
-      );
+      throw new Error(`${where}: unknown parameter '${key}'; ${spec.name} takes ${known.join(", ")} (options: ${OPTION_KEYS.slice(0, 5).join(", ")})`);
     }
   }
   if (options.shape !== undefined && options.size !== undefined) throw new Error(`${where}: give shape or size, not both`);
@@ -205,7 +207,8 @@ export function defineDistribution(spec: DistributionSpec): Distribution {
       if (s instanceof Variable) size = pt.slice(s, 0, -ndimSupp);
       else {
         const dims = typeof s === "number" ? [s] : [...s];
-        if (dims.length < ndimSupp) throw new Error(`${where}: shape (${dims.join(", ")}) has fewer than the ${ndimSupp} core dimension(s) of a ${spec.name} draw`);
+        if (dims.length < ndimSupp)
+          throw new Error(`${where}: shape (${dims.join(", ")}) has fewer than the ${ndimSupp} core dimension(s) of a ${spec.name} draw`);
         size = dims.slice(0, dims.length - ndimSupp);
       }
     }

@@ -14,10 +14,7 @@ export const halfNormalSpec: DistributionSpec = {
   checks: ([, sigma]) => [[pt.gt(sigma, 0), "sigma > 0"]],
   logp(value, params) {
     const [loc, sigma] = params;
-    const density = pt.sub(
-      pt.add(pt.mul(-0.5, pt.pow(pt.div(pt.sub(value, loc), sigma), 2)), pt.log(pt.sqrt(2.0 / Math.PI))),
-      pt.log(sigma),
-    );
+    const density = pt.sub(pt.add(pt.mul(-0.5, pt.pow(pt.div(pt.sub(value, loc), sigma), 2)), pt.log(pt.sqrt(2.0 / Math.PI))), pt.log(sigma));
     const res = pt.switch(pt.ge(value, loc), density, -Infinity);
     return res;
   },

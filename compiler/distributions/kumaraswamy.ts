@@ -16,10 +16,7 @@ export const kumaraswamySpec: DistributionSpec = {
   ],
   logp(value, params) {
     const [a, b] = params;
-    const res = pt.add(
-      pt.add(pt.log(a), pt.log(b)),
-      pt.add(pt.mul(pt.sub(a, 1), pt.log(value)), pt.mul(pt.sub(b, 1), pt.log1p(pt.neg(pt.pow(value, a))))),
-    );
+    const res = pt.add(pt.add(pt.log(a), pt.log(b)), pt.add(pt.mul(pt.sub(a, 1), pt.log(value)), pt.mul(pt.sub(b, 1), pt.log1p(pt.neg(pt.pow(value, a))))));
     return pt.switch(pt.or(pt.lt(value, 0), pt.gt(value, 1)), -Infinity, res);
   },
   logcdf(value, params) {

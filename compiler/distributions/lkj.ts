@@ -13,7 +13,7 @@
 // by 2 log c_n(eta) (e.g. +log 2 instead of -log 2 for the uniform n = 2 case). tsmc keeps the
 // normalised density; for constant n and eta the difference is a constant and sampling is the same.
 import * as pt from "../tensor.js";
-import { Variable } from "../graph/basic.js";
+import type { Variable } from "../graph/basic.js";
 import { cholesky } from "../ops/linalg.js";
 import { RV, RandomVariable, parseSignature, randomVariable } from "../ops/random.js";
 import { multivariateInterval, choleskyCovPacked, packedDiagonal } from "../transforms.js";
@@ -22,11 +22,21 @@ import { required } from "./math.js";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const f64 = (v: unknown) => pt.constant(v as number, null, "float64");
-const eye = (n: number) => pt.constant(range(n).map((i) => range(n).map((j) => i === j)), null, "bool");
+const eye = (n: number) =>
+  pt.constant(
+    range(n).map((i) => range(n).map((j) => i === j)),
+    null,
+    "bool",
+  );
 const eyeF = (n: number) => f64(range(n).map((i) => range(n).map((j) => (i === j ? 1 : 0))));
 
 /** The (row, column) pairs above the diagonal, row-major (NumPy's triu_indices(n, 1)). */
-const triuPairs = (n: number) => range(n).flatMap((i) => range(n).filter((j) => j > i).map((j) => [i, j] as const));
+const triuPairs = (n: number) =>
+  range(n).flatMap((i) =>
+    range(n)
+      .filter((j) => j > i)
+      .map((j) => [i, j] as const),
+  );
 /** The (row, column) pairs of the lower triangle with its diagonal, row-major (tril_indices(n)). */
 const trilPairs = (n: number) => range(n).flatMap((i) => range(i + 1).map((j) => [i, j] as const));
 
@@ -140,10 +150,10 @@ function lkjCorrWrap(make: (args: unknown[]) => Variable, args: unknown[]): Vari
 }
 
 /** LKJCorr(n, eta): the upper-triangle correlations of an LKJ(eta) n×n correlation matrix. */
-export const LKJCorr: LKJCorrDistribution = Object.assign(
-  (name: string, ...args: unknown[]) => lkjCorrWrap((a) => lkjCorrBase(name, ...a), args),
-  { dist: (...args: unknown[]) => lkjCorrWrap((a) => lkjCorrBase.dist(...a), args), spec: lkjCorrSpec },
-);
+export const LKJCorr: LKJCorrDistribution = Object.assign((name: string, ...args: unknown[]) => lkjCorrWrap((a) => lkjCorrBase(name, ...a), args), {
+  dist: (...args: unknown[]) => lkjCorrWrap((a) => lkjCorrBase.dist(...a), args),
+  spec: lkjCorrSpec,
+});
 
 // ---- LKJCholeskyCov -----------------------------------------------------------------------------
 
@@ -154,7 +164,9 @@ function sdDistOf(where: string, sd: Variable, n: number): Variable {
     throw new Error(`${where}: sd_dist must be a scalar or vector distribution variable`);
   }
   if (sd.name) {
-    throw new Error(`${where}: The dist ${sd.name} was already registered in the current model. You should use an unregistered (unnamed) distribution created via the .dist() API instead`);
+    throw new Error(
+      `${where}: The dist ${sd.name} was already registered in the current model. You should use an unregistered (unnamed) distribution created via the .dist() API instead`,
+    );
   }
   if (sd.ndim === 1 && sd.type.shape[0] === n) return sd;
   if (parseSignature(op.spec.signature).out.length === 0 && sd.ndim <= 1) {

@@ -57,12 +57,7 @@ export function log1mProb(p: Variable): Variable {
 }
 
 /** One of two alternative parameters (PyMC raises when both or neither are given). */
-export function oneOf<K extends string>(
-  given: Record<string, Variable | undefined>,
-  where: string,
-  names: readonly K[],
-  fallback?: Variable,
-): [K, Variable] {
+export function oneOf<K extends string>(given: Record<string, Variable | undefined>, where: string, names: readonly K[], fallback?: Variable): [K, Variable] {
   const present = names.filter((n) => given[n] !== undefined);
   if (present.length > 1) throw new Error(`${where}: give only one of ${names.join(" or ")}`);
   if (present.length === 0) {
@@ -109,14 +104,8 @@ export function logDiffNormalCdf(mu: TensorLike, sigma: TensorLike, x: TensorLik
   const ap = pt.maximum(a, bp);
   const an = pt.minimum(a, 0);
   const bn = pt.minimum(b, an);
-  const upper = pt.add(
-    pt.neg(pt.square(bp)),
-    pt.log(pt.sub(pt.erfcx(bp), pt.mul(pt.exp(pt.sub(pt.square(bp), pt.square(ap))), pt.erfcx(ap)))),
-  );
-  const lower = pt.add(
-    pt.neg(pt.square(an)),
-    pt.log(pt.sub(pt.erfcx(pt.neg(an)), pt.mul(pt.exp(pt.sub(pt.square(an), pt.square(bn))), pt.erfcx(pt.neg(bn))))),
-  );
+  const upper = pt.add(pt.neg(pt.square(bp)), pt.log(pt.sub(pt.erfcx(bp), pt.mul(pt.exp(pt.sub(pt.square(bp), pt.square(ap))), pt.erfcx(ap)))));
+  const lower = pt.add(pt.neg(pt.square(an)), pt.log(pt.sub(pt.erfcx(pt.neg(an)), pt.mul(pt.exp(pt.sub(pt.square(an), pt.square(bn))), pt.erfcx(pt.neg(bn))))));
   return pt.add(Math.log(0.5), pt.switch(pt.gt(b, 0), upper, pt.switch(pt.lt(a, 0), lower, pt.log(pt.sub(pt.erf(a), pt.erf(b))))));
 }
 

@@ -23,11 +23,7 @@ export const moyalSpec: DistributionSpec = {
     const z = pt.div(pt.sub(value, mu), sigma);
     const u = pt.mul(pt.exp(pt.mul(-0.5, z)), Math.SQRT1_2);
     // log erfc(u): log1p(-erf u) for small u (upper tail), log erfcx(u) - u² for large u (lower tail)
-    const res = pt.switch(
-      pt.lt(u, 0.5),
-      pt.log1p(pt.neg(pt.erf(u))),
-      pt.switch(pt.gt(u, 1), pt.sub(pt.log(pt.erfcx(u)), pt.square(u)), pt.log(pt.erfc(u))),
-    );
+    const res = pt.switch(pt.lt(u, 0.5), pt.log1p(pt.neg(pt.erf(u))), pt.switch(pt.gt(u, 1), pt.sub(pt.log(pt.erfcx(u)), pt.square(u)), pt.log(pt.erfc(u))));
     return res;
   },
   defaultTransform: () => null,

@@ -15,7 +15,11 @@ function roundedCounts(n: Variable, p: Variable): Variable {
   const mean = pt.mul(ex(n), p);
   const mode = pt.floor(pt.add(mean, 0.5));
   const diff = pt.sub(ex(n), pt.sum(mode, -1, true));
-  const range = pt.constant(Array.from({ length: k }, (_, i) => i), null, "int64");
+  const range = pt.constant(
+    Array.from({ length: k }, (_, i) => i),
+    null,
+    "int64",
+  );
   const first = pt.min(pt.switch(pt.eq(mean, pt.max(mean, -1, true)), range, k), -1, true);
   return pt.add(mode, pt.switch(pt.eq(range, first), diff, 0));
 }

@@ -15,7 +15,12 @@ function coreSize(what: string, m: Variable): number {
   return n;
 }
 
-const eye = (n: number) => pt.constant(Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => i === j)), null, "bool");
+const eye = (n: number) =>
+  pt.constant(
+    Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => i === j)),
+    null,
+    "bool",
+  );
 
 /** PyMC's quaddist_matrix: the covariance from cov, chol (L L^T, or U^T U when lower is false) or tau (its inverse). */
 export function covarianceFrom(given: Record<string, Variable | undefined>, where: string, covName = "cov"): Variable {
@@ -32,7 +37,14 @@ export function covarianceFrom(given: Record<string, Variable | undefined>, wher
     const t = asFloat(given.tau);
     const n = coreSize(where, t);
     // tau^-1 = L^-T L^-1 with tau = L L^T
-    const linv = solveTriangular(cholesky(t), pt.constant(Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))), null, "float64"));
+    const linv = solveTriangular(
+      cholesky(t),
+      pt.constant(
+        Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))),
+        null,
+        "float64",
+      ),
+    );
     return pt.dot(pt.transpose(linv), linv);
   }
   const cov = asFloat(given[covName]!);
@@ -46,7 +58,15 @@ export function quaddistChol(value: Variable, mu: Variable, cov: Variable): { qu
   const l = cholesky(cov);
   const diag = pt.switch(eye(n), l, 1);
   const posdef = pt.all(pt.gt(diag, 0));
-  const safe = pt.switch(posdef, l, pt.constant(Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))), null, "float64"));
+  const safe = pt.switch(
+    posdef,
+    l,
+    pt.constant(
+      Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))),
+      null,
+      "float64",
+    ),
+  );
   const delta = pt.sub(value, mu);
   let z: Variable;
   if (delta.ndim === 1) z = solveTriangular(safe, delta);

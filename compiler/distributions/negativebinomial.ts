@@ -23,10 +23,7 @@ export const negativeBinomialSpec: DistributionSpec = {
   logp(value, params) {
     const [n, p] = params;
     // log Γ(x + n) - log Γ(n) - log x! + n log p + x log(1 - p)
-    const res = pt.add(
-      pt.sub(pt.sub(pt.gammaln(pt.add(value, n)), pt.gammaln(n)), factln(value)),
-      pt.add(pt.mul(n, pt.log(p)), logpow(pt.sub(1, p), value)),
-    );
+    const res = pt.add(pt.sub(pt.sub(pt.gammaln(pt.add(value, n)), pt.gammaln(n)), factln(value)), pt.add(pt.mul(n, pt.log(p)), logpow(pt.sub(1, p), value)));
     return pt.switch(pt.lt(value, 0), -Infinity, res);
   },
   logcdf(value, params) {

@@ -21,10 +21,7 @@ export const normalSpec: DistributionSpec = {
   checks: ([, sigma]) => [[pt.gt(sigma, 0), "sigma > 0"]],
   logp(value, params) {
     const [mu, sigma] = params;
-    const res = pt.sub(
-      pt.sub(pt.mul(-0.5, pt.pow(pt.div(pt.sub(value, mu), sigma), 2)), pt.log(pt.sqrt(2.0 * Math.PI))),
-      pt.log(sigma),
-    );
+    const res = pt.sub(pt.sub(pt.mul(-0.5, pt.pow(pt.div(pt.sub(value, mu), sigma), 2)), pt.log(pt.sqrt(2.0 * Math.PI))), pt.log(sigma));
     return res;
   },
   logcdf(value, params) {

@@ -14,7 +14,10 @@ export function orderedLogisticP(eta: TensorLike, cutpoints: TensorLike): Variab
   const c = asTensor(cutpoints);
   if (c.ndim < 1) throw new Error("OrderedLogistic: cutpoints must have at least one dimension");
   const pa = pt.sigmoid(pt.sub(c, pt.expandDims(e, [e.ndim])));
-  const first = pt.subtensorOf(pa, [...Array.from({ length: pa.ndim - 1 }, () => ({ start: null, stop: null, step: null })), { start: 0, stop: 1, step: null }]);
+  const first = pt.subtensorOf(pa, [
+    ...Array.from({ length: pa.ndim - 1 }, () => ({ start: null, stop: null, step: null })),
+    { start: 0, stop: 1, step: null },
+  ]);
   const cum = pt.concatenate([pt.mul(first, 0), pa, pt.add(pt.mul(first, 0), 1)], -1);
   const lead = Array.from({ length: cum.ndim - 1 }, () => ({ start: null, stop: null, step: null }));
   return pt.sub(pt.subtensorOf(cum, [...lead, { start: 1, stop: null, step: null }]), pt.subtensorOf(cum, [...lead, { start: null, stop: -1, step: null }]));

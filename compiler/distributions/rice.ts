@@ -33,10 +33,7 @@ export const riceSpec: DistributionSpec = {
     // sigma sqrt(π/2) L_{1/2}(-nu²/2sigma²), with the Bessel factors exponentially scaled
     const r = pt.mul(-0.5, pt.square(b));
     const t = pt.mul(-0.5, r);
-    return pt.mul(
-      pt.mul(sigma, Math.sqrt(Math.PI / 2)),
-      pt.sub(pt.mul(pt.sub(1, r), i0e(t)), pt.mul(r, i1e(t))),
-    );
+    return pt.mul(pt.mul(sigma, Math.sqrt(Math.PI / 2)), pt.sub(pt.mul(pt.sub(1, r), i0e(t)), pt.mul(r, i1e(t))));
   },
 };
 

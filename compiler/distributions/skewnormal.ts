@@ -22,8 +22,7 @@ export const skewNormalSpec: DistributionSpec = {
     return res;
   },
   defaultTransform: () => null,
-  supportPoint: ([mu, sigma, alpha]) =>
-    pt.add(mu, pt.div(pt.mul(pt.mul(sigma, Math.sqrt(2 / Math.PI)), alpha), pt.sqrt(pt.add(1, pt.square(alpha))))),
+  supportPoint: ([mu, sigma, alpha]) => pt.add(mu, pt.div(pt.mul(pt.mul(sigma, Math.sqrt(2 / Math.PI)), alpha), pt.sqrt(pt.add(1, pt.square(alpha))))),
 };
 
 export const SkewNormal = defineDistribution(skewNormalSpec);

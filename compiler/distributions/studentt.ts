@@ -34,10 +34,7 @@ export const studentTSpec: DistributionSpec = {
     const [nu, mu, sigma] = params;
     const z = pt.div(pt.sub(value, mu), sigma);
     const res = pt.sub(
-      pt.sub(
-        pt.sub(pt.gammaln(pt.div(pt.add(nu, 1), 2)), pt.gammaln(pt.div(nu, 2))),
-        pt.add(pt.mul(0.5, pt.log(pt.mul(nu, Math.PI))), pt.log(sigma)),
-      ),
+      pt.sub(pt.sub(pt.gammaln(pt.div(pt.add(nu, 1), 2)), pt.gammaln(pt.div(nu, 2))), pt.add(pt.mul(0.5, pt.log(pt.mul(nu, Math.PI))), pt.log(sigma))),
       pt.mul(pt.div(pt.add(nu, 1), 2), pt.log1p(pt.div(pt.square(z), nu))),
     );
     return res;

@@ -35,10 +35,7 @@ export const truncatedNormalSpec: DistributionSpec = {
     if (lo && hi) norm = logDiffNormalCdf(mu, sigma, upper, lower);
     else if (lo) norm = normalLccdf(mu, sigma, lower);
     else if (hi) norm = normalLcdf(mu, sigma, upper);
-    const normal = pt.sub(
-      pt.sub(pt.mul(-0.5, pt.square(pt.div(pt.sub(value, mu), sigma))), 0.5 * Math.log(2 * Math.PI)),
-      pt.log(sigma),
-    );
+    const normal = pt.sub(pt.sub(pt.mul(-0.5, pt.square(pt.div(pt.sub(value, mu), sigma))), 0.5 * Math.log(2 * Math.PI)), pt.log(sigma));
     let res = pt.sub(normal, norm);
     if (lo) res = pt.switch(pt.lt(value, lower), -Infinity, res);
     if (hi) res = pt.switch(pt.gt(value, upper), -Infinity, res);

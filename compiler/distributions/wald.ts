@@ -44,11 +44,7 @@ export const waldSpec: DistributionSpec = {
     const r = pt.sqrt(pt.mul(q, pt.div(mu, lam)));
     const a = normalLcdf(0, 1, pt.div(pt.sub(q, 1), r));
     const b = pt.add(pt.div(2, pt.div(mu, lam)), normalLcdf(0, 1, pt.div(pt.neg(pt.add(q, 1)), r)));
-    const res = pt.switch(
-      pt.le(pt.sub(value, alpha), 0),
-      -Infinity,
-      pt.switch(pt.lt(value, Infinity), pt.add(a, pt.softplus(pt.sub(b, a))), 0),
-    );
+    const res = pt.switch(pt.le(pt.sub(value, alpha), 0), -Infinity, pt.switch(pt.lt(value, Infinity), pt.add(a, pt.softplus(pt.sub(b, a))), 0));
     return res;
   },
   defaultTransform: () => logTransform,

@@ -10,7 +10,14 @@ import { poissonSpec } from "./poisson.js";
 import { binomialSpec } from "./binomial.js";
 import { negativeBinomialSpec } from "./negativebinomial.js";
 
-function zeroInflated(name: string, rv: DistributionSpec["rv"], base: DistributionSpec, params: string[], altParams: string[], baseParams: (given: Record<string, Variable | undefined>, where: string) => Variable[]): DistributionSpec {
+function zeroInflated(
+  name: string,
+  rv: DistributionSpec["rv"],
+  base: DistributionSpec,
+  params: string[],
+  altParams: string[],
+  baseParams: (given: Record<string, Variable | undefined>, where: string) => Variable[],
+): DistributionSpec {
   return {
     name,
     rv,

@@ -1,6 +1,6 @@
 // The one emitter: a graph becomes straight-line JavaScript. The text stands alone: it refers only
 // to its parameters, to module-level constants it declares, and to `rt` (the tsmc runtime).
-import { Constant, Variable, type Apply, type EmitContext } from "../graph/basic.js";
+import { Constant, type Variable, type Apply, type EmitContext } from "../graph/basic.js";
 import { toposort } from "../graph/traversal.js";
 import { emitSimdLoop } from "./wasm-loop.js";
 import { rtRef } from "./runtime-names.js";
@@ -19,10 +19,12 @@ export interface EmittedFunction {
 }
 
 const RESERVED = new Set(
-  ("break case catch class const continue debugger default delete do else enum export extends false finally for " +
+  (
+    "break case catch class const continue debugger default delete do else enum export extends false finally for " +
     "function if import in instanceof new null return super switch this throw true try typeof var void while with " +
     "yield let static implements interface package private protected public await arguments eval undefined NaN " +
-    "Infinity rt Math").split(" "),
+    "Infinity rt Math"
+  ).split(" "),
 );
 
 /** A JS identifier from a user name, when the name is safe to use as one. */
@@ -280,7 +282,12 @@ class FunctionEmitter {
       const entry = opts.entry;
       if (entry.inputs.length !== params.length) throw new Error(`emitFunction: ${params.length} inputs to read, ${entry.inputs.length} given`);
       lines.unshift(...params.map((p, i) => `const ${p} = ${entry.inputs[i]};`));
-      lines.push(...entry.finish(results, results.map((r) => this.dataAliases.get(r) ?? null)));
+      lines.push(
+        ...entry.finish(
+          results,
+          results.map((r) => this.dataAliases.get(r) ?? null),
+        ),
+      );
       params.splice(0, params.length, ...entry.params);
     } else {
       lines.push(`return [${results.join(", ")}];`);

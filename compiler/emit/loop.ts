@@ -71,14 +71,19 @@ class LoopEmitter {
     this.indexInputs = [...op.indices];
     this.ndim = this.arrays.length ? inputs[this.arrays[0]].ndim : 1;
     this.shape = this.arrays.length
-      ? broadcastStatic(String(op), this.arrays.map((j) => inputs[j]))
+      ? broadcastStatic(
+          String(op),
+          this.arrays.map((j) => inputs[j]),
+        )
       : [inputs[this.rowMatrices[0] ?? this.indexInputs[0]].type.shape[0]];
   }
 
   /** The error for inputs whose shapes do not fit, naming the node's op (an Elemwise emitted as a one-op Composite reports as itself). */
   private throwBroadcast(checks: string[], names: string[], shapes: string[]): void {
     const { ctx } = this;
-    ctx.line(`if (${checks.join(" || ")}) throw ${ctx.rt("broadcastError")}(${JSON.stringify(String(ctx.node.op))}, ${JSON.stringify(names)}, [${shapes.join(", ")}]);`);
+    ctx.line(
+      `if (${checks.join(" || ")}) throw ${ctx.rt("broadcastError")}(${JSON.stringify(String(ctx.node.op))}, ${JSON.stringify(names)}, [${shapes.join(", ")}]);`,
+    );
   }
 
   checkShapes(): void {
@@ -95,7 +100,11 @@ class LoopEmitter {
     }
     const rowChecks = [...this.rowWidths(), ...this.indexChecks()];
     if (rowChecks.length) {
-      this.throwBroadcast(rowChecks, inputs.map(String), ctx.ins.map((i, j) => (inputs[j].ndim ? `${i}.shape` : "[]")));
+      this.throwBroadcast(
+        rowChecks,
+        inputs.map(String),
+        ctx.ins.map((i, j) => (inputs[j].ndim ? `${i}.shape` : "[]")),
+      );
     }
     this.indexRows();
     const checks: string[] = [];
@@ -106,7 +115,12 @@ class LoopEmitter {
         checks.push(`${ctx.ins[j]}.shape[${k}] !== ${sizes[k]}`);
       }
     }
-    if (checks.length) this.throwBroadcast(checks, this.arrays.map((j) => String(inputs[j])), this.arrays.map((j) => `${ctx.ins[j]}.shape`));
+    if (checks.length)
+      this.throwBroadcast(
+        checks,
+        this.arrays.map((j) => String(inputs[j])),
+        this.arrays.map((j) => `${ctx.ins[j]}.shape`),
+      );
     for (const j of [...this.arrays, ...this.rowMatrices, ...this.op.invariants, ...this.indexInputs]) {
       if (this.datas.has(j)) continue;
       const d = ctx.tmp(`d${j}_`);
@@ -314,7 +328,12 @@ class LoopEmitter {
       invariant.push(!n.rowdot && !n.gather && n.args.every((a) => invariant[a]));
       if (invariant[v]) {
         const s = ctx.tmp("s");
-        ctx.line(`const ${s} = ${n.op!.js(n.args.map((a) => values[a]), ctx.rt)};`);
+        ctx.line(
+          `const ${s} = ${n.op!.js(
+            n.args.map((a) => values[a]),
+            ctx.rt,
+          )};`,
+        );
         values.push(s);
         return;
       }
@@ -335,7 +354,12 @@ class LoopEmitter {
         return;
       }
       if (!n.rowdot && !n.gather && uses[v] === 1) {
-        values.push(`(${n.op!.js(n.args.map((a) => values[a]), ctx.rt)})`);
+        values.push(
+          `(${n.op!.js(
+            n.args.map((a) => values[a]),
+            ctx.rt,
+          )})`,
+        );
         return;
       }
       const s = ctx.tmp("s");
@@ -357,7 +381,12 @@ class LoopEmitter {
       return [`let ${s} = 0;`, `for (let ${k} = 0; ${k} < ${this.widths.get(m)}; ${k}++) ${s} += ${md}[${b} + ${k}] * ${this.datas.get(v)}[${k}];`];
     }
     if (n.gather) return [`const ${s} = ${this.datas.get(n.args[0])}[${this.rows.get(n.args[1])}[${this.rowIndex}]];`];
-    return [`const ${s} = ${n.op!.js(n.args.map((a) => this.values[a]), ctx.rt)};`];
+    return [
+      `const ${s} = ${n.op!.js(
+        n.args.map((a) => this.values[a]),
+        ctx.rt,
+      )};`,
+    ];
   }
 
   /** Each output's share of the element: summed, stored, scattered or accumulated times a row. */

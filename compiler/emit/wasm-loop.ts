@@ -131,7 +131,12 @@ class KernelCode {
     this.pair = this.local("i32");
     this.ptr = this.local("i32");
     scalars.forEach((j, s) => this.valueLocal.set(j, this.splat(2 + s)));
-    weights.forEach((j, w) => this.weightLocals.set(j, Array.from({ length: K }, (_, k) => this.splat(2 + scalars.length + w * K + k))));
+    weights.forEach((j, w) =>
+      this.weightLocals.set(
+        j,
+        Array.from({ length: K }, (_, k) => this.splat(2 + scalars.length + w * K + k)),
+      ),
+    );
     this.one = this.local("v128");
     this.pre.push(...op.v128ConstF64(1, 1), ...op.localSet(this.one));
     this.zero = this.local("v128");
@@ -192,7 +197,8 @@ class KernelCode {
       // A comparison is 1 or 0, as in JavaScript.
       else if (COMPARE[name]) out.push(...get(args[0]), ...get(args[1]), ...COMPARE[name](), ...op.localGet(this.one), ...op.v128And());
       // switch(c, a, b): a where c !== 0 (NaN included), as JavaScript's `c !== 0 ? a : b`
-      else if (name === "Switch") out.push(...get(args[1]), ...get(args[2]), ...get(args[0]), ...op.localGet(this.zero), ...op.f64x2Ne(), ...op.v128Bitselect());
+      else if (name === "Switch")
+        out.push(...get(args[1]), ...get(args[2]), ...get(args[0]), ...op.localGet(this.zero), ...op.f64x2Ne(), ...op.v128Bitselect());
       else throw new Error(`no lane form for ${name}`);
     }
     out.push(...op.localSet(this.valueLocal.get(target)!));
@@ -208,7 +214,10 @@ class KernelCode {
     const contribution = (o: number): Code => [...this.get(o), ...(masked ? [...op.v128ConstI64(-1n, 0n), ...op.v128And()] : [])];
     spec.outputs.forEach((o, i) => {
       if (this.sums[i] >= 0) out.push(...op.localGet(this.sums[i]), ...contribution(o), ...op.f64x2Add(), ...op.localSet(this.sums[i]));
-      else this.rowAccs[i].forEach((acc, k) => out.push(...op.localGet(acc), ...this.column(k), ...contribution(o), ...op.f64x2Mul(), ...op.f64x2Add(), ...op.localSet(acc)));
+      else
+        this.rowAccs[i].forEach((acc, k) =>
+          out.push(...op.localGet(acc), ...this.column(k), ...contribution(o), ...op.f64x2Mul(), ...op.f64x2Add(), ...op.localSet(acc)),
+        );
     });
     return out;
   }
@@ -219,14 +228,25 @@ class KernelCode {
     const recordBase = 16 * Math.ceil(this.plan.outF64 / 2);
     const { pair, ptr } = this;
     return [
-      ...op.i32Const(recordBase), ...op.localSet(ptr),
-      ...op.i32Const(0), ...op.localSet(pair),
+      ...op.i32Const(recordBase),
+      ...op.localSet(ptr),
+      ...op.i32Const(0),
+      ...op.localSet(pair),
       ...op.block(),
       ...op.loop(),
-      ...op.localGet(pair), ...op.localGet(0), ...op.i32GeU(), ...op.brIf(1),
+      ...op.localGet(pair),
+      ...op.localGet(0),
+      ...op.i32GeU(),
+      ...op.brIf(1),
       ...this.body(false),
-      ...op.localGet(ptr), ...op.i32Const(record), ...op.i32Add(), ...op.localSet(ptr),
-      ...op.localGet(pair), ...op.i32Const(1), ...op.i32Add(), ...op.localSet(pair),
+      ...op.localGet(ptr),
+      ...op.i32Const(record),
+      ...op.i32Add(),
+      ...op.localSet(ptr),
+      ...op.localGet(pair),
+      ...op.i32Const(1),
+      ...op.i32Add(),
+      ...op.localSet(pair),
       ...op.br(0),
       ...op.end(),
       ...op.end(),
@@ -241,8 +261,10 @@ class KernelCode {
   stores(): Code {
     const store = (acc: number, slot: number): Code => [
       ...op.i32Const(0),
-      ...op.localGet(acc), ...op.f64x2ExtractLane(0),
-      ...op.localGet(acc), ...op.f64x2ExtractLane(1),
+      ...op.localGet(acc),
+      ...op.f64x2ExtractLane(0),
+      ...op.localGet(acc),
+      ...op.f64x2ExtractLane(1),
       ...op.f64Add(),
       ...op.f64Store(8 * slot),
     ];

@@ -4,8 +4,16 @@
 // declarations the builders need, nothing else, so unrelated top-level code never runs.
 import MagicString, { type SourceMap } from "magic-string";
 import {
-  Node, Project, SyntaxKind, ts,
-  type CallExpression, type Identifier, type ImportDeclaration, type SourceFile, type Statement, type Symbol as MorphSymbol,
+  Node,
+  Project,
+  SyntaxKind,
+  ts,
+  type CallExpression,
+  type Identifier,
+  type ImportDeclaration,
+  type SourceFile,
+  type Statement,
+  type Symbol as MorphSymbol,
 } from "ts-morph";
 import { TsmcBuildError, type SourcePosition } from "./errors.js";
 import { isSelfModule, missingExport } from "./exports.js";
@@ -16,10 +24,12 @@ export const TSMC_MODULES = ["tsmc", "tsmc/tensor"];
 
 /** Globals a builder may read: they mean the same at build time and at run time. */
 const SAFE_GLOBALS = new Set(
-  ("Math Number String Boolean Array Object JSON Infinity NaN undefined Float64Array Float32Array Int8Array " +
+  (
+    "Math Number String Boolean Array Object JSON Infinity NaN undefined Float64Array Float32Array Int8Array " +
     "Int16Array Int32Array Uint8Array Uint8ClampedArray Uint16Array Uint32Array BigInt64Array BigUint64Array " +
     "ArrayBuffer DataView Map Set WeakMap WeakSet Symbol BigInt Error TypeError RangeError SyntaxError " +
-    "ReferenceError parseFloat parseInt isFinite isNaN console Reflect Promise structuredClone arguments").split(" "),
+    "ReferenceError parseFloat parseInt isFinite isNaN console Reflect Promise structuredClone arguments"
+  ).split(" "),
 );
 
 export interface ModelCall {
@@ -158,9 +168,7 @@ function symbolIndex(sf: SourceFile): SymbolIndex {
   const symbols = new Map<Identifier, MorphSymbol | undefined>();
   for (const id of sf.getDescendantsOfKind(SyntaxKind.Identifier)) {
     const parent = id.getParent();
-    const sym = Node.isShorthandPropertyAssignment(parent) && parent.getNameNode() === id
-      ? checker.getShorthandAssignmentValueSymbol(parent)
-      : id.getSymbol();
+    const sym = Node.isShorthandPropertyAssignment(parent) && parent.getNameNode() === id ? checker.getShorthandAssignmentValueSymbol(parent) : id.getSymbol();
     symbols.set(id, sym);
     if (!sym) continue;
     const list = uses.get(sym.compilerSymbol);
@@ -332,9 +340,13 @@ class BuilderReads {
       } else if (Node.isExportAssignment(st)) {
         if (name === "default" && !st.isExportEquals()) this.need(st, why, st.getStart());
       } else if (Node.isExportable(st) && st.isExported()) {
-        const names = st.isDefaultExport() ? ["default"]
-          : Node.isVariableStatement(st) ? st.getDeclarations().flatMap((d) => bindingNames(d.getNameNode()))
-          : Node.hasName(st) ? [st.getName()] : [];
+        const names = st.isDefaultExport()
+          ? ["default"]
+          : Node.isVariableStatement(st)
+            ? st.getDeclarations().flatMap((d) => bindingNames(d.getNameNode()))
+            : Node.hasName(st)
+              ? [st.getName()]
+              : [];
         if (names.includes(name)) this.need(st, why, st.getStart());
       }
     }
@@ -430,9 +442,18 @@ function isValueReference(id: Identifier, sym: MorphSymbol | undefined): boolean
   const parent = id.getParentOrThrow();
   if (Node.isPropertyAccessExpression(parent) && parent.getNameNode() === id) return false;
   if (Node.isQualifiedName(parent)) return false;
-  if ((Node.isPropertyAssignment(parent) || Node.isMethodDeclaration(parent) || Node.isPropertyDeclaration(parent) ||
-    Node.isGetAccessorDeclaration(parent) || Node.isSetAccessorDeclaration(parent) || Node.isEnumMember(parent) ||
-    Node.isPropertySignature(parent) || Node.isMethodSignature(parent)) && parent.getNameNode() === id) return false;
+  if (
+    (Node.isPropertyAssignment(parent) ||
+      Node.isMethodDeclaration(parent) ||
+      Node.isPropertyDeclaration(parent) ||
+      Node.isGetAccessorDeclaration(parent) ||
+      Node.isSetAccessorDeclaration(parent) ||
+      Node.isEnumMember(parent) ||
+      Node.isPropertySignature(parent) ||
+      Node.isMethodSignature(parent)) &&
+    parent.getNameNode() === id
+  )
+    return false;
   if (Node.isBindingElement(parent) && parent.getPropertyNameNode() === id) return false;
   if (Node.isLabeledStatement(parent) || Node.isBreakStatement(parent) || Node.isContinueStatement(parent)) return false;
   if (Node.isExportSpecifier(parent) || Node.isImportSpecifier(parent) || Node.isImportClause(parent) || Node.isNamespaceImport(parent)) return false;
@@ -452,11 +473,21 @@ function isValueReference(id: Identifier, sym: MorphSymbol | undefined): boolean
 }
 
 const ASSIGNMENT = new Set([
-  SyntaxKind.EqualsToken, SyntaxKind.PlusEqualsToken, SyntaxKind.MinusEqualsToken, SyntaxKind.AsteriskEqualsToken,
-  SyntaxKind.AsteriskAsteriskEqualsToken, SyntaxKind.SlashEqualsToken, SyntaxKind.PercentEqualsToken,
-  SyntaxKind.LessThanLessThanEqualsToken, SyntaxKind.GreaterThanGreaterThanEqualsToken,
-  SyntaxKind.GreaterThanGreaterThanGreaterThanEqualsToken, SyntaxKind.AmpersandEqualsToken, SyntaxKind.BarEqualsToken,
-  SyntaxKind.CaretEqualsToken, SyntaxKind.BarBarEqualsToken, SyntaxKind.AmpersandAmpersandEqualsToken,
+  SyntaxKind.EqualsToken,
+  SyntaxKind.PlusEqualsToken,
+  SyntaxKind.MinusEqualsToken,
+  SyntaxKind.AsteriskEqualsToken,
+  SyntaxKind.AsteriskAsteriskEqualsToken,
+  SyntaxKind.SlashEqualsToken,
+  SyntaxKind.PercentEqualsToken,
+  SyntaxKind.LessThanLessThanEqualsToken,
+  SyntaxKind.GreaterThanGreaterThanEqualsToken,
+  SyntaxKind.GreaterThanGreaterThanGreaterThanEqualsToken,
+  SyntaxKind.AmpersandEqualsToken,
+  SyntaxKind.BarEqualsToken,
+  SyntaxKind.CaretEqualsToken,
+  SyntaxKind.BarBarEqualsToken,
+  SyntaxKind.AmpersandAmpersandEqualsToken,
   SyntaxKind.QuestionQuestionEqualsToken,
 ]);
 
@@ -467,8 +498,11 @@ function isWrite(id: Identifier): boolean {
   // climb out of destructuring assignment patterns
   while (
     parent &&
-    (Node.isArrayLiteralExpression(parent) || Node.isObjectLiteralExpression(parent) || Node.isShorthandPropertyAssignment(parent) ||
-      (Node.isPropertyAssignment(parent) && parent.getInitializer() === n) || Node.isSpreadElement(parent) ||
+    (Node.isArrayLiteralExpression(parent) ||
+      Node.isObjectLiteralExpression(parent) ||
+      Node.isShorthandPropertyAssignment(parent) ||
+      (Node.isPropertyAssignment(parent) && parent.getInitializer() === n) ||
+      Node.isSpreadElement(parent) ||
       Node.isParenthesizedExpression(parent))
   ) {
     n = parent;

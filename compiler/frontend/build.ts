@@ -194,10 +194,7 @@ export type GraphKind = "logp" | "dlogp" | "draw";
 
 /** The graphs `tsmc print` shows for a model. */
 export function modelGraphs(model: Model, kind: GraphKind, rewrite: boolean): Variable[] {
-  const graphs =
-    kind === "logp" ? boundedLogp([model.logp()])
-    : kind === "dlogp" ? boundedLogp([model.dlogp()])
-    : [...model.basicRVs, ...model.deterministics];
+  const graphs = kind === "logp" ? boundedLogp([model.logp()]) : kind === "dlogp" ? boundedLogp([model.dlogp()]) : [...model.basicRVs, ...model.deterministics];
   return rewrite ? compileGraph(graphs) : graphs;
 }
 

@@ -94,7 +94,10 @@ function isFile(p: string): boolean {
 }
 
 class UnresolvedImport extends Error {
-  constructor(readonly source: string, readonly importer: string) {
+  constructor(
+    readonly source: string,
+    readonly importer: string,
+  ) {
     super(`cannot find '${source}' (imported from ${importer})`);
   }
 }
@@ -226,11 +229,7 @@ async function bundleReduced(a: Analysis, read: Set<string>): Promise<RollupBuil
 }
 
 /** Each model() call's captured arguments, checked, and its builder run inside Model.build. */
-function buildModels(
-  a: Analysis,
-  captured: unknown[][],
-  mapError: (e: unknown, fallback: SourcePosition, what: string) => unknown,
-): EvaluatedModel[] {
+function buildModels(a: Analysis, captured: unknown[][], mapError: (e: unknown, fallback: SourcePosition, what: string) => unknown): EvaluatedModel[] {
   const models: EvaluatedModel[] = [];
   for (const call of a.calls) {
     const args = captured[call.index];
@@ -343,7 +342,9 @@ function bundlingError(a: Analysis, e: unknown): TsmcBuildError {
  * ours to give) nor its hint about plugins (the build strips TypeScript itself).
  */
 function rollupReason(e: RollupError): string {
-  const reason = reasonOf(e).replace(/^.*? \(\d+:\d+\): /, "").replace(/ \(Note that you need plugins[^)]*\)$/, "");
+  const reason = reasonOf(e)
+    .replace(/^.*? \(\d+:\d+\): /, "")
+    .replace(/ \(Note that you need plugins[^)]*\)$/, "");
   return e.code === "PARSE_ERROR" ? `syntax error: ${reason}` : reason;
 }
 

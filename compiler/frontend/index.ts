@@ -7,8 +7,16 @@ export { mayDeclareModels, mayReadSampler } from "./load.js";
 export { readsSampler, SAMPLER_MODULE } from "./sampler-link.js";
 export { TsmcBuildError, type SourcePosition } from "./errors.js";
 export {
-  build, buildModule, printModels, writeOutputs, modelGraphs, formatWarning,
-  type BuildResult, type BuildWarning, type OutputFile, type GraphKind,
+  build,
+  buildModule,
+  printModels,
+  writeOutputs,
+  modelGraphs,
+  formatWarning,
+  type BuildResult,
+  type BuildWarning,
+  type OutputFile,
+  type GraphKind,
 } from "./build.js";
 export { pointType } from "./dts.js";
 // What the command line needs of the compiler beside the pass, from the same module instances as the

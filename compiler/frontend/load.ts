@@ -26,7 +26,10 @@ function missingPeer(e: unknown): string | null {
 }
 
 export class MissingPeerError extends Error {
-  constructor(readonly peer: string, what: string) {
+  constructor(
+    readonly peer: string,
+    what: string,
+  ) {
     super(
       `${what} needs ${BUILD_PEERS.join(" and ")} installed beside tsmc (optional peer dependencies; '${peer}' was not found). ` +
         `Install them with: npm install --save-dev ${BUILD_PEERS.join(" ")}`,

@@ -63,7 +63,9 @@ export function resolveSpecifier(spec: string, fromDir: string): string | null {
   if (kind(path) === "file") return emittedName(bare);
   // `./x.js` written for `x.ts` (TypeScript's own style) is already what Node needs.
   const ext = extname(bare);
-  const sourceExts = Object.entries(EMITTED_EXT).filter(([, out]) => out === ext).map(([src]) => src);
+  const sourceExts = Object.entries(EMITTED_EXT)
+    .filter(([, out]) => out === ext)
+    .map(([src]) => src);
   if (sourceExts.some((src) => kind(path.slice(0, -ext.length) + src) === "file")) return bare;
   const found = PROBE_EXT.find((e) => kind(path + e) === "file");
   if (found !== undefined) return emittedName(bare + found);

@@ -3,7 +3,7 @@
 // a source map). The spliced module imports `tsmc/runtime` and nothing of the compiler.
 import * as runtime from "../../runtime/index.js";
 import MagicString, { type SourceMap } from "magic-string";
-import { Node, ts, type Identifier, type Statement } from "ts-morph";
+import { Node, type ts, type Identifier, type Statement } from "ts-morph";
 import { emitModel } from "../model/compile.js";
 import type { ModelMeta } from "../../runtime/index.js";
 import { analyze, prologueEnd, release, type Analysis } from "./analyze.js";
@@ -74,7 +74,9 @@ export function runtimeNames(body: string): string[] {
  */
 export function compiledExpression(name: string, body: string): string {
   const label = JSON.stringify(name).replace(/\*\//g, "*\\/");
-  const rt = `{ ${runtimeNames(body).map((n) => `${n}: ${RUNTIME_BINDING}_${n}`).join(", ")} }`;
+  const rt = `{ ${runtimeNames(body)
+    .map((n) => `${n}: ${RUNTIME_BINDING}_${n}`)
+    .join(", ")} }`;
   const aheadOfTime: EmittedRuntimeName = "aheadOfTime";
   return `/* tsmc: model ${label}, compiled ahead of time */ ${RUNTIME_BINDING}_${aheadOfTime}((rt) => {\n${body}\n}, ${rt})`;
 }
@@ -104,7 +106,11 @@ export async function transformModule(code: string, file: string, opts: Transfor
   if (!a) return sampling ? samplerImportOnly(code, file, sampling) : null;
   try {
     const { models, dependencies } = await compileDeclarations(a);
-    const s = splice(a, models.map((m) => compiledExpression(m.name, m.body)), { placeholders: opts.placeholders });
+    const s = splice(
+      a,
+      models.map((m) => compiledExpression(m.name, m.body)),
+      { placeholders: opts.placeholders },
+    );
     if (linkSampler) insertLine(s, code, preambleEnd(a), `import "${SAMPLER_MODULE}";`);
     const dts = opts.declarations ? declarationText(a, models, preambleEnd(a)) : undefined;
     return { code: s.toString(), map: s.generateMap({ hires: true, source: file, includeContent: true }), models, dependencies, dts };
@@ -145,7 +151,10 @@ export function runtimeImport(expressions: readonly string[]): string {
   const used = new Set<string>();
   const binding = new RegExp(`\\b${RUNTIME_BINDING}_([A-Za-z_$][\\w$]*)`, "g");
   for (const r of expressions) for (const m of r.matchAll(binding)) used.add(m[1]);
-  const list = [...used].sort().map((n) => `${n} as ${RUNTIME_BINDING}_${n}`).join(", ");
+  const list = [...used]
+    .sort()
+    .map((n) => `${n} as ${RUNTIME_BINDING}_${n}`)
+    .join(", ");
   return `import { ${list} } from "tsmc/runtime";`;
 }
 
@@ -223,7 +232,11 @@ function pruneDeadCode(a: Analysis, s: MagicString): void {
     const named = kept.filter((l) => l.kind === "named").map((l) => l.text);
     const parts = [...kept.filter((l) => l.kind !== "named").map((l) => l.text), ...(named.length ? [`{ ${named.join(", ")} }`] : [])];
     const attributes = d.getAttributes();
-    s.overwrite(d.getStart(), d.getEnd(), `import ${d.isTypeOnly() ? "type " : ""}${parts.join(", ")} from ${d.getModuleSpecifier().getText()}${attributes ? ` ${attributes.getText()}` : ""};`);
+    s.overwrite(
+      d.getStart(),
+      d.getEnd(),
+      `import ${d.isTypeOnly() ? "type " : ""}${parts.join(", ")} from ${d.getModuleSpecifier().getText()}${attributes ? ` ${attributes.getText()}` : ""};`,
+    );
   }
 }
 

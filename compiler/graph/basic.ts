@@ -1,5 +1,5 @@
 // The IR: Variable, Apply, Constant and the Op interface, PyTensor's names and printed forms.
-import { TensorType, type DType } from "./type.js";
+import type { TensorType, DType } from "./type.js";
 import { formatArray } from "./format.js";
 import type { EmittedRuntimeName } from "../emit/runtime-names.js";
 

@@ -1,5 +1,5 @@
 // PyTensor's debugprint: one line per node, `[id A]` labels shared by shared nodes, tree drawn with ├─ └─ │.
-import { Apply, Variable, type InnerGraph } from "./basic.js";
+import { type Apply, Variable, type InnerGraph } from "./basic.js";
 
 /** A compiled function as dprint sees it: outputs and the nodes in execution order. */
 export interface PrintableFunction {

@@ -141,9 +141,7 @@ export function formatArray(data: ArrayLike<number>, shape: readonly number[], d
       s += line;
     } else {
       const sep = "\n".repeat(shape.length - 1 - axis);
-      s = picks
-        .map((i) => hanging + (i < 0 ? "..." : render(axis + 1, offset + i * strides[axis], `${hanging} `, width - 1)))
-        .join(sep);
+      s = picks.map((i) => hanging + (i < 0 ? "..." : render(axis + 1, offset + i * strides[axis], `${hanging} `, width - 1))).join(sep);
     }
     return `[${s.slice(hanging.length)}]`;
   };

@@ -1,5 +1,5 @@
 // Walking graphs: topological order, inputs, ancestors and clone-with-replacement.
-import { Apply, Variable } from "./basic.js";
+import type { Apply, Variable } from "./basic.js";
 
 /** Apply nodes needed for `outputs`, each after the nodes it depends on (PyTensor's toposort). */
 export function toposort(outputs: readonly Variable[], stopAt?: { has(v: Variable): boolean }): Apply[] {

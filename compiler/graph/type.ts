@@ -45,11 +45,7 @@ export class TensorType {
   }
 
   equals(other: TensorType): boolean {
-    return (
-      this.dtype === other.dtype &&
-      this.shape.length === other.shape.length &&
-      this.shape.every((d, i) => d === other.shape[i])
-    );
+    return this.dtype === other.dtype && this.shape.length === other.shape.length && this.shape.every((d, i) => d === other.shape[i]);
   }
 
   /** PyTensor's `str(type)`: `Vector(float64, shape=(?,))`. */

@@ -150,11 +150,19 @@ function emitHotFunctions(
   ];
   return [
     emitFunction(hotInputs, fuseElemwise([hot.graphs[0]]), {
-      name: "logp", constPrefix: "kl", shared, reuseBuffers: true, ...hotOpts,
+      name: "logp",
+      constPrefix: "kl",
+      shared,
+      reuseBuffers: true,
+      ...hotOpts,
       entry: { params: ["x"], inputs: valueArgs, finish: (r) => [`return ${r[0]};`] },
     }),
     emitFunction(hotInputs, fuseElemwise(hot.graphs), {
-      name: "logpGrad", constPrefix: "kg", shared, reuseBuffers: true, ...hotOpts,
+      name: "logpGrad",
+      constPrefix: "kg",
+      shared,
+      reuseBuffers: true,
+      ...hotOpts,
       entry: { params: ["x", "g"], inputs: valueArgs, finish: writeGradient },
     }),
   ];
@@ -191,7 +199,7 @@ function observedValues(model: Model, shared: ReturnType<typeof sharedConstants>
     let expr: string | undefined;
     if (v instanceof Constant) {
       const text = v.ndim === 0 ? jsNumber(v.value) : arrayLiteral(v);
-      expr = v.ndim === 0 ? text : shared.byExpr.get(text) ?? (v.data.length <= 1000 ? text : undefined);
+      expr = v.ndim === 0 ? text : (shared.byExpr.get(text) ?? (v.data.length <= 1000 ? text : undefined));
     } else if (model.dataValues.has(v)) {
       expr = `defaultData[${JSON.stringify(v.name)}]`;
     }

@@ -8,7 +8,16 @@ import { asTensor, type TensorLike } from "../ops/constant.js";
 import { deepCopy } from "../ops/copy.js";
 import { DimShuffle } from "../ops/dimshuffle.js";
 import { isRandomVariable } from "../ops/random.js";
-import { distributionOf, logpOf, modelContext, rvParams, tensorArg, type DistributionSpec, type Registrar, type RVOptions } from "../distributions/distribution.js";
+import {
+  distributionOf,
+  logpOf,
+  modelContext,
+  rvParams,
+  tensorArg,
+  type DistributionSpec,
+  type Registrar,
+  type RVOptions,
+} from "../distributions/distribution.js";
 import "../distributions/index.js";
 import type { Transform } from "../transforms.js";
 import { grad } from "../grad.js";
@@ -253,9 +262,7 @@ export class Model implements Registrar {
     const g = this.dlogp(opts);
     const n = g.type.shape[0];
     if (n === null) throw new Error("d2logp: the gradient length is not known");
-    const rows = Array.from({ length: n }, (_, i) =>
-      flattenJoin(grad(pt.subtensorOf(g, [i]), this.valueVars, { disconnectedInputs: "zero" })),
-    );
+    const rows = Array.from({ length: n }, (_, i) => flattenJoin(grad(pt.subtensorOf(g, [i]), this.valueVars, { disconnectedInputs: "zero" })));
     const h = rows.length ? pt.stack(rows) : pt.reshape(pt.constant([], null, "float64"), [0, 0]);
     return opts.negate === false ? h : pt.neg(h);
   }
@@ -409,4 +416,3 @@ export function strForDist(rv: Variable): string {
   const args = rvParams(rv).map(strForInput).join(", ");
   return rv.name ? `${rv.name} ~ ${spec.name}(${args})` : `${spec.name}(${args})`;
 }
-

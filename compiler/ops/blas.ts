@@ -1,5 +1,5 @@
 // Dot: vector·vector, matrix·vector, vector·matrix and matrix·matrix products.
-import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
+import { Apply, type Variable, type EmitContext, type Op } from "../graph/basic.js";
 import { TensorType, formatShape, upcast } from "../graph/type.js";
 import { expandDims, transpose } from "./dimshuffle.js";
 import { mul } from "./elemwise.js";
@@ -17,9 +17,7 @@ export class Dot implements Op {
     }
     const inner = [a.type.shape[a.ndim - 1], b.type.shape[0]];
     if (inner[0] !== null && inner[1] !== null && inner[0] !== inner[1]) {
-      throw new Error(
-        `Dot: shapes ${formatShape(a.type.shape)} and ${formatShape(b.type.shape)} not aligned: ${inner[0]} != ${inner[1]}`,
-      );
+      throw new Error(`Dot: shapes ${formatShape(a.type.shape)} and ${formatShape(b.type.shape)} not aligned: ${inner[0]} != ${inner[1]}`);
     }
     const shape = [...a.type.shape.slice(0, a.ndim - 1), ...b.type.shape.slice(1)];
     return new Apply(this, [a, b], [new TensorType(upcast("int64", a.dtype, b.dtype), shape)]);

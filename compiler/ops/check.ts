@@ -1,6 +1,6 @@
 // Check{cond}: passes its value through when the condition holds and raises ParameterValueError
 // otherwise (PyMC's CheckParameterValue). A model's compiled logp turns it into -inf instead.
-import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
+import { Apply, type Variable, type EmitContext, type Op } from "../graph/basic.js";
 import { reduce } from "./reduce.js";
 import { makeVector } from "./join.js";
 import { switchOp } from "./elemwise.js";
@@ -45,7 +45,13 @@ export class CheckParameterValue implements Op {
  */
 export function checkParameters(x: Variable, conditions: Variable[], msg: string): Variable {
   if (!conditions.length) return x;
-  const all = reduce("all", makeVector(conditions.map((c) => reduce("all", c)), "bool"));
+  const all = reduce(
+    "all",
+    makeVector(
+      conditions.map((c) => reduce("all", c)),
+      "bool",
+    ),
+  );
   return new CheckParameterValue(msg).makeNode(x, all).outputs[0];
 }
 

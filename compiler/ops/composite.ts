@@ -1,7 +1,7 @@
 // Composite: several elementwise ops fused into one loop over their common iteration space
 // (PyTensor's Composite), optionally summed on the fly so that a reduction of an elementwise
 // expression never materialises the expression (PyTensor's CAReduce of a Composite).
-import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
+import { Apply, type Variable, type EmitContext, type Op } from "../graph/basic.js";
 import { TensorType, type DType } from "../graph/type.js";
 import { broadcastStatic, outDtype, type ScalarOp } from "./elemwise.js";
 import { emitFusedLoop, type FusedLoop } from "../emit/loop.js";
@@ -107,7 +107,16 @@ export class Composite implements Op, FusedLoop {
   private valueDtypes(inputs: Variable[]): DType[] {
     const dtypes: DType[] = inputs.map((v) => v.dtype);
     for (const n of this.spec.nodes) {
-      dtypes.push(n.rowdot ? "float64" : n.gather ? dtypes[n.args[0]] : outDtype(n.op!, n.args.map((a) => dtypes[a])));
+      dtypes.push(
+        n.rowdot
+          ? "float64"
+          : n.gather
+            ? dtypes[n.args[0]]
+            : outDtype(
+                n.op!,
+                n.args.map((a) => dtypes[a]),
+              ),
+      );
     }
     return dtypes;
   }

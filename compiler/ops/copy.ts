@@ -1,6 +1,6 @@
 // DeepCopyOp: what a compiled function returns when an output is one of its inputs (or a constant),
 // so that the caller never holds a reference into the function's own values.
-import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
+import { Apply, type Variable, type EmitContext, type Op } from "../graph/basic.js";
 
 export class DeepCopyOp implements Op {
   readonly key = "DeepCopyOp";

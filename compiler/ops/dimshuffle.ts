@@ -1,6 +1,6 @@
 // DimShuffle: add broadcastable dims, drop dims of length 1, permute. Printed as PyTensor prints
 // its special cases: ExpandDims{axis=0}, DropDims{axis=0}, Transpose{axes=[1, 0]}.
-import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
+import { Apply, type Variable, type EmitContext, type Op } from "../graph/basic.js";
 import { TensorType } from "../graph/type.js";
 
 export type ShuffleEntry = number | "x";

@@ -1,6 +1,6 @@
 // Elementwise ops: one table of scalar ops (type rule, JS expression, gradient rule side by side),
 // lifted to tensors by Elemwise with NumPy broadcasting made explicit by ExpandDims.
-import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
+import { Apply, type Variable, type EmitContext, type Op } from "../graph/basic.js";
 import { TensorType, formatShape, isDiscrete, upcast, type DType } from "../graph/type.js";
 import { asTensor, floatConst, type TensorLike } from "./constant.js";
 import { expandDims } from "./dimshuffle.js";
@@ -25,10 +25,14 @@ const bool = (e: string) => `(${e} ? 1 : 0)`;
 
 export function outDtype(op: ScalarOp, dtypes: DType[]): DType {
   switch (op.out) {
-    case "float": return "float64";
-    case "bool": return "bool";
-    case "last": return dtypes[dtypes.length - 1];
-    case "upcast": return upcast("int64", ...dtypes);
+    case "float":
+      return "float64";
+    case "bool":
+      return "bool";
+    case "last":
+      return dtypes[dtypes.length - 1];
+    case "upcast":
+      return upcast("int64", ...dtypes);
   }
 }
 
@@ -45,9 +49,7 @@ export function broadcastStatic(opName: string, inputs: Variable[]): (number | n
       allOne = false;
       if (d === null) continue;
       if (dim !== 1 && dim !== null && dim !== d) {
-        throw new Error(
-          `${opName}: shapes ${inputs.map((i) => formatShape(i.type.shape)).join(" and ")} cannot be broadcast together`,
-        );
+        throw new Error(`${opName}: shapes ${inputs.map((i) => formatShape(i.type.shape)).join(" and ")} cannot be broadcast together`);
       }
       dim = d;
     }
@@ -78,7 +80,15 @@ export class Elemwise implements Op {
       throw new Error(`${name}: inputs must have the same rank (use elemwise() to broadcast)`);
     }
     const shape = broadcastStatic(name, inputs);
-    return new Apply(this, inputs, [new TensorType(outDtype(this.scalar, inputs.map((v) => v.dtype)), shape)]);
+    return new Apply(this, inputs, [
+      new TensorType(
+        outDtype(
+          this.scalar,
+          inputs.map((v) => v.dtype),
+        ),
+        shape,
+      ),
+    ]);
   }
 
   grad(inputs: Variable[], outputs: Variable[], [gz]: (Variable | null)[]): (Variable | null)[] {
@@ -120,16 +130,19 @@ export function elemwise(scalar: ScalarOp, ...args: TensorLike[]): Variable {
   const inputs = args.map((a) => asTensor(a));
   const ndim = Math.max(...inputs.map((v) => v.ndim));
   const padded = inputs.map((v) =>
-    v.ndim < ndim ? expandDims(v, Array.from({ length: ndim - v.ndim }, (_, i) => i)) : v,
+    v.ndim < ndim
+      ? expandDims(
+          v,
+          Array.from({ length: ndim - v.ndim }, (_, i) => i),
+        )
+      : v,
   );
   try {
     return op.makeNode(...padded).outputs[0];
   } catch (e) {
     if (inputs.some((v) => v.ndim !== ndim)) {
       // Report the shapes the user passed, not the padded ones.
-      throw new Error(
-        `${scalar.name}: shapes ${inputs.map((i) => formatShape(i.type.shape)).join(" and ")} cannot be broadcast together`,
-      );
+      throw new Error(`${scalar.name}: shapes ${inputs.map((i) => formatShape(i.type.shape)).join(" and ")} cannot be broadcast together`);
     }
     throw e;
   }
@@ -138,23 +151,36 @@ export function elemwise(scalar: ScalarOp, ...args: TensorLike[]): Variable {
 // ---- the scalar ops ---------------------------------------------------------------------------
 
 const def = (name: string, arity: number, out: ScalarOp["out"], js: ScalarOp["js"], grad?: GradRule): ScalarOp => ({
-  name, arity, out, js, grad,
+  name,
+  arity,
+  out,
+  js,
+  grad,
 });
 const call = (fn: string) => (a: string[]) => `${fn}(${a.join(", ")})`;
 const rtCall = (fn: EmittedRuntimeName) => (a: string[], rt: (n: EmittedRuntimeName) => string) => `${rt(fn)}(${a.join(", ")})`;
-const infix = (sym: string) => ([a, b]: string[]) => `(${a} ${sym} ${b})`;
-const compare = (sym: string) => ([a, b]: string[]) => bool(`${a} ${sym} ${b}`);
+const infix =
+  (sym: string) =>
+  ([a, b]: string[]) =>
+    `(${a} ${sym} ${b})`;
+const compare =
+  (sym: string) =>
+  ([a, b]: string[]) =>
+    bool(`${a} ${sym} ${b}`);
 
 export const S: Record<string, ScalarOp> = {
   add: def("Add", 2, "upcast", infix("+"), (_, __, gz) => [gz, gz]),
   sub: def("Sub", 2, "upcast", infix("-"), (_, __, gz) => [gz, neg(gz)]),
   mul: def("Mul", 2, "upcast", infix("*"), ([a, b], _, gz) => [mul(gz, b), mul(gz, a)]),
   trueDiv: def("True_div", 2, "float", infix("/"), ([, b], out, gz) => [div(gz, b), neg(div(mul(gz, out), b))]),
-  pow: def("Pow", 2, "upcast", call("Math.pow"), ([a, b], out, gz) => [
-    mul(mul(gz, b), pow(a, sub(b, 1))),
-    mul(mul(gz, log(a)), out),
-  ]),
-  neg: def("Neg", 1, "upcast", ([a]) => `(-${a})`, (_, __, gz) => [neg(gz)]),
+  pow: def("Pow", 2, "upcast", call("Math.pow"), ([a, b], out, gz) => [mul(mul(gz, b), pow(a, sub(b, 1))), mul(mul(gz, log(a)), out)]),
+  neg: def(
+    "Neg",
+    1,
+    "upcast",
+    ([a]) => `(-${a})`,
+    (_, __, gz) => [neg(gz)],
+  ),
   abs: def("Abs", 1, "upcast", call("Math.abs"), ([a], _, gz) => [mul(gz, sign(a))]),
   sign: def("Sign", 1, "upcast", call("Math.sign"), () => [null]),
   exp: def("Exp", 1, "float", call("Math.exp"), (_, out, gz) => [mul(gz, out)]),
@@ -162,7 +188,13 @@ export const S: Record<string, ScalarOp> = {
   log1p: def("Log1p", 1, "float", call("Math.log1p"), ([a], _, gz) => [div(gz, add(a, 1))]),
   expm1: def("Expm1", 1, "float", call("Math.expm1"), ([a], out, gz) => [mul(gz, add(out, 1))]),
   sqrt: def("Sqrt", 1, "float", call("Math.sqrt"), (_, out, gz) => [div(mul(gz, 0.5), out)]),
-  sqr: def("Sqr", 1, "upcast", ([a]) => `(${a} * ${a})`, ([a], _, gz) => [mul(mul(gz, 2), a)]),
+  sqr: def(
+    "Sqr",
+    1,
+    "upcast",
+    ([a]) => `(${a} * ${a})`,
+    ([a], _, gz) => [mul(mul(gz, 2), a)],
+  ),
   sin: def("Sin", 1, "float", call("Math.sin"), ([a], _, gz) => [mul(gz, cos(a))]),
   cos: def("Cos", 1, "float", call("Math.cos"), ([a], _, gz) => [neg(mul(gz, sin(a)))]),
   tanh: def("Tanh", 1, "float", call("Math.tanh"), (_, out, gz) => [mul(gz, sub(1, sqr(out)))]),
@@ -183,23 +215,63 @@ export const S: Record<string, ScalarOp> = {
   le: def("Le", 2, "bool", compare("<="), () => [null, null]),
   eq: def("Eq", 2, "bool", compare("==="), () => [null, null]),
   neq: def("Neq", 2, "bool", compare("!=="), () => [null, null]),
-  and: def("AND", 2, "bool", ([a, b]) => bool(`${a} !== 0 && ${b} !== 0`), () => [null, null]),
-  or: def("OR", 2, "bool", ([a, b]) => bool(`${a} !== 0 || ${b} !== 0`), () => [null, null]),
-  invert: def("Invert", 1, "bool", ([a]) => bool(`${a} === 0`), () => [null]),
-  isnan: def("IsNan", 1, "bool", ([a]) => bool(`${a} !== ${a}`), () => [null]),
-  isinf: def("IsInf", 1, "bool", ([a]) => bool(`${a} === Infinity || ${a} === -Infinity`), () => [null]),
-  switch: def("Switch", 3, "upcast", ([c, a, b]) => `(${c} !== 0 ? ${a} : ${b})`, ([c], _, gz) => [
-    null,
-    switchOp(c, gz, 0),
-    switchOp(c, 0, gz),
-  ]),
-  clip: def("Clip", 3, "upcast", ([x, lo, hi]) => `Math.min(Math.max(${x}, ${lo}), ${hi})`, ([x, lo, hi], _, gz) => [
-    mul(gz, and(ge(x, lo), le(x, hi))),
-    mul(gz, lt(x, lo)),
-    mul(gz, gt(x, hi)),
-  ]),
+  and: def(
+    "AND",
+    2,
+    "bool",
+    ([a, b]) => bool(`${a} !== 0 && ${b} !== 0`),
+    () => [null, null],
+  ),
+  or: def(
+    "OR",
+    2,
+    "bool",
+    ([a, b]) => bool(`${a} !== 0 || ${b} !== 0`),
+    () => [null, null],
+  ),
+  invert: def(
+    "Invert",
+    1,
+    "bool",
+    ([a]) => bool(`${a} === 0`),
+    () => [null],
+  ),
+  isnan: def(
+    "IsNan",
+    1,
+    "bool",
+    ([a]) => bool(`${a} !== ${a}`),
+    () => [null],
+  ),
+  isinf: def(
+    "IsInf",
+    1,
+    "bool",
+    ([a]) => bool(`${a} === Infinity || ${a} === -Infinity`),
+    () => [null],
+  ),
+  switch: def(
+    "Switch",
+    3,
+    "upcast",
+    ([c, a, b]) => `(${c} !== 0 ? ${a} : ${b})`,
+    ([c], _, gz) => [null, switchOp(c, gz, 0), switchOp(c, 0, gz)],
+  ),
+  clip: def(
+    "Clip",
+    3,
+    "upcast",
+    ([x, lo, hi]) => `Math.min(Math.max(${x}, ${lo}), ${hi})`,
+    ([x, lo, hi], _, gz) => [mul(gz, and(ge(x, lo), le(x, hi))), mul(gz, lt(x, lo)), mul(gz, gt(x, hi))],
+  ),
   /** `second(x, y)`: y broadcast to the shape of x (PyTensor's fill). */
-  second: def("Second", 2, "last", ([, b]) => b, (_, __, gz) => [null, gz]),
+  second: def(
+    "Second",
+    2,
+    "last",
+    ([, b]) => b,
+    (_, __, gz) => [null, gz],
+  ),
 };
 
 type T = TensorLike;

@@ -1,5 +1,5 @@
 // Joining: MakeVector (scalars into a vector), Join (concatenate along an axis) and its inverse Split.
-import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
+import { Apply, type Variable, type EmitContext, type Op } from "../graph/basic.js";
 import { TensorType, formatShape, upcast, type DType } from "../graph/type.js";
 import { expandDims } from "./dimshuffle.js";
 import { zerosLike } from "./elemwise.js";
@@ -66,9 +66,7 @@ export class Join implements Op {
       x.type.shape.forEach((d, k) => {
         if (k === ax) return;
         if (d !== null && shape[k] !== null && d !== shape[k]) {
-          throw new Error(
-            `Join: shapes ${xs.map((v) => formatShape(v.type.shape)).join(", ")} differ outside axis ${ax}`,
-          );
+          throw new Error(`Join: shapes ${xs.map((v) => formatShape(v.type.shape)).join(", ")} differ outside axis ${ax}`);
         }
         if (shape[k] === null) shape[k] = d;
       });
@@ -143,5 +141,8 @@ export function stack(xs: Variable[], axis = 0): Variable {
   const ndim = xs[0].ndim + 1;
   const ax = axis < 0 ? axis + ndim : axis;
   if (ax < 0 || ax >= ndim) throw new Error(`stack: axis ${axis} is out of range for inputs of type ${xs[0].type}`);
-  return join(ax, xs.map((x) => expandDims(x, [ax])));
+  return join(
+    ax,
+    xs.map((x) => expandDims(x, [ax])),
+  );
 }

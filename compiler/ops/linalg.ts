@@ -1,7 +1,7 @@
 // Linear algebra for the multivariate families: Cholesky (lower), its gradient, triangular solves
 // and the lower triangle. Each op's shape rule, gradient rule and emit template side by side; the
 // kernels are in runtime/linalg.ts. Matrices are 2-d (no batch dimensions).
-import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
+import { Apply, type Variable, type EmitContext, type Op } from "../graph/basic.js";
 import { TensorType, formatShape } from "../graph/type.js";
 import { asTensor, type TensorLike } from "./constant.js";
 import { expandDims, transpose } from "./dimshuffle.js";
@@ -107,7 +107,6 @@ const TRIL = new Tril();
 export const cholesky = (a: TensorLike): Variable => CHOLESKY.makeNode(asTensor(a)).outputs[0];
 export const choleskyGrad = (l: Variable, gl: Variable): Variable => CHOLESKY_GRAD.makeNode(l, gl).outputs[0];
 /** Solve L x = b (trans: L^T x = b) for lower-triangular L. */
-export const solveTriangular = (l: TensorLike, b: TensorLike, trans = false): Variable =>
-  SOLVE[trans ? 1 : 0].makeNode(asTensor(l), asTensor(b)).outputs[0];
+export const solveTriangular = (l: TensorLike, b: TensorLike, trans = false): Variable => SOLVE[trans ? 1 : 0].makeNode(asTensor(l), asTensor(b)).outputs[0];
 export const tril = (a: TensorLike): Variable => TRIL.makeNode(asTensor(a)).outputs[0];
 void mul;

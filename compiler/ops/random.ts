@@ -113,7 +113,13 @@ export class RandomVariable implements Op {
 /** A gufunc signature `(n),(n,n)->(n)`: the core dim names of each parameter and of the draw. */
 export function parseSignature(sig: string): { params: string[][]; out: string[] } {
   const [ins, out] = sig.split("->");
-  const groups = (text: string) => [...text.matchAll(/\(([^)]*)\)/g)].map((m) => m[1].split(",").map((d) => d.trim()).filter(Boolean));
+  const groups = (text: string) =>
+    [...text.matchAll(/\(([^)]*)\)/g)].map((m) =>
+      m[1]
+        .split(",")
+        .map((d) => d.trim())
+        .filter(Boolean),
+    );
   return { params: groups(ins), out: groups(out)[0] ?? [] };
 }
 
@@ -125,7 +131,8 @@ function coreShape(what: string, core: { params: string[][]; out: string[] }, pa
   const dims = new Map<string, number | null>();
   const batches = params.map((p, i) => {
     const names = core.params[i];
-    if (p.ndim < names.length) throw new Error(`${what}: parameter ${i} needs at least ${names.length} dimensions (core dims (${names.join(", ")})), got ${p.type}`);
+    if (p.ndim < names.length)
+      throw new Error(`${what}: parameter ${i} needs at least ${names.length} dimensions (core dims (${names.join(", ")})), got ${p.type}`);
     const coreDims = p.type.shape.slice(p.ndim - names.length);
     names.forEach((n, k) => {
       const d = coreDims[k];

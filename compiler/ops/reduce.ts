@@ -1,5 +1,5 @@
 // Reductions over axes (PyTensor's CAReduce): Sum, Prod, Max, Min, All, Any.
-import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
+import { Apply, type Variable, type EmitContext, type Op } from "../graph/basic.js";
 import { TensorType, type DType } from "../graph/type.js";
 import { expandDims } from "./dimshuffle.js";
 import { and, div, eq, mul, second, switchOp } from "./elemwise.js";

@@ -1,5 +1,5 @@
 // Shapes as values: Shape, Shape_i, and Reshape (whose target shape is an integer vector input).
-import { Apply, Constant, Variable, type EmitContext, type Op } from "../graph/basic.js";
+import { Apply, Constant, type Variable, type EmitContext, type Op } from "../graph/basic.js";
 import { TensorType, formatShape, isDiscrete } from "../graph/type.js";
 import { MakeVector } from "./join.js";
 

@@ -3,9 +3,7 @@
 import type { Variable } from "../graph/basic.js";
 import type { TensorLike } from "./constant.js";
 import type { EmittedRuntimeName } from "../emit/runtime-names.js";
-import {
-  elemwise, add, sub, mul, div, neg, exp, log, log1p, expm1, sqr, sign, digamma, gammaln, switchOp, eq, type ScalarOp,
-} from "./elemwise.js";
+import { elemwise, add, sub, mul, div, neg, exp, log, log1p, expm1, sqr, sign, digamma, gammaln, switchOp, eq, type ScalarOp } from "./elemwise.js";
 
 type T = TensorLike;
 type Grad = NonNullable<ScalarOp["grad"]>;

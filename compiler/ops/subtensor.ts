@@ -1,6 +1,6 @@
 // Indexing: basic (integers and slices on leading axes) and integer-array indexing along axis 0,
 // each with the increment op its gradient needs.
-import { Apply, Variable, type EmitContext, type Op } from "../graph/basic.js";
+import { Apply, type Variable, type EmitContext, type Op } from "../graph/basic.js";
 import { TensorType, formatShape, upcast } from "../graph/type.js";
 import { zerosLike } from "./elemwise.js";
 import { dropDims, expandDims } from "./dimshuffle.js";

@@ -1,7 +1,7 @@
 // Canonicalisation: algebraic identities that make a graph smaller without changing its values,
 // and a normal form for sums and products (constants combined, terms cancelled), as PyTensor's
 // AlgebraicCanonizer. Like PyTensor, x / x is 1, x - x is 0 and 0 * x is 0 for a symbolic x.
-import { Variable } from "../graph/basic.js";
+import type { Variable } from "../graph/basic.js";
 import { add, div, exp, ge, mul, neg, sub, switchOp, abs, second } from "../ops/elemwise.js";
 import { floatConst } from "../ops/constant.js";
 import { compatible, constantValue, opName, uniformValue, type Rule } from "./pattern.js";
@@ -118,7 +118,12 @@ function canonicalProduct(v: Variable): Variable | null {
   // not x / 0, nor x * (1 / 5e-324) = x * Infinity): such a tree is left as written.
   if (!special && ![cn, cd, c].every(isNormalNumber)) return null;
   const changed =
-    removed.length > 0 || exps >= 2 || negs > 0 || refs.length > 0 || consts >= 2 || c === 0 ||
+    removed.length > 0 ||
+    exps >= 2 ||
+    negs > 0 ||
+    refs.length > 0 ||
+    consts >= 2 ||
+    c === 0 ||
     (numConsts === 1 && (c === 1 || c === -1) && num.length > 0) ||
     (denConsts === 1 && (cd === 1 || cd === -1));
   if (!changed) return null;

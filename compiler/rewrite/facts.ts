@@ -1,5 +1,5 @@
 // What rules may assume about a variable (side conditions) and how they build typed constants.
-import { Constant, Variable } from "../graph/basic.js";
+import { Constant, type Variable } from "../graph/basic.js";
 import { TensorType, type DType } from "../graph/type.js";
 import { second } from "../ops/elemwise.js";
 import { DimShuffle } from "../ops/dimshuffle.js";
@@ -98,8 +98,7 @@ export function fillLike(v: Variable, value: number, ref?: Variable | null): Var
 export function sameNode(a: Variable, b: Variable): boolean {
   if (a === b) return true;
   if (!a.owner || !b.owner) return false;
-  const same = (x: Variable, y: Variable) =>
-    x === y || (x instanceof Constant && y instanceof Constant && x.signature === y.signature) || sameNode(x, y);
+  const same = (x: Variable, y: Variable) => x === y || (x instanceof Constant && y instanceof Constant && x.signature === y.signature) || sameNode(x, y);
   return a.owner.op.key === b.owner.op.key && a.owner.inputs.every((x, i) => same(x, b.owner!.inputs[i]));
 }
 

@@ -1,7 +1,7 @@
 // Elementwise fusion: every elementwise op and full sum over one iteration space goes into one
 // Composite loop (intermediates as loop-local scalars, sums accumulated on the fly), as far as
 // the data dependencies allow. And one BLAS specialisation that the gradient of X @ beta needs.
-import { Apply, Constant, Variable } from "../graph/basic.js";
+import { type Apply, Constant, type Variable } from "../graph/basic.js";
 import { TensorType } from "../graph/type.js";
 import { toposort } from "../graph/traversal.js";
 import { Composite, type InnerNode, type OutputMode } from "../ops/composite.js";
@@ -38,8 +38,7 @@ const oneElement = (v: Variable) => v.type.shape.every((d) => d === 1);
 const isLoopElemwise = (n: Apply) => n.op instanceof Elemwise && !oneElement(n.outputs[0]);
 
 /** A matrix–vector product: row i of the matrix times the vector is the loop's i-th value. */
-const isLoopDot = (n: Apply) =>
-  n.op instanceof Dot && n.inputs[0].ndim === 2 && n.inputs[1].ndim === 1 && !oneElement(n.outputs[0]);
+const isLoopDot = (n: Apply) => n.op instanceof Dot && n.inputs[0].ndim === 2 && n.inputs[1].ndim === 1 && !oneElement(n.outputs[0]);
 
 /** transpose(M) · g for a loop vector g: accumulated row by row into a small vector. */
 const isLoopDotT = (n: Apply) => n.op instanceof DotTransposed && !oneElement(n.inputs[1]);
@@ -48,8 +47,7 @@ const isLoopDotT = (n: Apply) => n.op instanceof DotTransposed && !oneElement(n.
 const isLoopTake = (n: Apply) => n.op instanceof AdvancedSubtensor1 && n.inputs[0].ndim === 1 && !oneElement(n.outputs[0]);
 
 /** zeros with loop values added at index[i] (the gradient of a gather): a scatter inside the loop. */
-const isLoopScatter = (n: Apply) =>
-  n.op instanceof AdvancedIncSubtensor1 && n.inputs[0].ndim === 1 && n.inputs[1].ndim === 1 && !oneElement(n.inputs[1]);
+const isLoopScatter = (n: Apply) => n.op instanceof AdvancedIncSubtensor1 && n.inputs[0].ndim === 1 && n.inputs[1].ndim === 1 && !oneElement(n.inputs[1]);
 
 /** A value computed once per element of the loop (stored when something outside reads it). */
 const isLoopValue = (n: Apply) => isLoopElemwise(n) || isLoopDot(n) || isLoopTake(n);
@@ -60,7 +58,10 @@ const wholeInputsOf = (n: Apply): Variable[] =>
 
 /** A full sum of an array (accumulated in the loop that computes the array). */
 const isLoopSum = (n: Apply) =>
-  n.op instanceof Reduce && n.outputs[0].ndim === 0 && n.inputs[0].ndim > 0 && !oneElement(n.inputs[0]) &&
+  n.op instanceof Reduce &&
+  n.outputs[0].ndim === 0 &&
+  n.inputs[0].ndim > 0 &&
+  !oneElement(n.inputs[0]) &&
   ((n.op.kind === "sum" && n.outputs[0].dtype === "float64") || n.op.kind === "all");
 
 /**
@@ -99,9 +100,7 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
   const nodes = toposort(outputs);
   const { groups, groupOf } = loopGroups(nodes);
   // A lone op stays itself (a loop of one op gains nothing); sums always fuse.
-  const fused = new Set(
-    groups.filter((g) => g.members.some(isLoopSum) || (g.members.length >= 2 && g.members.some((m) => isLoopElemwise(m) || isLoopSum(m)))),
-  );
+  const fused = new Set(groups.filter((g) => g.members.some(isLoopSum) || (g.members.length >= 2 && g.members.some((m) => isLoopElemwise(m) || isLoopSum(m)))));
   const rebuild = new FusedRebuild(nodes, outputs, groupOf, fused);
   try {
     return outputs.map((v) => rebuild.mapped(v));
@@ -122,7 +121,7 @@ function loopGroups(nodes: Apply[]): { groups: Group[]; groupOf: Map<Apply, Grou
   const through = new Map<Variable, Set<Group>>();
   const open = new Map<string, Group>();
   const groups: Group[] = [];
-  const direct = (v: Variable) => (v.owner ? groupOf.get(v.owner) ?? null : null);
+  const direct = (v: Variable) => (v.owner ? (groupOf.get(v.owner) ?? null) : null);
   const dependsOn = (v: Variable, g: Group) => through.get(v)?.has(g) ?? false;
   for (const n of nodes) {
     let g: Group | undefined;
@@ -206,7 +205,8 @@ class FusedRebuild {
     for (const n of members) {
       if (isLoopDot(n)) inner.push({ rowdot: true, args: [loop.wholeIndex.get(n.inputs[0])!, loop.wholeIndex.get(n.inputs[1])!] });
       else if (isLoopTake(n)) inner.push({ gather: true, args: [loop.wholeIndex.get(n.inputs[0])!, loop.wholeIndex.get(n.inputs[1])!] });
-      else if (isLoopElemwise(n)) inner.push({ op: (n.op as Elemwise).scalar, args: n.inputs.map((v) => (loop.internal(v) ? value.get(v)! : loop.inputOf(v))) });
+      else if (isLoopElemwise(n))
+        inner.push({ op: (n.op as Elemwise).scalar, args: n.inputs.map((v) => (loop.internal(v) ? value.get(v)! : loop.inputOf(v))) });
       else continue;
       value.set(n.outputs[0], nIn + inner.length - 1);
     }

@@ -1,6 +1,6 @@
 // A small pattern language for rewrites: rules are data (pattern → replacement), applied bottom-up
 // to a fixpoint, with duplicate subgraphs merged as the graph is rebuilt.
-import { Apply, Constant, Variable } from "../graph/basic.js";
+import { type Apply, Constant, type Variable } from "../graph/basic.js";
 import { toposort } from "../graph/traversal.js";
 import { DimShuffle } from "../ops/dimshuffle.js";
 
@@ -12,21 +12,91 @@ import { DimShuffle } from "../ops/dimshuffle.js";
  */
 export const OP_NAMES = [
   // elementwise (compiler/ops/elemwise.ts)
-  "Add", "Sub", "Mul", "True_div", "Pow", "Neg", "Abs", "Sign", "Exp", "Log", "Log1p", "Expm1", "Sqrt", "Sqr",
-  "Sin", "Cos", "Tanh", "Sigmoid", "Softplus", "Erf", "Erfc", "Erfcx", "Gammaln", "Psi", "TriGamma",
-  "Maximum", "Minimum", "Gt", "Ge", "Lt", "Le", "Eq", "Neq", "AND", "OR", "Invert", "IsNan", "IsInf",
-  "Switch", "Clip", "Second",
+  "Add",
+  "Sub",
+  "Mul",
+  "True_div",
+  "Pow",
+  "Neg",
+  "Abs",
+  "Sign",
+  "Exp",
+  "Log",
+  "Log1p",
+  "Expm1",
+  "Sqrt",
+  "Sqr",
+  "Sin",
+  "Cos",
+  "Tanh",
+  "Sigmoid",
+  "Softplus",
+  "Erf",
+  "Erfc",
+  "Erfcx",
+  "Gammaln",
+  "Psi",
+  "TriGamma",
+  "Maximum",
+  "Minimum",
+  "Gt",
+  "Ge",
+  "Lt",
+  "Le",
+  "Eq",
+  "Neq",
+  "AND",
+  "OR",
+  "Invert",
+  "IsNan",
+  "IsInf",
+  "Switch",
+  "Clip",
+  "Second",
   // elementwise special functions (compiler/ops/special.ts)
-  "Floor", "Ceil", "ArcTan", "Log1mexp", "BetaLn", "GammaInc", "GammaIncC", "GammaIncGrad", "BetaInc",
-  "BetaIncGradA", "BetaIncGradB", "I0e", "I1e",
+  "Floor",
+  "Ceil",
+  "ArcTan",
+  "Log1mexp",
+  "BetaLn",
+  "GammaInc",
+  "GammaIncC",
+  "GammaIncGrad",
+  "BetaInc",
+  "BetaIncGradA",
+  "BetaIncGradB",
+  "I0e",
+  "I1e",
   // reductions, shapes, views, indexing, joins, linear algebra, fused loops
-  "Sum", "Prod", "Max", "Min", "All", "Any",
-  "ExpandDims", "DropDims", "Transpose", "DimShuffle",
-  "Shape", "Shape_i", "Reshape",
-  "Subtensor", "IncSubtensor", "AdvancedSubtensor1", "AdvancedIncSubtensor1",
-  "MakeVector", "Join", "Split",
-  "Dot", "DotTransposed", "Cholesky", "CholeskyGrad", "SolveTriangular", "Tril",
-  "Check", "DeepCopyOp", "Composite",
+  "Sum",
+  "Prod",
+  "Max",
+  "Min",
+  "All",
+  "Any",
+  "ExpandDims",
+  "DropDims",
+  "Transpose",
+  "DimShuffle",
+  "Shape",
+  "Shape_i",
+  "Reshape",
+  "Subtensor",
+  "IncSubtensor",
+  "AdvancedSubtensor1",
+  "AdvancedIncSubtensor1",
+  "MakeVector",
+  "Join",
+  "Split",
+  "Dot",
+  "DotTransposed",
+  "Cholesky",
+  "CholeskyGrad",
+  "SolveTriangular",
+  "Tril",
+  "Check",
+  "DeepCopyOp",
+  "Composite",
 ] as const;
 
 /** The name of an op (its printed name before `{`), as a pattern names it. */
@@ -181,7 +251,6 @@ export function rewrite(outputs: readonly Variable[], rules: readonly Rule[], st
   }
   return current;
 }
-
 
 function rewritePass(outputs: readonly Variable[], rules: readonly Rule[], stats?: RewriteStats) {
   const memo = new Map<Variable, Variable>();

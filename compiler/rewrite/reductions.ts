@@ -5,7 +5,7 @@
 // compute a log density and its gradient carry one accumulator per distinct term and do the scalar
 // arithmetic once: sum(-0.5 * sqr((y - mu) / sigma) - log(sigma)) becomes
 // -0.5 * sum(sqr(y - mu)) / sqr(sigma) - n * log(sigma).
-import { Variable } from "../graph/basic.js";
+import type { Variable } from "../graph/basic.js";
 import { add, div, invert, mul, neg, neq, sqr, sub, switchOp } from "../ops/elemwise.js";
 import { expandDims } from "../ops/dimshuffle.js";
 import { Reduce } from "../ops/reduce.js";
@@ -40,8 +40,8 @@ function terms(v: Variable, sign: 1 | -1, out: Term[]): void {
   const node = v.owner;
   const name = node ? opName(node) : "";
   if (name === "Add") for (const i of node!.inputs) terms(i, sign, out);
-  else if (name === "Sub") terms(node!.inputs[0], sign, out), terms(node!.inputs[1], (-sign) as 1 | -1, out);
-  else if (name === "Neg") terms(node!.inputs[0], (-sign) as 1 | -1, out);
+  else if (name === "Sub") terms(node!.inputs[0], sign, out), terms(node!.inputs[1], -sign as 1 | -1, out);
+  else if (name === "Neg") terms(node!.inputs[0], -sign as 1 | -1, out);
   else out.push({ sign, v });
 }
 
@@ -57,7 +57,7 @@ function factors(v: Variable, into: Product, denominator: boolean): void {
   const name = node && v.dtype === "float64" ? opName(node) : "";
   if (name === "Mul") for (const i of node!.inputs) factors(i, into, denominator);
   else if (name === "True_div") factors(node!.inputs[0], into, denominator), factors(node!.inputs[1], into, !denominator);
-  else if (name === "Neg") (into.sign = (-into.sign) as 1 | -1), factors(node!.inputs[0], into, denominator);
+  else if (name === "Neg") (into.sign = -into.sign as 1 | -1), factors(node!.inputs[0], into, denominator);
   else (denominator ? into.den : into.num).push(v);
 }
 

@@ -3,13 +3,13 @@
 // reductions of broadcast scalars — and zero branches sunk through products (PyTensor's
 // local_useless_switch, local_fill_sink, local_sum_make_vector, local_subtensor_make_vector,
 // local_dimshuffle_lift, local_reduce_broadcastable, local_mul_switch_sink, ...).
-import { Variable } from "../graph/basic.js";
+import type { Variable } from "../graph/basic.js";
 import { add, and, div, elemwise, mul, neg, second, switchOp, Elemwise } from "../ops/elemwise.js";
 import { DimShuffle, dropDims, expandDims, type ShuffleEntry } from "../ops/dimshuffle.js";
 import { MakeVector } from "../ops/join.js";
-import { Reduce } from "../ops/reduce.js";
+import type { Reduce } from "../ops/reduce.js";
 import { AdvancedSubtensor1, Subtensor } from "../ops/subtensor.js";
-import { ShapeI, shapeI } from "../ops/shape.js";
+import { type ShapeI, shapeI } from "../ops/shape.js";
 import { opName, uniformValue, type OpName, type Pattern, type Rule } from "./pattern.js";
 import { scalarUnderViews, fillLike, nonNegative, positive, scalarConstant, scalarLike } from "./facts.js";
 import { constant } from "../ops/constant.js";
@@ -71,7 +71,14 @@ export const simplify: Rule[] = [
   // switch(c, a, b) op switch(c, d, e) = switch(c, a op d, b op e) (PyTensor's local_merge_switch_same_cond)
   {
     name: "switch(c, a, b) op switch(c, d, e) → switch(c, a op d, b op e)",
-    pattern: { op: ["Add", "Sub", "Mul", "True_div"], args: [{ op: "Switch", args: ["c", "a", "b"] }, { op: "Switch", args: ["c", "d", "e"] }], as: "v" },
+    pattern: {
+      op: ["Add", "Sub", "Mul", "True_div"],
+      args: [
+        { op: "Switch", args: ["c", "a", "b"] },
+        { op: "Switch", args: ["c", "d", "e"] },
+      ],
+      as: "v",
+    },
     replace: ({ c, a, b, d, e, v }) => {
       const op = (v.owner!.op as Elemwise).scalar;
       return switchOp(c, elemwise(op, a, d), elemwise(op, b, e));
@@ -154,7 +161,7 @@ export const simplify: Rule[] = [
     pattern: { op: "Subtensor", args: [{ op: "MakeVector", as: "m" }], as: "v" },
     replace: ({ m, v }) => {
       const i = singleIndex(v);
-      return i === null ? null : m.owner!.inputs[i] ?? null;
+      return i === null ? null : (m.owner!.inputs[i] ?? null);
     },
   },
   // x[i] of expand_dims(s) is s

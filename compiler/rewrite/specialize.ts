@@ -2,7 +2,7 @@
 // local_mul_to_sqr, local_log_sqrt): small integer and half-integer powers become sqr, sqrt,
 // products and reciprocals; x * x becomes sqr(x); a division by a fixed array becomes a product
 // with its reciprocal, computed once.
-import { Variable } from "../graph/basic.js";
+import type { Variable } from "../graph/basic.js";
 import { graphInputs } from "../graph/traversal.js";
 import { abs, add, div, exp, ge, log, log1p, maximum, mul, neg, neq, sigmoid, softplus, sqr, sqrt, sub, switchOp } from "../ops/elemwise.js";
 import { constantValue, opName, type Rule } from "./pattern.js";
@@ -16,14 +16,22 @@ function power(x: Variable, p: number, like: Variable): Variable | null {
     return y && k ? div(k, y) : null;
   };
   switch (p) {
-    case 2: return sqr(x);
-    case 3: return mul(sqr(x), x);
-    case 4: return sqr(sqr(x));
-    case 0.5: return sqrt(x);
-    case -0.5: return recip(sqrt(x));
-    case -1: return recip(x);
-    case -2: return recip(sqr(x));
-    default: return null;
+    case 2:
+      return sqr(x);
+    case 3:
+      return mul(sqr(x), x);
+    case 4:
+      return sqr(sqr(x));
+    case 0.5:
+      return sqrt(x);
+    case -0.5:
+      return recip(sqrt(x));
+    case -1:
+      return recip(x);
+    case -2:
+      return recip(sqr(x));
+    default:
+      return null;
   }
 }
 
@@ -53,7 +61,10 @@ export function reciprocalOfFixed(isFixed: (v: Variable) => boolean): Rule {
     // (x must vary: 1 / c itself is the reciprocal, and a fixed x / c is folded or prepared whole)
     pattern: {
       op: "True_div",
-      args: [{ var: "x", where: (x) => constantValue(x) === null && !isFixed(x) }, { var: "c", where: (c) => isFixed(c) && exact(c) }],
+      args: [
+        { var: "x", where: (x) => constantValue(x) === null && !isFixed(x) },
+        { var: "c", where: (c) => isFixed(c) && exact(c) },
+      ],
     },
     replace: ({ x, c }) => mul(x, div(scalarLike(1, c)!, c)),
   };
@@ -110,26 +121,32 @@ export const hotForms: Rule[][] = [
     },
   ],
   [
-  {
-    name: "softplus(x) → max(x, 0) + log1p(exp(-|x|))",
-    pattern: { op: "Softplus", args: ["x"] },
-    replace: ({ x }) => add(maximum(x, scalarLike(0, x)!), log1p(expNegAbs(x))),
-  },
-  {
-    name: "sigmoid(x) → (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|)",
-    pattern: { op: "Sigmoid", args: ["x"] },
-    replace: ({ x }) => {
-      const e = expNegAbs(x);
-      return div(switchOp(ge(x, scalarLike(0, x)!), scalarLike(1, x)!, e), add(scalarLike(1, x)!, e));
+    {
+      name: "softplus(x) → max(x, 0) + log1p(exp(-|x|))",
+      pattern: { op: "Softplus", args: ["x"] },
+      replace: ({ x }) => add(maximum(x, scalarLike(0, x)!), log1p(expNegAbs(x))),
     },
-  },
-  {
-    name: "x / c → x * (1 / c) for a constant c",
-    pattern: { op: "True_div", args: [{ var: "x", where: (x) => constantValue(x) === null }, { constant: hasExactReciprocal, as: "c" }] },
-    replace: ({ x, c }) => {
-      const k = scalarConstant(c);
-      return k === null ? null : mul(x, scalarLike(1 / k, x)!);
+    {
+      name: "sigmoid(x) → (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|)",
+      pattern: { op: "Sigmoid", args: ["x"] },
+      replace: ({ x }) => {
+        const e = expNegAbs(x);
+        return div(switchOp(ge(x, scalarLike(0, x)!), scalarLike(1, x)!, e), add(scalarLike(1, x)!, e));
+      },
     },
-  },
+    {
+      name: "x / c → x * (1 / c) for a constant c",
+      pattern: {
+        op: "True_div",
+        args: [
+          { var: "x", where: (x) => constantValue(x) === null },
+          { constant: hasExactReciprocal, as: "c" },
+        ],
+      },
+      replace: ({ x, c }) => {
+        const k = scalarConstant(c);
+        return k === null ? null : mul(x, scalarLike(1 / k, x)!);
+      },
+    },
   ],
 ];

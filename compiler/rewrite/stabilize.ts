@@ -1,13 +1,11 @@
 // Stabilisation: forms that lose everything to overflow, underflow or cancellation replaced by
 // the special functions that do not (PyTensor's local_log1p, local_expm1, local_log1pexp,
 // local_log_sigmoid, local_1msigmoid, local_log1mexp, local_log_erfc, local_log_sum_exp, ...).
-import { Variable } from "../graph/basic.js";
-import {
-  abs, add, erf, erfcx, expm1, exp, gt, isinf, log, log1p, maximum, neg, sigmoid, softplus, sqr, sub, switchOp,
-} from "../ops/elemwise.js";
+import type { Variable } from "../graph/basic.js";
+import { abs, add, erf, erfcx, expm1, exp, gt, isinf, log, log1p, maximum, neg, sigmoid, softplus, sqr, sub, switchOp } from "../ops/elemwise.js";
 import { log1mexp } from "../ops/special.js";
 import { DimShuffle, expandDims } from "../ops/dimshuffle.js";
-import { Reduce, reduce } from "../ops/reduce.js";
+import { type Reduce, reduce } from "../ops/reduce.js";
 import { opName, type Pattern, type Rule } from "./pattern.js";
 import { scalarLike } from "./facts.js";
 
@@ -71,9 +69,17 @@ export const stabilize: Rule[] = [
     },
   },
   // log1p(-exp(x)) = log1mexp(x)
-  { name: "log1p(-exp(x)) → log1mexp(x)", pattern: { op: "Log1p", args: [{ op: "Neg", args: [{ op: "Exp", args: ["x"] }] }] }, replace: ({ x }) => log1mexp(x) },
+  {
+    name: "log1p(-exp(x)) → log1mexp(x)",
+    pattern: { op: "Log1p", args: [{ op: "Neg", args: [{ op: "Exp", args: ["x"] }] }] },
+    replace: ({ x }) => log1mexp(x),
+  },
   // log(-expm1(x)) = log1mexp(x), exact near 0: log(1 - exp(-1e-30)) becomes this and is log(1e-30)
-  { name: "log(-expm1(x)) → log1mexp(x)", pattern: { op: "Log", args: [{ op: "Neg", args: [{ op: "Expm1", args: ["x"] }] }] }, replace: ({ x }) => log1mexp(x) },
+  {
+    name: "log(-expm1(x)) → log1mexp(x)",
+    pattern: { op: "Log", args: [{ op: "Neg", args: [{ op: "Expm1", args: ["x"] }] }] },
+    replace: ({ x }) => log1mexp(x),
+  },
   // log(1 + x) = log1p(x)
   { name: "log(1 + x) → log1p(x)", pattern: { op: "Log", args: [{ op: "Add", args: [one, "x"], commute: true }] }, replace: ({ x }) => log1p(x) },
   // log(1 - x) = log1p(-x)
@@ -107,7 +113,18 @@ export const stabilize: Rule[] = [
   // log(exp(a) + exp(b)) = max(a, b) + softplus(-|a - b|)
   {
     name: "log(exp(a) + exp(b)) → logaddexp(a, b)",
-    pattern: { op: "Log", args: [{ op: "Add", args: [{ op: "Exp", args: ["a"] }, { op: "Exp", args: ["b"] }] }] },
+    pattern: {
+      op: "Log",
+      args: [
+        {
+          op: "Add",
+          args: [
+            { op: "Exp", args: ["a"] },
+            { op: "Exp", args: ["b"] },
+          ],
+        },
+      ],
+    },
     replace: ({ a, b }) => add(maximum(a, b), softplus(neg(abs(sub(a, b))))),
   },
 ];

@@ -75,7 +75,9 @@ export function* chainSteps(target: Target, opts: ChainOptions): Generator<Chain
     if (!opts.jitter) break;
   }
   if (!Number.isFinite(lp)) {
-    throw new Error(`NUTS: the log density at the starting point is ${lp}${opts.jitter ? ` after ${JITTER_MAX_RETRIES + 1} jittered tries` : ""}; check the model or pass initvals`);
+    throw new Error(
+      `NUTS: the log density at the starting point is ${lp}${opts.jitter ? ` after ${JITTER_MAX_RETRIES + 1} jittered tries` : ""}; check the model or pass initvals`,
+    );
   }
 
   const total = opts.tune + opts.draws;

@@ -93,7 +93,10 @@ class Pool {
   private readonly state: ("spawned" | "started" | "loaded" | "ready")[];
   private readonly t0 = Date.now();
   readonly owed: number[];
-  constructor(all: WorkerJob[], private readonly startMs: number) {
+  constructor(
+    all: WorkerJob[],
+    private readonly startMs: number,
+  ) {
     this.state = all.map(() => "spawned");
     this.owed = all.map((job) => job.chains.length);
   }
@@ -193,7 +196,13 @@ function isGone(port: import("node:worker_threads").MessagePort): boolean {
  * `sample` with cores > 1 in Node: blocks this thread until every chain is back. Returns null (after
  * a warning) when the workers do not start, and the caller runs the chains itself.
  */
-export function runChainsInWorkers(model: CompiledModel, plan: ChainPlan, cores: number, onProgress?: ProgressCallback, abort?: AbortSignal): ChainResult[] | null {
+export function runChainsInWorkers(
+  model: CompiledModel,
+  plan: ChainPlan,
+  cores: number,
+  onProgress?: ProgressCallback,
+  abort?: AbortSignal,
+): ChainResult[] | null {
   const wt = workerThreads()!;
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const results: ChainResult[] = new Array(plan.chains);
@@ -310,7 +319,13 @@ function threadChannel(wt: WorkerThreads, job: WorkerJob): Channel {
  * load, eval forbidden in the worker): the caller then runs the chains itself. A worker that fails
  * or exits once it has loaded the runtime rejects, and so does an abort (terminating the workers).
  */
-export function runChainsAsync(model: CompiledModel, plan: ChainPlan, cores: number, onProgress?: ProgressCallback, abort?: AbortSignal): Promise<ChainResult[] | null> {
+export function runChainsAsync(
+  model: CompiledModel,
+  plan: ChainPlan,
+  cores: number,
+  onProgress?: ProgressCallback,
+  abort?: AbortSignal,
+): Promise<ChainResult[] | null> {
   if (!canRunInWorkers(model, false)) return Promise.resolve(null);
   const wt = workerThreads();
   const web = typeof Worker === "function";
@@ -344,7 +359,9 @@ export function runChainsAsync(model: CompiledModel, plan: ChainPlan, cores: num
     };
     channels.forEach((channel, w) => {
       const fail = (message: string) =>
-        finish(() => (pool.isLoaded(w) ? reject(new Error(`model '${model.name}': a sampling worker failed: ${message}`)) : resolve(notStarted(message, plan))));
+        finish(() =>
+          pool.isLoaded(w) ? reject(new Error(`model '${model.name}': a sampling worker failed: ${message}`)) : resolve(notStarted(message, plan)),
+        );
       channel.listen((msg) => {
         if (settled) return;
         try {

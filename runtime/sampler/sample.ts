@@ -47,7 +47,21 @@ export interface SampleOptions {
   signal?: AbortSignal;
 }
 
-const SAMPLE_OPTIONS = ["draws", "tune", "chains", "cores", "seed", "targetAccept", "maxTreeDepth", "initvals", "jitter", "adaptMetric", "keepWarmup", "onProgress", "signal"];
+const SAMPLE_OPTIONS = [
+  "draws",
+  "tune",
+  "chains",
+  "cores",
+  "seed",
+  "targetAccept",
+  "maxTreeDepth",
+  "initvals",
+  "jitter",
+  "adaptMetric",
+  "keepWarmup",
+  "onProgress",
+  "signal",
+];
 
 /** Edit distance, to suggest the option a misspelt name meant. */
 function distance(a: string, b: string): number {
@@ -112,11 +126,23 @@ export function planChains(model: CompiledModel, opts: SampleOptions): ChainPlan
   const chains = count("chains", opts.chains, 4, 1);
   const maxTreeDepth = count("maxTreeDepth", opts.maxTreeDepth, 10, 1);
   const targetAccept = opts.targetAccept ?? 0.8;
-  if (typeof targetAccept !== "number" || !(targetAccept > 0 && targetAccept < 1)) throw new Error(`sample: targetAccept must be in (0, 1), got ${targetAccept}`);
+  if (typeof targetAccept !== "number" || !(targetAccept > 0 && targetAccept < 1))
+    throw new Error(`sample: targetAccept must be in (0, 1), got ${targetAccept}`);
   const start = { ...model.initialPoint(), ...(opts.initvals ?? {}) };
   const init = Array.from(model.toFlat(start));
   const seed = String(opts.seed ?? freshSeed());
-  return { draws, tune, chains, maxTreeDepth, targetAccept, init, jitter: opts.jitter ?? true, keepWarmup: opts.keepWarmup ?? false, adaptMetric: opts.adaptMetric ?? true, seed };
+  return {
+    draws,
+    tune,
+    chains,
+    maxTreeDepth,
+    targetAccept,
+    init,
+    jitter: opts.jitter ?? true,
+    keepWarmup: opts.keepWarmup ?? false,
+    adaptMetric: opts.adaptMetric ?? true,
+    seed,
+  };
 }
 
 export function chainOptions(plan: ChainPlan, chain: number): ChainOptions {
@@ -207,18 +233,24 @@ export function sampleModel(model: CompiledModel, opts: SampleOptions = {}): Tra
   const workers = canRunInWorkers(model, true);
   const cores = coresOf(model, plan, opts, workers);
   const { onProgress, signal } = opts;
-  const results = abortable(model, signal, () => (cores > 1 && workers ? runChainsInWorkers(model, plan, cores, onProgress, signal) : null) ?? runChainsBlocking(model, plan, onProgress, signal));
+  const results = abortable(
+    model,
+    signal,
+    () => (cores > 1 && workers ? runChainsInWorkers(model, plan, cores, onProgress, signal) : null) ?? runChainsBlocking(model, plan, onProgress, signal),
+  );
   return buildTrace(model, plan, results);
 }
 
 function runChainsBlocking(model: CompiledModel, plan: ChainPlan, onProgress?: ProgressCallback, signal?: AbortSignal): ChainResult[] {
   const results: ChainResult[] = [];
   for (let c = 0; c < plan.chains; c++) {
-    results.push(runChain(targetOf(model), {
-      ...chainOptions(plan, c),
-      signal,
-      onProgress: onProgress ? (done, total, div) => onProgress(c, done, total, div) : undefined,
-    }));
+    results.push(
+      runChain(targetOf(model), {
+        ...chainOptions(plan, c),
+        signal,
+        onProgress: onProgress ? (done, total, div) => onProgress(c, done, total, div) : undefined,
+      }),
+    );
   }
   return results;
 }
@@ -286,7 +318,12 @@ export function buildTrace(model: CompiledModel, plan: ChainPlan, results: Chain
   const main = assemble(results, plan.draws, model.size, constrainAt);
   let warmup: Trace["warmup"];
   if (plan.keepWarmup && plan.tune > 0) {
-    warmup = assemble(results.map((r) => ({ draws: r.warmupDraws!, stats: r.warmupStats! })), plan.tune, model.size, constrainAt);
+    warmup = assemble(
+      results.map((r) => ({ draws: r.warmupDraws!, stats: r.warmupStats! })),
+      plan.tune,
+      model.size,
+      constrainAt,
+    );
   }
   return new Trace({
     ...main,

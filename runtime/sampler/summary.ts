@@ -102,10 +102,7 @@ function elementName(name: string, shape: number[], k: number): string {
  * az.summary of a trace's posterior (or of any group of [chains, draws, ...shape] arrays):
  * `varNames` picks variables, `hdiProb` (0.94) the interval, `roundTo` (2) the printed decimals.
  */
-export function summary(
-  trace: { posterior: Record<string, NDArray> },
-  opts: { varNames?: string[]; hdiProb?: number; roundTo?: number } = {},
-): Summary {
+export function summary(trace: { posterior: Record<string, NDArray> }, opts: { varNames?: string[]; hdiProb?: number; roundTo?: number } = {}): Summary {
   const hdiProb = opts.hdiProb ?? 0.94;
   const names = opts.varNames ?? Object.keys(trace.posterior);
   const rows: SummaryRow[] = [];

@@ -113,8 +113,18 @@ export class Trace {
     };
     const addDims = (name: string, shape: number[]) => {
       if (shape.length === 0 || own(dims, name)) return;
-      setOwn(dims, name, shape.map((_, k) => `${name}_dim_${k}`));
-      shape.forEach((d, k) => setOwn(coords, `${name}_dim_${k}`, Array.from({ length: d }, (_, i) => i)));
+      setOwn(
+        dims,
+        name,
+        shape.map((_, k) => `${name}_dim_${k}`),
+      );
+      shape.forEach((d, k) =>
+        setOwn(
+          coords,
+          `${name}_dim_${k}`,
+          Array.from({ length: d }, (_, i) => i),
+        ),
+      );
     };
     const values = (g: Record<string, Value>) => {
       const o: Record<string, unknown> = {};
@@ -142,7 +152,10 @@ export class Trace {
 
 /** An array that writeJSON writes from its data. */
 class StreamedArray {
-  constructor(readonly arr: NDArray, readonly booleans: boolean) {}
+  constructor(
+    readonly arr: NDArray,
+    readonly booleans: boolean,
+  ) {}
 }
 
 /** An NDArray as nested JSON arrays, as JSON.stringify writes `arr.toArray()` (non-finite numbers as null). */

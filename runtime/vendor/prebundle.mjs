@@ -62,7 +62,11 @@ async function bundleDefault(pkg, name) {
   const bundle = await rollup({
     input,
     plugins: [
-      { name: "entry", resolveId: (id) => (id === input ? id : null), load: (id) => (id === input ? `export { default as ${name} } from ${JSON.stringify(pkg)};` : null) },
+      {
+        name: "entry",
+        resolveId: (id) => (id === input ? id : null),
+        load: (id) => (id === input ? `export { default as ${name} } from ${JSON.stringify(pkg)};` : null),
+      },
       builtins,
       umdAsModule,
       nodeResolve(),
@@ -104,8 +108,14 @@ async function writeNotices() {
     if (!byText.has(text)) byText.set(text, []);
     byText.get(text).push(`${meta.name}@${meta.version} (${meta.license})`);
   }
-  const parts = ["# Third-party code in tsmc's runtime", "", "The runtime's `vendor/` modules (and the sampler's worker file) hold code of these packages.", ""];
-  for (const [text, packages] of byText) parts.push(`## ${packages.length} package${packages.length > 1 ? "s" : ""}`, "", ...packages.map((p) => `- ${p}`), "", "```text", text.trim(), "```", "");
+  const parts = [
+    "# Third-party code in tsmc's runtime",
+    "",
+    "The runtime's `vendor/` modules (and the sampler's worker file) hold code of these packages.",
+    "",
+  ];
+  for (const [text, packages] of byText)
+    parts.push(`## ${packages.length} package${packages.length > 1 ? "s" : ""}`, "", ...packages.map((p) => `- ${p}`), "", "```text", text.trim(), "```", "");
   await writeFile(vendor + "NOTICES.md", parts.join("\n"));
 }
 

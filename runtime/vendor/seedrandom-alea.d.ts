@@ -1,6 +1,11 @@
 // Types for the single seedrandom algorithm the runtime imports (keeps bundles small).
 declare module "seedrandom/lib/alea.js" {
-  interface AleaState { c: number; s0: number; s1: number; s2: number }
+  interface AleaState {
+    c: number;
+    s0: number;
+    s1: number;
+    s2: number;
+  }
   interface AleaPrng {
     (): number;
     double(): number;

@@ -42,8 +42,15 @@ export function checkGradient(
     inputs.push({ name: "value", v: val, x: Array.isArray(value) ? value : [value], shape });
   }
   const lp = pt.sum(logp(rv, val));
-  const grads = pt.grad(lp, inputs.map((i) => i.v), { disconnectedInputs: "zero" });
-  const f = pt.fn(inputs.map((i) => i.v), [lp, ...grads]);
+  const grads = pt.grad(
+    lp,
+    inputs.map((i) => i.v),
+    { disconnectedInputs: "zero" },
+  );
+  const f = pt.fn(
+    inputs.map((i) => i.v),
+    [lp, ...grads],
+  );
   const flat = Float64Array.from(inputs.flatMap((i) => i.x));
   const unflat = (x: Float64Array) => {
     let o = 0;

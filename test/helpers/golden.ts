@@ -4,7 +4,10 @@
 import { expect } from "chai";
 
 export function stripIndent(text: string): string[] {
-  return text.trim().split("\n").map((l) => l.trim().replace(/\s+/g, " "));
+  return text
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().replace(/\s+/g, " "));
 }
 
 export function expectSameLines(actual: string, seedText: string): void {

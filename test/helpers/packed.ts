@@ -9,9 +9,7 @@ import { root } from "./aot.js";
 // Under `npm test`, npm exports its own context (npm_config_local_prefix points at this repo,
 // npm_package_* describe it); a nested npm must not see it, or it would install into the repo.
 export const childEnv: NodeJS.ProcessEnv = Object.fromEntries(
-  Object.entries(process.env).filter(
-    ([k]) => !/^npm_(package_|lifecycle_|command$|execpath$|node_execpath$|config_local_prefix$|config_call$)/i.test(k),
-  ),
+  Object.entries(process.env).filter(([k]) => !/^npm_(package_|lifecycle_|command$|execpath$|node_execpath$|config_local_prefix$|config_call$)/i.test(k)),
 );
 
 export function run(cmd: string, args: string[], cwd: string): string {

@@ -33,10 +33,14 @@ export function randomGraphs(ops: OpSet): { arb: fc.Arbitrary<Expr>; build: (e: 
   })).e;
   const build = (e: Expr, inputs: Variable[]): Variable => {
     switch (e.k) {
-      case "in": return inputs[e.i];
-      case "const": return pt.constant(e.v, null, "float64");
-      case "un": return ops.unary[e.op](build(e.a, inputs));
-      case "bin": return ops.binary[e.op](build(e.a, inputs), build(e.b, inputs));
+      case "in":
+        return inputs[e.i];
+      case "const":
+        return pt.constant(e.v, null, "float64");
+      case "un":
+        return ops.unary[e.op](build(e.a, inputs));
+      case "bin":
+        return ops.binary[e.op](build(e.a, inputs), build(e.b, inputs));
     }
   };
   return { arb, build };
