@@ -5,6 +5,7 @@ import * as handwritten from "./handwritten.mjs";
 import { linregData, loadData } from "./gen-data.mjs";
 
 const cases = ["seed", "eight_schools", "linreg", "logistic", "radon", "poisson"].map((id) => [id, loadData(id)]);
+cases.push(["grw", { T: 50 }]);
 cases.push(["linreg_N", linregData(100)]);
 let bad = 0;
 for (const [id, data] of cases) {

@@ -112,9 +112,9 @@ function writeData() {
   return Object.keys(files);
 }
 
-/** The data of one model of MODELS.md (seed has none), generated first if the files are missing. */
+/** The data of one model of MODELS.md (seed and grw have none), generated first if the files are missing. */
 export function loadData(id) {
-  if (id === "seed") return {};
+  if (id === "seed" || id === "grw") return {};
   const file = new URL(`${id}.json`, dataDir);
   if (!existsSync(file)) writeData();
   return JSON.parse(readFileSync(file, "utf8"));

@@ -253,3 +253,32 @@ export function poisson({ N, K, X, y }) {
   }
   return { size: K + 1, logp: (x) => run(x, null), logpGrad: run };
 }
+
+// sigma ~ HalfNormal(1), w ~ GaussianRandomWalk(mu=0, sigma, init_dist=N(0, 10), steps=T)
+// (T + 1 values, T = 10 000); x = [sigma_log__, w...]. One pass over the differences.
+export function grw({ T = 10000 } = {}) {
+  const INIT_CONST = -LOG_10 - LOG_2PI_HALF;
+  function run(x, g) {
+    const t = x[0],
+      invVar = Math.exp(-2 * t);
+    let prev = x[1],
+      ss = 0,
+      lp = halfNormalLog(t, 1) - 0.005 * prev * prev + INIT_CONST - T * (t + LOG_2PI_HALF);
+    if (g) g[1] = -0.01 * prev;
+    for (let i = 1; i <= T; i++) {
+      const w = x[1 + i],
+        d = w - prev;
+      ss += d * d;
+      if (g) {
+        const q = d * invVar;
+        g[i] += q; // d/dw[i-1]
+        g[1 + i] = -q;
+      }
+      prev = w;
+    }
+    lp -= 0.5 * ss * invVar;
+    if (g) g[0] = halfNormalLogGrad(t, 1) + ss * invVar - T;
+    return lp;
+  }
+  return { size: T + 2, logp: (x) => run(x, null), logpGrad: run };
+}

@@ -31,7 +31,7 @@ const implUrls = [new URL("handwritten.mjs", import.meta.url).href];
 args.forEach((a, i) => {
   if (a === "--impl") implUrls.push(pathToFileURL(resolve(args[i + 1])).href);
 });
-const ALL = ["seed", "eight_schools", "linreg", "logistic", "radon", "poisson", "linreg_N"];
+const ALL = ["seed", "eight_schools", "linreg", "logistic", "radon", "poisson", "grw", "linreg_N"];
 const models = option("--models", ALL.join(",")).split(",");
 const Ns = option("--N", "100,1000,10000,100000,1000000").split(",").map(Number);
 const budgetMs = Number(option("--ms", "300"));

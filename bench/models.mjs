@@ -1,6 +1,6 @@
 // The benchmark models of MODELS.md, written once as a user writes them with tsmc. `bind(name,
 // value)` decides how data enters: as build-time constants or as data() inputs read at run time.
-import { pt, model, data, Normal, HalfNormal, HalfCauchy, Bernoulli, Poisson } from "../dist/compiler/index.js";
+import { pt, model, data, Normal, HalfNormal, HalfCauchy, Bernoulli, Poisson, GaussianRandomWalk } from "../dist/compiler/index.js";
 
 export const constants = (_name, value) => value;
 export const runtimeData = (name, value) => data(name, value);
@@ -51,6 +51,12 @@ export const builders = {
       const alpha = Normal("alpha", 0, 1);
       const beta = Normal("beta", 0, 1, { shape: [K] });
       Poisson("y", pt.exp(pt.add(alpha, pt.matmul(bind("X", X), beta))), { observed: bind("y_obs", y) });
+    },
+  grw:
+    ({ T = 10000 }) =>
+    () => {
+      const sigma = HalfNormal("sigma", 1);
+      GaussianRandomWalk("w", { mu: 0, sigma, init_dist: Normal.dist(0, 10), steps: T });
     },
 };
 builders.linreg_N = builders.linreg;

@@ -347,7 +347,7 @@ export async function runSample(file: string, opts: SampleCommandOptions, io: Sa
     return 0;
   }
   // The summary is computed on another thread while this one writes the trace.
-  const table = summaryOffThread(trace.posterior);
+  const table = summaryOffThread(trace);
   writeFileAtomically(opts.out, (write) => trace.writeJSON(write));
   printSummary(io, trace, await table());
   io.stderr.write(`Trace written to ${opts.out} (az.from_json reads it)\n`);

@@ -32,6 +32,7 @@ import { simplify } from "./rewrite/simplify.js";
 import { fixedArray, hotForms, reciprocalOfFixed, specialize } from "./rewrite/specialize.js";
 import { stabilize } from "./rewrite/stabilize.js";
 import * as pt from "./tensor.js";
+import { expandCustomDraws } from "./distributions/customdist.js";
 import { boundedLogp } from "./model/compile-graphs.js";
 import type { Model } from "./model/model.js";
 import * as runtime from "../runtime/index.js";
@@ -69,11 +70,12 @@ export function deriveModelGraphs(model: Model): ModelGraphs {
   const contGrads = continuous.length ? grad(logp, continuous, { disconnectedInputs: "zero" }) : [];
   const grads = valueVars.map((v) => (isFloat(v.dtype) ? contGrads[continuous.indexOf(v)] : zerosLike(v)));
   const terms = boundedLogp(model.logp({ sum: false })).map((t) => pt.sum(t));
-  const draws = [...model.basicRVs, ...model.deterministics];
+  // A CustomDist with a `dist` graph is drawn through that graph.
+  const draws = expandCustomDraws([...model.basicRVs, ...model.deterministics]);
   const replace = model.valueReplacements();
   const constrained = [...model.freeRVs.map((rv) => replace.get(rv)!), ...cloneReplace(model.deterministics, replace)];
   const freeRoots = model.freeRVs.map((rv) => new Variable(rv.type, null, 0, rv.name));
-  const predicted = cloneReplace(model.observedRVs, new Map(model.freeRVs.map((rv, i) => [rv, freeRoots[i]])));
+  const predicted = cloneReplace(expandCustomDraws(model.observedRVs), new Map(model.freeRVs.map((rv, i) => [rv, freeRoots[i]])));
   return { logp, grads, terms, draws, drawRngs: rngsOf(draws), constrained, predicted, freeRoots, predictRngs: rngsOf(predicted) };
 }
 

@@ -10,7 +10,8 @@ import { transpose as transposeOp, expandDims, dropDims } from "./ops/dimshuffle
 import { reduce, type ReduceKind } from "./ops/reduce.js";
 import { dot as dotOp } from "./ops/blas.js";
 import { join, stack as stackOp, makeVector } from "./ops/join.js";
-import { subtensor, take, type IndexEntry } from "./ops/subtensor.js";
+import { subtensor, take, updateSubtensor, type IndexEntry, type UpdateIndex } from "./ops/subtensor.js";
+import * as la from "./ops/linalg.js";
 import { reshape as reshapeOp, shape as shapeOp, shapeI } from "./ops/shape.js";
 import { grad } from "./grad.js";
 import { random } from "./ops/random.js";
@@ -189,6 +190,43 @@ export function slice(x: T, start: number | null, stop: number | null = null, st
 export function subtensorOf(x: T, entries: readonly IndexEntry[]): Variable {
   return subtensor(asTensor(x), entries);
 }
+
+/**
+ * PyTensor's set_subtensor(x[idx], y): x with x[idx] replaced by y (broadcast to the indexed region).
+ * idx is an integer, an integer array or vector (the last of repeated indices wins), or a slice
+ * `{ start, stop, step }`, all along the first axis.
+ */
+export const setSubtensor = (x: T, idx: UpdateIndex, y: T): Variable => updateSubtensor("set", x, idx, y);
+
+/** PyTensor's inc_subtensor(x[idx], y): x with y added into x[idx]; repeated indices add up. */
+export const incSubtensor = (x: T, idx: UpdateIndex, y: T): Variable => updateSubtensor("inc", x, idx, y);
+
+export type { UpdateIndex };
+
+/** `pytensor.tensor.linalg` for 2-d matrices (no batch dimensions), each with its gradient. */
+export const linalg = {
+  /** The Cholesky factor: L with L L^T = a (lower, the default) or its transpose; NaN when a is not positive definite. */
+  cholesky: (a: T, opts: { lower?: boolean } = {}): Variable => {
+    const l = la.cholesky(a);
+    return opts.lower === false ? transposeOp(l) : l;
+  },
+  /** x with a x = b, a square (LU with partial pivoting); b a vector or a matrix. */
+  solve: (a: T, b: T): Variable => la.solve(a, b),
+  /**
+   * x with a x = b for the lower (`lower: true`) or upper (the default, as SciPy) triangle of a;
+   * `trans` solves a^T x = b.
+   */
+  solveTriangular: (a: T, b: T, opts: { lower?: boolean; trans?: boolean | 0 | 1 | "N" | "T" } = {}): Variable => {
+    const trans = opts.trans === true || opts.trans === 1 || opts.trans === "T";
+    return la.solveTriangular(a, b, trans, opts.lower ?? false);
+  },
+  /** The determinant. */
+  det: (a: T): Variable => la.det(a),
+  /** [sign, log|det|], as NumPy's slogdet. */
+  slogdet: (a: T): [Variable, Variable] => la.slogdet(a),
+  /** The inverse (PyTensor's matrix_inverse). */
+  inv: (a: T): Variable => la.inv(a),
+};
 
 // ---- graphs -----------------------------------------------------------------------------------
 
@@ -516,6 +554,9 @@ export const pt = {
   index,
   slice,
   subtensor: subtensorOf,
+  setSubtensor,
+  incSubtensor,
+  linalg,
   expandDims,
   makeVector,
   dprint,

@@ -205,4 +205,54 @@ export function choleskyCovPacked(n: number): Transform {
   };
 }
 
-export const transforms = { log, logodds, interval, lowerBound, upperBound, simplex, circular, ordered, multivariateInterval, choleskyCovPacked };
+/** x sliced along one axis (x[..., start:stop] at `axis`, counted from the front). */
+function alongAxis(x: Variable, axis: number, start: number | null, stop: number | null): Variable {
+  const lead = Array.from({ length: axis }, () => ({ start: null, stop: null, step: null }));
+  return pt.subtensorOf(x, [...lead, { start, stop, step: null }]);
+}
+
+/**
+ * PyMC's ZeroSumTransform over the last `nAxes` axes (`zerosum`, ZeroSumNormal's default): along each
+ * axis, n entries summing to zero map to n - 1 free ones by a Householder-like reflection
+ * (extend_axis_rev), and back (extend_axis); an isometry on the zero-sum subspace, so log|J| = 0.
+ */
+export function zeroSum(nAxes = 1): Transform {
+  const axesOf = (x: Variable) => {
+    if (x.ndim < nAxes) throw new Error(`zerosum: ${nAxes} zero-sum axes need a value of rank ${nAxes} at least, got ${x.type}`);
+    return Array.from({ length: nAxes }, (_, i) => x.ndim - nAxes + i);
+  };
+  const sizeAt = (x: Variable, axis: number) => {
+    const n = x.type.shape[axis];
+    if (n === null) throw new Error(`zerosum: the length of axis ${axis} must be known, got ${x.type}`);
+    return n;
+  };
+  return {
+    name: "zerosum",
+    forward(x) {
+      let v = x;
+      for (const axis of axesOf(x)) {
+        const n = sizeAt(v, axis);
+        // sum_vals = -last·√n; norm = sum_vals / (√n + n); v[..., :-1] + norm
+        const last = alongAxis(v, axis, -1, null);
+        const norm = pt.div(pt.mul(last, -Math.sqrt(n)), Math.sqrt(n) + n);
+        v = pt.add(alongAxis(v, axis, null, -1), norm);
+      }
+      return v;
+    },
+    backward(v) {
+      let x = v;
+      for (const axis of axesOf(v)) {
+        const n = sizeAt(x, axis) + 1;
+        const sums = pt.sum(x, axis, true);
+        const norm = pt.div(sums, Math.sqrt(n) + n);
+        const fill = pt.sub(norm, pt.div(sums, Math.sqrt(n)));
+        x = pt.sub(pt.concatenate([x, fill], axis), norm);
+      }
+      return x;
+    },
+    logJacDet: () => pt.constant(0.0, null, "float64"),
+    valueShape: (shape) => shape.map((d, k) => (k >= shape.length - nAxes && d !== null ? d - 1 : d)),
+  };
+}
+
+export const transforms = { log, logodds, interval, lowerBound, upperBound, simplex, circular, ordered, multivariateInterval, choleskyCovPacked, zeroSum };

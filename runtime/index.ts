@@ -13,13 +13,15 @@ export {
   subtensor,
   scalarAt,
   incSubtensor,
+  setSubtensor,
   take,
   incTake,
+  setTake,
   reshape,
 } from "./kernels.js";
 export { sigmoid, softplus, gammaln, digamma, trigamma, erf, erfc, erfcx } from "./special.js";
 export { gammainc, gammaincc, betainc, betaln, log1mexp, gammaincDs, betaincDa, betaincDb, i0e, i1e } from "./special.js";
-export { choleskyLower, choleskyGrad, solveTriangular, tril } from "./linalg.js";
+export { choleskyLower, choleskyGrad, solveTriangular, tril, solve, det, slogdet, inv } from "./linalg.js";
 export {
   Stream,
   streamState,
@@ -29,12 +31,15 @@ export {
   broadcastShapes,
   drawElementwise,
   drawCore,
+  customDraw,
+  customDrawError,
   normalVariate,
   halfNormalVariate,
 } from "./random.js";
 export * from "./variates-continuous.js";
 export * from "./variates-discrete.js";
 export * from "./variates-multivariate.js";
+export * from "./variates-timeseries.js";
 export { ParameterValueError, parameterValueError } from "./errors.js";
 export {
   CompiledModel,

@@ -208,7 +208,12 @@ function sliceIndices(e: Exclude<Entry, number>, n: number): [number, number, nu
 }
 
 /** Walk the flat positions selected by `entries`, calling visit(sourcePos, selectionPos). */
-function select(what: string, x: { shape: number[] }, entries: Entry[], visit: (src: number, dst: number) => void): number[] {
+/**
+ * Walk the elements `entries` select from x, a run at a time: `run(src, dst, len, step)` stands for
+ * x.data[src + i * step] ↔ selection[dst + i], i < len (the innermost axis; step 1 where contiguous).
+ * Returns the selection's shape.
+ */
+function select(what: string, x: { shape: number[] }, entries: Entry[], run: (src: number, dst: number, len: number, step: number) => void): number[] {
   const ndim = x.shape.length;
   const strides = new Array<number>(ndim);
   let s = 1;
@@ -232,10 +237,16 @@ function select(what: string, x: { shape: number[] }, entries: Entry[], visit: (
       outShape.push(len);
     }
   }
+  if (loops.length === 0) {
+    run(base, 0, 1, 1);
+    return outShape;
+  }
+  const inner = loops[loops.length - 1];
   let dst = 0;
   const rec = (d: number, pos: number) => {
-    if (d === loops.length) {
-      visit(pos, dst++);
+    if (d === loops.length - 1) {
+      run(pos + inner.start * inner.stride, dst, inner.len, inner.step * inner.stride);
+      dst += inner.len;
       return;
     }
     const l = loops[d];
@@ -262,18 +273,43 @@ export function scalarAt(x: NDArray, entries: number[]): number {
 
 /** x[entries] with integers and slices on the leading axes. A number when every axis is indexed. */
 export function subtensor(x: NDArray, entries: Entry[]): number | NDArray {
-  const picked: number[] = [];
-  const shape = select("Subtensor", x, entries, (src) => picked.push(x.data[src]));
-  return shape.length === 0 ? picked[0] : new NDArray(shape, Float64Array.from(picked));
+  const src = x.data;
+  let out = new Float64Array(0);
+  const shape = select("Subtensor", x, entries, (from, at, len, step) => {
+    if (at + len > out.length) {
+      const grown = new Float64Array(Math.max(at + len, 2 * out.length));
+      grown.set(out);
+      out = grown;
+    }
+    if (step === 1) out.set(src.subarray(from, from + len), at);
+    else for (let i = 0; i < len; i++) out[at + i] = src[from + i * step];
+  });
+  const n = shape.reduce((a, b) => a * b, 1);
+  return shape.length === 0 ? out[0] : new NDArray(shape, out.length === n ? out : out.slice(0, n));
 }
 
 /** A copy of x with y added into x[entries]. */
 export function incSubtensor(x: NDArray, y: number | NDArray, entries: Entry[], slot?: Slot): NDArray {
   const out = outBuffer(slot, x.shape);
   out.data.set(x.data);
+  const o = out.data;
   const yd = typeof y === "number" ? null : y.data;
-  select("IncSubtensor", x, entries, (src, dst) => {
-    out.data[src] += yd ? yd[dst] : (y as number);
+  select("IncSubtensor", x, entries, (from, at, len, step) => {
+    if (yd) for (let i = 0; i < len; i++) o[from + i * step] += yd[at + i];
+    else for (let i = 0; i < len; i++) o[from + i * step] += y as number;
+  });
+  return out;
+}
+
+/** A copy of x with x[entries] set to y (y has the selection's shape, or is a number). */
+export function setSubtensor(x: NDArray, y: number | NDArray, entries: Entry[], slot?: Slot): NDArray {
+  const out = outBuffer(slot, x.shape);
+  out.data.set(x.data);
+  const o = out.data;
+  const yd = typeof y === "number" ? null : y.data;
+  select("SetSubtensor", x, entries, (from, at, len, step) => {
+    if (yd) for (let i = 0; i < len; i++) o[from + i * step] = yd[at + i];
+    else for (let i = 0; i < len; i++) o[from + i * step] = y as number;
   });
   return out;
 }
@@ -348,6 +384,22 @@ export function incTake(x: NDArray, y: NDArray, idx: NDArray, slot?: Slot): NDAr
   for (let r = 0; r < id.length; r++) {
     const j = rowIndex(id[r], n, "x");
     for (let c = 0; c < row; c++) out.data[j * row + c] += yd[r * row + c];
+  }
+  return out;
+}
+
+/** A copy of x with x[idx[r]] set to y[r] along axis 0 (the last of repeated indices wins). */
+export function setTake(x: NDArray, y: NDArray, idx: NDArray, slot?: Slot): NDArray {
+  const n = x.shape[0];
+  const id = idx.data;
+  const out = outBuffer(slot, x.shape);
+  out.data.set(x.data);
+  const row = x.data.length / (n || 1);
+  for (let r = 0; r < id.length; r++) {
+    const i = id[r];
+    const j = i < 0 ? i + n : i;
+    if (!(j >= 0 && j < n && Number.isInteger(j))) throw new Error(`AdvancedSetSubtensor1: index ${i} is out of bounds for axis 0 with size ${n}`);
+    out.data.set(y.data.subarray(r * row, (r + 1) * row), j * row);
   }
   return out;
 }

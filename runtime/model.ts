@@ -43,6 +43,9 @@ export interface ModelMeta {
   readonly predictRngCount: number;
   /** Observed values by RV name, when the compiler records them (the trace's observed_data). */
   readonly observed?: Record<string, number | { shape: number[]; data: ArrayLike<number> }>;
+  /** Named dimensions by variable name, and the labels along each (only when the model has them). */
+  readonly dims?: Record<string, string[]>;
+  readonly coords?: Record<string, (string | number)[]>;
 }
 
 /** The functions the generated code provides; `d` holds the bound data by name. */

@@ -227,3 +227,41 @@ export function drawCore(what: string, stream: Stream, size: number[] | null, pa
   const shape = [...batch, ...outCore];
   return shape.length === 0 ? out[0] : new NDArray(shape, out);
 }
+
+/**
+ * A CustomDist's draw: the user's `random(...params, rng, size)`, copied into the compiled code,
+ * called with the parameters as numbers or NDArrays, the stream as `rng` (`rng.normal()`,
+ * `rng.uniform()`) and the draw's shape; its result (a number, nested arrays, a typed array or an
+ * NDArray) must have that shape. `shape` null: the parameters' broadcast shape.
+ */
+export function customDraw(what: string, stream: Stream, shape: number[] | null, params: Param[], random: (...args: unknown[]) => unknown): number | NDArray {
+  const size =
+    shape ??
+    broadcastShapes(
+      what,
+      params.map((p) => (typeof p === "number" ? [] : p.shape)),
+    );
+  const value = random(...params, stream, size);
+  const n = size.reduce((a, b) => a * b, 1);
+  const flat: number[] =
+    typeof value === "number"
+      ? [value]
+      : value instanceof NDArray
+        ? Array.from(value.data)
+        : ArrayBuffer.isView(value)
+          ? Array.from(value as Float64Array)
+          : Array.isArray(value)
+            ? (value.flat(Number.POSITIVE_INFINITY) as number[])
+            : [];
+  if (flat.length !== n || flat.some((v) => typeof v !== "number")) {
+    throw new Error(
+      `${what}: random returned ${shapeText(value instanceof NDArray ? value.shape : [flat.length])} values; expected numbers of shape ${shapeText(size)}`,
+    );
+  }
+  return size.length === 0 ? flat[0] : new NDArray(size, Float64Array.from(flat));
+}
+
+/** The draw of a CustomDist given neither `random` nor `dist`. */
+export function customDrawError(what: string): never {
+  throw new Error(`${what}: cannot be drawn: give CustomDist a random function or a dist graph`);
+}

@@ -326,9 +326,9 @@ describe("first contact: columns are 1-based", () => {
 });
 
 describe("first contact: what tsmc cannot do yet is refused, not done wrongly", () => {
-  it("dims on an RV is an error naming it (coords and dims are not supported yet)", () => {
+  it("dims without the model's coords is an error naming the RV and the dimension", () => {
     expect(() => Model.build(() => Normal("b", 0, 1, { dims: ["coef"] }))).to.throw(
-      "Normal('b'): dims are not supported yet (nor are a model's coords); give the shape instead",
+      "Normal('b'): dimension 'coef' has no coords in the model (the model has no coords); give coords: { coef: [...] }",
     );
   });
 

@@ -3,7 +3,7 @@
 // do not collide, bound data is the model's own, subnormal constants, NaN inputs, and messages that
 // name the variable and what was expected.
 import { expect } from "chai";
-import { Bernoulli, data, HalfNormal, Model, model, Normal, pt } from "../compiler/index.js";
+import { Bernoulli, data, HalfNormal, Model, model, MvNormal, Normal, pt } from "../compiler/index.js";
 import { NDArray } from "../runtime/index.js";
 import { observedData } from "../runtime/sampler/model-parts.js";
 import { assemble, Trace } from "../runtime/sampler/trace.js";
@@ -230,10 +230,26 @@ describe("reliability: NaN inputs are refused", () => {
     expect(thrown(() => model(() => void Normal("b", [0, NaN], 1))).message).to.equal("Normal('b'): parameter mu[1] is NaN; expected a number");
   });
 
-  it("NaN in observed", () => {
-    expect(thrown(() => model(() => void Normal("b", 0, 1, { observed: [1, NaN] }))).message).to.equal(
-      "Normal('b'): missing values (NaN) in observed are not supported yet",
-    );
+  it("NaN in observed is imputed (a free b_unobserved), never a NaN logp; a multivariate one is refused", () => {
+    const m = model(() => void Normal("b", 0, 1, { observed: [1, NaN] }));
+    expect(m.valueVars.map((v) => v.name)).to.deep.equal(["b_unobserved"]);
+    expect(m.logp({ b_unobserved: [0.5] })).to.be.closeTo(-0.5 - 0.125 - Math.log(2 * Math.PI), 1e-12);
+    expect(
+      thrown(() =>
+        model(
+          () =>
+            void MvNormal(
+              "v",
+              [0, 0],
+              [
+                [1, 0],
+                [0, 1],
+              ],
+              { observed: [[1, NaN]] },
+            ),
+        ),
+      ).message,
+    ).to.match(/^MvNormal\('v'\): missing values \(NaN\) in the observed value of a multivariate MvNormal are not supported/);
   });
 
   it("NaN in float data, at build time and when bound", () => {

@@ -151,9 +151,9 @@ describe("tsmc sample", () => {
       },
     };
     const here = summary(trace);
-    expect((await summaryOffThread(trace.posterior)()).rows).to.deep.equal(here.rows);
+    expect((await summaryOffThread(trace)()).rows).to.deep.equal(here.rows);
     // a posterior no worker can be given (a Proxy does not clone): the same rows, made here
     const odd = { x: new NDArray(new Proxy([2, 50], {}), trace.posterior.x.data) };
-    expect((await summaryOffThread(odd)()).rows).to.deep.equal(here.rows);
+    expect((await summaryOffThread({ posterior: odd })()).rows).to.deep.equal(here.rows);
   });
 });

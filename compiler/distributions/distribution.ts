@@ -40,17 +40,20 @@ export interface DistributionSpec {
   defaultTransform(rvParams: Variable[]): Transform | null;
   /** A point of the support used as the initial value (PyMC's support_point). */
   supportPoint(rvParams: Variable[]): Variable;
+  /** The RandomVariable op, when the family draws its own way (CustomDist); by default one of `rv`. */
+  rvOp?(): RandomVariable;
 }
 
-const OPTION_KEYS = ["shape", "size", "observed", "transform", "initval", "dims", "rng", "seed"] as const;
+const OPTION_KEYS = ["shape", "size", "observed", "transform", "initval", "dims", "seed"] as const;
 
 export interface RVOptions {
   shape?: number | readonly number[] | Variable;
+  /** Named dimensions (the model's coords): the shape, when none is given. */
+  dims?: string | readonly string[];
   size?: number | readonly number[] | Variable;
   observed?: unknown;
   transform?: Transform | null;
   initval?: unknown;
-  rng?: unknown;
   seed?: number | string;
 }
 
@@ -61,6 +64,8 @@ export interface Registrar {
   addDeterministic?(name: string, expr: Variable): Variable;
   /** Each data() input that has a value, as a variable of that value's shape (for sizing RVs by data). */
   dataShapes?(): ReadonlyMap<Variable, Variable>;
+  /** The shape that named dimensions give (their coords' lengths); an error naming `where` for an unknown one. */
+  dimsShape?(dims: string | readonly string[], where: string): number[];
 }
 
 export const modelContext: { current: Registrar | null } = { current: null };
@@ -167,8 +172,8 @@ function parse(spec: DistributionSpec, where: string, args: unknown[]) {
   });
   const options: RVOptions = {};
   for (const [key, value] of Object.entries(opts)) {
-    if (key === "dims" && value !== undefined) {
-      throw new Error(`${where}: dims are not supported yet (nor are a model's coords); give the shape instead`);
+    if (key === "rng") {
+      throw new Error(`${where}: an rng object is not supported (draws come from seeded streams); give seed: <number or string>`);
     } else if ((OPTION_KEYS as readonly string[]).includes(key)) {
       (options as Record<string, unknown>)[key] = value;
     } else if (known.includes(key)) {
@@ -213,7 +218,7 @@ export function defineDistribution(spec: DistributionSpec): Distribution {
       }
     }
     try {
-      return randomVariable(spec.rv, params, { size, name, seed: options.seed });
+      return randomVariable(spec.rv, params, { size, name, seed: options.seed, op: spec.rvOp?.() });
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`);
     }
@@ -222,6 +227,7 @@ export function defineDistribution(spec: DistributionSpec): Distribution {
     const where = `${spec.name}.dist`;
     const { given, options } = parse(spec, where, args);
     if (options.observed !== undefined) throw new Error(`${where}: observed is only for variables in a model`);
+    if (options.dims !== undefined) throw new Error(`${where}: dims name a model's coords, so they are only for variables in a model; give shape`);
     return build(where, given, options);
   };
   const fn = (name: string, ...args: unknown[]) => {
@@ -232,7 +238,14 @@ export function defineDistribution(spec: DistributionSpec): Distribution {
     const ctx = modelContext.current;
     if (!ctx) throw new Error(`${where} must be created inside Model.build(...) or model(...); use ${spec.name}.dist(...) outside a model`);
     const { given, options } = parse(spec, where, args);
+    // A missing observation may be written null in a nested array, as NaN is (both are imputed).
+    if (Array.isArray(options.observed)) options.observed = nullsToNaN(options.observed);
     const registrarOpts = { ...options };
+    // Named dimensions give the shape when none is given (the model checks a given one agrees).
+    if (options.dims !== undefined && options.shape === undefined && options.size === undefined && options.observed === undefined) {
+      if (!ctx.dimsShape) throw new Error(`${where}: dims need a model with coords`);
+      options.shape = ctx.dimsShape(options.dims, where);
+    }
     // The observed value fixes the shape when none is given (PyMC infers size from observed).
     if (options.observed !== undefined && options.shape === undefined && options.size === undefined) {
       const obs = tensorArg(where, "observed", options.observed);
@@ -244,6 +257,11 @@ export function defineDistribution(spec: DistributionSpec): Distribution {
     return ctx.registerRV(rv, spec, registrarOpts);
   };
   return Object.assign(fn, { dist, spec });
+}
+
+/** A nested array with its null entries as NaN. */
+function nullsToNaN(value: unknown): unknown {
+  return Array.isArray(value) ? value.map(nullsToNaN) : value === null ? Number.NaN : value;
 }
 
 /** The static shape of a draw from `params`, or null where a dimension is unknown (or they do not broadcast). */

@@ -47,3 +47,8 @@ export { MvNormal } from "./mvnormal.js";
 export { Multinomial, DirichletMultinomial } from "./multinomial.js";
 export { MvStudentT } from "./mvstudentt.js";
 export { LKJCorr, LKJCholeskyCov, expandPackedTriangular } from "./lkj.js";
+export { Mixture, NormalMixture } from "./mixture.js";
+export { Censored, Truncated } from "./censored.js";
+export { ZeroSumNormal } from "./zerosumnormal.js";
+export { RandomWalk, GaussianRandomWalk, MvGaussianRandomWalk, AR, GARCH11 } from "./timeseries.js";
+export { CustomDist, DensityDist } from "./customdist.js";

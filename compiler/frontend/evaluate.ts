@@ -242,7 +242,7 @@ function buildModels(a: Analysis, captured: unknown[][], mapError: (e: unknown, 
     let checked: ModelOptions;
     try {
       checked = modelOptions(options);
-      model = Model.build(name as string, builder as () => unknown);
+      model = Model.build(name as string, builder as () => unknown, { coords: checked.coords });
     } catch (e) {
       throw mapError(e, call.pos, `in the builder of ${call.label}`);
     }

@@ -8,7 +8,7 @@ import { rtRef } from "../emit/runtime-names.js";
 import { compileGraph, deriveModelGraphs, hotGraphs, type HotGraphs, type ModelGraphs } from "../pipeline.js";
 import { fuseElemwise } from "../rewrite/fuse.js";
 import * as pt from "../tensor.js";
-import { Model, type Builder } from "./model.js";
+import { Model, type Builder, type Coords } from "./model.js";
 import * as runtime from "../../runtime/index.js";
 // Models compiled in process can always sample (the build pass links the sampler only where used).
 import "../../runtime/sampler/install.js";
@@ -58,6 +58,8 @@ export interface ModelOptions {
    * Content Security Policy need `'wasm-unsafe-eval'`. Default false.
    */
   simd?: boolean;
+  /** The labels along each named dimension (PyMC's `coords`), for variables' `dims`. */
+  coords?: Coords;
 }
 
 /** Emit the module text of a compiled model: the pipeline's graphs (compiler/pipeline.ts), emitted. */
@@ -188,6 +190,9 @@ function modelMeta(model: Model, name: string, infos: ValueVarInfo[], graphs: Mo
     constrainedNames: [...model.freeRVs, ...model.deterministics].map((v) => v.name!),
     predictNames: model.observedRVs.map((v) => v.name!),
     predictRngCount: graphs.predictRngs.length,
+    // Only when there are any: a model without coords keeps its metadata (and bundle) as it was.
+    ...(model.coords.size ? { coords: Object.fromEntries(model.coords) as Record<string, (string | number)[]> } : {}),
+    ...(model.dims.size ? { dims: Object.fromEntries(model.dims) as Record<string, string[]> } : {}),
   };
 }
 
@@ -270,7 +275,8 @@ export function model(builder: Builder, options?: ModelOptions): CompiledModel;
 export function model(name: string, builder: Builder, options?: ModelOptions): CompiledModel;
 export function model(a: string | Builder, b?: Builder | ModelOptions, c?: ModelOptions): CompiledModel {
   const [name, builder, options] = typeof a === "string" ? [a, b as Builder, c] : ["model", a, b as ModelOptions | undefined];
-  return compileModel(Model.build(name, builder), name, modelOptions(options));
+  const checked = modelOptions(options);
+  return compileModel(Model.build(name, builder, { coords: checked.coords }), name, checked);
 }
 
 /** The options of a model() call, checked (a build-time error names what is wrong). */
@@ -278,8 +284,14 @@ export function modelOptions(options: unknown): ModelOptions {
   if (options === undefined) return {};
   if (typeof options !== "object" || options === null) throw new Error(`model(): options must be an object, got ${String(options)}`);
   for (const [key, value] of Object.entries(options)) {
-    if (key !== "simd") throw new Error(`model(): unknown option '${key}' (known: simd)`);
-    if (typeof value !== "boolean") throw new Error(`model(): option simd must be true or false, got ${String(value)}`);
+    if (key === "simd") {
+      if (typeof value !== "boolean") throw new Error(`model(): option simd must be true or false, got ${String(value)}`);
+    } else if (key === "coords") {
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        throw new Error("model(): coords must be an object of label arrays by dimension name");
+    } else {
+      throw new Error(`model(): unknown option '${key}' (known: simd, coords)`);
+    }
   }
   return options as ModelOptions;
 }

@@ -3,6 +3,7 @@ import { Variable } from "../graph/basic.js";
 import { fn, type CompiledFunction } from "../function.js";
 import { Stream, childSeed, stackDraws, streamState } from "../../runtime/index.js";
 import { streamOf } from "../function.js";
+import { expandCustomDraws } from "../distributions/customdist.js";
 
 const cache = new WeakMap<Variable, Map<string, CompiledFunction>>();
 
@@ -11,7 +12,8 @@ function compiled(vars: Variable[]): CompiledFunction {
   let byKey = cache.get(vars[0]);
   if (!byKey) cache.set(vars[0], (byKey = new Map()));
   let f = byKey.get(key);
-  if (!f) byKey.set(key, (f = fn([], vars, { name: "draw" })));
+  // A CustomDist with a `dist` graph is drawn through that graph.
+  if (!f) byKey.set(key, (f = fn([], expandCustomDraws(vars), { name: "draw" })));
   return f;
 }
 

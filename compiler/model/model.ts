@@ -24,9 +24,24 @@ import { grad } from "../grad.js";
 import { boundedLogp, compileGraphs, type PointFunction } from "./compile-graphs.js";
 import { formatG } from "./format.js";
 import { explainNameError } from "./names.js";
+import { hasMissing, imputeMissing } from "./impute.js";
 import { NDArray } from "../../runtime/index.js";
 
 export type Builder = () => unknown;
+
+/** A model's coordinates: the labels along each named dimension (PyMC's `coords`). */
+export type Coords = Record<string, readonly (string | number)[]>;
+
+export interface BuildOptions {
+  coords?: Coords;
+}
+
+/** dims as given (`"school"` or `["school"]`), as a list. */
+function dimList(dims: string | readonly string[], where: string): string[] {
+  const list = typeof dims === "string" ? [dims] : Array.isArray(dims) ? [...dims] : null;
+  if (!list || list.some((d) => typeof d !== "string")) throw new Error(`${where}: dims must be a dimension name or an array of them, got ${String(dims)}`);
+  return list;
+}
 
 export class Model implements Registrar {
   readonly name: string;
@@ -45,19 +60,65 @@ export class Model implements Registrar {
   readonly initvals = new Map<Variable, unknown>();
   /** Transformed value variables' names (`sigma_log__`) → their RV as printed in messages: PyMC names them too. */
   private readonly valueNames = new Map<string, string>();
+  /** The labels along each named dimension. */
+  readonly coords = new Map<string, readonly (string | number)[]>();
+  /** The named dimensions of each variable that has them (by variable name). */
+  readonly dims = new Map<string, readonly string[]>();
 
-  constructor(name = "") {
+  constructor(name = "", options: BuildOptions = {}) {
     this.name = name;
+    if (typeof options !== "object" || options === null) throw new Error(`Model.build: options must be an object, got ${String(options)}`);
+    for (const key of Object.keys(options)) {
+      if (key !== "coords") throw new Error(`Model.build: unknown option '${key}' (known: coords)`);
+    }
+    for (const [dim, labels] of Object.entries(options.coords ?? {})) {
+      const list = Array.isArray(labels) ? labels : ArrayBuffer.isView(labels) ? Array.from(labels as unknown as ArrayLike<number>) : null;
+      if (!list || list.some((l) => typeof l !== "string" && typeof l !== "number")) {
+        throw new Error(`coords: '${dim}' must be an array of strings or numbers (its labels)`);
+      }
+      if (new Set(list).size !== list.length) throw new Error(`coords: the labels of '${dim}' are not unique`);
+      this.coords.set(dim, list);
+    }
+  }
+
+  /** The shape named dimensions give: the lengths of their coords. */
+  dimsShape(dims: string | readonly string[], where: string): number[] {
+    return dimList(dims, where).map((d) => {
+      const labels = this.coords.get(d);
+      if (!labels) {
+        const known = [...this.coords.keys()];
+        throw new Error(
+          `${where}: dimension '${d}' has no coords in the model (${known.length ? `known: ${known.join(", ")}` : "the model has no coords"}); give coords: { ${d}: [...] }`,
+        );
+      }
+      return labels.length;
+    });
+  }
+
+  /** Record a variable's dims, checking them against its shape (an error naming `where`). */
+  private recordDims(name: string, dims: string | readonly string[] | undefined, v: Variable, where: string): void {
+    if (dims === undefined) return;
+    const list = dimList(dims, where);
+    const lengths = this.dimsShape(list, where);
+    const shape = v.type.shape;
+    if (list.length !== shape.length || shape.some((d, k) => d !== null && d !== lengths[k])) {
+      throw new Error(
+        `${where}: dims (${list.join(", ")}) give shape (${lengths.join(", ")}), but the variable's shape is (${shape.map((d) => d ?? "?").join(", ")})`,
+      );
+    }
+    this.dims.set(name, list);
   }
 
   /** Run `builder` with this model as the one new variables register in (PyMC's `with pm.Model()`). */
-  static build(builder: Builder): Model;
-  static build(name: string, builder: Builder): Model;
-  static build(a: string | Builder, b?: Builder): Model {
-    const [name, builder] = typeof a === "string" ? [a, b!] : ["", a];
+  static build(builder: Builder, options?: BuildOptions): Model;
+  static build(name: string, builder: Builder, options?: BuildOptions): Model;
+  static build(a: string | Builder, b?: Builder | BuildOptions, c?: BuildOptions): Model {
+    const [name, builder, options] = typeof a === "string" ? [a, b as Builder, c] : ["", a, b as BuildOptions | undefined];
     if (typeof builder !== "function") throw new TypeError("Model.build expects a builder function");
-    const model = new Model(name);
     const previous = modelContext.current;
+    // PyMC nests models with prefixed names (`inner::x`); tsmc does not, so it says so.
+    if (previous) throw new Error("Model.build inside a model's builder is not supported (PyMC's nested models); declare the variables in one builder");
+    const model = new Model(name, options);
     modelContext.current = model;
     try {
       builder();
@@ -109,8 +170,8 @@ export class Model implements Registrar {
       if (obs.ndim !== rv.ndim || obs.type.shape.some((d, k) => d !== null && rv.type.shape[k] !== null && d !== rv.type.shape[k])) {
         throw new Error(`${where}: observed of type ${obs.type} does not match the variable's ${rv.type}`);
       }
-      // PyMC imputes them as free variables; until tsmc does, a NaN would make logp NaN silently.
-      if (obs instanceof Constant && obs.data.some(Number.isNaN)) throw new Error(`${where}: missing values (NaN) in observed are not supported yet`);
+      // Missing entries are imputed, as PyMC does: `y_unobserved` free, `y_observed` observed, `y` the whole.
+      if (hasMissing(obs)) return imputeMissing(this, rv, spec, opts, obs);
       this.observedRVs.push(rv);
       this.rvsToValues.set(rv, obs);
       this.rvsToTransforms.set(rv, null);
@@ -135,6 +196,7 @@ export class Model implements Registrar {
       this.rvsToTransforms.set(rv, transform);
       if (opts.initval !== undefined) this.initvals.set(rv, opts.initval);
     }
+    this.recordDims(name, opts.dims, rv, where);
     this.basicRVs.push(rv);
     this.namedVars.set(name, rv);
     const text = () => strForDist(rv);
@@ -143,8 +205,11 @@ export class Model implements Registrar {
     return rv;
   }
 
-  addData(name: string, value: unknown, opts: { shape?: readonly (number | null)[]; dtype?: DType }): Variable {
+  addData(name: string, value: unknown, opts: { shape?: readonly (number | null)[]; dtype?: DType; dims?: string | readonly string[] }): Variable {
     this.claim(name, `data('${name}')`);
+    for (const key of Object.keys(opts)) {
+      if (!["shape", "dtype", "dims"].includes(key)) throw new Error(`data('${name}'): unknown option '${key}' (known: shape, dtype, dims)`);
+    }
     let dtype = opts.dtype;
     let shape = opts.shape;
     let stored: unknown;
@@ -157,8 +222,12 @@ export class Model implements Registrar {
       if (shape.length !== c.ndim) throw new Error(`data('${name}'): value of shape (${c.type.shape.join(", ")}) does not have rank ${shape.length}`);
       stored = c.ndim === 0 ? c.value : { shape: c.shape, data: c.data };
     }
+    if (!shape && opts.dims !== undefined) shape = this.dimsShape(opts.dims, `data('${name}')`).map(() => null);
     if (!shape) throw new Error(`data('${name}'): give a value or a shape`);
     const v = new Variable(new TensorType(dtype ?? "float64", shape), null, 0, name);
+    // A data input's value may change (withData): its dims name the axes, the value's shape is checked.
+    const current = stored === undefined ? v : new Variable(new TensorType(v.dtype, (stored as { shape?: number[] }).shape ?? []), null, 0, name);
+    this.recordDims(name, opts.dims, current, `data('${name}')`);
     this.dataVars.push(v);
     this.namedVars.set(name, v);
     if (stored !== undefined) this.dataValues.set(v, stored);
@@ -176,9 +245,13 @@ export class Model implements Registrar {
     return shapes;
   }
 
-  addDeterministic(name: string, expr: TensorLike): Variable {
+  addDeterministic(name: string, expr: TensorLike, opts: { dims?: string | readonly string[] } = {}): Variable {
     this.claim(name, `Deterministic('${name}')`);
+    for (const key of Object.keys(opts)) {
+      if (key !== "dims") throw new Error(`Deterministic('${name}'): unknown option '${key}' (known: dims)`);
+    }
     let v = asTensor(expr);
+    this.recordDims(name, opts.dims, v, `Deterministic('${name}')`);
     // Keep the user's variable as it is: a named or root expression gets a copy to carry the name.
     if (v.owner === null || v.name !== null) v = deepCopy(v);
     v.name = name;

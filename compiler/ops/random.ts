@@ -184,6 +184,8 @@ export interface RandomOptions {
   rng?: RandomGeneratorSharedVariable;
   /** Seed of a new rng (ignored when `rng` is given). */
   seed?: number | string;
+  /** The op, when it is a subclass that draws its own way (a CustomDist's); by default one of `spec`. */
+  op?: RandomVariable;
 }
 
 let rngCounter = 0;
@@ -198,7 +200,7 @@ export function randomVariable(spec: RandomVariableSpec, params: readonly Tensor
       ? opts.size
       : constant(opts.size === undefined ? [] : typeof opts.size === "number" ? [opts.size] : [...opts.size], null, "int64");
   const dtype = constant(TYPE_NUM[spec.dtype], null, "int64");
-  const node = new RandomVariable(spec).makeNode(rng, size, dtype, ...params.map((p) => asTensor(p)));
+  const node = (opts.op ?? new RandomVariable(spec)).makeNode(rng, size, dtype, ...params.map((p) => asTensor(p)));
   const out = node.outputs[1];
   if (opts.name) out.name = opts.name;
   return out;
@@ -270,6 +272,12 @@ export const RV = {
   // n(n+1)/2 packed), which carries the core dimension that the signature cannot compute from n
   lkjcorr: rv("lkjcorr", "(),(),(m)->(m)", "lkjCorrVariate"),
   lkjcholeskycov: rv("lkjcholeskycov", "(),(),(n),(m)->(m)", "lkjCholeskyCovVariate"),
+  // time series: the last parameter is a constant of the draw's length t (steps + 1, or steps +
+  // ar_order), the core dimension the signature cannot compute; init and innovations are draws
+  random_walk: rv("random_walk", "(),(s),(t)->(t)", "randomWalkVariate"),
+  ar: rv("ar", "(r),(),(o),(t)->(t)", "arVariate"),
+  // ZeroSumNormal over one axis (more axes: compiler/distributions/zerosumnormal.ts)
+  zerosumnormal: rv("zerosumnormal", "(),(a0)->(a0)", "zeroSumNormalVariate"),
 } satisfies Record<string, RandomVariableSpec>;
 
 type O = RandomOptions | undefined;

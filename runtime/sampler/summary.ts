@@ -87,12 +87,17 @@ export function elementChains(arr: NDArray, k: number): Chains {
   });
 }
 
-function elementName(name: string, shape: number[], k: number): string {
+/**
+ * A row's label as ArviZ writes it: `theta[0]`, `x[1, 2]`, or by the labels of the variable's named
+ * dims where the trace has them (`theta[Choate]`).
+ */
+function elementName(name: string, shape: number[], k: number, labels?: ((string | number)[] | undefined)[]): string {
   if (shape.length === 0) return name;
-  const idx: number[] = [];
+  const idx: (string | number)[] = [];
   let rest = k;
   for (let a = shape.length - 1; a >= 0; a--) {
-    idx.unshift(rest % shape[a]);
+    const i = rest % shape[a];
+    idx.unshift(labels?.[a]?.[i] ?? i);
     rest = Math.floor(rest / shape[a]);
   }
   return `${name}[${idx.join(", ")}]`;
@@ -102,7 +107,10 @@ function elementName(name: string, shape: number[], k: number): string {
  * az.summary of a trace's posterior (or of any group of [chains, draws, ...shape] arrays):
  * `varNames` picks variables, `hdiProb` (0.94) the interval, `roundTo` (2) the printed decimals.
  */
-export function summary(trace: { posterior: Record<string, NDArray> }, opts: { varNames?: string[]; hdiProb?: number; roundTo?: number } = {}): Summary {
+export function summary(
+  trace: { posterior: Record<string, NDArray>; dims?: Record<string, string[]>; coords?: Record<string, (string | number)[]> },
+  opts: { varNames?: string[]; hdiProb?: number; roundTo?: number } = {},
+): Summary {
   const hdiProb = opts.hdiProb ?? 0.94;
   const names = opts.varNames ?? Object.keys(trace.posterior);
   const rows: SummaryRow[] = [];
@@ -111,10 +119,15 @@ export function summary(trace: { posterior: Record<string, NDArray> }, opts: { v
     if (!arr) throw new Error(`summary: the trace has no variable '${name}'`);
     const shape = arr.shape.slice(2);
     const size = shape.reduce((a, b) => a * b, 1);
+    const dims = trace.dims ? own(trace.dims, name) : undefined;
+    const labels = dims?.map((d, a) => {
+      const l = trace.coords ? own(trace.coords, d) : undefined;
+      return l && l.length === shape[a] ? l : undefined;
+    });
     for (let k = 0; k < size; k++) {
       const d = diagnostics(elementChains(arr, k), hdiProb);
       rows.push({
-        name: elementName(name, shape, k),
+        name: elementName(name, shape, k, labels),
         mean: d.mean,
         sd: d.sd,
         "hdi_3%": d.hdi[0],

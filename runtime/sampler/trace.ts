@@ -23,6 +23,9 @@ export class Trace {
   constantData?: Record<string, Value>;
   tuning: ChainTuning[];
   attrs: Record<string, unknown>;
+  /** Named dimensions by variable name (a model's `dims`), and the labels along each (`coords`). */
+  dims: Record<string, string[]>;
+  coords: Record<string, (string | number)[]>;
 
   constructor(init: {
     posterior: Group;
@@ -32,6 +35,8 @@ export class Trace {
     constantData?: Record<string, Value>;
     tuning?: ChainTuning[];
     attrs?: Record<string, unknown>;
+    dims?: Record<string, string[]>;
+    coords?: Record<string, (string | number)[]>;
   }) {
     this.posterior = init.posterior;
     this.sampleStats = init.sampleStats;
@@ -40,6 +45,8 @@ export class Trace {
     if (init.constantData) this.constantData = init.constantData;
     this.tuning = init.tuning ?? [];
     this.attrs = init.attrs ?? {};
+    this.dims = init.dims ?? {};
+    this.coords = init.coords ?? {};
   }
 
   get nChains(): number {
@@ -101,7 +108,7 @@ export class Trace {
   /** toJSON's layout, with each array as `leaf` makes it (`booleans`: the diverging flags). */
   private layout(leaf: (arr: NDArray, booleans: boolean) => unknown): Record<string, unknown> {
     const dims: Record<string, string[]> = {};
-    const coords: Record<string, number[]> = {};
+    const coords: Record<string, (string | number)[]> = {};
     const out: Record<string, unknown> = {};
     const group = (g: Group, sampled: boolean, booleans: string[] = []) => {
       const o: Record<string, unknown> = {};
@@ -111,20 +118,16 @@ export class Trace {
       }
       return o;
     };
+    // A variable's named dims and their labels where the model gave them; else ArviZ's defaults
+    // (`theta_dim_0`, labelled 0, 1, ...), as PyMC writes them.
     const addDims = (name: string, shape: number[]) => {
       if (shape.length === 0 || own(dims, name)) return;
-      setOwn(
-        dims,
-        name,
-        shape.map((_, k) => `${name}_dim_${k}`),
-      );
-      shape.forEach((d, k) =>
-        setOwn(
-          coords,
-          `${name}_dim_${k}`,
-          Array.from({ length: d }, (_, i) => i),
-        ),
-      );
+      const named = own(this.dims, name);
+      const names = named && named.length === shape.length ? named : shape.map((_, k) => `${name}_dim_${k}`);
+      setOwn(dims, name, names);
+      names.forEach((d, k) => {
+        if (!own(coords, d)) setOwn(coords, d, own(this.coords, d) ?? Array.from({ length: shape[k] }, (_, i) => i));
+      });
     };
     const values = (g: Record<string, Value>) => {
       const o: Record<string, unknown> = {};
