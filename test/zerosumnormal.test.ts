@@ -4,7 +4,8 @@
 // finite differences, seeded draws (zero sums, mean 0, PyMC's variance), errors naming the variable.
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { pt, logp, draw, Model, compileModel, ZeroSumNormal, HalfNormal, transforms, type Variable } from "../compiler/index.js";
+import { pt, logp, draw, Model, compileModel, model, Normal, ZeroSumNormal, HalfNormal, transforms, type Variable } from "../compiler/index.js";
+import { compileInline, expectSameModel, type ModelLike } from "./helpers/aot.js";
 import { finiteDiffGrad } from "./helpers/fd.js";
 
 const ref = JSON.parse(readFileSync(new URL("./reference/timeseries.json", import.meta.url), "utf8"));
@@ -157,5 +158,25 @@ describe("ZeroSumNormal", () => {
     expect(() => ZeroSumNormal.dist({ shape: [3], n_zerosum_axes: 0 })).to.throw(/^ZeroSumNormal\.dist: n_zerosum_axes must be an integer >= 1/);
     expect(() => Model.build("e3", () => ZeroSumNormal("z", [1, 2], { shape: [2] }))).to.throw(/^ZeroSumNormal\('z'\): sigma has to be a scalar$/);
     expect(() => Model.build("e4", () => ZeroSumNormal("z", -1, { shape: [3] }))).to.throw(/^ZeroSumNormal\('z'\): invalid parameter: sigma > 0 does not hold/);
+  });
+});
+
+describe("ZeroSumNormal ahead of time", () => {
+  it("a model with group effects that sum to zero (one and two axes) is the same as in process", async () => {
+    const text = `() => {
+      const s = HalfNormal("s", 1);
+      const a = ZeroSumNormal("a", s, { shape: [4] });
+      const b = ZeroSumNormal("b", 1, { shape: [3, 2], n_zerosum_axes: 2 });
+      Normal("y", pt.add(pt.index(a, [0, 1, 2, 3, 1]), pt.sum(b)), 1, { observed: [0.2, -0.1, 0.4, -0.3, 0.0] });
+    }`;
+    const built = await compileInline<ModelLike>(`import { model, Normal, HalfNormal, ZeroSumNormal, pt } from "tsmc";`, { zsn: text }, "zerosum");
+    const inProcess = model("zsn", () => {
+      const s = HalfNormal("s", 1);
+      const a = ZeroSumNormal("a", s, { shape: [4] });
+      const b = ZeroSumNormal("b", 1, { shape: [3, 2], n_zerosum_axes: 2 });
+      Normal("y", pt.add(pt.index(a, [0, 1, 2, 3, 1]), pt.sum(b)), 1, { observed: [0.2, -0.1, 0.4, -0.3, 0.0] });
+    });
+    expect(inProcess.valueVars.map((v) => v.name)).to.deep.equal(["s_log__", "a_zerosum__", "b_zerosum__"]);
+    expectSameModel(built.zsn, inProcess as unknown as ModelLike, "ZeroSumNormal");
   });
 });
