@@ -1,6 +1,7 @@
 // Warmup adaptation as Stan does it: Nesterov dual averaging of log(step size)
 // (stan/mcmc/stepsize_adaptation.hpp; Hoffman & Gelman 2014) and the windowed estimate of the
-// diagonal inverse metric (stan/mcmc/windowed_adaptation.hpp, var_adaptation.hpp).
+// inverse metric, diagonal or dense (stan/mcmc/windowed_adaptation.hpp, var_adaptation.hpp,
+// covar_adaptation.hpp).
 
 /** Dual averaging of log(step size) towards a target mean acceptance statistic. */
 export class StepSizeAdaptation {
@@ -49,14 +50,16 @@ export class WindowedVarianceAdaptation {
   private counter = 0;
   private windowSize = 0;
   private nextWindow = 0;
-  // Welford's running variance.
+  // Welford's running variance (or covariance, n × n, when dense).
   private nSamples = 0;
   private readonly m: Float64Array;
   private readonly m2: Float64Array;
+  private readonly dense: boolean;
 
-  constructor(n: number, numWarmup: number, opts: { initBuffer?: number; termBuffer?: number; baseWindow?: number } = {}) {
+  constructor(n: number, numWarmup: number, opts: { initBuffer?: number; termBuffer?: number; baseWindow?: number; dense?: boolean } = {}) {
+    this.dense = opts.dense === true;
     this.m = new Float64Array(n);
-    this.m2 = new Float64Array(n);
+    this.m2 = new Float64Array(this.dense ? n * n : n);
     const initBuffer = opts.initBuffer ?? 75;
     const termBuffer = opts.termBuffer ?? 50;
     const baseWindow = opts.baseWindow ?? 25;
@@ -104,28 +107,15 @@ export class WindowedVarianceAdaptation {
   }
 
   /**
-   * Record the draw q; at the end of a slow window write the regularised variance into invMetric
-   * and return true (the caller then re-initialises the step size).
+   * Record the draw q; at the end of a slow window write the regularised variance (n entries) or
+   * covariance (n × n, dense) into `invMetric` and return true (the caller then re-initialises the
+   * step size).
    */
   learn(invMetric: Float64Array, q: Float64Array): boolean {
-    const n = this.m.length;
-    if (this.inWindow()) {
-      ++this.nSamples;
-      for (let i = 0; i < n; i++) {
-        const delta = q[i] - this.m[i];
-        this.m[i] += delta / this.nSamples;
-        this.m2[i] += delta * (q[i] - this.m[i]);
-      }
-    }
+    if (this.inWindow()) this.record(q);
     if (this.endOfWindow()) {
       this.computeNextWindow();
-      const k = this.nSamples;
-      for (let i = 0; i < n; i++) {
-        const variance = this.m2[i] / (k - 1);
-        // Stan's regularisation: shrink towards 1e-3 with the weight of 5 pseudo-draws.
-        invMetric[i] = (k / (k + 5)) * variance + 1e-3 * (5 / (k + 5));
-        if (!Number.isFinite(invMetric[i])) throw new Error("NUTS: the metric estimate is not finite (check the model)");
-      }
+      this.estimate(invMetric);
       this.nSamples = 0;
       this.m.fill(0);
       this.m2.fill(0);
@@ -134,5 +124,43 @@ export class WindowedVarianceAdaptation {
     }
     ++this.counter;
     return false;
+  }
+
+  private record(q: Float64Array): void {
+    const n = this.m.length;
+    ++this.nSamples;
+    if (!this.dense) {
+      for (let i = 0; i < n; i++) {
+        const delta = q[i] - this.m[i];
+        this.m[i] += delta / this.nSamples;
+        this.m2[i] += delta * (q[i] - this.m[i]);
+      }
+      return;
+    }
+    // Stan's welford_covar_estimator: m2 += (q - m_new) deltaᵀ.
+    const delta = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      delta[i] = q[i] - this.m[i];
+      this.m[i] += delta[i] / this.nSamples;
+    }
+    for (let i = 0; i < n; i++) {
+      const d = q[i] - this.m[i];
+      for (let j = 0; j < n; j++) this.m2[i * n + j] += d * delta[j];
+    }
+  }
+
+  /** Stan's regularisation: shrink towards 1e-3 (times the identity) with the weight of 5 pseudo-draws. */
+  private estimate(out: Float64Array): void {
+    const n = this.m.length;
+    const k = this.nSamples;
+    const shrink = k / (k + 5);
+    const ridge = 1e-3 * (5 / (k + 5));
+    for (let i = 0; i < this.m2.length; i++) {
+      const onDiagonal = !this.dense || i % (n + 1) === 0;
+      // Welford's outer products are symmetric only up to rounding: the mean of the two halves.
+      const m2 = this.dense && !onDiagonal ? 0.5 * (this.m2[i] + this.m2[(i % n) * n + Math.floor(i / n)]) : this.m2[i];
+      out[i] = shrink * (m2 / (k - 1)) + (onDiagonal ? ridge : 0);
+      if (!Number.isFinite(out[i])) throw new Error("NUTS: the metric estimate is not finite (check the model)");
+    }
   }
 }

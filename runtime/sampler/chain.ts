@@ -20,8 +20,10 @@ export interface ChainOptions {
   /** Add uniform(-1, 1) jitter to the starting point (PyMC's jitter+adapt_diag). */
   jitter: boolean;
   keepWarmup: boolean;
-  /** Adapt the diagonal metric during warmup (Stan's windows); false keeps the identity. */
+  /** Adapt the metric during warmup (Stan's windows); false keeps the identity. */
   adaptMetric: boolean;
+  /** The metric adapted: diagonal (PyMC's adapt_diag) or dense (adapt_full). */
+  metric: "diag" | "full";
   /** Called every few iterations with (iterations done, total, divergences after warmup so far); runChain only. */
   onProgress?: (done: number, total: number, divergences: number) => void;
   /** Checked at every iteration: once aborted, the chain throws the signal's reason. */
@@ -35,6 +37,7 @@ export interface ChainResult {
   warmupDraws?: Float64Array;
   warmupStats?: Record<StatName, Float64Array>;
   stepSize: number;
+  /** The inverse metric warmup ended with: n entries (diagonal) or n × n (dense). */
   invMetric: Float64Array;
 }
 
@@ -91,7 +94,9 @@ export function* chainSteps(target: Target, opts: ChainOptions): Generator<Chain
   const stepAdapt = new StepSizeAdaptation();
   stepAdapt.delta = opts.targetAccept;
   stepAdapt.mu = Math.log(10 * nuts.stepSize);
-  const varAdapt = new WindowedVarianceAdaptation(n, opts.tune);
+  const dense = opts.metric === "full";
+  const varAdapt = new WindowedVarianceAdaptation(n, opts.tune, { dense });
+  const estimate = dense ? new Float64Array(n * n) : nuts.invMetric;
   if (opts.tune > 0) nuts.initStepSize();
 
   const every = Math.max(1, Math.floor(total / 100));
@@ -104,7 +109,8 @@ export function* chainSteps(target: Target, opts: ChainOptions): Generator<Chain
     const pos = nuts.position;
     if (warm) {
       nuts.stepSize = stepAdapt.learn(s.acceptanceRate);
-      if (opts.adaptMetric && varAdapt.learn(nuts.invMetric, pos)) {
+      if (opts.adaptMetric && varAdapt.learn(estimate, pos)) {
+        if (dense) nuts.setDenseMetric(estimate);
         // A new metric: re-run the step-size heuristic and restart dual averaging around it.
         nuts.initStepSize();
         stepAdapt.mu = Math.log(10 * nuts.stepSize);
@@ -117,7 +123,8 @@ export function* chainSteps(target: Target, opts: ChainOptions): Generator<Chain
     }
     if ((it + 1) % every === 0 || it + 1 === total) yield [it + 1, total, divergences];
   }
-  return { draws, stats, warmupDraws, warmupStats, stepSize: nuts.stepSize, invMetric: Float64Array.from(nuts.invMetric) };
+  const invMetric = Float64Array.from(nuts.denseMetric ?? nuts.invMetric);
+  return { draws, stats, warmupDraws, warmupStats, stepSize: nuts.stepSize, invMetric };
 }
 
 function record(out: Float64Array, stats: Record<StatName, Float64Array>, i: number, q: Float64Array, s: TransitionStats, n: number): void {

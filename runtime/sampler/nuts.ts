@@ -77,6 +77,13 @@ export class Nuts {
   readonly n: number;
   /** Diagonal inverse metric (the posterior variance estimate); momenta are N(0, 1/invMetric). */
   readonly invMetric: Float64Array;
+  /**
+   * A dense inverse metric (the posterior covariance estimate, n × n row-major) and its lower
+   * Cholesky factor, when set (Stan's dense_e_metric); null: the diagonal one above.
+   */
+  private dense: Float64Array | null = null;
+  private denseChol: Float64Array | null = null;
+  private readonly scratch: Float64Array;
   /** Nominal step size. */
   stepSize = 1;
   maxTreeDepth: number;
@@ -118,6 +125,7 @@ export class Nuts {
     this.maxTreeDepth = opts.maxTreeDepth ?? 10;
     this.invMetric = new Float64Array(n).fill(1);
     const v = () => new Float64Array(n);
+    this.scratch = v();
     this.z = new PsPoint(n);
     this.zFwd = new PsPoint(n);
     this.zBck = new PsPoint(n);
@@ -153,9 +161,51 @@ export class Nuts {
     return -this.z.V;
   }
 
-  // ---- the Hamiltonian (Stan's diag_e_metric) ----------------------------------------------
+  /** The dense inverse metric (n × n), or null for the diagonal one. */
+  get denseMetric(): Float64Array | null {
+    return this.dense;
+  }
+
+  /** Use a dense inverse metric from now on (Stan's dense_e_metric); it must be positive definite. */
+  setDenseMetric(cov: Float64Array): void {
+    const n = this.n;
+    const L = new Float64Array(n * n);
+    for (let j = 0; j < n; j++) {
+      let d = cov[j * n + j];
+      for (let k = 0; k < j; k++) d -= L[j * n + k] * L[j * n + k];
+      if (!(d > 0)) throw new Error("NUTS: the dense metric estimate is not positive definite (check the model)");
+      const ljj = Math.sqrt(d);
+      L[j * n + j] = ljj;
+      for (let i = j + 1; i < n; i++) {
+        let t = cov[i * n + j];
+        for (let k = 0; k < j; k++) t -= L[i * n + k] * L[j * n + k];
+        L[i * n + j] = t / ljj;
+      }
+    }
+    this.dense = Float64Array.from(cov);
+    this.denseChol = L;
+  }
+
+  /** out = M⁻¹ p with the dense metric. */
+  private denseTimes(p: Float64Array, out: Float64Array): void {
+    const m = this.dense!;
+    const n = this.n;
+    for (let i = 0; i < n; i++) {
+      let t = 0;
+      for (let j = 0, row = i * n; j < n; j++) t += m[row + j] * p[j];
+      out[i] = t;
+    }
+  }
+
+  // ---- the Hamiltonian (Stan's diag_e_metric, or dense_e_metric once a dense metric is set) ---
 
   private kinetic(p: Float64Array): number {
+    if (this.dense) {
+      this.denseTimes(p, this.scratch);
+      let t = 0;
+      for (let i = 0; i < this.n; i++) t += p[i] * this.scratch[i];
+      return 0.5 * t;
+    }
     const m = this.invMetric;
     let t = 0;
     for (let i = 0; i < this.n; i++) t += p[i] * p[i] * m[i];
@@ -167,12 +217,25 @@ export class Nuts {
   }
 
   private samplePMomentum(z: PsPoint): void {
+    if (this.denseChol) {
+      // p = L⁻ᵀ u, u ~ N(0, I): then cov(p) = (L Lᵀ)⁻¹ = M.
+      const L = this.denseChol;
+      const n = this.n;
+      for (let i = 0; i < n; i++) z.p[i] = this.rng.normal();
+      for (let i = n - 1; i >= 0; i--) {
+        let t = z.p[i];
+        for (let k = i + 1; k < n; k++) t -= L[k * n + i] * z.p[k];
+        z.p[i] = t / L[i * n + i];
+      }
+      return;
+    }
     const m = this.invMetric;
     for (let i = 0; i < this.n; i++) z.p[i] = this.rng.normal() / Math.sqrt(m[i]);
   }
 
   /** dtau/dp = M^{-1} p. */
   private pSharp(p: Float64Array, out: Float64Array): void {
+    if (this.dense) return this.denseTimes(p, out);
     const m = this.invMetric;
     for (let i = 0; i < this.n; i++) out[i] = m[i] * p[i];
   }
@@ -184,7 +247,12 @@ export class Nuts {
     const m = this.invMetric;
     const h = 0.5 * eps;
     for (let i = 0; i < n; i++) p[i] += h * g[i];
-    for (let i = 0; i < n; i++) q[i] += eps * m[i] * p[i];
+    if (this.dense) {
+      this.denseTimes(p, this.scratch);
+      for (let i = 0; i < n; i++) q[i] += eps * this.scratch[i];
+    } else {
+      for (let i = 0; i < n; i++) q[i] += eps * m[i] * p[i];
+    }
     const lp = this.target.logpGrad(q, g);
     z.V = Number.isNaN(lp) ? Infinity : -lp;
     for (let i = 0; i < n; i++) p[i] += h * g[i];

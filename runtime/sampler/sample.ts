@@ -30,6 +30,11 @@ export interface SampleOptions {
   maxTreeDepth?: number;
   /** Starting values keyed by value-variable name (default: the model's initial point). */
   initvals?: Record<string, unknown>;
+  /**
+   * How chains start and which metric they adapt, as PyMC's `init`: "jitter+adapt_diag" (default),
+   * "adapt_diag", "jitter+adapt_full", "adapt_full" (a dense mass matrix).
+   */
+  init?: "jitter+adapt_diag" | "adapt_diag" | "jitter+adapt_full" | "adapt_full";
   /** Uniform(-1, 1) jitter around the starting point, as PyMC's jitter+adapt_diag (default true). */
   jitter?: boolean;
   /** Adapt the diagonal mass matrix during warmup (default true; false keeps the identity). */
@@ -47,6 +52,8 @@ export interface SampleOptions {
   signal?: AbortSignal;
 }
 
+const INITS = ["jitter+adapt_diag", "adapt_diag", "jitter+adapt_full", "adapt_full"];
+
 const SAMPLE_OPTIONS = [
   "draws",
   "tune",
@@ -56,6 +63,7 @@ const SAMPLE_OPTIONS = [
   "targetAccept",
   "maxTreeDepth",
   "initvals",
+  "init",
   "jitter",
   "adaptMetric",
   "keepWarmup",
@@ -98,6 +106,10 @@ function checkOptions(opts: SampleOptions): void {
   for (const name of ["jitter", "adaptMetric", "keepWarmup"] as const) {
     if (opts[name] !== undefined && typeof opts[name] !== "boolean") throw new Error(`sample: ${name} must be true or false, got ${String(opts[name])}`);
   }
+  if (opts.init !== undefined && !INITS.includes(opts.init)) {
+    throw new Error(`sample: init must be one of ${INITS.map((i) => `"${i}"`).join(", ")}, got ${JSON.stringify(opts.init)}`);
+  }
+  if (opts.init !== undefined && opts.jitter !== undefined) throw new Error(`sample: give init or jitter, not both (init says whether to jitter)`);
   if (opts.onProgress !== undefined && typeof opts.onProgress !== "function") throw new Error(`sample: onProgress must be a function`);
   if (opts.initvals !== undefined && (typeof opts.initvals !== "object" || opts.initvals === null || Array.isArray(opts.initvals))) {
     throw new Error(`sample: initvals must be an object keyed by value-variable name`);
@@ -138,7 +150,8 @@ export function planChains(model: CompiledModel, opts: SampleOptions): ChainPlan
     maxTreeDepth,
     targetAccept,
     init,
-    jitter: opts.jitter ?? true,
+    jitter: opts.jitter ?? (opts.init === undefined || opts.init.startsWith("jitter+")),
+    metric: opts.init?.endsWith("adapt_full") ? "full" : "diag",
     keepWarmup: opts.keepWarmup ?? false,
     adaptMetric: opts.adaptMetric ?? true,
     seed,
