@@ -16,6 +16,29 @@ export interface Target {
 }
 
 /** A point in phase space: position, momentum, the gradient of logp and the potential V = -logp. */
+/**
+ * Copies and fills of the short vectors NUTS keeps (a phase-space point is a few dozen numbers for
+ * most models): a plain loop, which the JIT inlines, costs less than TypedArray#set's call below a
+ * few dozen elements; beyond that, set (a memcpy).
+ */
+function copy(dst: Float64Array, src: Float64Array): void {
+  const n = src.length;
+  if (n > 32) {
+    dst.set(src);
+    return;
+  }
+  for (let i = 0; i < n; i++) dst[i] = src[i];
+}
+
+function zero(a: Float64Array): void {
+  const n = a.length;
+  if (n > 32) {
+    a.fill(0);
+    return;
+  }
+  for (let i = 0; i < n; i++) a[i] = 0;
+}
+
 class PsPoint {
   readonly q: Float64Array;
   readonly p: Float64Array;
@@ -27,9 +50,9 @@ class PsPoint {
     this.g = new Float64Array(n);
   }
   copyFrom(o: PsPoint): void {
-    this.q.set(o.q);
-    this.p.set(o.p);
-    this.g.set(o.g);
+    copy(this.q, o.q);
+    copy(this.p, o.p);
+    copy(this.g, o.g);
     this.V = o.V;
   }
 }
@@ -317,16 +340,16 @@ export class Nuts {
     this.zPropose.copyFrom(z);
 
     const { pFwdFwd, pSharpFwdFwd, pFwdBck, pSharpFwdBck, pBckFwd, pSharpBckFwd, pBckBck, pSharpBckBck } = this;
-    pFwdFwd.set(z.p);
+    copy(pFwdFwd, z.p);
     this.pSharp(z.p, pSharpFwdFwd);
-    pFwdBck.set(z.p);
-    pSharpFwdBck.set(pSharpFwdFwd);
-    pBckFwd.set(z.p);
-    pSharpBckFwd.set(pSharpFwdFwd);
-    pBckBck.set(z.p);
-    pSharpBckBck.set(pSharpFwdFwd);
+    copy(pFwdBck, z.p);
+    copy(pSharpFwdBck, pSharpFwdFwd);
+    copy(pBckFwd, z.p);
+    copy(pSharpBckFwd, pSharpFwdFwd);
+    copy(pBckBck, z.p);
+    copy(pSharpBckBck, pSharpFwdFwd);
     const rho = this.rho;
-    rho.set(z.p);
+    copy(rho, z.p);
 
     let logSumWeight = 0;
     const H0 = this.H(z);
@@ -338,24 +361,24 @@ export class Nuts {
     const n = this.n;
 
     while (depth < this.maxTreeDepth) {
-      rhoFwd.fill(0);
-      rhoBck.fill(0);
+      zero(rhoFwd);
+      zero(rhoBck);
       let valid: boolean;
       lsw[0] = -Infinity;
       if (this.rng.uniform() > 0.5) {
         // Extend the trajectory forwards.
         z.copyFrom(this.zFwd);
-        rhoBck.set(rho);
-        pBckFwd.set(pFwdBck);
-        pSharpBckFwd.set(pSharpFwdBck);
+        copy(rhoBck, rho);
+        copy(pBckFwd, pFwdBck);
+        copy(pSharpBckFwd, pSharpFwdBck);
         valid = this.buildTree(depth, this.zPropose, pSharpFwdBck, pSharpFwdFwd, rhoFwd, pFwdBck, pFwdFwd, H0, 1, eps, 0);
         this.zFwd.copyFrom(z);
       } else {
         // Extend the trajectory backwards.
         z.copyFrom(this.zBck);
-        rhoFwd.set(rho);
-        pFwdBck.set(pBckFwd);
-        pSharpFwdBck.set(pSharpBckFwd);
+        copy(rhoFwd, rho);
+        copy(pFwdBck, pBckFwd);
+        copy(pSharpFwdBck, pSharpBckFwd);
         valid = this.buildTree(depth, this.zPropose, pSharpBckFwd, pSharpBckBck, rhoBck, pBckFwd, pBckBck, H0, -1, eps, 0);
         this.zBck.copyFrom(z);
       }
@@ -421,10 +444,10 @@ export class Nuts {
       else this.sumMetroProb += Math.exp(H0 - h);
       zPropose.copyFrom(z);
       this.pSharp(z.p, pSharpBeg);
-      pSharpEnd.set(pSharpBeg);
+      copy(pSharpEnd, pSharpBeg);
       for (let i = 0; i < n; i++) rho[i] += z.p[i];
-      pBeg.set(z.p);
-      pEnd.set(z.p);
+      copy(pBeg, z.p);
+      copy(pEnd, z.p);
       return !this.divergent;
     }
 
@@ -434,7 +457,7 @@ export class Nuts {
 
     // The initial subtree.
     lsw[slotInit] = -Infinity;
-    L.rhoInit.fill(0);
+    zero(L.rhoInit);
     const validInit = this.buildTree(depth - 1, zPropose, pSharpBeg, L.pSharpInitEnd, L.rhoInit, pBeg, L.pInitEnd, H0, sign, eps, slotInit);
     if (!validInit) return false;
 
@@ -442,7 +465,7 @@ export class Nuts {
     const zFinal = L.zProposeFinal;
     zFinal.copyFrom(z);
     lsw[slotFinal] = -Infinity;
-    L.rhoFinal.fill(0);
+    zero(L.rhoFinal);
     const validFinal = this.buildTree(depth - 1, zFinal, L.pSharpFinalBeg, pSharpEnd, L.rhoFinal, L.pFinalBeg, pEnd, H0, sign, eps, slotFinal);
     if (!validFinal) return false;
 
