@@ -16,6 +16,7 @@ import {
   logpOf,
   modelContext,
   rvParams,
+  shapeFromDims,
   tensorArg,
   type DistributionSpec,
   type ParamCheck,
@@ -345,11 +346,7 @@ function wrapper(kind: Kind): Wrapper {
     const ctx = modelContext.current;
     if (!ctx) throw new Error(`${where} must be created inside Model.build(...) or model(...); use ${kind}.dist(...) outside a model`);
     const options = { ...opts };
-    // Named dimensions give the shape when none is given (the model checks a given one agrees).
-    if (opts.dims !== undefined && opts.shape === undefined && opts.size === undefined && opts.observed === undefined) {
-      if (!ctx.dimsShape) throw new Error(`${where}: dims need a model with coords`);
-      options.shape = ctx.dimsShape(opts.dims, where);
-    }
+    options.shape ??= shapeFromDims(ctx, where, opts);
     // The observed value fixes the shape when none is given (PyMC infers size from observed).
     if (opts.observed !== undefined && opts.observed !== null && opts.shape === undefined && opts.size === undefined) {
       const obs = tensorArg(where, "observed", opts.observed);

@@ -70,6 +70,16 @@ export interface Registrar {
 
 export const modelContext: { current: Registrar | null } = { current: null };
 
+/**
+ * The shape a new model variable's dims give it when nothing else fixes it (no shape, size or
+ * observed value); the model checks a given shape against the dims when it registers the variable.
+ */
+export function shapeFromDims(ctx: Registrar, where: string, options: RVOptions): number[] | undefined {
+  if (options.dims === undefined || options.shape !== undefined || options.size !== undefined || options.observed !== undefined) return undefined;
+  if (!ctx.dimsShape) throw new Error(`${where}: dims need a model with coords`);
+  return ctx.dimsShape(options.dims, where);
+}
+
 const specsByRv = new Map<string, DistributionSpec>();
 
 /** The distribution behind a RandomVariable (for logp dispatch and printing). */
@@ -241,11 +251,7 @@ export function defineDistribution(spec: DistributionSpec): Distribution {
     // A missing observation may be written null in a nested array, as NaN is (both are imputed).
     if (Array.isArray(options.observed)) options.observed = nullsToNaN(options.observed);
     const registrarOpts = { ...options };
-    // Named dimensions give the shape when none is given (the model checks a given one agrees).
-    if (options.dims !== undefined && options.shape === undefined && options.size === undefined && options.observed === undefined) {
-      if (!ctx.dimsShape) throw new Error(`${where}: dims need a model with coords`);
-      options.shape = ctx.dimsShape(options.dims, where);
-    }
+    options.shape ??= shapeFromDims(ctx, where, options);
     // The observed value fixes the shape when none is given (PyMC infers size from observed).
     if (options.observed !== undefined && options.shape === undefined && options.size === undefined) {
       const obs = tensorArg(where, "observed", options.observed);

@@ -17,6 +17,7 @@ import {
   logpOf,
   modelContext,
   rvParams,
+  shapeFromDims,
   tensorArg,
   type DistributionSpec,
   type ParamCheck,
@@ -230,13 +231,7 @@ function named(family: string, name: unknown, make: (where: string, options: RVO
   const options = args[0] as RVOptions;
   const registrarOpts = { ...options };
   const sized = { ...options };
-  // Named dimensions give the shape when none is given, as for every family (the model's coords).
-  const dims = (options as Record<string, unknown>).dims;
-  if (dims !== undefined && options.shape === undefined && options.size === undefined && options.observed === undefined) {
-    const dimsShape = (ctx as unknown as { dimsShape?: (d: unknown, where: string) => number[] }).dimsShape;
-    if (!dimsShape) throw new Error(`${where}: dims need a model with coords`);
-    sized.shape = dimsShape.call(ctx, dims, where);
-  }
+  sized.shape ??= shapeFromDims(ctx, where, options);
   if (options.observed !== undefined && options.observed !== null && options.shape === undefined && options.size === undefined) {
     const obs = tensorArg(where, "observed", options.observed);
     if (obs.ndim > 0) sized.shape = obs.type.shape.every((d) => d !== null) ? (obs.type.shape as number[]) : (shapeOf(obs) as never);

@@ -4,9 +4,8 @@
 // their entries, and `y` becomes the Deterministic of the whole, in the observed value's shape.
 import { Constant, type Variable } from "../graph/basic.js";
 import { TensorType } from "../graph/type.js";
-import { randomVariable } from "../ops/random.js";
+import { parseSignature, randomVariable } from "../ops/random.js";
 import { second } from "../ops/elemwise.js";
-import { parseSignature } from "../ops/random.js";
 import * as pt from "../tensor.js";
 import { rvParams, type DistributionSpec, type RVOptions } from "../distributions/distribution.js";
 import type { Model } from "./model.js";

@@ -95,14 +95,18 @@ export class Subtensor implements Op {
   }
 }
 
-/** x with y added into x[entries] (the gradient of Subtensor). */
-export class IncSubtensor implements Op {
+/** x with y written into x[entries]: added (IncSubtensor) or set (SetSubtensor); one rule for both but the gradient. */
+abstract class SubtensorUpdate implements Op {
   readonly entries: readonly IndexEntry[];
   readonly key: string;
 
-  constructor(entries: readonly IndexEntry[]) {
+  constructor(
+    entries: readonly IndexEntry[],
+    name: "IncSubtensor" | "SetSubtensor",
+    private readonly kernel: "incSubtensor" | "setSubtensor",
+  ) {
     this.entries = entries;
-    this.key = `IncSubtensor{${entries.map(entryText).join(", ")}}`;
+    this.key = `${name}{${entries.map(entryText).join(", ")}}`;
     checkEntries(entries, this.key);
   }
 
@@ -114,49 +118,38 @@ export class IncSubtensor implements Op {
     const sel = selectedShape(x, this.entries, String(this));
     if (y.ndim !== sel.length) throw new Error(`${this}: value of type ${y.type} does not fit selection ${formatShape(sel)}`);
     return new Apply(this, [x, y], [new TensorType(upcast(x.dtype, y.dtype), x.type.shape)]);
+  }
+
+  abstract grad(inputs: Variable[], outputs: Variable[], grads: (Variable | null)[]): (Variable | null)[];
+
+  emit(ctx: EmitContext): void {
+    const spec = ctx.hoist(JSON.stringify(this.entries));
+    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt(this.kernel)}(${ctx.ins[0]}, ${ctx.ins[1]}, ${spec}, ${ctx.slot()});`);
+  }
+}
+
+/** x with y added into x[entries] (the gradient of Subtensor). */
+export class IncSubtensor extends SubtensorUpdate {
+  constructor(entries: readonly IndexEntry[]) {
+    super(entries, "IncSubtensor", "incSubtensor");
   }
 
   grad(_: Variable[], __: Variable[], [gz]: (Variable | null)[]): (Variable | null)[] {
     if (!gz) return [null, null];
     return [gz, new Subtensor(this.entries).makeNode(gz).outputs[0]];
   }
-
-  emit(ctx: EmitContext): void {
-    const spec = ctx.hoist(JSON.stringify(this.entries));
-    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("incSubtensor")}(${ctx.ins[0]}, ${ctx.ins[1]}, ${spec}, ${ctx.slot()});`);
-  }
 }
 
 /** x with x[entries] set to y (PyTensor's IncSubtensor with set_instead_of_inc, printed SetSubtensor). */
-export class SetSubtensor implements Op {
-  readonly entries: readonly IndexEntry[];
-  readonly key: string;
-
+export class SetSubtensor extends SubtensorUpdate {
   constructor(entries: readonly IndexEntry[]) {
-    this.entries = entries;
-    this.key = `SetSubtensor{${entries.map(entryText).join(", ")}}`;
-    checkEntries(entries, this.key);
-  }
-
-  toString(): string {
-    return this.key;
-  }
-
-  makeNode(x: Variable, y: Variable): Apply {
-    const sel = selectedShape(x, this.entries, String(this));
-    if (y.ndim !== sel.length) throw new Error(`${this}: value of type ${y.type} does not fit selection ${formatShape(sel)}`);
-    return new Apply(this, [x, y], [new TensorType(upcast(x.dtype, y.dtype), x.type.shape)]);
+    super(entries, "SetSubtensor", "setSubtensor");
   }
 
   grad([, y]: Variable[], __: Variable[], [gz]: (Variable | null)[]): (Variable | null)[] {
     if (!gz) return [null, null];
     // x's entries under the selection were overwritten: no gradient flows to them.
     return [new SetSubtensor(this.entries).makeNode(gz, zerosLike(y)).outputs[0], new Subtensor(this.entries).makeNode(gz).outputs[0]];
-  }
-
-  emit(ctx: EmitContext): void {
-    const spec = ctx.hoist(JSON.stringify(this.entries));
-    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("setSubtensor")}(${ctx.ins[0]}, ${ctx.ins[1]}, ${spec}, ${ctx.slot()});`);
   }
 }
 
