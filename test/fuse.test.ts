@@ -2,7 +2,13 @@
 // and the same values as the unfused graph.
 import { expect } from "chai";
 import fc from "fast-check";
-import { pt } from "../compiler/index.js";
+import { pt, type NDArray, type Variable } from "../compiler/index.js";
+import { toposort } from "../compiler/graph/traversal.js";
+import { Composite } from "../compiler/ops/composite.js";
+import { second } from "../compiler/ops/elemwise.js";
+import { fuseElemwise } from "../compiler/rewrite/fuse.js";
+import { rewrite } from "../compiler/rewrite/pattern.js";
+import { hotForms } from "../compiler/rewrite/specialize.js";
 import { expectClose } from "./helpers/golden.js";
 
 const opNames = (f: { dprintGraph: { order: readonly { op: unknown }[] } }) => f.dprintGraph.order.map((n) => String(n.op));
@@ -119,6 +125,52 @@ describe("fusion into Composite", () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("sums of scatters (a gradient of gathers): one chain, one buffer, one loop", () => {
+  const a = pt.scalar("a");
+  const v = pt.tensor("v", { shape: [6] });
+  const zeros = () => second(v, pt.constant(0.0));
+  const scatterTerm = fc.record({
+    idx: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 2, maxLength: 5 }),
+    scaled: fc.boolean(),
+    negative: fc.boolean(),
+  });
+
+  it("serialized and fused, they compute what the plain graph computes (property)", () => {
+    fc.assert(
+      fc.property(fc.array(scatterTerm, { minLength: 1, maxLength: 3 }), fc.boolean(), (parts, withRest) => {
+        let out: Variable | null = withRest ? pt.sin(v) : null;
+        parts.forEach(({ idx, scaled, negative }, k) => {
+          const values = pt.cos(pt.mul(a, pt.constant(idx.map((_, j) => j + k + 1))));
+          let term = pt.incSubtensor(zeros(), pt.constant(idx, null, "int64"), values);
+          if (scaled) term = pt.mul(term, pt.exp(a));
+          out = out === null ? term : negative ? pt.sub(out, term) : pt.add(out, term);
+        });
+        const [rewritten] = rewrite([out!], hotForms[2]);
+        const [fused] = fuseElemwise([rewritten]);
+        const args = [0.7, [0.5, -1, 2, 0.25, 3, -0.5]] as const;
+        const want = pt.fn([a, v], out!, { rewrite: false })(...args) as NDArray;
+        const got = pt.fn([a, v], fused, { rewrite: false })(...args) as NDArray;
+        expectClose(got.data, want.data, 1e-14);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it("two scatters and another term: one Composite writes both scatters into the other term's copy", () => {
+    const values = pt.cos(pt.mul(a, pt.constant([1, 2, 3])));
+    const out = pt.add(
+      pt.add(
+        pt.mul(pt.incSubtensor(zeros(), pt.constant([0, 1, 1], null, "int64"), values), pt.exp(a)),
+        pt.incSubtensor(zeros(), pt.constant([2, 3, 4], null, "int64"), values),
+      ),
+      pt.sin(v),
+    );
+    const [fused] = fuseElemwise(rewrite([out], hotForms[2]));
+    const loops = toposort([fused]).filter((n) => n.op instanceof Composite);
+    expect(loops.map((n) => String(n.op))).to.deep.equal(["Composite{scatter(i3, i4, (cos((i0 * i1)) * i2), i5, cos((i0 * i1)))}"]);
   });
 });
 

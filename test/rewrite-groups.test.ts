@@ -174,7 +174,31 @@ const RULE_CASES: RuleCase[] = [
   ["softplus(x) → max(x, 0) + log1p(exp(-|x|))", () => hotForms[1], () => pt.softplus(a), () => pt.log1p(pt.exp(a))],
   ["sigmoid(x) → (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|)", () => hotForms[1], () => pt.sigmoid(a), () => pt.div(1, pt.add(1, pt.exp(pt.neg(a))))],
   ["x / c → x * (1 / c) for a constant c", () => hotForms[1], () => pt.div(pt.sin(a), 4), () => pt.div(pt.sin(a), b)],
+  [
+    "second(x, 0) → zeros of x's static shape",
+    () => hotForms[2],
+    () => pt.add(second(s3, pt.constant(0.0)), pt.sin(s3)),
+    () => pt.add(second(x, pt.constant(0.0)), pt.sin(x)),
+  ],
+  [
+    "Σ ± s·scatter(0, y, i) + r → scatter(scatter(r, ±s·y, i), ...)",
+    () => hotForms[2],
+    () => pt.add(pt.mul(scatterInto(s3, [0, 2, 2]), a), pt.add(scatterInto(s3, [1, 0]), pt.sin(s3))),
+    () => pt.add(pt.mul(pt.sin(s3), a), pt.cos(s3)),
+  ],
+  [
+    "Σ ± s·scatter(0, y, i) - r → scatter(scatter(-r, ±s·y, i), ...)",
+    () => hotForms[2],
+    () => pt.sub(pt.sin(s3), pt.mul(a, scatterInto(s3, [2, 1]))),
+    () => pt.sub(pt.sin(s3), pt.mul(a, pt.cos(s3))),
+  ],
 ];
+
+/** zeros like `v` with sin(a·k) added at `idx` (k = 1, 2, ...): the gradient of a gather. */
+function scatterInto(v: Variable, idx: number[]): Variable {
+  const values = pt.sin(pt.mul(a, pt.constant(idx.map((_, k) => k + 1))));
+  return pt.incSubtensor(second(v, pt.constant(0.0)), pt.constant(idx, null, "int64"), values);
+}
 
 describe("rewrite groups: each rule fires where it should and only there", () => {
   for (const [rule, positive, negative] of CASES) {

@@ -145,6 +145,19 @@ describe("GaussianRandomWalk, RandomWalk and MvGaussianRandomWalk", () => {
     expect(body(10_000)).to.equal(body(12)).and.to.be.lessThan(120);
   });
 
+  it("the differences read x[i + 1] and x[i] in place: no index tables, no digits of 10 000 indices or zeros in the module", () => {
+    const { body } = emitModel(
+      Model.build("walk", () => {
+        const s = HalfNormal("s", 1);
+        GaussianRandomWalk("w", { mu: 0.1, sigma: s, steps: 10_000 });
+      }),
+    );
+    const code = body.slice(0, body.indexOf("const meta ="));
+    expect(code).not.to.contain("indexRows");
+    expect(code).to.match(/\[p\d+ \+ 1\]/);
+    expect(code.length).to.be.lessThan(12_000);
+  });
+
   it("draws are cumulative sums: init_dist first, then differences with the innovations' moments", () => {
     const n = 2000;
     const rv = GaussianRandomWalk.dist({ mu: 0.5, sigma: 2, init_dist: Normal.dist(10, 0.1), shape: [3, 11] });

@@ -46,7 +46,12 @@ export function jsNumber(x: number): string {
 const literals = new WeakMap<Constant, string>();
 export function arrayLiteral(c: Constant): string {
   let text = literals.get(c);
-  if (text === undefined) literals.set(c, (text = `${rtRef("nd")}([${c.shape.join(", ")}], [${Array.from(c.data, jsNumber).join(", ")}])`));
+  if (text === undefined) {
+    // All zeros (a support point broadcast to a long series): the array, not its digits.
+    const zeros = c.data.length > 16 && c.data.every((v) => Object.is(v, 0));
+    text = zeros ? `${rtRef("empty")}([${c.shape.join(", ")}])` : `${rtRef("nd")}([${c.shape.join(", ")}], [${Array.from(c.data, jsNumber).join(", ")}])`;
+    literals.set(c, text);
+  }
   return text;
 }
 
@@ -183,7 +188,7 @@ class FunctionEmitter {
       const id = `$c${shared.byExpr.size}`;
       shared.byExpr.set(expr, id);
       shared.prelude.push(`const ${id} = ${expr};`);
-      if (expr.startsWith(`${rtRef("nd")}(`)) shared.prelude.push(`const ${id}_d = ${id}.data;`);
+      if (expr.startsWith(`${rtRef("nd")}(`) || expr.startsWith(`${rtRef("empty")}(`)) shared.prelude.push(`const ${id}_d = ${id}.data;`);
       return id;
     }
     const id = this.freshConstant();

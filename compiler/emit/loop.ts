@@ -3,7 +3,7 @@
 // fly, reads matrix rows for the loop's share of a matrix–vector product, and hoists what does not
 // change along the loop. The stages below run in the order of the code they write; the temporary
 // names they take come from one counter, so that order is part of the emitted text.
-import type { EmitContext } from "../graph/basic.js";
+import { Constant, type EmitContext } from "../graph/basic.js";
 import type { CompositeSpec, InnerNode, OutputMode } from "../ops/composite.js";
 import { broadcastStatic } from "../ops/elemwise.js";
 
@@ -45,8 +45,10 @@ class LoopEmitter {
   private readonly sizes: string[] = [];
   /** Row matrices' widths, static where known. */
   private readonly widths = new Map<number, string>();
-  /** Checked row indices of each index vector. */
+  /** Checked row indices of each index vector ... */
   private readonly rows = new Map<number, string>();
+  /** ... or, for a constant run start, start + 1, ... inside its target, that start (read as i + start). */
+  private readonly offsets = new Map<number, number>();
   /** The data (Float64Array) of each input the loop reads. */
   private readonly datas = new Map<number, string>();
   /** Per output: the accumulator or output data it writes ... */
@@ -122,7 +124,7 @@ class LoopEmitter {
         this.arrays.map((j) => `${ctx.ins[j]}.shape`),
       );
     for (const j of [...this.arrays, ...this.rowMatrices, ...this.op.invariants, ...this.indexInputs]) {
-      if (this.datas.has(j)) continue;
+      if (this.datas.has(j) || this.offsets.has(j)) continue;
       const d = ctx.tmp(`d${j}_`);
       ctx.line(`const ${d} = ${ctx.dataAlias(ctx.ins[j]) ?? `${ctx.ins[j]}.data`};`);
       this.datas.set(j, d);
@@ -177,11 +179,18 @@ class LoopEmitter {
     const indexTarget = new Map<number, number>();
     for (const n of this.spec.nodes) if (n.gather) indexTarget.set(n.args[1], n.args[0]);
     this.op.modes.forEach((m) => {
-      if (typeof m !== "string" && "scatter" in m) indexTarget.set(m.scatter, m.base);
+      if (typeof m === "string" || !("scatter" in m)) return;
+      indexTarget.set(m.scatter, m.base);
+      for (const c of m.chained ?? []) indexTarget.set(c.scatter, m.base);
     });
     for (const j of this.indexInputs) {
       const target = indexTarget.get(j)!;
       const n = inputs[target].type.shape[0];
+      const start = consecutiveFrom(inputs[j], n);
+      if (start !== null) {
+        this.offsets.set(j, start);
+        continue;
+      }
       const expr = `${ctx.rt("indexRows")}(${ctx.ins[j]}, ${n ?? `${ctx.ins[target]}.shape[0]`}, ${JSON.stringify(String(inputs[target]))})`;
       const fixedRows = ctx.once(expr, n === null ? [ctx.ins[j], ctx.ins[target]] : [ctx.ins[j]]);
       if (fixedRows) {
@@ -192,6 +201,13 @@ class LoopEmitter {
       ctx.line(`const ${r} = ${expr};`);
       this.rows.set(j, r);
     }
+  }
+
+  /** The row index vector `j` gives at this iteration. */
+  private row(j: number): string {
+    const start = this.offsets.get(j);
+    if (start === undefined) return `${this.rows.get(j)}[${this.rowIndex}]`;
+    return start === 0 ? this.rowIndex : `${this.rowIndex} + ${start}`;
   }
 
   /** Small static widths are unrolled into locals (registers), larger or unknown ones loop. */
@@ -323,6 +339,7 @@ class LoopEmitter {
     // Sqr writes its argument twice (x * x): an argument inlined there would be computed twice.
     for (const n of spec.nodes) for (const a of n.args) uses[a] += n.op?.name === "Sqr" ? 2 : 1;
     for (const o of spec.outputs) uses[o] += 2;
+    for (const m of this.op.modes) if (typeof m !== "string" && "scatter" in m) for (const c of m.chained ?? []) uses[c.value] += 2;
     spec.nodes.forEach((n, i) => {
       const v = spec.nIn + i;
       invariant.push(!n.rowdot && !n.gather && n.args.every((a) => invariant[a]));
@@ -380,7 +397,7 @@ class LoopEmitter {
       const k = ctx.tmp("k");
       return [`let ${s} = 0;`, `for (let ${k} = 0; ${k} < ${this.widths.get(m)}; ${k}++) ${s} += ${md}[${b} + ${k}] * ${this.datas.get(v)}[${k}];`];
     }
-    if (n.gather) return [`const ${s} = ${this.datas.get(n.args[0])}[${this.rows.get(n.args[1])}[${this.rowIndex}]];`];
+    if (n.gather) return [`const ${s} = ${this.datas.get(n.args[0])}[${this.row(n.args[1])}];`];
     return [
       `const ${s} = ${n.op!.js(
         n.args.map((a) => this.values[a]),
@@ -397,8 +414,10 @@ class LoopEmitter {
       if (m === "sum") body.push(`${outData[i]} += ${values[o]};`);
       else if (m === "all") body.push(`if (${values[o]} === 0) ${outData[i]} = 0;`);
       else if (m === "none") body.push(`${outData[i]}[${this.pos}] = ${values[o]};`);
-      else if ("scatter" in m) body.push(`${this.rowAccs.get(i)}[${this.rows.get(m.scatter)}[${this.rowIndex}]] += ${values[o]};`);
-      else {
+      else if ("scatter" in m) {
+        body.push(`${this.rowAccs.get(i)}[${this.row(m.scatter)}] += ${values[o]};`);
+        for (const c of m.chained ?? []) body.push(`${this.rowAccs.get(i)}[${this.row(c.scatter)}] += ${values[c.value]};`);
+      } else {
         const md = this.datas.get(m.rowacc)!;
         const b = bases.get(m.rowacc)!;
         const accs = this.rowAccs.get(i)!;
@@ -441,4 +460,18 @@ class LoopEmitter {
       }
     });
   }
+}
+
+/**
+ * The first index of a constant index vector that runs start, start + 1, ... and stays inside a
+ * target of static length n (x[1:], x[:-1] of a random walk's differences), else null: such an
+ * index needs neither its table nor a bounds check.
+ */
+function consecutiveFrom(index: unknown, n: number | null): number | null {
+  if (!(index instanceof Constant) || n === null || index.data.length === 0) return null;
+  const d = index.data;
+  const start = d[0];
+  if (!Number.isInteger(start) || start < 0 || start + d.length > n) return null;
+  for (let i = 1; i < d.length; i++) if (d[i] !== start + i) return null;
+  return start;
 }

@@ -25,8 +25,18 @@ export type OutputMode =
   | "sum"
   | "all"
   | { readonly rowacc: number }
-  /** base + scatter: a copy of vector `base` with each element's value added at `index[i]`. */
-  | { readonly scatter: number; readonly base: number };
+  /**
+   * base + scatter: a copy of vector `base` with each element's value added at `index[i]`; then
+   * each of `chained` adds its own value at its own index into the same vector (a sum of scatters,
+   * one buffer and one pass).
+   */
+  | { readonly scatter: number; readonly base: number; readonly chained?: readonly ChainedScatter[] };
+
+/** A further scatter into a scatter output's vector: inner value `value` added at `index[i]` of input `scatter`. */
+export interface ChainedScatter {
+  readonly value: number;
+  readonly scatter: number;
+}
 
 const nodeName = (n: InnerNode) => (n.rowdot ? "RowDot" : n.gather ? "Gather" : n.op!.name);
 
@@ -43,7 +53,12 @@ export interface CompositeSpec {
 }
 
 const modeOf = (spec: CompositeSpec, i: number): OutputMode => (typeof spec.reduce === "string" ? spec.reduce : spec.reduce[i]);
-const modeText = (m: OutputMode) => (typeof m === "string" ? m : "rowacc" in m ? `rowacc${m.rowacc}` : `scatter${m.scatter},${m.base}`);
+const modeText = (m: OutputMode) =>
+  typeof m === "string"
+    ? m
+    : "rowacc" in m
+      ? `rowacc${m.rowacc}`
+      : `scatter${m.scatter},${m.base}${(m.chained ?? []).map((c) => `+${c.value}@${c.scatter}`).join("")}`;
 
 /** PyTensor-style text of an inner value: `((i0 + i1) * i2)`. */
 function innerText(spec: CompositeSpec, value: number): string {
@@ -80,7 +95,10 @@ export class Composite implements Op, FusedLoop {
       const m = modeOf(spec, i);
       if (typeof m === "string") return;
       if ("rowacc" in m) this.rowMatrices.add(m.rowacc);
-      else this.indices.add(m.scatter), this.invariants.add(m.base);
+      else {
+        this.indices.add(m.scatter), this.invariants.add(m.base);
+        for (const c of m.chained ?? []) this.indices.add(c.scatter);
+      }
     });
     this.key = `Composite{${spec.nIn};${body};${spec.outputs.join(",")};${modes}}`;
     this.modes = spec.outputs.map((_, i) => modeOf(spec, i));
@@ -91,7 +109,10 @@ export class Composite implements Op, FusedLoop {
       const m = modeOf(this.spec, i);
       if (m === "sum" || m === "all") return `${m}(${innerText(this.spec, o)})`;
       if (typeof m !== "string" && "rowacc" in m) return `rowacc(i${m.rowacc}, ${innerText(this.spec, o)})`;
-      if (typeof m !== "string") return `scatter(i${m.base}, i${m.scatter}, ${innerText(this.spec, o)})`;
+      if (typeof m !== "string") {
+        const more = (m.chained ?? []).map((c) => `, i${c.scatter}, ${innerText(this.spec, c.value)}`).join("");
+        return `scatter(i${m.base}, i${m.scatter}, ${innerText(this.spec, o)}${more})`;
+      }
       return innerText(this.spec, o);
     });
     if (this.spec.outputs.length === 1 && modeOf(this.spec, 0) === "sum") return `Sum{Composite{${innerText(this.spec, this.spec.outputs[0])}}, axes=None}`;

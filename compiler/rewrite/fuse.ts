@@ -4,7 +4,7 @@
 import { type Apply, Constant, type Variable } from "../graph/basic.js";
 import { TensorType } from "../graph/type.js";
 import { toposort } from "../graph/traversal.js";
-import { Composite, type InnerNode, type OutputMode } from "../ops/composite.js";
+import { Composite, type ChainedScatter, type InnerNode, type OutputMode } from "../ops/composite.js";
 import { DimShuffle } from "../ops/dimshuffle.js";
 import { Elemwise } from "../ops/elemwise.js";
 import { Reduce } from "../ops/reduce.js";
@@ -48,6 +48,15 @@ const isLoopTake = (n: Apply) => n.op instanceof AdvancedSubtensor1 && n.inputs[
 
 /** zeros with loop values added at index[i] (the gradient of a gather): a scatter inside the loop. */
 const isLoopScatter = (n: Apply) => n.op instanceof AdvancedIncSubtensor1 && n.inputs[0].ndim === 1 && n.inputs[1].ndim === 1 && !oneElement(n.inputs[1]);
+
+/**
+ * A scatter into the result of another scatter that nothing else reads: both write one vector in
+ * one loop (the gradient of a walk's x[1:] - x[:-1] scatters into x twice).
+ */
+const chainedBase = (n: Apply, soleReader: (v: Variable) => boolean): Apply | null => {
+  const base = n.inputs[0].owner;
+  return isLoopScatter(n) && base && isLoopScatter(base) && soleReader(n.inputs[0]) ? base : null;
+};
 
 /** A value computed once per element of the loop (stored when something outside reads it). */
 const isLoopValue = (n: Apply) => isLoopElemwise(n) || isLoopDot(n) || isLoopTake(n);
@@ -98,10 +107,14 @@ interface Group {
  */
 export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
   const nodes = toposort(outputs);
-  const { groups, groupOf } = loopGroups(nodes);
+  const readers = new Map<Variable, number>();
+  for (const n of nodes) for (const v of n.inputs) readers.set(v, (readers.get(v) ?? 0) + 1);
+  const outSet = new Set(outputs);
+  const soleReader = (v: Variable) => readers.get(v) === 1 && !outSet.has(v);
+  const { groups, groupOf } = loopGroups(nodes, soleReader);
   // A lone op stays itself (a loop of one op gains nothing); sums always fuse.
   const fused = new Set(groups.filter((g) => g.members.some(isLoopSum) || (g.members.length >= 2 && g.members.some((m) => isLoopElemwise(m) || isLoopSum(m)))));
-  const rebuild = new FusedRebuild(nodes, outputs, groupOf, fused);
+  const rebuild = new FusedRebuild(nodes, outputs, groupOf, fused, soleReader);
   try {
     return outputs.map((v) => rebuild.mapped(v));
   } catch (e) {
@@ -113,7 +126,7 @@ export function fuseElemwise(outputs: readonly Variable[]): Variable[] {
 }
 
 /** The nodes that can share a loop, grouped by iteration space in topological order. */
-function loopGroups(nodes: Apply[]): { groups: Group[]; groupOf: Map<Apply, Group> } {
+function loopGroups(nodes: Apply[], soleReader: (v: Variable) => boolean): { groups: Group[]; groupOf: Map<Apply, Group> } {
   const spaceOf = iterationSpaces(nodes);
   const groupOf = new Map<Apply, Group>();
   // The loops a value depends on through something outside them: a loop that a value depends on
@@ -130,8 +143,10 @@ function loopGroups(nodes: Apply[]): { groups: Group[]; groupOf: Map<Apply, Grou
       g = open.get(space);
       // Joining would make the loop read a value computed from its own results: start another.
       if (g && n.inputs.some((v) => dependsOn(v, g!))) g = undefined;
-      // Matrices, vectors and indices read whole cannot come from the loop itself.
-      if (g && wholeInputsOf(n).some((v) => direct(v) === g)) g = undefined;
+      // Matrices, vectors and indices read whole cannot come from the loop itself (but a scatter
+      // may add into the vector of a scatter of the same loop).
+      const chained = g && chainedBase(n, soleReader) && direct(n.inputs[0]) === g ? n.inputs[0] : null;
+      if (g && wholeInputsOf(n).some((v) => v !== chained && direct(v) === g)) g = undefined;
       if (!g) {
         g = { space, members: [] };
         groups.push(g);
@@ -164,6 +179,7 @@ class FusedRebuild {
     outputs: readonly Variable[],
     private readonly groupOf: Map<Apply, Group>,
     private readonly fused: Set<Group>,
+    private readonly soleReader: (v: Variable) => boolean,
   ) {
     this.order = new Map(nodes.map((n, i) => [n, i]));
     for (const n of nodes) for (const v of n.inputs) this.clients.set(v, [...(this.clients.get(v) ?? []), n]);
@@ -198,7 +214,7 @@ class FusedRebuild {
   private buildGroup(g: Group): void {
     this.built.add(g);
     const members = [...g.members].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
-    const loop = new LoopInputs(members, (v) => this.mapped(v));
+    const loop = new LoopInputs(members, (v) => this.mapped(v), this.soleReader);
     const nIn = loop.inputs.length;
     const value = new Map<Variable, number>();
     const inner: InnerNode[] = [];
@@ -229,8 +245,16 @@ class FusedRebuild {
       if (isLoopDotT(n)) {
         results.push({ v: out, index: indexOf(n.inputs[1]), mode: { rowacc: loop.wholeIndex.get(n.inputs[0])! } });
       } else if (isLoopScatter(n)) {
+        if (loop.chained.has(n)) continue; // written with the first scatter of its chain
         const mode = { scatter: loop.wholeIndex.get(n.inputs[2])!, base: loop.wholeIndex.get(n.inputs[0])! };
-        results.push({ v: out, index: indexOf(n.inputs[1]), mode });
+        // The scatters that add into this one's vector, in order: one output, the last one's value.
+        const chained: ChainedScatter[] = [];
+        let last = n;
+        for (let next = loop.chainedInto.get(last); next; next = loop.chainedInto.get(last)) {
+          chained.push({ value: indexOf(next.inputs[1]), scatter: loop.wholeIndex.get(next.inputs[2])! });
+          last = next;
+        }
+        results.push({ v: last.outputs[0], index: indexOf(n.inputs[1]), mode: chained.length ? { ...mode, chained } : mode });
       } else if (isLoopValue(n)) {
         if (this.outSet.has(out) || (this.clients.get(out) ?? []).some((c) => !loop.inside.has(c))) {
           results.push({ v: out, index: value.get(out)!, mode: "none" });
@@ -255,18 +279,28 @@ class LoopInputs {
   private readonly inputIndex = new Map<Variable, number>();
   private readonly sources = new Map<Variable, Variable>();
 
+  /** A scatter whose vector a later scatter of the loop adds into, and that scatter ... */
+  readonly chainedInto = new Map<Apply, Apply>();
+  /** ... which is then one of these: they write into the first scatter's vector. */
+  readonly chained = new Set<Apply>();
+
   constructor(
     members: Apply[],
     private readonly mapped: (v: Variable) => Variable,
+    soleReader: (v: Variable) => boolean,
   ) {
     this.inside = new Set(members);
+    for (const n of members) {
+      const base = chainedBase(n, soleReader);
+      if (base && this.inside.has(base)) this.chainedInto.set(base, n), this.chained.add(n);
+    }
     for (const n of members) {
       if (isLoopDot(n) || isLoopTake(n)) n.inputs.forEach((v) => this.whole(v));
       else if (isLoopDotT(n)) {
         this.whole(n.inputs[0]);
         if (!this.internal(n.inputs[1])) this.inputOf(n.inputs[1]);
       } else if (isLoopScatter(n)) {
-        this.whole(n.inputs[0]);
+        if (!this.chained.has(n)) this.whole(n.inputs[0]);
         this.whole(n.inputs[2]);
         if (!this.internal(n.inputs[1])) this.inputOf(n.inputs[1]);
       } else for (const v of n.inputs) if (!this.internal(v)) this.inputOf(v);

@@ -7,6 +7,7 @@ import { graphInputs } from "../graph/traversal.js";
 import { abs, add, div, exp, ge, log, log1p, maximum, mul, neg, neq, sigmoid, softplus, sqr, sqrt, sub, switchOp } from "../ops/elemwise.js";
 import { constantValue, opName, type Rule } from "./pattern.js";
 import { isNormalNumber, scalarConstant, scalarLike } from "./facts.js";
+import { scatterSums } from "./scatters.js";
 
 /** x ** p for the exponents that have a cheaper form, else null. */
 function power(x: Variable, p: number, like: Variable): Variable | null {
@@ -149,4 +150,6 @@ export const hotForms: Rule[][] = [
       },
     },
   ],
+  // Last, sums of scatters into zeros (a gradient of gathers) as one chain of scatters (scatters.ts).
+  scatterSums,
 ];
