@@ -1,7 +1,8 @@
 // A long run, timed by stage: the README's eight-schools model (with theta as a Deterministic: 18
 // scalars) sampled 4 x 300 000 draws (1000 tuning) with the default cores, then what `tsmc sample
 // --out` does after sampling: summary(trace) and trace.writeJSON to a file, each alone; then the
-// command itself, end to end (it summarizes on a worker thread while it writes the file).
+// command itself, end to end, with --out trace.json and with --out trace.zarr (it summarizes on
+// worker threads while it writes the file).
 // Run after `npm run build`: node bench/long-run.mjs [draws per chain]
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
@@ -46,20 +47,34 @@ const writing = seconds(t0);
 const bytes = statSync(file).size;
 rmSync(file);
 
-// The command: wall time, and its own sampling time from its report.
+// The command, writing JSON and then a Zarr store: wall time, and its own sampling time from its report.
 const cli = fileURLToPath(new URL("../dist/compiler/cli.js", import.meta.url));
-t0 = performance.now();
-const run = spawnSync(process.execPath, [cli, "sample", modelFile, "--draws", String(draws), "--seed", "1", "--no-progress", "--out", file], {
-  encoding: "utf8",
-});
-const wall = seconds(t0);
-if (run.status !== 0) throw new Error(run.stderr);
-const cliSampling = Number(/took ([\d.]+) seconds/.exec(run.stderr)[1]);
+const command = (out, n = draws) => {
+  const t = performance.now();
+  const run = spawnSync(process.execPath, [cli, "sample", modelFile, "--draws", String(n), "--seed", "1", "--no-progress", "--out", out], {
+    encoding: "utf8",
+  });
+  const wall = seconds(t);
+  if (run.status !== 0) throw new Error(run.stderr);
+  return { wall, sampling: Number(/took ([\d.]+) seconds/.exec(run.stderr)[1]) };
+};
+// Start-up, compiling and a tiny run: what the command costs besides sampling and writing.
+const tiny = command(join(dir, "tiny.zarr"), 10);
+const startup = tiny.wall - tiny.sampling;
+const json = command(file);
+const zarr = command(join(dir, "trace.zarr"));
 rmSync(dir, { recursive: true, force: true });
 
 console.log(`eight schools, 4 chains x ${draws} draws (+1000 tuning), ${table.rows.length} scalars, Node ${process.versions.node}`);
 console.log(`sampling (sampleAsync, default cores):     ${sampling.toFixed(1)} s`);
-console.log(`summary(trace):                            ${summarizing.toFixed(2)} s`);
+console.log(`summary(trace), one thread:                ${summarizing.toFixed(2)} s`);
 console.log(`writeJSON (${(bytes / 1e6).toFixed(0)} MB):                     ${writing.toFixed(2)} s`);
-console.log(`tsmc sample --out, wall:                   ${wall.toFixed(1)} s, of which sampling ${cliSampling.toFixed(1)} s`);
-console.log(`  after sampling / sampling:               ${((wall - cliSampling) / cliSampling).toFixed(2)} (start-up and compile included)`);
+console.log(`tsmc sample, start-up and compile:         ${startup.toFixed(1)} s (a run of 10 draws, less its sampling)`);
+for (const [what, r] of [
+  ["--out trace.json", json],
+  ["--out trace.zarr", zarr],
+]) {
+  const after = r.wall - r.sampling - startup;
+  console.log(`tsmc sample ${what}, wall:          ${r.wall.toFixed(1)} s, of which sampling ${r.sampling.toFixed(1)} s`);
+  console.log(`  after sampling:                          ${after.toFixed(1)} s = ${(after / r.sampling).toFixed(2)} of sampling`);
+}

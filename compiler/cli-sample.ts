@@ -5,13 +5,14 @@
 // body is what worker threads rebuild the model from. A module without declarations (say, the
 // output of `tsmc build`) is imported and its exported CompiledModels are used. Ctrl-C stops the
 // chains and writes nothing; --out is written whole or not at all.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import * as runtime from "../runtime/index.js";
 import "../runtime/sampler/install.js"; // this command samples whatever module it loads
-import { CompiledModel, summary, type Trace } from "../runtime/index.js";
+import { CompiledModel, summary, toZarr, type Trace } from "../runtime/index.js";
 import type { ModelCall } from "./frontend/analyze.js";
 import { summaryOffThread } from "./cli-summary.js";
 import { loadBuildPass, mayDeclareModels, MissingPeerError } from "./frontend/load.js";
@@ -27,6 +28,7 @@ export interface SampleCommandOptions {
   seed?: string;
   targetAccept: number;
   out?: string;
+  report?: string;
   data?: string;
   progress: boolean;
 }
@@ -63,7 +65,8 @@ export function registerSample(program: Command, io: SampleIO = process): Comman
     .option("--seed <seed>", "makes the trace reproducible")
     .addOption(new Option("--target-accept <p>", "target acceptance rate of step-size adaptation").argParser(probability).default(0.8))
     .option("--data <json>", "bind data() inputs: a JSON object, or @file.json (as withData)")
-    .option("--out <file>", "write the trace as JSON that ArviZ reads (az.from_json)")
+    .option("--out <file>", "write the trace for ArviZ: a .zarr folder (az.from_zarr; fast) or else JSON (az.from_json)")
+    .option("--report <file>", "write a one-page HTML report: the summary, PyMC's warnings and ArviZ's plots (tsmc/plots)")
     .option("--no-progress", "no progress bars")
     .action(async (file: string, opts: SampleCommandOptions) => {
       process.exitCode = await runSample(file, opts, io);
@@ -290,6 +293,58 @@ export function writeFileAtomically(path: string, fill: (write: (chunk: string) 
   renameSync(tmp, path);
 }
 
+/** --out is checked before sampling: a long run must not end in a path it cannot write. */
+function checkOut(path: string): void {
+  if (!existsSync(path)) return;
+  const folder = statSync(path).isDirectory();
+  if (extname(path) === ".zarr" && !(folder && existsSync(join(path, ".zgroup"))))
+    throw new Error(`--out ${path}: exists and is not a Zarr store; not replacing it`);
+  if (extname(path) !== ".zarr" && folder) throw new Error(`--out ${path}: is a folder (a Zarr store is written to a path ending in .zarr)`);
+}
+
+/** Write a file and make it durable before anything is renamed over it. */
+function writeDurably(path: string, bytes: Uint8Array): void {
+  const fd = openSync(path, "w");
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write a Zarr store as a folder, built under a temporary name beside it and renamed into place:
+ * killed midway, the previous store stays whole (at worst, for an instant between two renames, it
+ * waits under `.<name>.<pid>.old`). An existing path that is not a Zarr store is never replaced.
+ */
+export function writeZarrAtomically(path: string, trace: Trace): void {
+  checkOut(path);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const old = join(dirname(path), `.${basename(path)}.${process.pid}.old`);
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    for (const [key, bytes] of toZarr(trace)) {
+      mkdirSync(dirname(join(tmp, key)), { recursive: true });
+      writeDurably(join(tmp, key), bytes);
+    }
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  if (existsSync(path)) renameSync(path, old);
+  renameSync(tmp, path);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** --report: tsmc/plots' page, loaded only here (the plotting library is large), written atomically. */
+async function writeReport(path: string, trace: Trace, io: SampleIO): Promise<void> {
+  const { report } = await import("../plots/index.js");
+  const html = report(trace);
+  writeFileAtomically(path, (write) => write(html));
+  io.stderr.write(`Report written to ${path}\n`);
+}
+
 /** The whole command; returns the exit code. */
 export async function runSample(file: string, opts: SampleCommandOptions, io: SampleIO = process): Promise<number> {
   const models = await loadModels(file);
@@ -297,6 +352,8 @@ export async function runSample(file: string, opts: SampleCommandOptions, io: Sa
   const m = chosen.model.withData(readData(opts.data));
   // Without a generated body, workers rebuild the model by importing the same module.
   if (!m.source) m.source = { module: pathToFileURL(chosen.path).href, exportName: chosen.exportName };
+  if (opts.out) checkOut(opts.out);
+  if (opts.report && existsSync(opts.report) && statSync(opts.report).isDirectory()) throw new Error(`--report ${opts.report}: is a folder`);
   const chains = opts.chains;
   if (chains < 1) throw new Error("--chains must be at least 1");
   if (opts.draws < 1) throw new Error("--draws must be at least 1");
@@ -342,14 +399,18 @@ export async function runSample(file: string, opts: SampleCommandOptions, io: Sa
     `Sampling ${chains} chain${chains > 1 ? "s" : ""} for ${opts.tune} tune and ${opts.draws} draw iterations ` +
       `(${chains * opts.tune} + ${chains * opts.draws} draws total) took ${secs.toFixed(1)} seconds.\n`,
   );
+  if (opts.report) await writeReport(opts.report, trace, io);
   if (!opts.out) {
     printSummary(io, trace, summary(trace));
     return 0;
   }
-  // The summary is computed on another thread while this one writes the trace.
-  const table = summaryOffThread(trace);
-  writeFileAtomically(opts.out, (write) => trace.writeJSON(write));
+  // The summary is computed on other threads while this one writes the trace: on every core while
+  // a Zarr store (a memory copy) is written, on the cores this thread leaves free while JSON is.
+  const zarr = extname(opts.out) === ".zarr";
+  const table = summaryOffThread(trace, Math.max(1, Math.min(2, availableParallelism() - (zarr ? 0 : 1))));
+  if (zarr) writeZarrAtomically(opts.out, trace);
+  else writeFileAtomically(opts.out, (write) => trace.writeJSON(write));
   printSummary(io, trace, await table());
-  io.stderr.write(`Trace written to ${opts.out} (az.from_json reads it)\n`);
+  io.stderr.write(`Trace written to ${opts.out} (${zarr ? "az.from_zarr" : "az.from_json"} reads it)\n`);
   return 0;
 }

@@ -55,8 +55,11 @@ export {
 } from "./model.js";
 export { Trace, type ChainTuning } from "./sampler/trace.js";
 export { PriorSamples, type SampleOptions } from "./sampler/sample.js";
+export type { Approximation, FitOptions } from "./sampler/advi.js";
 export type { ModelSource } from "./sampler/parallel.js";
 export { summary, Summary, type SummaryRow } from "./sampler/summary.js";
+export { loo, waic, compare, psislw, type ELPDData, type WAICData, type CompareRow } from "./sampler/loo.js";
+export { toZarr, type ZarrStore } from "./sampler/zarr.js";
 export { rhat, essBulk, essTail, essMean, essSd, mcseMean, mcseSd, hdi } from "./sampler/diagnostics.js";
 export { simdModule, simdBind, type SimdLoop } from "./simd.js";
 export { slot, outBuffer, buf1, buf2, buf3, view1, view2, view3, unit1, flatView, type Slot } from "./buffers.js";

@@ -7,6 +7,7 @@ import { own } from "./own.js";
 import type { SampleOptions, PriorSamples } from "./sampler/sample.js";
 import type { Trace, Group } from "./sampler/trace.js";
 import type { ModelSource } from "./sampler/parallel.js";
+import type { Approximation, FitOptions } from "./sampler/advi.js";
 
 export type Point = Record<string, number | NDArray | number[] | unknown>;
 export type Value = number | NDArray;
@@ -70,6 +71,7 @@ export interface Sampling {
   sampleModelAsync(m: CompiledModel, opts: SampleOptions): Promise<Trace>;
   samplePriorPredictive(m: CompiledModel, opts: { draws?: number; seed?: number | string }): PriorSamples;
   samplePosteriorPredictive(m: CompiledModel, trace: Trace, opts: { seed?: number | string; extend?: boolean }): Group;
+  fit(m: CompiledModel, opts: FitOptions): Approximation;
 }
 
 let sampling: Sampling | null = null;
@@ -235,6 +237,11 @@ export class CompiledModel {
   /** One draw of every observed RV per posterior draw of `trace`, as [chains, draws, ...shape]. */
   samplePosteriorPredictive(trace: Trace, opts: { seed?: number | string; extend?: boolean } = {}): Group {
     return this.sampler("samplePosteriorPredictive").samplePosteriorPredictive(this, trace, opts);
+  }
+
+  /** Variational inference (ADVI, mean-field or full-rank) as PyMC's `pm.fit`: `approx.sample()` draws from the fit. */
+  fit(opts: FitOptions = {}): Approximation {
+    return this.sampler("fit").fit(this, opts);
   }
 
   /** The installed samplers, once the data is bound; `method` names the call in the error. */

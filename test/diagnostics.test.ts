@@ -1,6 +1,7 @@
 // Diagnostics against a NumPy re-implementation of ArviZ's formulas on small fixed arrays
 // (test/reference/diagnostics.py wrote test/reference/diagnostics.json), and the summary table.
 import { expect } from "chai";
+import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { NDArray, summary, rhat, essBulk, essTail, mcseMean, mcseSd, hdi } from "../compiler/index.js";
 import { essMean, essSd, normalPpf, rankdata, autocov, splitChains } from "../runtime/sampler/diagnostics.js";
@@ -38,6 +39,40 @@ describe("diagnostics against the reference (ArviZ's formulas in NumPy)", () => 
     close(row.ess_bulk, r.ess_bulk, "ess_bulk");
     close(row.r_hat, r.r_hat_summary, "r_hat");
     close(row["hdi_3%"], r["hdi_3%"], "hdi_3%");
+  });
+});
+
+describe("diagnostics: the radix argsort", () => {
+  /** scipy.stats.rankdata's average ranks, by a comparison sort. */
+  const naiveRanks = (a: number[]) => {
+    const idx = a.map((_, i) => i).sort((i, j) => a[i] - a[j] || i - j);
+    const out = new Array<number>(a.length);
+    for (let i = 0; i < a.length; ) {
+      let j = i;
+      while (j + 1 < a.length && a[idx[j + 1]] === a[idx[i]]) j++;
+      for (let k = i; k <= j; k++) out[idx[k]] = (i + j) / 2 + 1;
+      i = j + 1;
+    }
+    return out;
+  };
+
+  it("ranks as a comparison sort does: doubles, ties, -0 and 0, draws that differ in their low bits only (property)", () => {
+    const close = fc.double({ min: 1, max: 1 + 1e-9, noNaN: true }); // one high word, many low words
+    const value = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.integer({ min: -3, max: 3 }),
+      fc.constantFrom(0, -0, 1e-300, -1e-300),
+      close,
+    );
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 300 }), (a) => {
+        expect(rankdata(a)).to.deep.equal(naiveRanks(a));
+      }),
+      { numRuns: 300 },
+    );
+    // 5000 draws that differ only in their low 32 bits.
+    const long = Array.from({ length: 5000 }, (_, i) => 1 + ((i * 7919) % 5000) * 1e-13);
+    expect(rankdata(long)).to.deep.equal(naiveRanks(long));
   });
 });
 

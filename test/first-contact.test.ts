@@ -151,7 +151,7 @@ describe("first contact: a misspelled distribution", () => {
     expect(e.message).to.equal(`ns.HalfNormall is not a function: ${DID_YOU_MEAN}`);
     // a function of the user's that is nothing like a tsmc name keeps JavaScript's message
     const mine: Record<string, unknown> = {};
-    expect(thrown(() => model("m", () => (mine.compute as () => void)())).message).to.equal("mine.compute is not a function");
+    expect(thrown(() => model("m", () => (mine.frobnicate as () => void)())).message).to.equal("mine.frobnicate is not a function");
   });
 });
 

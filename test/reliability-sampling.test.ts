@@ -5,7 +5,7 @@
 // blocked thread go to a child process with a timeout.
 import { expect } from "chai";
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { model, Normal, type CompiledModel } from "../compiler/index.js";
 import { autocov, rankdata } from "../runtime/sampler/diagnostics.js";
@@ -161,9 +161,9 @@ describe("tsmc sample --out is written whole or not at all", function () {
    * Run the command, send `signal` `ms` after it starts (or after its stderr first shows `mark`);
    * resolves with the exit code or signal.
    */
-  function runKilled(ms: number, signal: NodeJS.Signals, mark?: string) {
+  function runKilled(ms: number, signal: NodeJS.Signals, mark?: string, argv = args) {
     return new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(process.execPath, argv, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
       let stderr = "";
       let timer: NodeJS.Timeout | undefined;
       const arm = () => (timer ??= setTimeout(() => child.kill(signal), ms));
@@ -208,6 +208,39 @@ describe("tsmc sample --out is written whole or not at all", function () {
       const when = Math.round(total * (0.5 + k / 10));
       const r = await runKilled(when, "SIGKILL");
       expectOldOrNew(`killed after ${when} ms of ${total} (${r.signal ?? `exit ${r.code}`})`);
+    }
+  });
+
+  it("--out x.zarr killed with SIGKILL at many moments: the store is the old one or the complete new one", async function () {
+    const store = join(dir, "trace.zarr");
+    const zarrArgs = [...args.slice(0, -1), store];
+    const oldStore = () => {
+      rmSync(store, { recursive: true, force: true });
+      mkdirSync(store);
+      writeFileSync(join(store, ".zgroup"), '{"zarr_format":2}');
+      writeFileSync(join(store, ".zattrs"), '{"seed":"old"}');
+    };
+    const expectOldOrNewStore = (what: string) => {
+      // Between its two renames (an instant) the old store waits under a hidden name beside it.
+      const at = existsSync(store) ? store : readdirSync(dir).find((f) => f.startsWith(".trace.zarr.") && f.endsWith(".old"));
+      expect(at, `${what}: no store`).to.be.a("string");
+      const path = at === store ? store : join(dir, at!);
+      const attrs = JSON.parse(readFileSync(join(path, ".zattrs"), "utf8"));
+      if (attrs.seed === "old") return;
+      expect(attrs.seed, what).to.equal("1");
+      expect(statSync(join(path, "posterior", "mu", "0.0")).size, what).to.equal(4 * 30000 * 8);
+      expect(existsSync(join(path, ".zmetadata")), what).to.equal(true);
+    };
+    const t0 = Date.now();
+    const full = spawnSync(process.execPath, zarrArgs, { cwd: root, encoding: "utf8", timeout: 120_000 });
+    const total = Date.now() - t0;
+    expect(full.status, full.stderr).to.equal(0);
+    expectOldOrNewStore("a whole run");
+    for (let k = 0; k < 5; k++) {
+      oldStore();
+      const when = Math.round(total * (0.6 + k / 12));
+      const r = await runKilled(when, "SIGKILL", undefined, zarrArgs);
+      expectOldOrNewStore(`killed after ${when} ms of ${total} (${r.signal ?? `exit ${r.code}`})`);
     }
   });
 

@@ -141,19 +141,50 @@ describe("tsmc sample", () => {
     expect(Object.keys(JSON.parse(readFileSync(out, "utf8")).posterior)).to.deep.equal(["mu", "sigma"]);
   });
 
-  it("summaryOffThread gives summary()'s rows, and falls back to this thread when no worker can do it", async () => {
+  it("--report writes one self-contained HTML page with the table and the plots; a folder is refused before sampling", async () => {
+    const page = join(dir, "report.html");
+    const io = capture(false);
+    await run(
+      [modelsFile, "--model", "eight_schools", "--draws", "100", "--tune", "100", "--chains", "2", "--cores", "1", "--seed", "3", "--report", page],
+      io,
+    );
+    expect(io.err).to.contain(`Report written to ${page}`);
+    const html = readFileSync(page, "utf8");
+    expect(html).to.match(/^<!DOCTYPE html>/i);
+    expect(html).to.contain("<table");
+    expect((html.match(/<svg/g) ?? []).length).to.be.at.least(5);
+    expect(html).not.to.match(/(src|href)="https?:/);
+    const folder = capture(false);
+    let error: Error | undefined;
+    try {
+      await run([modelsFile, "--model", "eight_schools", "--draws", "10", "--report", dir], folder);
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).to.equal(`--report ${dir}: is a folder`);
+    expect(folder.err).not.to.contain("Sampling model");
+  });
+
+  it("summaryOffThread gives summary()'s rows, shared among threads, and falls back to this thread when no worker can do it", async () => {
     const trace = {
       posterior: {
         x: new NDArray(
           [2, 50],
           Float64Array.from({ length: 100 }, (_, i) => Math.sin(i * 1.7)),
         ),
+        v: new NDArray(
+          [2, 50, 3],
+          Float64Array.from({ length: 300 }, (_, i) => Math.cos(i * 0.3) + (i % 7)),
+        ),
       },
+      dims: { v: ["abc"] },
+      coords: { abc: ["a", "b", "c"] },
     };
     const here = summary(trace);
-    expect((await summaryOffThread(trace)()).rows).to.deep.equal(here.rows);
+    expect(here.rows.map((r) => r.name)).to.deep.equal(["x", "v[a]", "v[b]", "v[c]"]);
+    for (const threads of [1, 2, 3]) expect((await summaryOffThread(trace, threads)()).rows, `${threads} threads`).to.deep.equal(here.rows);
     // a posterior no worker can be given (a Proxy does not clone): the same rows, made here
     const odd = { x: new NDArray(new Proxy([2, 50], {}), trace.posterior.x.data) };
-    expect((await summaryOffThread({ posterior: odd })()).rows).to.deep.equal(here.rows);
+    expect((await summaryOffThread({ ...trace, posterior: { ...odd, v: trace.posterior.v } })()).rows).to.deep.equal(here.rows);
   });
 });

@@ -15,11 +15,13 @@ const file = (name: string) => join(root, "fixtures", name);
 const IMPORT = `import "tsmc/sampler";`;
 
 describe("linking the sampler where it is used", () => {
-  it("sees m.sample(), m?.sampleAsync, m['samplePriorPredictive'] and a method read without a call", () => {
+  it("sees m.sample(), m?.sampleAsync, m['samplePriorPredictive'], m.fit() and a method read without a call", () => {
     expect(readsSampler(`m.sample({ seed: 1 });`, "a.ts")).to.equal(true);
     expect(readsSampler(`await m?.sampleAsync();`, "a.ts")).to.equal(true);
     expect(readsSampler(`m["samplePriorPredictive"]();`, "a.js")).to.equal(true);
     expect(readsSampler(`const f = m.samplePosteriorPredictive.bind(m);`, "a.tsx")).to.equal(true);
+    expect(readsSampler(`const approx = m.fit({ method: "advi", n: 1000 });`, "a.ts")).to.equal(true);
+    expect(readsSampler(`m["fit"]();`, "a.js")).to.equal(true);
   });
 
   it("does not see the words in comments, strings, other names or declarations", () => {
@@ -32,6 +34,8 @@ describe("linking the sampler where it is used", () => {
     const out = await transformModule(code, file("app.ts"));
     expect(out!.code).to.equal(`#!/usr/bin/env node\n"use strict";\n${IMPORT}\nimport { seed } from "./seed.js";\nseed.sample();\n`);
     expect(out!.models).to.deep.equal([]);
+    const fitting = await transformModule(`import { seed } from "./seed.js";\nseed.fit({ n: 100 }).sample();\n`, file("app.ts"));
+    expect(fitting!.code).to.equal(`${IMPORT}\nimport { seed } from "./seed.js";\nseed.fit({ n: 100 }).sample();\n`);
   });
 
   it("leaves a module that does not sample alone, and one that declares a model without the sampler", async () => {

@@ -10,7 +10,7 @@ export function mayDeclareModels(code: string): boolean {
   return code.includes("tsmc") && code.includes("model");
 }
 
-const SAMPLER_HINT = /\b(?:sample|sampleAsync|samplePriorPredictive|samplePosteriorPredictive)\b/;
+const SAMPLER_HINT = /\b(?:sample|sampleAsync|samplePriorPredictive|samplePosteriorPredictive|fit)\b/;
 
 /** False means the module surely reads no sampling method. */
 export function mayReadSampler(code: string): boolean {

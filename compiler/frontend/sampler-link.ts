@@ -1,14 +1,15 @@
 // Which modules sample. The samplers are not part of a compiled model: the build pass imports
-// "tsmc/sampler" into each module that reads `.sample`, `.sampleAsync`, `.samplePriorPredictive` or
-// `.samplePosteriorPredictive` off anything, so a bundle that never samples carries no sampler and
-// one that samples carries it. A false positive (another object's `.sample`) costs only bytes.
+// "tsmc/sampler" into each module that reads `.sample`, `.sampleAsync`, `.samplePriorPredictive`,
+// `.samplePosteriorPredictive` or `.fit` (ADVI) off anything, so a bundle that never samples carries
+// no sampler and one that samples carries it. A false positive (another object's `.sample` or
+// `.fit`) costs only bytes.
 import { ts } from "ts-morph";
 import { parseModule } from "./analyze.js";
 import { mayReadSampler } from "./load.js";
 
 export const SAMPLER_MODULE = "tsmc/sampler";
 
-const METHODS = new Set(["sample", "sampleAsync", "samplePriorPredictive", "samplePosteriorPredictive"]);
+const METHODS = new Set(["sample", "sampleAsync", "samplePriorPredictive", "samplePosteriorPredictive", "fit"]);
 
 /** The module's syntax tree when it reads one of the sampling methods (`m.sample(...)`, `m?.sample`, `m["sample"]`), else null. */
 export function samplingModule(code: string, file: string): ts.SourceFile | null {

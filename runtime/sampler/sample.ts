@@ -344,7 +344,16 @@ export function buildTrace(model: CompiledModel, plan: ChainPlan, results: Chain
     observedData: observedData(model),
     constantData: model.boundData(),
     tuning: results.map((r) => ({ stepSize: r.stepSize, invMetric: r.invMetric })),
-    attrs: { model: model.name, seed: plan.seed, draws: plan.draws, tune: plan.tune, chains: plan.chains, target_accept: plan.targetAccept, sampler: "NUTS" },
+    attrs: {
+      model: model.name,
+      seed: plan.seed,
+      draws: plan.draws,
+      tune: plan.tune,
+      chains: plan.chains,
+      target_accept: plan.targetAccept,
+      max_treedepth: plan.maxTreeDepth,
+      sampler: "NUTS",
+    },
     dims: model.meta.dims,
     coords: model.meta.coords,
   });

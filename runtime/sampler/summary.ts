@@ -103,17 +103,24 @@ function elementName(name: string, shape: number[], k: number, labels?: ((string
   return `${name}[${idx.join(", ")}]`;
 }
 
+/** What summary() reads of a trace. */
+export type SummaryInput = { posterior: Record<string, NDArray>; dims?: Record<string, string[]>; coords?: Record<string, (string | number)[]> };
+
 /**
  * az.summary of a trace's posterior (or of any group of [chains, draws, ...shape] arrays):
  * `varNames` picks variables, `hdiProb` (0.94) the interval, `roundTo` (2) the printed decimals.
  */
-export function summary(
-  trace: { posterior: Record<string, NDArray>; dims?: Record<string, string[]>; coords?: Record<string, (string | number)[]> },
-  opts: { varNames?: string[]; hdiProb?: number; roundTo?: number } = {},
-): Summary {
-  const hdiProb = opts.hdiProb ?? 0.94;
-  const names = opts.varNames ?? Object.keys(trace.posterior);
+export function summary(trace: SummaryInput, opts: { varNames?: string[]; hdiProb?: number; roundTo?: number } = {}): Summary {
+  return new Summary(summaryRows(trace, opts.varNames ?? Object.keys(trace.posterior), opts.hdiProb ?? 0.94), opts.roundTo ?? 2);
+}
+
+/**
+ * The summary's rows of `names`; with `part`, only rows index, index + of, index + 2·of, ... (so
+ * that `of` threads can share one table's work).
+ */
+export function summaryRows(trace: SummaryInput, names: string[], hdiProb: number, part = { index: 0, of: 1 }): SummaryRow[] {
   const rows: SummaryRow[] = [];
+  let row = 0;
   for (const name of names) {
     const arr = own(trace.posterior, name);
     if (!arr) throw new Error(`summary: the trace has no variable '${name}'`);
@@ -124,7 +131,8 @@ export function summary(
       const l = trace.coords ? own(trace.coords, d) : undefined;
       return l && l.length === shape[a] ? l : undefined;
     });
-    for (let k = 0; k < size; k++) {
+    for (let k = 0; k < size; k++, row++) {
+      if (row % part.of !== part.index) continue;
       const d = diagnostics(elementChains(arr, k), hdiProb);
       rows.push({
         name: elementName(name, shape, k, labels),
@@ -140,5 +148,5 @@ export function summary(
       });
     }
   }
-  return new Summary(rows, opts.roundTo ?? 2);
+  return rows;
 }

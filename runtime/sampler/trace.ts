@@ -19,6 +19,8 @@ export class Trace {
   sampleStats: Group;
   warmup?: { posterior: Group; sampleStats: Group };
   posteriorPredictive?: Group;
+  /** Pointwise log-likelihood of each observed variable, [chains, draws, ...observed shape] (ArviZ's log_likelihood). */
+  logLikelihood?: Group;
   observedData?: Record<string, Value>;
   constantData?: Record<string, Value>;
   tuning: ChainTuning[];
@@ -31,6 +33,7 @@ export class Trace {
     posterior: Group;
     sampleStats: Group;
     warmup?: { posterior: Group; sampleStats: Group };
+    logLikelihood?: Group;
     observedData?: Record<string, Value>;
     constantData?: Record<string, Value>;
     tuning?: ChainTuning[];
@@ -41,6 +44,7 @@ export class Trace {
     this.posterior = init.posterior;
     this.sampleStats = init.sampleStats;
     if (init.warmup) this.warmup = init.warmup;
+    if (init.logLikelihood) this.logLikelihood = init.logLikelihood;
     if (init.observedData) this.observedData = init.observedData;
     if (init.constantData) this.constantData = init.constantData;
     this.tuning = init.tuning ?? [];
@@ -105,15 +109,37 @@ export class Trace {
     if (buffer) write(buffer);
   }
 
+  /**
+   * The groups of toJSON's layout with their arrays as they are (`sampled`: [chains, draws, ...]),
+   * and the dims, coords and attrs ArviZ gets: what a binary writer (toZarr) needs.
+   */
+  layoutArrays(): LayoutArrays {
+    const out = this.layout((value, booleans, sampled) => new LayoutLeaf(value, booleans, sampled));
+    const groups = new Map<string, Map<string, LayoutLeaf>>();
+    for (const [key, group] of Object.entries(out)) {
+      if (key === "coords" || key === "dims" || key === "attrs") continue;
+      const vars = new Map<string, LayoutLeaf>();
+      for (const [name, v] of Object.entries(group as Record<string, unknown>))
+        vars.set(name, v instanceof LayoutLeaf ? v : new LayoutLeaf(v as number, false, false));
+      groups.set(key, vars);
+    }
+    return {
+      groups,
+      dims: out.dims as Record<string, string[]>,
+      coords: out.coords as Record<string, (string | number)[]>,
+      attrs: out.attrs as Record<string, unknown>,
+    };
+  }
+
   /** toJSON's layout, with each array as `leaf` makes it (`booleans`: the diverging flags). */
-  private layout(leaf: (arr: NDArray, booleans: boolean) => unknown): Record<string, unknown> {
+  private layout(leaf: (arr: NDArray, booleans: boolean, sampled: boolean) => unknown): Record<string, unknown> {
     const dims: Record<string, string[]> = {};
     const coords: Record<string, (string | number)[]> = {};
     const out: Record<string, unknown> = {};
     const group = (g: Group, sampled: boolean, booleans: string[] = []) => {
       const o: Record<string, unknown> = {};
       for (const [name, arr] of Object.entries(g)) {
-        setOwn(o, name, leaf(arr, booleans.includes(name)));
+        setOwn(o, name, leaf(arr, booleans.includes(name), sampled));
         addDims(name, sampled ? arr.shape.slice(2) : arr.shape);
       }
       return o;
@@ -132,7 +158,7 @@ export class Trace {
     const values = (g: Record<string, Value>) => {
       const o: Record<string, unknown> = {};
       for (const [name, v] of Object.entries(g)) {
-        setOwn(o, name, typeof v === "number" ? v : leaf(v, false));
+        setOwn(o, name, typeof v === "number" ? v : leaf(v, false, false));
         if (typeof v !== "number") addDims(name, v.shape);
       }
       return o;
@@ -140,6 +166,7 @@ export class Trace {
     out.posterior = group(this.posterior, true);
     out.sample_stats = group(this.sampleStats, true, ["diverging"]);
     if (this.posteriorPredictive) out.posterior_predictive = group(this.posteriorPredictive, true);
+    if (this.logLikelihood) out.log_likelihood = group(this.logLikelihood, true);
     out.observed_data = values(this.observedData ?? {});
     if (this.constantData && Object.keys(this.constantData).length) out.constant_data = values(this.constantData);
     if (this.warmup) {
@@ -151,6 +178,22 @@ export class Trace {
     out.attrs = { inference_library: "tsmc", ...this.attrs };
     return out;
   }
+}
+
+/** A variable of layoutArrays(): its value, whether it holds booleans, whether it is [chains, draws, ...]. */
+export class LayoutLeaf {
+  constructor(
+    readonly value: NDArray | number,
+    readonly booleans: boolean,
+    readonly sampled: boolean,
+  ) {}
+}
+
+export interface LayoutArrays {
+  groups: Map<string, Map<string, LayoutLeaf>>;
+  dims: Record<string, string[]>;
+  coords: Record<string, (string | number)[]>;
+  attrs: Record<string, unknown>;
 }
 
 /** An array that writeJSON writes from its data. */
