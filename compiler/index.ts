@@ -2,7 +2,23 @@
 export { pt } from "./tensor.js";
 export { Variable, Constant, TensorType } from "./tensor.js";
 export { NDArray, CompiledModel, ParameterValueError } from "../runtime/index.js";
-export { summary, toZarr, Trace, Summary, rhat, essBulk, essTail, mcseMean, mcseSd, hdi, loo, waic, compare, psislw } from "../runtime/index.js";
+export {
+  summary,
+  toZarr,
+  Trace,
+  Summary,
+  rhat,
+  essBulk,
+  essTail,
+  mcseMean,
+  mcseSd,
+  hdi,
+  loo,
+  waic,
+  compare,
+  psislw,
+  computeLogLikelihood,
+} from "../runtime/index.js";
 export type { SampleOptions, Approximation, FitOptions, ELPDData, WAICData, CompareRow, ZarrStore } from "../runtime/index.js";
 export { Model } from "./model/model.js";
 export { model, compileModel, emitModel, type ModelOptions } from "./model/compile.js";

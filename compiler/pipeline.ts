@@ -59,6 +59,8 @@ export interface ModelGraphs {
   /** ... which are these roots, one per free RV. */
   freeRoots: Variable[];
   predictRngs: RandomGeneratorSharedVariable[];
+  /** The elementwise log density of each observed RV given the same roots (ArviZ's log_likelihood). */
+  logLikelihood: Variable[];
 }
 
 const rngsOf = (outs: Variable[]) => graphInputs(outs).filter((v): v is RandomGeneratorSharedVariable => v instanceof RandomGeneratorSharedVariable);
@@ -76,7 +78,8 @@ export function deriveModelGraphs(model: Model): ModelGraphs {
   const constrained = [...model.freeRVs.map((rv) => replace.get(rv)!), ...cloneReplace(model.deterministics, replace)];
   const freeRoots = model.freeRVs.map((rv) => new Variable(rv.type, null, 0, rv.name));
   const predicted = cloneReplace(expandCustomDraws(model.observedRVs), new Map(model.freeRVs.map((rv, i) => [rv, freeRoots[i]])));
-  return { logp, grads, terms, draws, drawRngs: rngsOf(draws), constrained, predicted, freeRoots, predictRngs: rngsOf(predicted) };
+  const logLikelihood = boundedLogp(model.observedLogp(freeRoots));
+  return { logp, grads, terms, draws, drawRngs: rngsOf(draws), constrained, predicted, freeRoots, predictRngs: rngsOf(predicted), logLikelihood };
 }
 
 // ── 2. The rewrites ─────────────────────────────────────────────────────────────────────────────

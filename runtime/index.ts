@@ -54,7 +54,7 @@ export {
   type Point,
 } from "./model.js";
 export { Trace, type ChainTuning } from "./sampler/trace.js";
-export { PriorSamples, type SampleOptions } from "./sampler/sample.js";
+export { PriorSamples, computeLogLikelihood, type SampleOptions } from "./sampler/sample.js";
 export type { Approximation, FitOptions } from "./sampler/advi.js";
 export type { ModelSource } from "./sampler/parallel.js";
 export { summary, Summary, type SummaryRow } from "./sampler/summary.js";

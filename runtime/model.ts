@@ -59,6 +59,8 @@ export interface ModelImpl {
   constrain(x: Float64Array, d: DataValues): Value[];
   /** One draw of each observed RV given values of the free RVs (constrained scale, freeRV order). */
   predict(freeValues: Value[], streams: Stream[], d: DataValues): Value[];
+  /** The elementwise log density of each observed RV given values of the free RVs (as predict's); absent without observed RVs. */
+  loglik?(freeValues: Value[], d: DataValues): Value[];
 }
 
 /**
@@ -71,7 +73,15 @@ export interface Sampling {
   sampleModelAsync(m: CompiledModel, opts: SampleOptions): Promise<Trace>;
   samplePriorPredictive(m: CompiledModel, opts: { draws?: number; seed?: number | string }): PriorSamples;
   samplePosteriorPredictive(m: CompiledModel, trace: Trace, opts: { seed?: number | string; extend?: boolean }): Group;
-  fit(m: CompiledModel, opts: FitOptions): Approximation;
+}
+
+/** Variational inference, installed by `tsmc/vi` (runtime/sampler/install-vi.ts) apart from the samplers: a bundle that runs NUTS carries no ADVI. */
+export type Fitting = (m: CompiledModel, opts: FitOptions) => Approximation;
+
+let fitting: Fitting | null = null;
+
+export function installFit(impl: Fitting): void {
+  fitting = impl;
 }
 
 let sampling: Sampling | null = null;
@@ -241,14 +251,17 @@ export class CompiledModel {
 
   /** Variational inference (ADVI, mean-field or full-rank) as PyMC's `pm.fit`: `approx.sample()` draws from the fit. */
   fit(opts: FitOptions = {}): Approximation {
-    return this.sampler("fit").fit(this, opts);
+    this.sampler("fit", "vi");
+    return fitting!(this, opts);
   }
 
-  /** The installed samplers, once the data is bound; `method` names the call in the error. */
-  private sampler(method: string): Sampling {
+  /** The installed samplers (or ADVI: `tsmc/vi`), once the data is bound; `method` names the call in the error. */
+  private sampler(method: string, entry = "sampler"): Sampling {
     this.requireData();
-    if (!sampling) throw new Error(`${this.label}: ${method}() needs the sampler, which this bundle does not hold: add import "tsmc/sampler" where you sample`);
-    return sampling;
+    if (!(entry === "vi" ? fitting : sampling)) {
+      throw new Error(`${this.label}: ${method}() needs tsmc/${entry}, not in this bundle: add import "tsmc/${entry}" where you call it`);
+    }
+    return sampling!;
   }
 
   private get label(): string {

@@ -4,6 +4,8 @@
 import { expect } from "chai";
 import { model, Normal, HalfNormal, MvNormal, Deterministic } from "../compiler/index.js";
 import { Stream } from "../runtime/random.js";
+import { installFit, type Fitting } from "../runtime/model.js";
+import { fit } from "../runtime/sampler/advi.js";
 
 // Fixed data: y_i ~ Normal(mu, 1), mu ~ Normal(0, 10).
 const data = (() => {
@@ -138,5 +140,19 @@ describe("variational inference (m.fit, as PyMC's pm.fit)", () => {
   it("starts from `start` when given", () => {
     const approx = conjugate.fit({ n: 1, seed: 1, start: { mu: 3 } });
     expect(approx.mean[0]).to.be.closeTo(3, 0.01);
+  });
+});
+
+describe("fit() is linked apart from the samplers (tsmc/vi)", () => {
+  it("without tsmc/vi installed, fit() says what to import; with it, it fits", () => {
+    installFit(null as unknown as Fitting);
+    try {
+      expect(() => conjugate.fit({ n: 10 })).to.throw(
+        `model 'advi_conjugate': fit() needs tsmc/vi, not in this bundle: add import "tsmc/vi" where you call it`,
+      );
+    } finally {
+      installFit(fit);
+    }
+    expect(conjugate.fit({ n: 10, seed: 1 }).hist).to.have.length(10);
   });
 });

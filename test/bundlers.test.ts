@@ -75,6 +75,6 @@ describe("bundlers: a user's project built with each, run under Node", function 
     const { main } = await bundle("rollup, output.file", { project, entry: "src/hidden.js", outDir: join(project, "out", "hidden") });
     const r = spawnSync(process.execPath, [main], { cwd: project, env: childEnv, encoding: "utf8" });
     expect(r.status).to.equal(1);
-    expect(r.stderr).to.include(`model 'seed': sample() needs the sampler, which this bundle does not hold: add import "tsmc/sampler" where you sample`);
+    expect(r.stderr).to.include(`model 'seed': sample() needs tsmc/sampler, not in this bundle: add import "tsmc/sampler" where you call it`);
   });
 });

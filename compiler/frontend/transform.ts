@@ -102,8 +102,9 @@ export async function compileDeclarations(a: Analysis): Promise<{ models: Compil
 export async function transformModule(code: string, file: string, opts: TransformOptions = {}): Promise<TransformResult | null> {
   const a = mayDeclareModels(code) ? analyze(code, file) : null;
   const sampling = opts.sampler === false ? null : samplingModule(code, file);
-  const linkSampler = sampling !== null || (opts.sampler === true && a !== null);
-  if (!a) return sampling ? samplerImportOnly(code, file, sampling) : null;
+  const link = new Set(sampling?.modules ?? []);
+  if (opts.sampler === true && a !== null) link.add(SAMPLER_MODULE);
+  if (!a) return sampling ? samplerImportOnly(code, file, sampling.sf, sampling.modules) : null;
   try {
     const { models, dependencies } = await compileDeclarations(a);
     const s = splice(
@@ -111,7 +112,7 @@ export async function transformModule(code: string, file: string, opts: Transfor
       models.map((m) => compiledExpression(m.name, m.body)),
       { placeholders: opts.placeholders },
     );
-    if (linkSampler) insertLine(s, code, preambleEnd(a), `import "${SAMPLER_MODULE}";`);
+    for (const m of link) insertLine(s, code, preambleEnd(a), `import "${m}";`);
     const dts = opts.declarations ? declarationText(a, models, preambleEnd(a)) : undefined;
     return { code: s.toString(), map: s.generateMap({ hires: true, source: file, includeContent: true }), models, dependencies, dts };
   } finally {
@@ -120,9 +121,9 @@ export async function transformModule(code: string, file: string, opts: Transfor
 }
 
 /** A module that declares no model but samples: only the sampler's import is added. */
-function samplerImportOnly(code: string, file: string, sf: ts.SourceFile): TransformResult {
+function samplerImportOnly(code: string, file: string, sf: ts.SourceFile, modules: string[]): TransformResult {
   const s = new MagicString(code);
-  insertLine(s, code, prologueEnd(code, sf), `import "${SAMPLER_MODULE}";`);
+  for (const m of modules) insertLine(s, code, prologueEnd(code, sf), `import "${m}";`);
   return { code: s.toString(), map: s.generateMap({ hires: true, source: file, includeContent: true }), models: [], dependencies: [file] };
 }
 

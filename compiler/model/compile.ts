@@ -12,6 +12,7 @@ import { Model, type Builder, type Coords } from "./model.js";
 import * as runtime from "../../runtime/index.js";
 // Models compiled in process can always sample (the build pass links the sampler only where used).
 import "../../runtime/sampler/install.js";
+import "../../runtime/sampler/install-vi.js";
 import type { CompiledModel, ModelMeta, ValueVarInfo } from "../../runtime/index.js";
 
 export interface EmittedModel {
@@ -73,7 +74,7 @@ export function emitModel(model: Model, name = model.name || "model", options: M
   const shared = sharedConstants();
   const hotFns = emitHotFunctions(infos, inputs, dataVars, hot, shared, options.simd === true);
   const orZero = (outs: Variable[]) => (outs.length ? outs : [pt.constant(0.0)]);
-  const { terms, draws, drawRngs, constrained, freeRoots, predicted, predictRngs } = graphs;
+  const { terms, draws, drawRngs, constrained, freeRoots, predicted, predictRngs, logLikelihood } = graphs;
   const fns: EmittedFunction[] = [
     ...hotFns,
     ...(hot.frontier.length ? [emitFunction(dataVars, compileGraph(hot.frontier), { name: "prepare", constPrefix: "kq", shared })] : []),
@@ -81,6 +82,8 @@ export function emitModel(model: Model, name = model.name || "model", options: M
     emitFunction([...drawRngs, ...dataVars], compileGraph(orZero(draws)), { name: "draw", constPrefix: "kd", shared }),
     emitFunction(inputs, compileGraph(orZero(constrained)), { name: "constrain", constPrefix: "kc", shared }),
     emitFunction([...freeRoots, ...predictRngs, ...dataVars], compileGraph(orZero(predicted)), { name: "predict", constPrefix: "kp", shared }),
+    // Only where there are observations: a model without them has no log-likelihood to compute.
+    ...(logLikelihood.length ? [emitFunction([...freeRoots, ...dataVars], compileGraph(logLikelihood), { name: "loglik", constPrefix: "kl", shared })] : []),
   ];
   const meta = modelMeta(model, name, infos, graphs);
   const bound = dataVars.length > 0;
@@ -100,6 +103,7 @@ export function emitModel(model: Model, name = model.name || "model", options: M
     `  draw: (s, d) => draw(${[...drawRngs.map((_, i) => `s[${i}]`), ...dataArgs].join(", ")}),`,
     `  constrain: (x, d) => constrain(${args}),`,
     `  predict: (v, s, d) => predict(${[...freeRoots.map((_, i) => `v[${i}]`), ...predictRngs.map((_, i) => `s[${i}]`), ...dataArgs].join(", ")}),`,
+    ...(logLikelihood.length ? [`  loglik: (v, d) => loglik(${[...freeRoots.map((_, i) => `v[${i}]`), ...dataArgs].join(", ")}),`] : []),
     `}, defaultData);`,
   ];
   const body = [

@@ -311,6 +311,22 @@ export class Model implements Registrar {
     return terms;
   }
 
+  /**
+   * The elementwise log density of each observed RV (ArviZ's log_likelihood, PyMC's
+   * compute_log_likelihood) given its parents: the free RVs stand as `freeRoots` (their values on
+   * the constrained scale, in freeRVs order), other observed RVs as their observations.
+   */
+  observedLogp(freeRoots: readonly Variable[]): Variable[] {
+    const replace = this.valueReplacements();
+    const parents = new Map<Variable, Variable>(this.freeRVs.map((rv, i) => [rv, freeRoots[i]]));
+    for (const rv of this.observedRVs) parents.set(rv, replace.get(rv)!);
+    return this.observedRVs.map((rv) => {
+      const [g] = cloneReplace([logpOf(distributionOf(rv), replace.get(rv)!, rvParams(rv))], withoutSelf(parents, rv));
+      g.name = `${rv.name}_log_likelihood`;
+      return g;
+    });
+  }
+
   /** The joint log density graph (PyMC's `model.logp`), or one graph per term with `sum: false`. */
   logp(opts: { sum?: false; jacobian?: boolean }): Variable[];
   logp(opts?: { sum?: true; jacobian?: boolean }): Variable;

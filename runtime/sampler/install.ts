@@ -3,6 +3,5 @@
 // samples carries no sampler; the in-process compiler (`tsmc`) imports it itself.
 import { installSampler } from "../model.js";
 import { sampleModel, sampleModelAsync, samplePriorPredictive, samplePosteriorPredictive } from "./sample.js";
-import { fit } from "./advi.js";
 
-installSampler({ sampleModel, sampleModelAsync, samplePriorPredictive, samplePosteriorPredictive, fit });
+installSampler({ sampleModel, sampleModelAsync, samplePriorPredictive, samplePosteriorPredictive });

@@ -41,6 +41,8 @@ export interface SampleOptions {
   adaptMetric?: boolean;
   /** Keep the warmup draws in `trace.warmup` (default false). */
   keepWarmup?: boolean;
+  /** Add the pointwise log-likelihood of the observed RVs (`trace.logLikelihood`, for loo/waic/compare; default false). */
+  logLikelihood?: boolean;
   /** Progress: (chain, iterations done, total iterations, divergences so far). */
   onProgress?: (chain: number, done: number, total: number, divergences: number) => void;
   /**
@@ -67,6 +69,7 @@ const SAMPLE_OPTIONS = [
   "jitter",
   "adaptMetric",
   "keepWarmup",
+  "logLikelihood",
   "onProgress",
   "signal",
 ];
@@ -103,7 +106,7 @@ function checkSeed(method: string, seed: unknown): void {
 function checkOptions(opts: SampleOptions): void {
   checkNames("sample", opts, SAMPLE_OPTIONS);
   checkSeed("sample", opts.seed);
-  for (const name of ["jitter", "adaptMetric", "keepWarmup"] as const) {
+  for (const name of ["jitter", "adaptMetric", "keepWarmup", "logLikelihood"] as const) {
     if (opts[name] !== undefined && typeof opts[name] !== "boolean") throw new Error(`sample: ${name} must be true or false, got ${String(opts[name])}`);
   }
   if (opts.init !== undefined && !INITS.includes(opts.init)) {
@@ -251,7 +254,7 @@ export function sampleModel(model: CompiledModel, opts: SampleOptions = {}): Tra
     signal,
     () => (cores > 1 && workers ? runChainsInWorkers(model, plan, cores, onProgress, signal) : null) ?? runChainsBlocking(model, plan, onProgress, signal),
   );
-  return buildTrace(model, plan, results);
+  return withLogLikelihood(model, buildTrace(model, plan, results), opts);
 }
 
 function runChainsBlocking(model: CompiledModel, plan: ChainPlan, onProgress?: ProgressCallback, signal?: AbortSignal): ChainResult[] {
@@ -286,7 +289,7 @@ export async function sampleModelAsync(model: CompiledModel, opts: SampleOptions
   } catch (e) {
     throw signal?.aborted ? abortError(model, signal) : e;
   }
-  return buildTrace(model, plan, results);
+  return withLogLikelihood(model, buildTrace(model, plan, results), opts);
 }
 
 async function runChainsHere(model: CompiledModel, plan: ChainPlan, onProgress?: ProgressCallback, signal?: AbortSignal): Promise<ChainResult[]> {
@@ -319,6 +322,11 @@ function nextTask(): Promise<void> {
     }
     setTimeout(resolve, 0);
   });
+}
+
+function withLogLikelihood(model: CompiledModel, trace: Trace, opts: SampleOptions): Trace {
+  if (opts.logLikelihood) computeLogLikelihood(model, trace);
+  return trace;
 }
 
 export function targetOf(model: CompiledModel): Target {
@@ -397,20 +405,51 @@ export function samplePosteriorPredictive(model: CompiledModel, trace: Trace, op
   checkNames("samplePosteriorPredictive", opts, ["seed", "extend"]);
   checkSeed("samplePosteriorPredictive", opts.seed);
   const seed = opts.seed ?? freshSeed();
+  let streams: Stream[] = [];
+  const out = perDraw(model, trace, "samplePosteriorPredictive", (values, c, d) => {
+    if (d === 0) streams = Array.from({ length: predicted(model).rngs }, (_, i) => new Stream(childSeed(childSeed(seed, c), i)));
+    return predict(model, values, streams);
+  });
+  if (opts.extend) trace.posteriorPredictive = out;
+  return out;
+}
+
+/**
+ * The pointwise log-likelihood of every observed RV at each posterior draw, [chains, draws,
+ * ...observed shape] (PyMC's compute_log_likelihood): stored on the trace as `logLikelihood`
+ * (ArviZ's log_likelihood group) unless `extend: false`, and returned.
+ */
+export function computeLogLikelihood(model: CompiledModel, trace: Trace, opts: { extend?: boolean } = {}): Group {
+  checkNames("computeLogLikelihood", opts, ["extend"]);
+  const names = model.meta.predictNames;
+  const loglik = model.impl.loglik;
+  if (!names.length) throw new Error(`computeLogLikelihood: model '${model.name}' has no observed variables, so no log-likelihood`);
+  if (!loglik) throw new Error(`computeLogLikelihood: model '${model.name}' was compiled without its log-likelihood function; build it again with this tsmc`);
+  const free = model.meta.constrainedNames.slice(0, model.valueVars.length);
+  const out = perDraw(model, trace, "computeLogLikelihood", (values) => {
+    const logps = loglik(
+      free.map((n) => values[n]),
+      model.data,
+    );
+    return Object.fromEntries(names.map((n, i) => [n, logps[i]]));
+  });
+  if (opts.extend !== false) trace.logLikelihood = out;
+  return out;
+}
+
+/** `f` at every posterior draw (the free RVs' values by name), its results stacked as [chains, draws, ...shape]. */
+function perDraw(model: CompiledModel, trace: Trace, caller: string, f: (values: Record<string, Value>, c: number, d: number) => Record<string, Value>): Group {
   const freeNames = model.valueVars.map((v) => v.rv);
   for (const n of freeNames) {
-    if (!own(trace.posterior, n)) throw new Error(`samplePosteriorPredictive: the trace has no draws of '${n}'`);
+    if (!own(trace.posterior, n)) throw new Error(`${caller}: the trace has no draws of '${n}'`);
   }
-  const nChains = trace.posterior[freeNames[0]].shape[0];
-  const nDraws = trace.posterior[freeNames[0]].shape[1];
+  const [nChains, nDraws] = freeNames.length ? trace.posterior[freeNames[0]].shape : [trace.nChains, trace.nDraws];
   const out: Group = {};
   for (let c = 0; c < nChains; c++) {
-    const streams = Array.from({ length: predicted(model).rngs }, (_, i) => new Stream(childSeed(childSeed(seed, c), i)));
     for (let d = 0; d < nDraws; d++) {
       const values: Record<string, Value> = {};
       for (const n of freeNames) setOwn(values, n, slice(trace.posterior[n], c, d));
-      const drawn = predict(model, values, streams);
-      for (const [name, v] of Object.entries(drawn)) {
+      for (const [name, v] of Object.entries(f(values, c, d))) {
         const inner = typeof v === "number" ? [] : v.shape;
         const k = inner.reduce((a, b) => a * b, 1);
         if (!own(out, name)) setOwn(out, name, new NDArray([nChains, nDraws, ...inner], new Float64Array(nChains * nDraws * k)));
@@ -420,7 +459,6 @@ export function samplePosteriorPredictive(model: CompiledModel, trace: Trace, op
       }
     }
   }
-  if (opts.extend) trace.posteriorPredictive = out;
   return out;
 }
 
