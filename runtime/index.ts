@@ -1,58 +1,7 @@
-// tsmc/runtime: everything compiled models import. Never imports the compiler.
-export { NDArray, empty, nd, toInput, shapeText, type InputSpec } from "./ndarray.js";
-export {
-  broadcastError,
-  reduce,
-  reduceAll,
-  transpose,
-  dot,
-  dotT,
-  indexRows,
-  join,
-  split,
-  subtensor,
-  scalarAt,
-  incSubtensor,
-  setSubtensor,
-  take,
-  incTake,
-  setTake,
-  reshape,
-} from "./kernels.js";
-export { sigmoid, softplus, gammaln, digamma, trigamma, erf, erfc, erfcx } from "./special.js";
-export { gammainc, gammaincc, betainc, betaln, log1mexp, gammaincDs, betaincDa, betaincDb, i0e, i1e } from "./special.js";
-export { choleskyLower, choleskyGrad, solveTriangular, tril, solve, det, slogdet, inv } from "./linalg.js";
-export {
-  Stream,
-  streamState,
-  restoreStream,
-  freshSeed,
-  childSeed,
-  broadcastShapes,
-  drawElementwise,
-  drawCore,
-  customDraw,
-  customDrawError,
-  normalVariate,
-  halfNormalVariate,
-} from "./random.js";
-export * from "./variates-continuous.js";
-export * from "./variates-discrete.js";
-export * from "./variates-multivariate.js";
-export * from "./variates-timeseries.js";
-export { ParameterValueError, parameterValueError } from "./errors.js";
-export {
-  CompiledModel,
-  createModel,
-  aheadOfTime,
-  installSampler,
-  stackDraws,
-  writeFlat,
-  type ModelMeta,
-  type ModelImpl,
-  type ValueVarInfo,
-  type Point,
-} from "./model.js";
+// tsmc/runtime: everything compiled models import (generated.ts), and what a page needs after
+// sampling: the trace, its diagnostics and summary, model comparison, trace files. Never imports the
+// compiler.
+export * from "./generated.js";
 export { Trace, type ChainTuning } from "./sampler/trace.js";
 export { PriorSamples, computeLogLikelihood, type SampleOptions } from "./sampler/sample.js";
 export type { Approximation, FitOptions } from "./sampler/advi.js";
@@ -61,5 +10,3 @@ export { summary, Summary, type SummaryRow } from "./sampler/summary.js";
 export { loo, waic, compare, psislw, type ELPDData, type WAICData, type CompareRow } from "./sampler/loo.js";
 export { toZarr, type ZarrStore } from "./sampler/zarr.js";
 export { rhat, essBulk, essTail, essMean, essSd, mcseMean, mcseSd, hdi } from "./sampler/diagnostics.js";
-export { simdModule, simdBind, type SimdLoop } from "./simd.js";
-export { slot, outBuffer, buf1, buf2, buf3, view1, view2, view3, unit1, flatView, type Slot } from "./buffers.js";

@@ -3,7 +3,7 @@
 // functions of the scalar ops) is one the runtime exports, and every op name a rewrite pattern may
 // name (compiler/rewrite/pattern.ts's OP_NAMES) is the printed name of a real op.
 import { expect } from "chai";
-import * as runtime from "../runtime/index.js";
+import * as runtime from "../runtime/generated.js";
 import { pt, Model, Normal, HalfNormal, emitModel, type Variable } from "../compiler/index.js";
 import type { Apply } from "../compiler/graph/basic.js";
 import { EMITTED_RUNTIME_NAMES } from "../compiler/emit/runtime-names.js";

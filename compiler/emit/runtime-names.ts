@@ -1,9 +1,9 @@
 // The runtime exports emitted code names (`rt.<name>`), checked by the compiler: a misspelt name
 // fails `tsc` rather than emitting code that throws when it runs. test/names.test.ts checks the
 // same names against the runtime's exports at run time.
-import type * as Runtime from "../../runtime/index.js";
+import type * as Runtime from "../../runtime/generated.js";
 
-/** The name of a value the runtime (`tsmc/runtime`) exports. */
+/** The name of a value generated code may read off `rt` (runtime/generated.ts, part of `tsmc/runtime`). */
 export type RuntimeName = keyof typeof Runtime;
 
 /** The runtime's variate generators (`RandomVariableSpec.sampler`): its exports named `…Variate`. */

@@ -2,7 +2,7 @@
 // (web-worker.ts): rebuild the model from its source, run the chains this worker was given, and
 // post progress and each chain's flat draws back. Only the worker entries import this module, so
 // the code generation below (new Function) never reaches a page's main bundle.
-import * as runtime from "../index.js";
+import * as runtime from "../generated.js";
 import type { CompiledModel } from "../model.js";
 import type { ChainResult } from "./chain.js";
 import { chainSteps } from "./chain.js";
