@@ -3,9 +3,9 @@
 // browser by rollup (the page's own document, no linkedom) draw a trace given as JSON. Plot has
 // one CommonJS dependency (interval-tree-1d): a rollup build needs @rollup/plugin-commonjs.
 import { expect } from "chai";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hasChromium, launchChromium, SKIP_NOTE } from "./helpers/chromium.js";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { dirname, extname, join } from "node:path";
 import { rollup, type Plugin } from "rollup";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
@@ -18,7 +18,6 @@ import { HalfNormal, Normal, data, model, type Trace } from "../compiler/index.j
 // @rollup/plugin-commonjs ships CommonJS-style types; at run time the default import is the plugin factory.
 const commonjs = ((commonjsPlugin as { default?: unknown }).default ?? commonjsPlugin) as unknown as () => Plugin;
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCHOOLS = ["Choate", "Deerfield", "Phillips Andover", "Phillips Exeter", "Hotchkiss", "Lawrenceville", "St. Paul's", "Mt. Hermon"];
 
 /** Eight schools, centred (it diverges), with coords. */
@@ -92,34 +91,21 @@ describe("tsmc/plots in Chromium", function () {
   this.timeout(180_000);
   let trace: Trace;
   let context: BrowserContext;
-  let profile: string;
+  let close: (() => Promise<void>) | undefined;
   let dir: string;
   let server: Server;
   let base: string;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      (skipped: no Chromium at ${CHROMIUM}; install Debian's chromium package to run the browser tests)`);
+    if (!hasChromium()) {
+      console.log(`      ${SKIP_NOTE}`);
       this.skip();
     }
     trace = schools.sample({ draws: 100, tune: 100, chains: 2, seed: 5 });
-    const { chromium } = await import("playwright-core");
-    profile = mkdtempSync(join(tmpdir(), "tsmc-chromium-"));
-    const args = [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ];
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args });
+    ({ context, close } = await launchChromium());
   });
   after(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await close?.();
     server?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

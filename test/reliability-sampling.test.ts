@@ -8,7 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { model, Normal, type CompiledModel } from "../compiler/index.js";
-import { autocov, rankdata } from "../runtime/sampler/diagnostics.js";
+import { autocov } from "../runtime/sampler/diagnostics.js";
 import { eightSchools, normalMeanScale } from "./sampler-models.js";
 import { dying } from "./reliability-models.js";
 import { root, scratchDir } from "./helpers/aot.js";
@@ -275,18 +275,5 @@ describe("post-processing of long runs", function () {
         expect(Math.abs(got[t] - s / n), `n ${n} lag ${t}`).to.be.lessThan(1e-12);
       }
     }
-  });
-
-  it("ranks: ties averaged, negatives, -0 and 0 tie, as a comparison sort gives", function () {
-    const a = [3, -1, 0, -0, 2.5, -1e300, 1e-300, 3, -1, 0];
-    const idx = a.map((_, i) => i).sort((i, j) => a[i] - a[j]);
-    const naive = new Array<number>(a.length);
-    for (let i = 0; i < a.length; ) {
-      let j = i;
-      while (j + 1 < a.length && a[idx[j + 1]] === a[idx[i]]) j++;
-      for (let k = i; k <= j; k++) naive[idx[k]] = (i + j) / 2 + 1;
-      i = j + 1;
-    }
-    expect(rankdata(a)).to.deep.equal(naive);
   });
 });

@@ -3,9 +3,9 @@
 // Worker API over worker_threads), then in Chromium, from a page served over http (skipped where
 // Chromium is not installed). The bundles link the built runtime (dist/): `npm test` builds first.
 import { expect } from "chai";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hasChromium, launchChromium, SKIP_NOTE } from "./helpers/chromium.js";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { rollup, type OutputAsset, type OutputChunk, type Plugin } from "rollup";
@@ -17,7 +17,6 @@ import { eightSchools as inProcess } from "../fixtures/eight_schools.js";
 
 const selfRuntime: Plugin = { name: "self-runtime", resolveId: (s) => (s === "tsmc/runtime" ? join(root, "dist", "runtime", "index.js") : null) };
 
-const CHROMIUM = "/usr/bin/chromium";
 const opts = { draws: 200, tune: 200, chains: 4, seed: "web" };
 
 /** Base64 of each array of a trace's posterior and sample stats: equal strings, equal bits. */
@@ -119,8 +118,8 @@ describe("tsmc/rollup: the sampler's Web Worker as an asset", function () {
     let csp = false;
 
     before(async function () {
-      if (!existsSync(CHROMIUM)) {
-        console.log(`      (skipped: no Chromium at ${CHROMIUM}; install Debian's chromium package to run the browser tests)`);
+      if (!hasChromium()) {
+        console.log(`      ${SKIP_NOTE}`);
         this.skip();
       }
       const types: Record<string, string> = { ".html": "text/html", ".js": "text/javascript" };
@@ -146,19 +145,7 @@ describe("tsmc/rollup: the sampler's Web Worker as an asset", function () {
       ms4: number;
       error?: string;
     }> {
-      const { chromium } = await import("playwright-core");
-      const profile = mkdtempSync(join(tmpdir(), "tsmc-chromium-"));
-      const args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ];
-      const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args });
+      const { context: browser, close } = await launchChromium();
       try {
         const page = await browser.newPage();
         const errors: string[] = [];
@@ -169,8 +156,7 @@ describe("tsmc/rollup: the sampler's Web Worker as an asset", function () {
         expect(errors).to.deep.equal([]);
         return result;
       } finally {
-        await browser.close();
-        rmSync(profile, { recursive: true, force: true });
+        await close();
       }
     }
 
