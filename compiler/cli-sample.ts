@@ -407,7 +407,7 @@ export async function runSample(file: string, opts: SampleCommandOptions, io: Sa
   // The summary is computed on other threads while this one writes the trace: on every core while
   // a Zarr store (a memory copy) is written, on the cores this thread leaves free while JSON is.
   const zarr = extname(opts.out) === ".zarr";
-  const table = summaryOffThread(trace, Math.max(1, Math.min(2, availableParallelism() - (zarr ? 0 : 1))));
+  const table = summaryOffThread(trace, Math.max(1, Math.min(8, availableParallelism() - (zarr ? 0 : 1))));
   if (zarr) writeZarrAtomically(opts.out, trace);
   else writeFileAtomically(opts.out, (write) => trace.writeJSON(write));
   printSummary(io, trace, await table());

@@ -1,8 +1,8 @@
 // `tsmc sample --out`: after a long run, summarizing the trace and writing it out are the bulk of
 // the time left (4 chains x 300 000 draws of eight schools: each about as long as sampling), and
 // they need not wait for each other. The summary's rows are shared out among worker threads (one
-// per core, on copies of the posterior) while this thread writes the file; where no worker can
-// start, this thread computes the table afterwards.
+// per core, eight at most, reading the posterior from shared memory) while this thread writes the
+// file; where no worker can start, this thread computes the table afterwards.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { Summary, summary, type SummaryRow } from "../runtime/index.js";
@@ -52,7 +52,7 @@ function rowsOnWorker(trace: SummaryInput, posterior: SharedPosterior, part: { i
 }
 
 /** Start summarizing `trace` on worker threads; call the result once this thread is free. */
-export function summaryOffThread(trace: SummaryInput, threads = Math.min(2, availableParallelism())): () => Promise<Summary> {
+export function summaryOffThread(trace: SummaryInput, threads = Math.min(8, availableParallelism())): () => Promise<Summary> {
   let result: Promise<Summary>;
   try {
     const posterior = sharedPosterior(trace);

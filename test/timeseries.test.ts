@@ -142,7 +142,9 @@ describe("GaussianRandomWalk, RandomWalk and MvGaussianRandomWalk", () => {
       const i = body.indexOf("function logpGrad");
       return body.slice(i, body.indexOf("\nfunction", i + 1)).split("\n").length;
     };
-    expect(body(10_000)).to.equal(body(12)).and.to.be.lessThan(120);
+    // (a short gradient is copied out by an inline loop, a long one by a call: one line apart)
+    expect(Math.abs(body(10_000) - body(12))).to.be.at.most(1);
+    expect(body(10_000)).to.be.lessThan(120);
   });
 
   it("the differences read x[i + 1] and x[i] in place: no index tables, no digits of 10 000 indices or zeros in the module", () => {
@@ -258,7 +260,9 @@ describe("AR", () => {
       const i = body.indexOf("function logpGrad");
       return body.slice(i, body.indexOf("\nfunction", i + 1)).split("\n").length;
     };
-    expect(body(10_000)).to.equal(body(20)).and.to.be.lessThan(160);
+    // (a short gradient is copied out by an inline loop, a long one by a call: one line apart)
+    expect(Math.abs(body(10_000) - body(20))).to.be.at.most(1);
+    expect(body(10_000)).to.be.lessThan(160);
   });
 
   it("draws follow the recursion: residuals x[t] - rho_0 - Σ rho_k x[t-k] have mean 0 and variance sigma²", () => {

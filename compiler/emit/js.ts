@@ -297,7 +297,9 @@ class FunctionEmitter {
     } else {
       lines.push(`return [${results.join(", ")}];`);
     }
-    let body = lines.map((l) => `  ${l}`).join("\n");
+    let body = withoutUnusedAliases(lines)
+      .map((l) => `  ${l}`)
+      .join("\n");
     // The lengths of scope-bound arrays are bound with them (`${name}_s${k}`): fixed numbers to the
     // engine, so loop bounds and shape checks against them are constants.
     for (const [v, id] of opts.scope ?? []) {
@@ -308,4 +310,22 @@ class FunctionEmitter {
     const { name, prelude, scoped } = this;
     return { name, prelude, params, scoped, code: `function ${name}(${params.join(", ")}) {\n${body}\n}` };
   }
+}
+
+/**
+ * The lines without `const a = b;` (b a name) where nothing reads `a`: a random variable's next
+ * generator state, an output's buffer name nothing uses. Minifiers keep such copies. One count of
+ * every name, then one pass from the end (an alias of an alias goes with it).
+ */
+function withoutUnusedAliases(lines: string[]): string[] {
+  const uses = new Map<string, number>();
+  for (const line of lines) for (const name of line.match(/[A-Za-z_$][\w$]*/g) ?? []) uses.set(name, (uses.get(name) ?? 0) + 1);
+  const keep = lines.map(() => true);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = /^const ([\w$]+) = ([\w$]+);$/.exec(lines[i]);
+    if (!m || uses.get(m[1]) !== 1) continue;
+    keep[i] = false;
+    uses.set(m[2], (uses.get(m[2]) ?? 1) - 1);
+  }
+  return lines.filter((_, i) => keep[i]);
 }
