@@ -29,6 +29,7 @@ export interface SampleCommandOptions {
   targetAccept: number;
   out?: string;
   report?: string;
+  logLikelihood?: boolean;
   data?: string;
   progress: boolean;
 }
@@ -67,6 +68,7 @@ export function registerSample(program: Command, io: SampleIO = process): Comman
     .option("--data <json>", "bind data() inputs: a JSON object, or @file.json (as withData)")
     .option("--out <file>", "write the trace for ArviZ: a .zarr folder (az.from_zarr; fast) or else JSON (az.from_json)")
     .option("--report <file>", "write a one-page HTML report: the summary, PyMC's warnings and ArviZ's plots (tsmc/plots)")
+    .option("--log-likelihood", "add the pointwise log-likelihood (ArviZ's log_likelihood group, for az.loo / az.compare)")
     .option("--no-progress", "no progress bars")
     .action(async (file: string, opts: SampleCommandOptions) => {
       process.exitCode = await runSample(file, opts, io);
@@ -374,6 +376,7 @@ export async function runSample(file: string, opts: SampleCommandOptions, io: Sa
       cores,
       seed: opts.seed,
       targetAccept: opts.targetAccept,
+      logLikelihood: opts.logLikelihood === true,
       onProgress: progress ? (c, done, total, div) => progress.update(c, done, total, div) : undefined,
       signal: interrupt.signal,
     });

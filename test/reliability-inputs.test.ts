@@ -145,12 +145,7 @@ describe("reliability: __proto__, constructor and toString are ordinary names", 
   it("the trace and its JSON keep variables named __proto__ and constructor", () => {
     const stats = Object.fromEntries(STAT_NAMES.map((k) => [k, new Float64Array(2)]));
     const chains = [{ draws: Float64Array.of(1, 2, 3, 4), stats }];
-    const { posterior, sampleStats } = assemble(chains, 2, 2, (x) =>
-      Object.fromEntries([
-        ["__proto__", x[0]],
-        ["constructor", x[1]],
-      ]),
-    );
+    const { posterior, sampleStats } = assemble(chains, 2, 2, ["__proto__", "constructor"], (x) => [x[0], x[1]]);
     expect(Object.keys(posterior)).to.deep.equal(["__proto__", "constructor"]);
     expect(Array.from(posterior["constructor"].data)).to.deep.equal([2, 4]);
     const trace = new Trace({ posterior, sampleStats, observedData: Object.fromEntries([["__proto__", new NDArray([2], Float64Array.of(5, 6))]]) });

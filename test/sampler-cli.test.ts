@@ -141,6 +141,18 @@ describe("tsmc sample", () => {
     expect(Object.keys(JSON.parse(readFileSync(out, "utf8")).posterior)).to.deep.equal(["mu", "sigma"]);
   });
 
+  it("--log-likelihood writes ArviZ's log_likelihood group", async () => {
+    const out = join(dir, "loglik.json");
+    await run(
+      [modelsFile, "--model", "eight_schools", "--draws", "20", "--tune", "20", "--chains", "1", "--seed", "2", "--log-likelihood", "--out", out],
+      capture(false),
+    );
+    const json = JSON.parse(readFileSync(out, "utf8"));
+    expect(json.log_likelihood.y).to.have.length(1);
+    expect(json.log_likelihood.y[0]).to.have.length(20);
+    expect(json.log_likelihood.y[0][0]).to.have.length(8);
+  });
+
   it("--report writes one self-contained HTML page with the table and the plots; a folder is refused before sampling", async () => {
     const page = join(dir, "report.html");
     const io = capture(false);

@@ -8,7 +8,7 @@ import { Stream, childSeed, freshSeed } from "../random.js";
 import { sigmoid, softplus } from "../special.js";
 import type { CompiledModel } from "../model.js";
 import { STAT_NAMES } from "./chain.js";
-import { constrain, observedData } from "./model-parts.js";
+import { observedData } from "./model-parts.js";
 import { Trace, assemble } from "./trace.js";
 
 export interface FitOptions {
@@ -172,7 +172,7 @@ export class Approximation {
     // assemble reads NUTS's statistics; q's draws have none, so they are dropped.
     const none = new Float64Array(draws);
     const stats = Object.fromEntries(STAT_NAMES.map((s) => [s, none]));
-    const { posterior } = assemble([{ draws: flat, stats }], draws, n, (x) => constrain(model, x));
+    const { posterior } = assemble([{ draws: flat, stats }], draws, n, model.meta.constrainedNames, (x) => model.impl.constrain(x, model.data));
     return new Trace({
       posterior,
       sampleStats: {},

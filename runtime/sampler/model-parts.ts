@@ -1,15 +1,9 @@
-// What the samplers read of a compiled model beyond its public API: the free RVs on their
-// constrained scale, draws of the observed RVs, the observed data. Functions here rather than
-// methods of CompiledModel, so that a bundle that never samples does not carry them.
+// What the samplers read of a compiled model beyond its public API: draws of the observed RVs,
+// the observed data. Functions here rather than methods of CompiledModel, so that a bundle that
+// never samples does not carry them.
 import { NDArray } from "../ndarray.js";
 import type { Stream } from "../random.js";
 import type { CompiledModel, Value } from "../model.js";
-
-/** Free RVs on their constrained scale, then every Deterministic, at a flat point. */
-export function constrain(m: CompiledModel, x: Float64Array): Record<string, Value> {
-  const values = m.impl.constrain(x, m.data);
-  return Object.fromEntries(m.meta.constrainedNames.map((n, i) => [n, values[i]]));
-}
 
 /** Names of the observed RVs, and how many streams `predict` advances. */
 export const predicted = (m: CompiledModel): { names: readonly string[]; rngs: number } => ({ names: m.meta.predictNames, rngs: m.meta.predictRngCount });

@@ -6,7 +6,7 @@ import { Stream, childSeed, freshSeed } from "../random.js";
 import type { CompiledModel, Value } from "../model.js";
 import { chainSteps, runChain, type ChainOptions, type ChainResult } from "./chain.js";
 import { Nuts, type Target, type TransitionStats } from "./nuts.js";
-import { constrain, observedData, predict, predicted } from "./model-parts.js";
+import { observedData, predict, predicted } from "./model-parts.js";
 import { Trace, assemble, type Group } from "./trace.js";
 import { abortError, canRunInWorkers, defaultCores, runChainsAsync, runChainsInWorkers, type ProgressCallback } from "./parallel.js";
 
@@ -335,14 +335,16 @@ export function targetOf(model: CompiledModel): Target {
 }
 
 export function buildTrace(model: CompiledModel, plan: ChainPlan, results: ChainResult[]): Trace {
-  const constrainAt = (x: Float64Array) => constrain(model, x);
-  const main = assemble(results, plan.draws, model.size, constrainAt);
+  const constrainAt = (x: Float64Array) => model.impl.constrain(x, model.data);
+  const names = model.meta.constrainedNames;
+  const main = assemble(results, plan.draws, model.size, names, constrainAt);
   let warmup: Trace["warmup"];
   if (plan.keepWarmup && plan.tune > 0) {
     warmup = assemble(
       results.map((r) => ({ draws: r.warmupDraws!, stats: r.warmupStats! })),
       plan.tune,
       model.size,
+      names,
       constrainAt,
     );
   }

@@ -241,37 +241,40 @@ function toNested(arr: NDArray, f: (v: number) => unknown): unknown {
 
 /**
  * Assemble per-chain flat results into [chains, draws, ...shape] arrays. `constrain` maps a flat
- * unconstrained draw to named values (free RVs constrained, Deterministics).
+ * unconstrained draw to the values named `names` (free RVs constrained, Deterministics), written
+ * straight into the arrays: no object per draw.
  */
 export function assemble(
   chains: { draws: Float64Array; stats: Record<string, Float64Array> }[],
   nDraws: number,
   size: number,
-  constrain: (x: Float64Array) => Record<string, Value>,
+  names: readonly string[],
+  constrain: (x: Float64Array) => Value[],
 ): { posterior: Group; sampleStats: Group } {
   const nChains = chains.length;
-  const posterior = new Map<string, NDArray>();
+  const arrays: NDArray[] = [];
   const x = new Float64Array(size);
   for (let c = 0; c < nChains; c++) {
     for (let d = 0; d < nDraws; d++) {
       x.set(chains[c].draws.subarray(d * size, (d + 1) * size));
       const values = constrain(x);
-      for (const [name, v] of Object.entries(values)) {
-        const inner = typeof v === "number" ? [] : v.shape;
-        const k = inner.reduce((a, b) => a * b, 1);
-        let arr = posterior.get(name);
-        if (!arr) posterior.set(name, (arr = new NDArray([nChains, nDraws, ...inner], new Float64Array(nChains * nDraws * k))));
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        const k = typeof v === "number" ? 1 : v.data.length;
+        arrays[i] ??= new NDArray([nChains, nDraws, ...(typeof v === "number" ? [] : v.shape)], new Float64Array(nChains * nDraws * k));
         const at = (c * nDraws + d) * k;
-        if (typeof v === "number") arr.data[at] = v;
-        else arr.data.set(v.data, at);
+        if (typeof v === "number") arrays[i].data[at] = v;
+        else arrays[i].data.set(v.data, at);
       }
     }
   }
+  const posterior: Group = {};
+  arrays.forEach((arr, i) => setOwn(posterior, names[i], arr));
   const sampleStats: Group = {};
   for (const name of STAT_NAMES) {
     const data = new Float64Array(nChains * nDraws);
     chains.forEach((ch, c) => data.set(ch.stats[name].subarray(0, nDraws), c * nDraws));
     sampleStats[name] = new NDArray([nChains, nDraws], data);
   }
-  return { posterior: Object.fromEntries(posterior), sampleStats };
+  return { posterior, sampleStats };
 }
