@@ -255,4 +255,46 @@ export function zeroSum(nAxes = 1): Transform {
   };
 }
 
-export const transforms = { log, logodds, interval, lowerBound, upperBound, simplex, circular, ordered, multivariateInterval, choleskyCovPacked, zeroSum };
+/**
+ * Transforms applied in turn (PyMC's ChainedTransform, value variable `x_chain__`): forward in list
+ * order, backward in reverse; log|J| is the sum of each one's at the value it sees on the way
+ * back, a per-vector one taking the others summed over the last axis (as PyMC matches the smallest).
+ */
+export function chain(list: readonly Transform[]): Transform {
+  if (!Array.isArray(list) || list.length === 0) throw new Error("transforms.chain: expected a non-empty array of transforms");
+  return {
+    name: "chain",
+    forward: (x) => list.reduce((y, t) => t.forward(y), x),
+    backward: (v) => list.reduceRight((x, t) => t.backward(x), v),
+    logJacDet(v) {
+      const dets: Variable[] = [];
+      let x = v;
+      for (const t of [...list].reverse()) {
+        dets.push(t.logJacDet(x));
+        x = t.backward(x);
+      }
+      const ndim = Math.min(...dets.map((d) => d.ndim));
+      return dets.map((d) => (d.ndim > ndim ? pt.sum(d, -1) : d)).reduce((a, b) => pt.add(a, b));
+    },
+    valueShape: (shape) => list.reduce((s, t) => (t.valueShape ? t.valueShape(s) : s), shape),
+  };
+}
+
+/** Positive increasing vectors: log, then ordered (PyMC's `Chain([log, ordered])`, `x_chain__`). */
+export const positiveOrdered: Transform = chain([log, ordered]);
+
+export const transforms = {
+  log,
+  logodds,
+  interval,
+  lowerBound,
+  upperBound,
+  simplex,
+  circular,
+  ordered,
+  positiveOrdered,
+  chain,
+  multivariateInterval,
+  choleskyCovPacked,
+  zeroSum,
+};
