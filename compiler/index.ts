@@ -22,6 +22,7 @@ export {
 export type { SampleOptions, Approximation, FitOptions, ELPDData, WAICData, CompareRow, ZarrStore } from "../runtime/index.js";
 export { Model } from "./model/model.js";
 export { model, compileModel, emitModel, type ModelOptions } from "./model/compile.js";
+export { findMAP, type FindMAPOptions } from "./model/map.js";
 export { data, Deterministic, Potential } from "./model/builders.js";
 export { logp, logcdf } from "./model/logprob.js";
 export { draw } from "./model/draw.js";

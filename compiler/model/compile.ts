@@ -13,6 +13,7 @@ import * as runtime from "../../runtime/index.js";
 // Models compiled in process can always sample (the build pass links the sampler only where used).
 import "../../runtime/sampler/install.js";
 import "../../runtime/sampler/install-vi.js";
+import { rememberGraph } from "./map.js";
 import type { CompiledModel, ModelMeta, ValueVarInfo } from "../../runtime/index.js";
 
 export interface EmittedModel {
@@ -268,6 +269,7 @@ export function compileModel(model: Model, name?: string, options: ModelOptions 
   const { body } = emitModel(model, name, options);
   const m = new Function("rt", body)(runtime) as CompiledModel;
   m.source = { body }; // what a worker rebuilds it from
+  rememberGraph(m, model); // for findMAP, which optimizes the graph's Jacobian-free density
   return m;
 }
 
