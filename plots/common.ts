@@ -1,6 +1,7 @@
 // What every plot shares: the document Plot draws into (the page's, or linkedom's in Node), option
 // checks (nothing silently ignored), the trace's scalar elements labelled as ArviZ labels them, a
 // Gaussian KDE, and the composition of Plot's panels into one standalone SVG.
+import { checkOptionNames } from "../runtime/options.js";
 import * as Plot from "@observablehq/plot";
 import { density1d } from "fast-kde";
 import type { NDArray } from "../runtime/ndarray.js";
@@ -48,10 +49,7 @@ export function documentFor(opts: { document?: Document }): Document {
 
 /** Throws on an option `fn` does not know, and on a malformed common option. */
 export function checkOptions(fn: string, opts: object, known: readonly string[]): void {
-  if (typeof opts !== "object" || opts === null) throw new Error(`${fn}: options must be an object`);
-  for (const key of Object.keys(opts)) {
-    if (!known.includes(key)) throw new Error(`${fn}: unknown option '${key}' (known: ${known.join(", ")})`);
-  }
+  checkOptionNames(fn, opts, known);
   const o = opts as PlotOptions;
   if (o.hdiProb !== undefined && !(typeof o.hdiProb === "number" && o.hdiProb > 0 && o.hdiProb < 1)) {
     throw new Error(`${fn}: hdiProb must be a number between 0 and 1, got ${String(o.hdiProb)}`);

@@ -3,7 +3,7 @@
 // L-BFGS-B on the same densities (test/reference/gen_map.py: logistic and linear regression).
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { Bernoulli, Gamma, HalfNormal, NDArray, Normal, data, findMAP, model, pt, type CompiledModel } from "../compiler/index.js";
+import { Bernoulli, Gamma, HalfNormal, type NDArray, Normal, data, findMAP, model, pt, type CompiledModel } from "../compiler/index.js";
 import { compileInline, type ModelLike } from "./helpers/aot.js";
 import { thrown } from "./helpers/thrown.js";
 
@@ -71,7 +71,9 @@ describe("findMAP", () => {
 
   it("refuses what it cannot do, by name", async () => {
     const m = model("gamma2", () => void Gamma("x", 3, 2));
-    expect(thrown(() => findMAP(m, { metod: "BFGS" } as never)).message).to.equal("findMAP: unknown option 'metod' (known: start, method, maxeval)");
+    expect(thrown(() => findMAP(m, { metod: "BFGS" } as never)).message).to.equal(
+      "findMAP: unknown option 'metod' (did you mean 'method'?); the options are start, method, maxeval",
+    );
     expect(thrown(() => findMAP(m, { method: "Powell" as never })).message).to.equal('findMAP: method must be "L-BFGS-B", got "Powell"');
     expect(thrown(() => findMAP(m, { maxeval: 0 })).message).to.equal("findMAP: maxeval must be a positive integer, got 0");
     const k = model("discrete", () => {

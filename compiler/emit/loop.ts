@@ -3,7 +3,7 @@
 // fly, reads matrix rows for the loop's share of a matrix–vector product, and hoists what does not
 // change along the loop. The stages below run in the order of the code they write; the temporary
 // names they take come from one counter, so that order is part of the emitted text.
-import { Constant, type EmitContext } from "../graph/basic.js";
+import { Constant, type EmitContext, type Variable } from "../graph/basic.js";
 import type { CompositeSpec, InnerNode, OutputMode } from "../ops/composite.js";
 import { broadcastStatic } from "../ops/elemwise.js";
 
@@ -415,8 +415,8 @@ class LoopEmitter {
       else if (m === "all") body.push(`if (${values[o]} === 0) ${outData[i]} = 0;`);
       else if (m === "none") body.push(`${outData[i]}[${this.pos}] = ${values[o]};`);
       else if ("scatter" in m) {
-        body.push(`${this.rowAccs.get(i)}[${this.row(m.scatter)}] += ${values[o]};`);
-        for (const c of m.chained ?? []) body.push(`${this.rowAccs.get(i)}[${this.row(c.scatter)}] += ${values[c.value]};`);
+        for (const c of [{ scatter: m.scatter, value: o }, ...(m.chained ?? [])])
+          body.push(`${this.rowAccs.get(i)}[${this.row(c.scatter)}] += ${values[c.value]};`);
       } else {
         const md = this.datas.get(m.rowacc)!;
         const b = bases.get(m.rowacc)!;
@@ -467,7 +467,7 @@ class LoopEmitter {
  * target of static length n (x[1:], x[:-1] of a random walk's differences), else null: such an
  * index needs neither its table nor a bounds check.
  */
-function consecutiveFrom(index: unknown, n: number | null): number | null {
+function consecutiveFrom(index: Variable, n: number | null): number | null {
   if (!(index instanceof Constant) || n === null || index.data.length === 0) return null;
   const d = index.data;
   const start = d[0];

@@ -35,7 +35,7 @@ export function samplingModule(code: string, file: string): { sf: ts.SourceFile;
     ts.forEachChild(node, visit);
   };
   visit(sf);
-  return modules.size ? { sf, modules: [...METHODS.values()].filter((m, i, all) => modules.has(m) && all.indexOf(m) === i) } : null;
+  return modules.size ? { sf, modules: [SAMPLER_MODULE, VI_MODULE].filter((m) => modules.has(m)) } : null;
 }
 
 export const readsSampler = (code: string, file: string): boolean => samplingModule(code, file) !== null;

@@ -3,8 +3,9 @@
 // keyed as PyMC returns it: every value variable, and every free RV and Deterministic on its own
 // scale. The objective is compiled from the model's graph on first use, so a model compiled in
 // process can be optimized; one built ahead of time carries no graph (and no extra code for this).
-import { CompiledModel, NDArray, type ModelMeta } from "../../runtime/index.js";
+import { CompiledModel, type NDArray, type ModelMeta } from "../../runtime/index.js";
 import type { Value } from "../../runtime/model.js";
+import { checkOptionNames } from "../../runtime/options.js";
 import { fn } from "../function.js";
 import { boundedLogp } from "./compile-graphs.js";
 import type { Model } from "./model.js";
@@ -27,26 +28,17 @@ export function rememberGraph(m: CompiledModel, model: Model): void {
   graphs.set(m.meta, model);
 }
 
-type Objective = (x: Float64Array, data: Record<string, unknown>) => { logp: number; grad: Float64Array };
+type Objective = (point: Record<string, Value>, data: Record<string, unknown>) => { logp: number; grad: Float64Array };
 const objectives = new WeakMap<Model, Objective>();
 
-/** logp without Jacobians and its flat gradient, as a function of the flat point and the data. */
+/** logp without Jacobians and its flat gradient, as a function of a point (by value-variable name) and the data. */
 function objectiveOf(model: Model): Objective {
   let f = objectives.get(model);
   if (f) return f;
   const [logp, grad] = boundedLogp([model.logp({ sum: true, jacobian: false }), model.dlogp({ jacobian: false })]);
   const compiled = fn([...model.valueVars, ...model.dataVars], [logp, grad], { name: "map_objective" });
-  const shapes = model.valueVars.map((v) => v.type.shape as number[]);
-  f = (x, data) => {
-    let at = 0;
-    const args: unknown[] = shapes.map((shape) => {
-      const size = shape.reduce((a, b) => a * b, 1);
-      const v = shape.length === 0 ? x[at] : new NDArray([...shape], x.slice(at, at + size));
-      at += size;
-      return v;
-    });
-    for (const d of model.dataVars) args.push(data[d.name!]);
-    const [lp, g] = compiled(...args) as [number, NDArray];
+  f = (point, data) => {
+    const [lp, g] = compiled(...model.valueVars.map((v) => point[v.name!]), ...model.dataVars.map((d) => data[d.name!])) as [number, NDArray];
     return { logp: lp, grad: g.data };
   };
   objectives.set(model, f);
@@ -55,7 +47,7 @@ function objectiveOf(model: Model): Objective {
 
 /** The MAP point of `m` (PyMC's find_MAP): value variables, free RVs and Deterministics by name. */
 export function findMAP(m: CompiledModel, opts: FindMAPOptions = {}): Record<string, Value> {
-  for (const key of Object.keys(opts)) if (!OPTIONS.includes(key)) throw new Error(`findMAP: unknown option '${key}' (known: ${OPTIONS.join(", ")})`);
+  checkOptionNames("findMAP", opts, OPTIONS);
   if (opts.method !== undefined && opts.method !== "L-BFGS-B") throw new Error(`findMAP: method must be "L-BFGS-B", got ${JSON.stringify(opts.method)}`);
   const maxeval = opts.maxeval ?? 5000;
   if (!Number.isInteger(maxeval) || maxeval < 1) throw new Error(`findMAP: maxeval must be a positive integer, got ${maxeval}`);
@@ -73,7 +65,7 @@ export function findMAP(m: CompiledModel, opts: FindMAPOptions = {}): Record<str
   const x0 = m.toFlat({ ...m.initialPoint(), ...(opts.start ?? {}) });
   const x = lbfgs(
     (x) => {
-      const { logp, grad } = objective(x, data);
+      const { logp, grad } = objective(m.fromFlat(x), data);
       return { f: -logp, g: grad.map((v) => -v) };
     },
     x0,
@@ -98,8 +90,10 @@ export function lbfgs(fg: (x: Float64Array) => { f: number; g: Float64Array }, s
   if (!Number.isFinite(f)) throw new Error("findMAP: the log density is not finite at the starting point");
   let evals = 1;
   const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i], 0);
+  // (a loop, not Math.max(...): a spread of a long gradient overflows the call stack)
+  const largest = (a: Float64Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   while (evals < maxeval) {
-    if (Math.max(...Array.from(g, Math.abs)) < 1e-9) break;
+    if (largest(g) < 1e-9) break;
     // Two-loop recursion: d = -H g.
     const q = Float64Array.from(g);
     const alpha: number[] = [];
@@ -146,7 +140,7 @@ export function lbfgs(fg: (x: Float64Array) => { f: number; g: Float64Array }, s
     x = next;
     f = trial.f;
     g = trial.g;
-    if (decrease <= 2.2e-9 * Math.max(Math.abs(f), 1) && Math.max(...Array.from(g, Math.abs)) < 1e-5) break;
+    if (decrease <= 2.2e-9 * Math.max(Math.abs(f), 1) && largest(g) < 1e-5) break;
   }
   return x;
 }

@@ -9,6 +9,7 @@ import { sigmoid, softplus } from "../special.js";
 import type { CompiledModel } from "../model.js";
 import { STAT_NAMES } from "./chain.js";
 import { observedData } from "./model-parts.js";
+import { checkOptionNames } from "../options.js";
 import { Trace, assemble } from "./trace.js";
 
 export interface FitOptions {
@@ -155,7 +156,7 @@ export class Approximation {
 
   /** Draws from q as a Trace: free RVs (constrained scale) and Deterministics as [1, draws, ...shape]. */
   sample(opts: { draws?: number; seed?: number | string } = {}): Trace {
-    checkNames("sample", opts, ["draws", "seed"]);
+    checkOptionNames("sample", opts, ["draws", "seed"]);
     checkSeed("sample", opts.seed);
     const draws = opts.draws ?? 500; // PyMC's approx.sample default
     if (typeof draws !== "number" || !Number.isInteger(draws) || draws < 1) throw new Error(`sample: draws must be an integer >= 1, got ${String(opts.draws)}`);
@@ -185,17 +186,6 @@ export class Approximation {
   }
 }
 
-/** Refuse options not in `known` (a typo would otherwise silently run with the default). */
-function checkNames(method: string, opts: object, known: string[]): void {
-  if (typeof opts !== "object" || opts === null || Array.isArray(opts)) throw new Error(`${method}: the options must be an object, got ${String(opts)}`);
-  const unknown = Object.keys(opts).filter((k) => !known.includes(k));
-  if (unknown.length) {
-    throw new Error(
-      `${method}: unknown option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}; the options are ${known.join(", ")}`,
-    );
-  }
-}
-
 function checkSeed(method: string, seed: unknown): void {
   if (seed !== undefined && typeof seed !== "string" && !(typeof seed === "number" && Number.isFinite(seed))) {
     throw new Error(`${method}: seed must be a finite number or a string, got ${String(seed)}`);
@@ -205,7 +195,7 @@ function checkSeed(method: string, seed: unknown): void {
 const oneOf = (values: string[]) => values.map((v) => `"${v}"`).join(" or ");
 
 function checkFitOptions(model: CompiledModel, opts: FitOptions): { family: Family; steps: number; lr: number; optimizer: string; start: Float64Array } {
-  checkNames("fit", opts, FIT_OPTIONS);
+  checkOptionNames("fit", opts, FIT_OPTIONS);
   checkSeed("fit", opts.seed);
   const family = opts.method ?? "advi";
   if (!METHODS.includes(family)) throw new Error(`fit: method must be ${oneOf(METHODS)}, got ${JSON.stringify(family)}`);

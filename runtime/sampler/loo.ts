@@ -8,6 +8,7 @@ import type { NDArray } from "../ndarray.js";
 import { Stream } from "../random.js";
 import { gammaVariate } from "../variates-continuous.js";
 import { essMean } from "./diagnostics.js";
+import { checkOptionNames } from "../options.js";
 import type { Trace } from "./trace.js";
 
 export type ICScale = "log" | "negative_log" | "deviance";
@@ -70,14 +71,6 @@ const LOO_WARNING = (goodK: number) =>
 const WAIC_WARNING =
   "For one or more samples the posterior variance of the log predictive densities exceeds 0.4. This could be " +
   "indication of WAIC starting to fail. \nSee http://arxiv.org/abs/1507.04544 for details";
-
-/** Refuse option keys we do not know: a typo would otherwise silently run with the default. */
-function checkOptions(where: string, opts: object, known: string[]): void {
-  if (typeof opts !== "object" || opts === null || Array.isArray(opts)) throw new Error(`${where}: the options must be an object, got ${String(opts)}`);
-  for (const key of Object.keys(opts)) {
-    if (!known.includes(key)) throw new Error(`${where}: unknown option '${key}' (known: ${known.join(", ")})`);
-  }
-}
 
 function scaleValue(where: string, scale: string | undefined): [ICScale, number] {
   const s = (scale ?? "log").toLowerCase();
@@ -251,7 +244,7 @@ function defaultReff(trace: Trace, chains: number, S: number): number {
 
 /** Pareto-smoothed importance-sampling leave-one-out cross-validation (az.loo). */
 export function loo(trace: Trace, opts: { pointwise?: boolean; reff?: number; scale?: ICScale; varName?: string } = {}): ELPDData {
-  checkOptions("loo", opts, ["pointwise", "reff", "scale", "varName"]);
+  checkOptionNames("loo", opts, ["pointwise", "reff", "scale", "varName"]);
   const [scale, sv] = scaleValue("loo", opts.scale);
   const ll = logLikelihoodOf("loo", trace, opts.varName);
   const { chains, S, N } = sizes("loo", ll);
@@ -293,7 +286,7 @@ export function loo(trace: Trace, opts: { pointwise?: boolean; reff?: number; sc
 
 /** The widely applicable information criterion (az.waic). */
 export function waic(trace: Trace, opts: { pointwise?: boolean; scale?: ICScale; varName?: string } = {}): WAICData {
-  checkOptions("waic", opts, ["pointwise", "scale", "varName"]);
+  checkOptionNames("waic", opts, ["pointwise", "scale", "varName"]);
   const [scale, sv] = scaleValue("waic", opts.scale);
   const ll = logLikelihoodOf("waic", trace, opts.varName);
   const { S, N } = sizes("waic", ll);
@@ -503,7 +496,7 @@ function criterion(ic: "loo" | "waic", trace: Trace, scale: ICScale, varName: st
  * its standard error dse against the best, and model weights (stacking by default).
  */
 export function compare(traces: Record<string, Trace>, opts: CompareOptions = {}): CompareRow[] {
-  checkOptions("compare", opts, ["ic", "method", "scale", "varName", "bSamples", "alpha", "seed"]);
+  checkOptionNames("compare", opts, ["ic", "method", "scale", "varName", "bSamples", "alpha", "seed"]);
   const ic = (opts.ic ?? "loo").toLowerCase();
   if (ic !== "loo" && ic !== "waic") throw new Error(`compare: ic '${opts.ic}' is not one of "loo", "waic"`);
   const method = (opts.method ?? "stacking").toLowerCase();

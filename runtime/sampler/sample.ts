@@ -7,6 +7,7 @@ import type { CompiledModel, Value } from "../model.js";
 import { chainSteps, runChain, type ChainOptions, type ChainResult } from "./chain.js";
 import { Nuts, type Target, type TransitionStats } from "./nuts.js";
 import { observedData, predict, predicted } from "./model-parts.js";
+import { checkOptionNames } from "../options.js";
 import { Trace, assemble, type Group } from "./trace.js";
 import { abortError, canRunInWorkers, defaultCores, runChainsAsync, runChainsInWorkers, type ProgressCallback } from "./parallel.js";
 
@@ -74,29 +75,6 @@ const SAMPLE_OPTIONS = [
   "signal",
 ];
 
-/** Edit distance, to suggest the option a misspelt name meant. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
-}
-
-/** Refuse options that are not in `known` (a typo would otherwise silently run with the default). */
-function checkNames(method: string, opts: object, known: string[]): void {
-  if (typeof opts !== "object" || opts === null || Array.isArray(opts)) throw new Error(`${method}: the options must be an object, got ${String(opts)}`);
-  const unknown = Object.keys(opts).filter((k) => !known.includes(k));
-  if (!unknown.length) return;
-  const described = unknown.map((k) => {
-    const near = known.reduce((best, n) => (distance(k.toLowerCase(), n.toLowerCase()) < distance(k.toLowerCase(), best.toLowerCase()) ? n : best));
-    return distance(k.toLowerCase(), near.toLowerCase()) <= Math.max(2, near.length / 3) ? `'${k}' (did you mean '${near}'?)` : `'${k}'`;
-  });
-  throw new Error(`${method}: unknown option${unknown.length > 1 ? "s" : ""} ${described.join(", ")}; the options are ${known.join(", ")}`);
-}
-
 function checkSeed(method: string, seed: unknown): void {
   if (seed !== undefined && typeof seed !== "string" && !(typeof seed === "number" && Number.isFinite(seed))) {
     throw new Error(`${method}: seed must be a finite number or a string, got ${String(seed)}`);
@@ -104,7 +82,7 @@ function checkSeed(method: string, seed: unknown): void {
 }
 
 function checkOptions(opts: SampleOptions): void {
-  checkNames("sample", opts, SAMPLE_OPTIONS);
+  checkOptionNames("sample", opts, SAMPLE_OPTIONS);
   checkSeed("sample", opts.seed);
   for (const name of ["jitter", "adaptMetric", "keepWarmup", "logLikelihood"] as const) {
     if (opts[name] !== undefined && typeof opts[name] !== "boolean") throw new Error(`sample: ${name} must be true or false, got ${String(opts[name])}`);
@@ -384,7 +362,7 @@ export class PriorSamples {
 }
 
 export function samplePriorPredictive(model: CompiledModel, opts: { draws?: number; seed?: number | string } = {}): PriorSamples {
-  checkNames("samplePriorPredictive", opts, ["draws", "seed"]);
+  checkOptionNames("samplePriorPredictive", opts, ["draws", "seed"]);
   checkSeed("samplePriorPredictive", opts.seed);
   const draws = count("draws", opts.draws, 500, 1);
   const all = model.draw({ draws, seed: opts.seed });
@@ -404,7 +382,7 @@ export function samplePriorPredictive(model: CompiledModel, opts: { draws?: numb
  * `extend: true` the result is also stored on the trace (`trace.posteriorPredictive`).
  */
 export function samplePosteriorPredictive(model: CompiledModel, trace: Trace, opts: { seed?: number | string; extend?: boolean } = {}): Group {
-  checkNames("samplePosteriorPredictive", opts, ["seed", "extend"]);
+  checkOptionNames("samplePosteriorPredictive", opts, ["seed", "extend"]);
   checkSeed("samplePosteriorPredictive", opts.seed);
   const seed = opts.seed ?? freshSeed();
   let streams: Stream[] = [];
@@ -422,7 +400,7 @@ export function samplePosteriorPredictive(model: CompiledModel, trace: Trace, op
  * (ArviZ's log_likelihood group) unless `extend: false`, and returned.
  */
 export function computeLogLikelihood(model: CompiledModel, trace: Trace, opts: { extend?: boolean } = {}): Group {
-  checkNames("computeLogLikelihood", opts, ["extend"]);
+  checkOptionNames("computeLogLikelihood", opts, ["extend"]);
   const names = model.meta.predictNames;
   const loglik = model.impl.loglik;
   if (!names.length) throw new Error(`computeLogLikelihood: model '${model.name}' has no observed variables, so no log-likelihood`);
