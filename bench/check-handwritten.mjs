@@ -2,11 +2,13 @@
 // its own logp, at three points per model, and logpGrad's logp against logp's.
 //   node bench/check-handwritten.mjs
 import * as handwritten from "./handwritten.mjs";
-import { linregData, loadData } from "./gen-data.mjs";
+import { ar1Data, hmmData, linregData, loadData } from "./gen-data.mjs";
 
 const cases = ["seed", "eight_schools", "linreg", "logistic", "radon", "poisson"].map((id) => [id, loadData(id)]);
 cases.push(["grw", { T: 50 }]);
 cases.push(["linreg_N", linregData(100)]);
+cases.push(["ar1", ar1Data(200)]);
+cases.push(["hmm", hmmData(200)]);
 let bad = 0;
 for (const [id, data] of cases) {
   const m = handwritten[id](data);

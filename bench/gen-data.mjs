@@ -99,6 +99,42 @@ export function linregData(N, K = 5) {
   return { N, K, X, y };
 }
 
+/** ar1's data: y_0 ~ N(0, σ/√(1−ρ²)), y_t = ρ·y_{t−1} + σ·noise (ρ = 0.6, σ = 0.8), from one fixed seed
+ * (so a shorter series is the start of a longer one), not rounded, never saved. */
+export function ar1Data(N = 10000) {
+  const normal = normalFrom(mulberry32(20261202)),
+    rho = 0.6,
+    sigma = 0.8;
+  const y = new Array(N);
+  y[0] = (sigma / Math.sqrt(1 - rho * rho)) * normal();
+  for (let t = 1; t < N; t++) y[t] = rho * y[t - 1] + sigma * normal();
+  return { N, y };
+}
+
+/** hmm's data: a hidden chain of K = 3 states (uniform start; stays with probability 0.8, moves to
+ * each other state with 0.1) emitting N(means[z], 0.5), means = (−2, 0, 2); one fixed seed, not
+ * rounded, never saved. A is the transition matrix, A[i][j] = P(z_t = j | z_{t−1} = i). */
+export function hmmData(N = 1000) {
+  const u = mulberry32(20261203),
+    normal = normalFrom(u),
+    K = 3,
+    means = [-2, 0, 2];
+  const A = Array.from({ length: K }, (_, i) => Array.from({ length: K }, (_, j) => (i === j ? 0.8 : 0.1)));
+  const y = new Array(N);
+  let z = Math.floor(u() * K);
+  for (let t = 0; t < N; t++) {
+    if (t > 0) {
+      // The next state: walk row z of A until it passes one uniform draw.
+      let r = u(),
+        j = 0;
+      while (j < K - 1 && r >= A[z][j]) r -= A[z][j++];
+      z = j;
+    }
+    y[t] = means[z] + 0.5 * normal();
+  }
+  return { N, K, A, y };
+}
+
 /** Writes every data file; returns the model ids written. */
 function writeData() {
   mkdirSync(dataDir, { recursive: true });
@@ -112,9 +148,14 @@ function writeData() {
   return Object.keys(files);
 }
 
-/** The data of one model of MODELS.md (seed and grw have none), generated first if the files are missing. */
+/**
+ * The data of one model of MODELS.md (seed and grw have none; ar1's and hmm's are made in memory),
+ * generated first if the files are missing.
+ */
 export function loadData(id) {
   if (id === "seed" || id === "grw") return {};
+  if (id === "ar1") return ar1Data();
+  if (id === "hmm") return hmmData();
   const file = new URL(`${id}.json`, dataDir);
   if (!existsSync(file)) writeData();
   return JSON.parse(readFileSync(file, "utf8"));

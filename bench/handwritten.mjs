@@ -282,3 +282,144 @@ export function grw({ T = 10000 } = {}) {
   }
   return { size: T + 2, logp: (x) => run(x, null), logpGrad: run };
 }
+
+// rho ~ N(0, 0.5), sigma ~ HalfNormal(1), y_t ~ N(rho·y_{t-1}, sigma) for t = 1 … N−1 (a Potential
+// accumulated in a loop in models.mjs); x = [rho, sigma_log__]. One pass: Σ r² and Σ r·y_{t-1}
+// over the residuals r = y_t − rho·y_{t-1}.
+export function ar1({ N, y }) {
+  const Y = f64(y),
+    PRIOR_CONST = Math.log(2) - LOG_2PI_HALF; // log N(rho | 0, 0.5) = −2·rho² + this
+  function run(x, g) {
+    const rho = x[0],
+      t = x[1],
+      invVar = Math.exp(-2 * t);
+    let ss = 0,
+      sry = 0,
+      prev = Y[0];
+    for (let i = 1; i < N; i++) {
+      const cur = Y[i],
+        r = cur - rho * prev;
+      ss += r * r;
+      sry += r * prev;
+      prev = cur;
+    }
+    if (g) {
+      g[0] = -4 * rho + sry * invVar;
+      g[1] = halfNormalLogGrad(t, 1) + ss * invVar - (N - 1);
+    }
+    return -2 * rho * rho + PRIOR_CONST + halfNormalLog(t, 1) - (N - 1) * (t + LOG_2PI_HALF) - 0.5 * ss * invVar;
+  }
+  return { size: 2, logp: (x) => run(x, null), logpGrad: run };
+}
+
+// mu ~ N(0, 3) (K = 3 of them, ordered), sigma ~ HalfNormal(1); a hidden chain with fixed
+// transitions A (uniform start) emits y_t ~ N(mu[z_t], sigma); the likelihood is the forward
+// algorithm's log p(y); x = [mu_ordered__ (mu_0 = x_0, mu_k = mu_{k−1} + exp(x_k)), sigma_log__].
+// Forward: the stable logsumexp over the previous state shares one shift per step, the largest
+// alpha_{t−1,i}: alpha_{t,j} = M + log Σ_i exp(alpha_{t−1,i} − M)·A_ij + e_{t,j} (3 exp and 3 log a
+// step), keeping P_{t−1,i} = exp(alpha_{t−1,i} − M) and S_{t,j} = Σ_i P_{t−1,i}·A_ij. Backward: the
+// adjoint of alpha_t (the smoothed state probabilities, summing to 1) goes to alpha_{t−1} through
+// the logsumexp's weights P_{t−1,i}·A_ij / S_{t,j}, and to mu and sigma through the emissions.
+export function hmm({ N, K, A, y }) {
+  if (K !== 3) throw new Error(`hmm: the hand-written forward algorithm has K = 3 states, got ${K}`);
+  const Y = f64(y),
+    a00 = A[0][0],
+    a01 = A[0][1],
+    a02 = A[0][2],
+    a10 = A[1][0],
+    a11 = A[1][1],
+    a12 = A[1][2],
+    a20 = A[2][0],
+    a21 = A[2][1],
+    a22 = A[2][2];
+  const P = new Float64Array(3 * N),
+    S = new Float64Array(3 * N);
+  const LOG_START = Math.log(1 / 3),
+    PRIOR_CONST = -3 * (Math.log(3) + LOG_2PI_HALF);
+  function run(x, g) {
+    const x1 = x[1],
+      x2 = x[2],
+      t = x[3],
+      e1 = Math.exp(x1),
+      e2 = Math.exp(x2),
+      m0 = x[0],
+      m1 = m0 + e1,
+      m2 = m1 + e2,
+      invS = Math.exp(-t),
+      c = -t - LOG_2PI_HALF; // the emission's constant, log(1/sigma) − log √(2π)
+    let z0 = (Y[0] - m0) * invS,
+      z1 = (Y[0] - m1) * invS,
+      z2 = (Y[0] - m2) * invS;
+    let b0 = LOG_START + c - 0.5 * z0 * z0,
+      b1 = LOG_START + c - 0.5 * z1 * z1,
+      b2 = LOG_START + c - 0.5 * z2 * z2;
+    for (let i = 1, o = 3; i < N; i++, o += 3) {
+      const M = b0 > b1 ? (b0 > b2 ? b0 : b2) : b1 > b2 ? b1 : b2,
+        p0 = Math.exp(b0 - M),
+        p1 = Math.exp(b1 - M),
+        p2 = Math.exp(b2 - M),
+        s0 = p0 * a00 + p1 * a10 + p2 * a20,
+        s1 = p0 * a01 + p1 * a11 + p2 * a21,
+        s2 = p0 * a02 + p1 * a12 + p2 * a22,
+        v = Y[i];
+      P[o - 3] = p0;
+      P[o - 2] = p1;
+      P[o - 1] = p2;
+      S[o] = s0;
+      S[o + 1] = s1;
+      S[o + 2] = s2;
+      z0 = (v - m0) * invS;
+      z1 = (v - m1) * invS;
+      z2 = (v - m2) * invS;
+      b0 = M + Math.log(s0) + c - 0.5 * z0 * z0;
+      b1 = M + Math.log(s1) + c - 0.5 * z1 * z1;
+      b2 = M + Math.log(s2) + c - 0.5 * z2 * z2;
+    }
+    const M = b0 > b1 ? (b0 > b2 ? b0 : b2) : b1 > b2 ? b1 : b2;
+    let q0 = Math.exp(b0 - M),
+      q1 = Math.exp(b1 - M),
+      q2 = Math.exp(b2 - M);
+    const total = q0 + q1 + q2,
+      lik = M + Math.log(total);
+    const lp = lik + PRIOR_CONST - (m0 * m0 + m1 * m1 + m2 * m2) / 18 + x1 + x2 + halfNormalLog(t, 1);
+    if (!g) return lp;
+    // q = d lik / d alpha_t, from the last step back; r = Σ_j q_j·(y_t − mu_j), w = Σ_j q_j·z_j².
+    q0 /= total;
+    q1 /= total;
+    q2 /= total;
+    let r0 = 0,
+      r1 = 0,
+      r2 = 0,
+      w = 0;
+    for (let i = N - 1, o = 3 * (N - 1); ; i--, o -= 3) {
+      const v = Y[i],
+        d0 = v - m0,
+        d1 = v - m1,
+        d2 = v - m2;
+      r0 += q0 * d0;
+      r1 += q1 * d1;
+      r2 += q2 * d2;
+      w += q0 * d0 * d0 + q1 * d1 * d1 + q2 * d2 * d2;
+      if (i === 0) break;
+      const u0 = q0 / S[o],
+        u1 = q1 / S[o + 1],
+        u2 = q2 / S[o + 2];
+      q0 = P[o - 3] * (a00 * u0 + a01 * u1 + a02 * u2);
+      q1 = P[o - 2] * (a10 * u0 + a11 * u1 + a12 * u2);
+      q2 = P[o - 1] * (a20 * u0 + a21 * u1 + a22 * u2);
+    }
+    const invVar = invS * invS,
+      gM0 = r0 * invVar - m0 / 9,
+      gM1 = r1 * invVar - m1 / 9,
+      gM2 = r2 * invVar - m2 / 9;
+    // Through the ordered transform: d mu_k / d x_0 = 1, d mu_k / d x_j = exp(x_j) for j ≤ k.
+    g[0] = gM0 + gM1 + gM2;
+    g[1] = e1 * (gM1 + gM2) + 1;
+    g[2] = e2 * gM2 + 1;
+    g[3] = w * invVar - N + halfNormalLogGrad(t, 1);
+    return lp;
+  }
+  return { size: 4, logp: (x) => run(x, null), logpGrad: run };
+}
+export const ar1_N = ar1;
+export const hmm_N = hmm;

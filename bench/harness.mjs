@@ -6,7 +6,8 @@
 // The reference is bench/handwritten.mjs (always first). An implementation module exports, per
 // model id of MODELS.md, a factory `id(data) → { size, logp(x), logpGrad(x, grad), tolerance? }`;
 // a model it does not export is skipped for it. Data come from bench/data/ (generated when
-// missing); linreg_N's from linregData(N).
+// missing); linreg_N's from linregData(N). The loop models' scaling rows, ar1_N and hmm_N, take
+// the same --N list (ar1Data(N), hmmData(N)): `--models ar1_N,hmm_N --N 1000,8000`.
 //
 // Before timing, every implementation must agree with the reference at the fixed point (every
 // value variable 0.1): logp to 1e-9 relative, the gradient to 1e-7 (or its own `tolerance` for
@@ -20,7 +21,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { linregData, loadData } from "./gen-data.mjs";
+import { ar1Data, hmmData, linregData, loadData } from "./gen-data.mjs";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -31,7 +32,8 @@ const implUrls = [new URL("handwritten.mjs", import.meta.url).href];
 args.forEach((a, i) => {
   if (a === "--impl") implUrls.push(pathToFileURL(resolve(args[i + 1])).href);
 });
-const ALL = ["seed", "eight_schools", "linreg", "logistic", "radon", "poisson", "grw", "linreg_N"];
+const ALL = ["seed", "eight_schools", "linreg", "logistic", "radon", "poisson", "grw", "ar1", "hmm", "linreg_N"];
+const scaling = { linreg_N: linregData, ar1_N: ar1Data, hmm_N: hmmData };
 const models = option("--models", ALL.join(",")).split(",");
 const Ns = option("--N", "100,1000,10000,100000,1000000").split(",").map(Number);
 const budgetMs = Number(option("--ms", "300"));
@@ -39,7 +41,7 @@ const jsonOut = option("--json", null);
 
 const cases = [];
 for (const id of models) {
-  if (id === "linreg_N") for (const N of Ns) cases.push({ id, label: `linreg_N=${N}`, data: () => linregData(N) });
+  if (scaling[id]) for (const N of Ns) cases.push({ id, label: `${id}=${N}`, data: () => scaling[id](N) });
   else cases.push({ id, label: id, data: () => loadData(id) });
 }
 

@@ -1,8 +1,9 @@
 // A long run, timed by stage: the README's eight-schools model (with theta as a Deterministic: 18
 // scalars) sampled 4 x 300 000 draws (1000 tuning) with the default cores, then what `tsmc sample
-// --out` does after sampling: summary(trace) and trace.writeJSON to a file, each alone; then the
-// command itself, end to end, with --out trace.json and with --out trace.zarr (it summarizes on
-// worker threads while it writes the file).
+// --out` does after sampling, each part alone: summary(trace) on one thread and on worker threads
+// (as the command does it), the Zarr store written, trace.writeJSON to a file; then the command
+// itself, end to end, with --out trace.json and with --out trace.zarr (it summarizes on worker
+// threads while it writes the file), with its peak resident memory.
 // Run after `npm run build`: node bench/long-run.mjs [draws per chain]
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
@@ -30,33 +31,72 @@ export const eightSchools = model("eight_schools", () => {
 );
 const { eightSchools } = await import(modelFile);
 const { summary } = await import(compiler);
+const { summaryOffThread } = await import(new URL("../dist/compiler/cli-summary.js", import.meta.url).href);
+const { writeZarrAtomically } = await import(new URL("../dist/compiler/cli-sample.js", import.meta.url).href);
 
 const seconds = (t0) => (performance.now() - t0) / 1000;
-let t0 = performance.now();
+/** CPU seconds of this process (every thread) since `c0`. */
+const cpuSeconds = (c0) => {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
+};
+const t0 = performance.now();
 const trace = await eightSchools.sampleAsync({ draws, tune: 1000, chains: 4, seed: 1 });
 const sampling = seconds(t0);
-t0 = performance.now();
-const table = summary(trace);
-const summarizing = seconds(t0);
+const stage = async (work) => {
+  const c0 = process.cpuUsage();
+  const t = performance.now();
+  await work();
+  return { wall: seconds(t), cpu: cpuSeconds(c0) };
+};
+let table;
+const summarizing = await stage(() => (table = summary(trace)));
+const summarizingOffThread = await stage(() => summaryOffThread(trace)());
+const writingZarr = await stage(() => writeZarrAtomically(join(dir, "alone.zarr"), trace));
+rmSync(join(dir, "alone.zarr"), { recursive: true, force: true });
 const file = join(dir, "trace.json");
-t0 = performance.now();
-const fd = openSync(file, "w");
-trace.writeJSON((chunk) => writeSync(fd, chunk));
-closeSync(fd);
-const writing = seconds(t0);
+const writing = await stage(() => {
+  const fd = openSync(file, "w");
+  trace.writeJSON((chunk) => writeSync(fd, chunk));
+  closeSync(fd);
+});
 const bytes = statSync(file).size;
 rmSync(file);
 
-// The command, writing JSON and then a Zarr store: wall time, and its own sampling time from its report.
+// The command, writing JSON and then a Zarr store: wall time, its own sampling time from its
+// report, and, measured inside the process by a preloaded module, the wall and CPU time (all
+// threads) from that report to exit, and the peak resident memory.
 const cli = fileURLToPath(new URL("../dist/compiler/cli.js", import.meta.url));
+const probe = `let mark;
+const write = process.stderr.write.bind(process.stderr);
+process.stderr.write = (chunk, ...rest) => {
+  if (!mark && String(chunk).includes(" took ")) mark = { cpu: process.cpuUsage(), t: performance.now() };
+  return write(chunk, ...rest);
+};
+process.on("exit", () => {
+  const cpu = process.cpuUsage(mark.cpu);
+  write("probe " + JSON.stringify({ rssMB: process.resourceUsage().maxRSS / 1024, afterWall: (performance.now() - mark.t) / 1000, afterCpu: (cpu.user + cpu.system) / 1e6 }) + "\\n");
+});`;
 const command = (out, n = draws) => {
   const t = performance.now();
-  const run = spawnSync(process.execPath, [cli, "sample", modelFile, "--draws", String(n), "--seed", "1", "--no-progress", "--out", out], {
-    encoding: "utf8",
-  });
+  const args = [
+    "--import",
+    `data:text/javascript,${encodeURIComponent(probe)}`,
+    cli,
+    "sample",
+    modelFile,
+    "--draws",
+    String(n),
+    "--seed",
+    "1",
+    "--no-progress",
+    "--out",
+    out,
+  ];
+  const run = spawnSync(process.execPath, args, { encoding: "utf8" });
   const wall = seconds(t);
   if (run.status !== 0) throw new Error(run.stderr);
-  return { wall, sampling: Number(/took ([\d.]+) seconds/.exec(run.stderr)[1]) };
+  return { wall, sampling: Number(/took ([\d.]+) seconds/.exec(run.stderr)[1]), ...JSON.parse(/probe (.*)/.exec(run.stderr)[1]) };
 };
 // Start-up, compiling and a tiny run: what the command costs besides sampling and writing.
 const tiny = command(join(dir, "tiny.zarr"), 10);
@@ -67,14 +107,17 @@ rmSync(dir, { recursive: true, force: true });
 
 console.log(`eight schools, 4 chains x ${draws} draws (+1000 tuning), ${table.rows.length} scalars, Node ${process.versions.node}`);
 console.log(`sampling (sampleAsync, default cores):     ${sampling.toFixed(1)} s`);
-console.log(`summary(trace), one thread:                ${summarizing.toFixed(2)} s`);
-console.log(`writeJSON (${(bytes / 1e6).toFixed(0)} MB):                     ${writing.toFixed(2)} s`);
+const times = (s) => `${s.wall.toFixed(2)} s (CPU ${s.cpu.toFixed(2)} s)`;
+console.log(`after sampling, each part alone, wall (CPU time of all threads):`);
+console.log(`  summary(trace), one thread:              ${times(summarizing)}`);
+console.log(`  summary on worker threads (as tsmc):     ${times(summarizingOffThread)}`);
+console.log(`  Zarr store written:                      ${times(writingZarr)}`);
+console.log(`  writeJSON (${(bytes / 1e6).toFixed(0)} MB):                   ${times(writing)}`);
 console.log(`tsmc sample, start-up and compile:         ${startup.toFixed(1)} s (a run of 10 draws, less its sampling)`);
 for (const [what, r] of [
   ["--out trace.json", json],
   ["--out trace.zarr", zarr],
 ]) {
-  const after = r.wall - r.sampling - startup;
-  console.log(`tsmc sample ${what}, wall:          ${r.wall.toFixed(1)} s, of which sampling ${r.sampling.toFixed(1)} s`);
-  console.log(`  after sampling:                          ${after.toFixed(1)} s = ${(after / r.sampling).toFixed(2)} of sampling`);
+  console.log(`tsmc sample ${what}: wall ${r.wall.toFixed(1)} s, sampling ${r.sampling.toFixed(1)} s, peak RSS ${r.rssMB.toFixed(0)} MB`);
+  console.log(`  after sampling: ${r.afterWall.toFixed(1)} s = ${(r.afterWall / r.sampling).toFixed(2)} of sampling (CPU ${r.afterCpu.toFixed(1)} s)`);
 }

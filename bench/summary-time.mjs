@@ -1,6 +1,7 @@
 // Time of summary(trace) (az.summary's table: R-hat, bulk/tail ESS, MCSE, HDI) for 4 chains of
 // 100 000 and of 300 000 draws of three scalars: AR(1) draws of moderate and strong
-// autocorrelation, one of them log-normal and one rounded so that draws tie. Median of 3 warm runs.
+// autocorrelation, one of them log-normal and one rounded so that draws tie. Median of 3 warm runs,
+// wall and CPU time (the CPU time is steadier where other jobs share the machine).
 // Run after `npm run build`: node bench/summary-time.mjs
 import { NDArray, Trace, summary } from "../dist/runtime/index.js";
 
@@ -35,16 +36,20 @@ function makeTrace(nChains, nDraws) {
   return new Trace({ posterior, sampleStats: {} });
 }
 
-console.log("chains x draws x variables   summary() s (median of 3)");
+console.log("chains x draws x variables   summary() s, wall and CPU (median of 3)");
 for (const nDraws of [100_000, 300_000]) {
   const trace = makeTrace(4, nDraws);
   summary(trace);
-  const times = [];
+  const walls = [];
+  const cpus = [];
   for (let r = 0; r < 3; r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     summary(trace);
-    times.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    walls.push((performance.now() - t0) / 1000);
+    cpus.push((c.user + c.system) / 1e6);
   }
-  times.sort((a, b) => a - b);
-  console.log(`4 x ${nDraws} x 3`.padEnd(29) + times[1].toFixed(3).padStart(10));
+  const median = (a) => a.sort((x, y) => x - y)[1];
+  console.log(`4 x ${nDraws} x 3`.padEnd(29) + median(walls).toFixed(3).padStart(10) + median(cpus).toFixed(3).padStart(10));
 }

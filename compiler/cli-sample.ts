@@ -1,4 +1,4 @@
-// `tsmc sample <file>`: load a file's models, sample one with NUTS, show a progress bar per chain
+// `tsmc sample <file>`: load a file's models, sample one as sample() does, show a progress bar per chain
 // (plain lines when the output is not a terminal), print az.summary's table and PyMC's warnings,
 // and optionally write the trace as ArviZ JSON. A source file with model() declarations goes
 // through the build pass's evaluation (as `tsmc print` does) and the one emitter; the generated
@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import * as runtime from "../runtime/index.js";
 import "../runtime/sampler/install.js"; // this command samples whatever module it loads
+import { assignStepMethods, describeSteps } from "../runtime/sampler/assign.js";
 import { CompiledModel, summary, toZarr, type Trace } from "../runtime/index.js";
 import type { ModelCall } from "./frontend/analyze.js";
 import { summaryOffThread } from "./cli-summary.js";
@@ -361,7 +362,10 @@ export async function runSample(file: string, opts: SampleCommandOptions, io: Sa
   if (opts.draws < 1) throw new Error("--draws must be at least 1");
   const progress = opts.progress ? new Progress(io, chains, opts.tune + opts.draws) : null;
   const cores = opts.cores;
-  io.stderr.write(`Sampling model '${m.name}': NUTS, ${chains} chain${chains > 1 ? "s" : ""}${cores ? ` in ${cores} job${cores > 1 ? "s" : ""}` : ""}\n`);
+  // PyMC's listing of the step methods where a model has discrete free RVs.
+  const steps = assignStepMethods(m.valueVars, undefined);
+  const method = !steps ? "NUTS" : steps.length > 1 ? `CompoundStep (${describeSteps(steps).join("; ")})` : describeSteps(steps)[0];
+  io.stderr.write(`Sampling model '${m.name}': ${method}, ${chains} chain${chains > 1 ? "s" : ""}${cores ? ` in ${cores} job${cores > 1 ? "s" : ""}` : ""}\n`);
   const t0 = Date.now();
   // sampleAsync, so that Ctrl-C gets through while the chains run (the blocking sample cannot hear it).
   const interrupt = new AbortController();

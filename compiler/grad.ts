@@ -36,7 +36,12 @@ export function grad(cost: Variable, wrt: Variable | readonly Variable[], opts: 
     if (outGrads.every((g) => g === null)) continue;
     if (!node.inputs.some((v) => dependsOnWrt.has(v))) continue;
     if (!node.op.grad) throw new Error(`grad: ${node.op} is not differentiable (in ${node})`);
-    const inGrads = node.op.grad(node.inputs, node.outputs, outGrads);
+    const inGrads = node.op.grad(
+      node.inputs,
+      node.outputs,
+      outGrads,
+      node.inputs.map((v) => dependsOnWrt.has(v)),
+    );
     node.inputs.forEach((inp, i) => {
       const g = inGrads[i];
       if (!g || !dependsOnWrt.has(inp)) return;

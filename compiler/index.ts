@@ -18,8 +18,12 @@ export {
   compare,
   psislw,
   computeLogLikelihood,
+  NUTS,
+  Metropolis,
+  BinaryGibbsMetropolis,
+  CategoricalGibbsMetropolis,
 } from "../runtime/index.js";
-export type { SampleOptions, Approximation, FitOptions, ELPDData, WAICData, CompareRow, ZarrStore } from "../runtime/index.js";
+export type { StepMethod, SampleOptions, Approximation, FitOptions, ELPDData, WAICData, CompareRow, ZarrStore } from "../runtime/index.js";
 export { Model } from "./model/model.js";
 export { model, compileModel, emitModel, type ModelOptions } from "./model/compile.js";
 export { findMAP, type FindMAPOptions } from "./model/map.js";

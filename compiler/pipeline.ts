@@ -28,6 +28,7 @@ import { constantFold, type NodeEvaluator } from "./rewrite/constant-fold.js";
 import { blasRules, fuseElemwise } from "./rewrite/fuse.js";
 import { rewrite, type RewriteStats, type Rule } from "./rewrite/pattern.js";
 import { reductions } from "./rewrite/reductions.js";
+import { optimizeScans } from "./rewrite/scan.js";
 import { simplify } from "./rewrite/simplify.js";
 import { fixedArray, hotForms, reciprocalOfFixed, specialize } from "./rewrite/specialize.js";
 import { stabilize } from "./rewrite/stabilize.js";
@@ -116,8 +117,15 @@ export function compileGraph(
   // not change between calls become products with their reciprocals.
   const reciprocals = [reciprocalOfFixed(fixedArray(opts.fixedRoots)), constantFold(evaluateNode)];
   const rewritten = rewrite(optimized, reciprocals, stats);
-  return opts.fuse === false ? rewritten : fuseElemwise(rewritten);
+  const looped = optimizeScans(rewritten, opts.fuse === false ? "rewritten" : "fused", compileInner);
+  return opts.fuse === false ? looped : fuseElemwise(looped);
 }
+
+/** A Scan's body: the same pipeline (compiler/rewrite/scan.ts). */
+const compileInner = {
+  rewrite: (outputs: Variable[]) => compileGraph(outputs, undefined, { fuse: false }),
+  fuse: (outputs: Variable[]) => fuseElemwise(optimizeScans(outputs, "fused", compileInner)),
+};
 
 // ── 3. A model's hot path ───────────────────────────────────────────────────────────────────────
 
@@ -136,9 +144,10 @@ export interface HotGraphs {
  */
 export function hotGraphs(logp: Variable, grads: Variable[], dataVars: Variable[]): HotGraphs {
   const fold = constantFold(evaluateNode);
-  const hot = hotForms.reduce(
-    (g, rules) => rewrite(g, [...rules, fold]),
-    compileGraph([logp, ...grads], undefined, { fuse: false, fixedRoots: new Set(dataVars) }),
+  const hot = optimizeScans(
+    hotForms.reduce((g, rules) => rewrite(g, [...rules, fold]), compileGraph([logp, ...grads], undefined, { fuse: false, fixedRoots: new Set(dataVars) })),
+    "fused",
+    compileInner,
   );
   const frontier = dataFrontier(hot, new Set(dataVars));
   const prepared = frontier.map((v) => new Variable(v.type, null, 0, null));

@@ -17,6 +17,7 @@ import { grad } from "./grad.js";
 import { random } from "./ops/random.js";
 import * as sp from "./ops/special.js";
 import { fn, type CompiledFunction } from "./function.js";
+import { scan, type ScanOptions } from "./ops/scan.js";
 
 export { Variable, Constant, TensorType, type TensorLike, type DType, type CompiledFunction };
 
@@ -230,7 +231,7 @@ export const linalg = {
 
 // ---- graphs -----------------------------------------------------------------------------------
 
-export { dprint, graphInputs, cloneReplace, ancestors, grad, fn, random };
+export { dprint, graphInputs, cloneReplace, ancestors, grad, fn, random, scan, type ScanOptions };
 /** PyTensor's name for `fn`. */
 export const function_ = fn;
 
@@ -567,6 +568,7 @@ export const pt = {
   function: fn,
   eval: evaluate,
   random,
+  scan,
 };
 export { switch_ as switch };
 export default pt;

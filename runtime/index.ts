@@ -4,6 +4,7 @@
 export * from "./generated.js";
 export { Trace, type ChainTuning } from "./sampler/trace.js";
 export { PriorSamples, computeLogLikelihood, type SampleOptions } from "./sampler/sample.js";
+export { NUTS, Metropolis, BinaryGibbsMetropolis, CategoricalGibbsMetropolis, type StepMethod } from "./sampler/steps.js";
 export type { Approximation, FitOptions } from "./sampler/advi.js";
 export type { ModelSource } from "./sampler/parallel.js";
 export { summary, Summary, type SummaryRow } from "./sampler/summary.js";

@@ -22,6 +22,16 @@ export interface ValueVarInfo {
   readonly transform: string | null;
   /** An integer-valued free RV (NUTS cannot move it; only set when true). */
   readonly discrete?: true;
+  /**
+   * The family that decides a discrete RV's step (runtime/sampler/assign.ts, as PyMC assigns them):
+   * "binary" for Bernoulli, "categorical" for Categorical; absent for the other discrete RVs
+   * (Metropolis).
+   */
+  readonly step?: "binary" | "categorical";
+  /** A Categorical's number of categories K (its values are 0..K-1). */
+  readonly categories?: number;
+  /** A discrete RV with core dimensions (Multinomial): Metropolis proposes all its entries at once, as PyMC does. */
+  readonly multivariate?: true;
 }
 
 export interface ModelMeta {

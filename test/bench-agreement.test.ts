@@ -27,6 +27,17 @@ const data: Record<string, unknown> = {
     y: Array.from({ length: 40 }, normal),
   },
   poisson: { N: 30, K: 3, X: matrix(30, 3), y: Array.from({ length: 30 }, () => Math.floor(u() * 6)) },
+  ar1: { N: 40, y: Array.from({ length: 40 }, normal) },
+  hmm: {
+    N: 30,
+    K: 3,
+    A: [
+      [0.7, 0.2, 0.1],
+      [0.15, 0.8, 0.05],
+      [0.3, 0.1, 0.6],
+    ],
+    y: Array.from({ length: 30 }, () => 2 * normal()),
+  },
 };
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));

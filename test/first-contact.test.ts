@@ -332,14 +332,13 @@ describe("first contact: what tsmc cannot do yet is refused, not done wrongly", 
     );
   });
 
-  it("sample() refuses a discrete free variable instead of moving it as a continuous one", () => {
+  it("sample() moves a discrete free variable by Metropolis, never as a continuous one", () => {
     const m = model("counts", () => {
       const k = tsmc.Poisson("k", 3);
       Normal("y", k, 1, { observed: [2.5] });
     });
-    expect(m.logp({ k: 2 })).to.be.a("number");
-    expect(() => m.sample({ draws: 10, tune: 10, chains: 1, seed: 1 })).to.throw(
-      "model 'counts': NUTS cannot sample the discrete free variable 'k' (no Gibbs or Metropolis steps yet); observe it or marginalise it out",
-    );
+    const trace = m.sample({ draws: 10, tune: 10, chains: 1, seed: 1 });
+    expect(trace.attrs.step_methods).to.deep.equal(["Metropolis: [k]"]);
+    expect(Array.from(trace.posterior.k.data).every(Number.isInteger)).to.equal(true);
   });
 });

@@ -4,6 +4,7 @@ import { Constant, type Variable, type Apply, type EmitContext } from "../graph/
 import { toposort } from "../graph/traversal.js";
 import { emitSimdLoop } from "./wasm-loop.js";
 import { rtRef } from "./runtime-names.js";
+import { splitLongBody } from "./split.js";
 
 export interface EmittedFunction {
   /** The function's name in the text. */
@@ -131,6 +132,13 @@ class FunctionEmitter {
   private readonly params: string[] = [];
   /** Arrays that live at module level, by identifier: the identifier of their data. */
   private readonly dataAliases = new Map<string, string>();
+  /** The `_d` aliases this function's prelude declares. */
+  private readonly declaredData = new Set<string>();
+  /**
+   * Arrays made once, with the module (constants, buffers of static shape), by any identifier that
+   * holds one: its module-level name. A view of one is made once too.
+   */
+  private readonly moduleArrays = new Map<string, string>();
   private readonly reuse: boolean;
 
   constructor(private readonly opts: EmitFunctionOptions) {
@@ -201,7 +209,7 @@ class FunctionEmitter {
     if (known) return known;
     if (v instanceof Constant) {
       const id = v.ndim === 0 ? jsNumber(v.value) : this.hoist(arrayLiteral(v));
-      if (v.ndim > 0) this.dataAliases.set(id, this.declareData(id)), this.fixed.set(id, "module");
+      if (v.ndim > 0) this.dataAliases.set(id, this.declareData(id)), this.fixed.set(id, "module"), this.moduleArrays.set(id, id);
       this.names.set(v, id);
       return id;
     }
@@ -212,7 +220,8 @@ class FunctionEmitter {
   /** `id_d`, the module-level name of a module-level array's data (declared once). */
   private declareData(id: string): string {
     const alias = `${id}_d`;
-    if (!id.startsWith("$c") && !this.prelude.includes(`const ${alias} = ${id}.data;`)) this.prelude.push(`const ${alias} = ${id}.data;`);
+    // A set, not a search of the prelude: a long unrolled graph declares thousands.
+    if (!id.startsWith("$c") && !this.declaredData.has(alias)) this.declaredData.add(alias), this.prelude.push(`const ${alias} = ${id}.data;`);
     return alias;
   }
 
@@ -235,10 +244,27 @@ class FunctionEmitter {
       const id = this.freshConstant();
       this.prelude.push(`const ${id} = ${rtRef("empty")}([${dims.join(", ")}]);`);
       this.dataAliases.set(id, this.declareData(id));
+      this.moduleArrays.set(id, id);
       return id;
     }
     if (dims.length >= 1 && dims.length <= 3) return `${rtRef(`buf${dims.length as 1 | 2 | 3}`)}(${this.newSlot()}, ${dims.join(", ")})`;
     return `${rtRef("outBuffer")}(${this.newSlot()}, [${dims.join(", ")}])`;
+  }
+
+  /** An array over existing data; made once when the data is a module-level array's and the dims are static. */
+  private view(data: string, dims: string[]): string {
+    const local = /^([\w$]+)\.data$/.exec(data)?.[1];
+    const source = local === undefined ? undefined : this.moduleArrays.get(local);
+    if (source && dims.every((d) => /^\d+$/.test(d))) {
+      const id = this.freshConstant();
+      this.prelude.push(`const ${id} = new ${rtRef("NDArray")}([${dims.join(", ")}], ${source}.data);`);
+      this.moduleArrays.set(id, id);
+      this.dataAliases.set(id, this.declareData(id));
+      return id;
+    }
+    if (this.reuse && dims.length >= 1 && dims.length <= 3)
+      return `${rtRef(`view${dims.length as 1 | 2 | 3}`)}(${this.newSlot()}, ${data}, ${dims.join(", ")})`;
+    return `new ${rtRef("NDArray")}([${dims.join(", ")}], ${data})`;
   }
 
   private context(node: Apply, ins: string[], outs: string[]): EmitContext {
@@ -252,16 +278,27 @@ class FunctionEmitter {
       rt: rtRef,
       hoist: (expr) => this.hoist(expr),
       alloc: (dims) => this.alloc(dims),
-      view: (data, dims) =>
-        reuse && dims.length >= 1 && dims.length <= 3
-          ? `${rtRef(`view${dims.length as 1 | 2 | 3}`)}(${this.newSlot()}, ${data}, ${dims.join(", ")})`
-          : `new ${rtRef("NDArray")}([${dims.join(", ")}], ${data})`,
+      view: (data, dims) => this.view(data, dims),
       unit: (x) => (reuse ? `${rtRef("unit1")}(${this.newSlot()}, ${x})` : `${rtRef("nd")}([1], [${x}])`),
       slot: () => (reuse ? this.newSlot() : "undefined"),
       dataAlias: (array) => this.dataAliases.get(array) ?? null,
       once: (expr, uses) => this.once(expr, uses),
       isFixed: (id) => this.fixed.has(id),
+      block: (inputs, ids, outputs) => this.block(inputs, ids, outputs),
     };
+  }
+
+  /** A graph emitted inline (a loop body), its names forgotten afterwards: they are local to the block. */
+  private block(inputs: readonly Variable[], ids: readonly string[], outputs: readonly Variable[]): string[] {
+    const local: Variable[] = [...inputs];
+    inputs.forEach((v, i) => this.names.set(v, ids[i]));
+    for (const node of toposort(outputs, new Set(inputs))) {
+      this.emitNode(node);
+      local.push(...node.outputs);
+    }
+    const results = outputs.map((v) => this.ref(v, null));
+    for (const v of local) this.names.delete(v);
+    return results;
   }
 
   emitNode(node: Apply): void {
@@ -275,6 +312,7 @@ class FunctionEmitter {
     for (const line of this.lines.slice(first)) {
       const m = /^const (\w+) = ([\w$]+);$/.exec(line);
       if (m && outs.includes(m[1]) && this.dataAliases.has(m[2])) this.dataAliases.set(m[1], this.dataAliases.get(m[2])!);
+      if (m && outs.includes(m[1]) && this.moduleArrays.has(m[2])) this.moduleArrays.set(m[1], this.moduleArrays.get(m[2])!);
     }
     node.outputs.forEach((v, i) => this.names.set(v, outs[i]));
   }
@@ -297,7 +335,7 @@ class FunctionEmitter {
     } else {
       lines.push(`return [${results.join(", ")}];`);
     }
-    let body = withoutUnusedAliases(lines)
+    let body = splitLongBody(withoutUnusedAliases(lines))
       .map((l) => `  ${l}`)
       .join("\n");
     // The lengths of scope-bound arrays are bound with them (`${name}_s${k}`): fixed numbers to the

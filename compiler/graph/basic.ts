@@ -158,6 +158,11 @@ export interface EmitContext {
   once(expr: string, uses: string[]): string | null;
   /** Whether an identifier holds a value that never changes between calls (see `once`). */
   isFixed(name: string): boolean;
+  /**
+   * Emit another graph's nodes here (a loop's body): its `inputs` are read from the identifiers
+   * `ids`; returns the identifiers of its `outputs`, valid in the lines emitted up to the next `}`.
+   */
+  block(inputs: readonly Variable[], ids: readonly string[], outputs: readonly Variable[]): string[];
 }
 
 /** An operation: its parameters, type rule, gradient rule and emit template in one object. */
@@ -170,12 +175,27 @@ export interface Op {
   readonly defaultOutput?: number;
   /** Build the Apply node, checking input types. */
   makeNode(...inputs: Variable[]): Apply;
-  /** Reverse-mode rule: gradients of the inputs given gradients of the outputs (null = zero). */
-  grad?(inputs: Variable[], outputs: Variable[], outputGrads: (Variable | null)[]): (Variable | null)[];
+  /**
+   * Reverse-mode rule: gradients of the inputs given gradients of the outputs (null = zero).
+   * `needed` tells which inputs' gradients are used (the others may be returned as null).
+   */
+  grad?(inputs: Variable[], outputs: Variable[], outputGrads: (Variable | null)[], needed?: boolean[]): (Variable | null)[];
   /** Write JavaScript statements computing the outputs. */
   emit(ctx: EmitContext): void;
   /** A scalar inner graph (fused ops), which dprint lists under "Inner graphs:". */
   innerGraph?(): InnerGraph;
+  /**
+   * A tensor inner graph (Scan's body), which dprint lists under "Inner graphs:" as PyTensor does:
+   * each inner input with the outer input it stands for at `node`, and PyTensor's role labels.
+   */
+  innerTensorGraph?(node: Apply): InnerTensorGraph;
+}
+
+export interface InnerTensorGraph {
+  readonly inputs: readonly Variable[];
+  readonly outputs: readonly Variable[];
+  /** The outer variable each inner input stands for. */
+  readonly outer: readonly Variable[];
 }
 
 /** An op's inner scalar graph: values 0..nIn-1 are its inputs, then one value per node. */

@@ -30,9 +30,9 @@ export function dprint(target: Variable | readonly Variable[] | PrintableFunctio
   const position = new Map<Apply, number>();
   order?.forEach((node, i) => position.set(node, i));
 
-  const ids = new Map<Apply | Variable, string>();
+  const ids = new Map<unknown, string>();
   const lines: string[] = [];
-  const label = (key: Apply | Variable): [string, boolean] => {
+  const label = (key: unknown): [string, boolean] => {
     const existing = ids.get(key);
     if (existing) return [existing, true];
     const id = idLabel(ids.size);
@@ -41,39 +41,57 @@ export function dprint(target: Variable | readonly Variable[] | PrintableFunctio
   };
 
   const withInner: [Apply, string][] = [];
+  // Inner inputs of a tensor inner graph print as PyTensor's `*0-<type> -> [id X]`.
+  const innerLabels = new Map<Variable, string>();
   // Pre-order walk with an explicit stack, so that deep graphs (long sums) do not overflow.
-  const stack: [Variable, string, string][] = [];
-  for (let o = outputs.length - 1; o >= 0; o--) stack.push([outputs[o], "", " "]);
-  while (stack.length) {
-    const [v, linePrefix, childPrefix] = stack.pop()!;
-    const node = v.owner;
-    if (!node) {
-      const [id] = label(v);
-      lines.push(`${linePrefix}${v} [id ${id}]`);
+  const walk = (roots: readonly Variable[], outPrefix: string, childPrefix: string) => {
+    const stack: [Variable, string, string][] = [];
+    for (let o = roots.length - 1; o >= 0; o--) stack.push([roots[o], outPrefix, childPrefix]);
+    while (stack.length) {
+      const [v, linePrefix, childPrefix] = stack.pop()!;
+      const node = v.owner;
+      if (!node) {
+        const [id] = label(v);
+        const inner = innerLabels.get(v);
+        lines.push(`${linePrefix}${inner ?? v} [id ${id}]${inner ? (outerArrow.get(v) ?? "") : ""}`);
+        continue;
+      }
+      const [id, seen] = label(node);
+      const opText = node.outputs.length > 1 ? `${node.op}.${v.outputIndex}` : String(node.op);
+      const name = v.name !== null ? ` '${v.name}'` : "";
+      const pos = position.has(node) ? ` ${position.get(node)}` : "";
+      lines.push(`${linePrefix}${opText} [id ${id}]${name}${pos}`);
+      if (!seen && (node.op.innerGraph || node.op.innerTensorGraph)) withInner.push([node, id]);
+      if (seen) {
+        if (node.inputs.length) lines.push(`${childPrefix}└─ ···`);
+        continue;
+      }
+      for (let i = node.inputs.length - 1; i >= 0; i--) {
+        const last = i === node.inputs.length - 1;
+        stack.push([node.inputs[i], `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`]);
+      }
+    }
+  };
+  const outerArrow = new Map<Variable, string>();
+  walk(outputs, "", " ");
+  // Inner graphs may hold further inner graphs (a scan in a scan): listed in the order met.
+  if (withInner.length) lines.push("", "Inner graphs:");
+  for (let w = 0; w < withInner.length; w++) {
+    const [node, id] = withInner[w];
+    lines.push("", `${node.op} [id ${id}]`);
+    if (node.op.innerTensorGraph) {
+      const g = node.op.innerTensorGraph(node);
+      g.inputs.forEach((v, i) => {
+        innerLabels.set(v, `*${i}-${v}`);
+        const outer = g.outer[i];
+        const outerId = ids.get(outer.owner ?? outer);
+        outerArrow.set(v, outerId ? ` -> [id ${outerId}]` : "");
+      });
+      for (const out of g.outputs) walk([out], " ← ", "    ");
       continue;
     }
-    const [id, seen] = label(node);
-    const opText = node.outputs.length > 1 ? `${node.op}.${v.outputIndex}` : String(node.op);
-    const name = v.name !== null ? ` '${v.name}'` : "";
-    const pos = position.has(node) ? ` ${position.get(node)}` : "";
-    lines.push(`${linePrefix}${opText} [id ${id}]${name}${pos}`);
-    if (!seen && node.op.innerGraph) withInner.push([node, id]);
-    if (seen) {
-      if (node.inputs.length) lines.push(`${childPrefix}└─ ···`);
-      continue;
-    }
-    for (let i = node.inputs.length - 1; i >= 0; i--) {
-      const last = i === node.inputs.length - 1;
-      stack.push([node.inputs[i], `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`]);
-    }
-  }
-  if (withInner.length) {
-    lines.push("", "Inner graphs:");
-    let next = ids.size;
-    for (const [node, id] of withInner) {
-      lines.push("", `${node.op} [id ${id}]`);
-      printInner(node.op.innerGraph!(), lines, () => idLabel(next++));
-    }
+    // The scalar graph's values take labels from the same sequence.
+    printInner(node.op.innerGraph!(), lines, () => label(Symbol())[0]);
   }
   return lines.join("\n");
 }
@@ -81,24 +99,27 @@ export function dprint(target: Variable | readonly Variable[] | PrintableFunctio
 /** PyTensor's inner-graph listing: one `← out [id] 'oK'` tree per output, inputs as i0, i1, ... */
 function printInner(g: InnerGraph, lines: string[], nextId: () => string): void {
   const ids = new Map<number, string>();
-  const visit = (value: number, linePrefix: string, childPrefix: string, outName: string) => {
+  // Pre-order with an explicit stack (a fused loop's inner graph may be a long chain).
+  const stack: [number, string, string, string][] = [];
+  for (let k = g.outputs.length - 1; k >= 0; k--) stack.push([g.outputs[k], " ← ", "    ", ` 'o${k}'`]);
+  while (stack.length) {
+    const [value, linePrefix, childPrefix, outName] = stack.pop()!;
     const known = ids.get(value);
     const id = known ?? nextId();
     ids.set(value, id);
     if (value < g.nIn) {
       lines.push(`${linePrefix}i${value} [id ${id}]${outName}`);
-      return;
+      continue;
     }
     const node = g.nodes[value - g.nIn];
     lines.push(`${linePrefix}${node.name.toLowerCase()} [id ${id}]${outName}`);
     if (known) {
       lines.push(`${childPrefix}└─ ···`);
-      return;
+      continue;
     }
-    node.args.forEach((a, i) => {
+    for (let i = node.args.length - 1; i >= 0; i--) {
       const last = i === node.args.length - 1;
-      visit(a, `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`, "");
-    });
-  };
-  g.outputs.forEach((o, k) => visit(o, " ← ", "    ", ` 'o${k}'`));
+      stack.push([node.args[i], `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`, ""]);
+    }
+  }
 }

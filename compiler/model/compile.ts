@@ -7,6 +7,7 @@ import { arrayLiteral, emitFunction, jsNumber, sharedConstants, type EmittedFunc
 import { rtRef } from "../emit/runtime-names.js";
 import { compileGraph, deriveModelGraphs, hotGraphs, type HotGraphs, type ModelGraphs } from "../pipeline.js";
 import { fuseElemwise } from "../rewrite/fuse.js";
+import { keepLastOnly } from "../rewrite/scan.js";
 import * as pt from "../tensor.js";
 import { Model, type Builder, type Coords } from "./model.js";
 import * as runtime from "../../runtime/index.js";
@@ -14,6 +15,8 @@ import * as runtime from "../../runtime/index.js";
 import "../../runtime/sampler/install.js";
 import "../../runtime/sampler/install-vi.js";
 import { rememberGraph } from "./map.js";
+import { RV, RandomVariable, parseSignature } from "../ops/random.js";
+import { rvParams } from "../distributions/distribution.js";
 import type { CompiledModel, ModelMeta, ValueVarInfo } from "../../runtime/index.js";
 
 export interface EmittedModel {
@@ -31,10 +34,22 @@ function valueVarInfo(model: Model): ValueVarInfo[] {
     const shape = [...(v.type.shape as number[])];
     const info: ValueVarInfo = { name: v.name!, rv: rv.name!, shape, size: sizeOf(shape), offset, transform: model.rvsToTransforms.get(rv)?.name ?? null };
     // Recorded only where true, so that a model's metadata stays as short as it can.
-    if (rv.dtype !== "float64") Object.assign(info, { discrete: true });
+    if (rv.dtype !== "float64") Object.assign(info, { discrete: true }, discreteStep(rv));
     offset += info.size;
     return info;
   });
+}
+
+/** What the step assignment needs of a discrete free RV: its Gibbs kind and K, or that its entries go together. */
+function discreteStep(rv: Variable): Partial<Pick<ValueVarInfo, "step" | "categories" | "multivariate">> {
+  const op = rv.owner?.op;
+  if (!(op instanceof RandomVariable)) return {};
+  if (op.spec.name === RV.bernoulli.name) return { step: "binary" };
+  if (op.spec.name === RV.categorical.name) {
+    const p = rvParams(rv)[0];
+    return { step: "categorical", categories: p.type.shape[p.ndim - 1] as number };
+  }
+  return parseSignature(op.spec.signature).out.length > 0 ? { multivariate: true } : {};
 }
 
 /**
@@ -156,7 +171,8 @@ function emitHotFunctions(
     `return ${results[0]};`,
   ];
   return [
-    emitFunction(hotInputs, fuseElemwise([hot.graphs[0]]), {
+    // logp alone reads no gradient loop: a loop's outputs read only at their last step keep that alone.
+    emitFunction(hotInputs, fuseElemwise(keepLastOnly([hot.graphs[0]])), {
       name: "logp",
       constPrefix: "kl",
       shared,
@@ -223,20 +239,30 @@ function observedValues(model: Model, shared: ReturnType<typeof sharedConstants>
  * inlined) would otherwise cost every bundle its bytes.
  */
 function usedConstants(constants: string[], code: string): string[] {
-  let kept = constants;
-  for (let changed = true; changed; ) {
-    changed = false;
-    const text = `${kept.join("\n")}\n${code}`;
-    kept = kept.filter((line) => {
-      const name = /^const ([\w$]+) = /.exec(line)?.[1];
-      if (!name) return true;
-      const uses = text.match(new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`, "g"))?.length ?? 0;
-      if (uses > 1) return true;
-      changed = true;
-      return false;
-    });
+  // One count of every identifier, then a worklist: a dropped line no longer uses what it names
+  // (a regular expression per constant over the whole text would make a long model quadratic).
+  const identifiers = (text: string) => text.match(/[\w$]+/g) ?? [];
+  const uses = new Map<string, number>();
+  const count = (text: string, by: number) => {
+    for (const id of identifiers(text)) uses.set(id, (uses.get(id) ?? 0) + by);
+  };
+  count(code, 1);
+  constants.forEach((line) => count(line, 1));
+  const names = constants.map((line) => /^const ([\w$]+) = /.exec(line)?.[1] ?? null);
+  const declaring = new Map<string, number[]>();
+  names.forEach((name, i) => name !== null && declaring.set(name, [...(declaring.get(name) ?? []), i]));
+  const dropped = new Set<number>();
+  const unused = (i: number) => !dropped.has(i) && names[i] !== null && (uses.get(names[i]!) ?? 0) <= 1;
+  const work = names.map((_, i) => i).filter(unused);
+  while (work.length) {
+    const i = work.pop()!;
+    if (!unused(i)) continue;
+    dropped.add(i);
+    count(constants[i], -1);
+    // What the line read may have just lost its last use.
+    for (const id of new Set(identifiers(constants[i]))) for (const j of declaring.get(id) ?? []) if (unused(j)) work.push(j);
   }
-  return kept;
+  return constants.filter((_, i) => !dropped.has(i));
 }
 
 /**

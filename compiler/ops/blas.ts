@@ -33,8 +33,38 @@ export class Dot implements Op {
 
   emit(ctx: EmitContext): void {
     const [a, b] = ctx.ins;
-    ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("dot")}(${a}, ${b}, ${ctx.slot()});`);
+    if (!emitSmallDot(ctx)) ctx.line(`const ${ctx.outs[0]} = ${ctx.rt("dot")}(${a}, ${b}, ${ctx.slot()});`);
   }
+}
+
+/** Largest product (multiply-adds) written out as loops of static bounds rather than a kernel call. */
+const SMALL_DOT = 256;
+
+/**
+ * A product of static shape and a few multiply-adds (a loop body's vector times a small matrix)
+ * as plain loops: the kernel's call, shape checks and fill cost more than the sums there. The sums
+ * run in the kernel's order, so the numbers are the same.
+ */
+function emitSmallDot(ctx: EmitContext): boolean {
+  const [a, b] = ctx.node.inputs;
+  const shapes = [a.type.shape, b.type.shape];
+  if (shapes.some((sh) => sh.some((d) => d === null)) || a.ndim + b.ndim === 2) return false;
+  const [m, k] = a.ndim === 2 ? (a.type.shape as number[]) : [1, a.type.shape[0] as number];
+  const n = b.ndim === 2 ? (b.type.shape[1] as number) : 1;
+  if (m * k * n > SMALL_DOT) return false;
+  const [x, y] = ctx.ins;
+  const [out] = ctx.outs;
+  const [ad, bd, od, i, j, p, acc] = ["ad", "bd", "od", "i", "j", "p", "acc"].map((h) => ctx.tmp(h));
+  ctx.line(`const ${out} = ${ctx.alloc(ctx.node.outputs[0].type.shape.map(String))};`);
+  ctx.line(`const ${ad} = ${ctx.dataAlias(x) ?? `${x}.data`}, ${bd} = ${ctx.dataAlias(y) ?? `${y}.data`}, ${od} = ${out}.data;`);
+  ctx.line(`for (let ${i} = 0; ${i} < ${m}; ${i}++) {`);
+  ctx.line(`  for (let ${j} = 0; ${j} < ${n}; ${j}++) {`);
+  ctx.line(`    let ${acc} = 0;`);
+  ctx.line(`    for (let ${p} = 0; ${p} < ${k}; ${p}++) ${acc} += ${ad}[${i} * ${k} + ${p}] * ${bd}[${p} * ${n} + ${j}];`);
+  ctx.line(`    ${od}[${i} * ${n} + ${j}] = ${acc};`);
+  ctx.line("  }");
+  ctx.line("}");
+  return true;
 }
 
 const DOT = new Dot();

@@ -60,15 +60,42 @@ const modeText = (m: OutputMode) =>
       ? `rowacc${m.rowacc}`
       : `scatter${m.scatter},${m.base}${(m.chained ?? []).map((c) => `+${c.value}@${c.scatter}`).join("")}`;
 
+const INFIX: Record<string, string> = { Add: "+", Sub: "-", Mul: "*", True_div: "/" };
+const innerTexts = new WeakMap<CompositeSpec, string[]>();
+
+/**
+ * Longest printed name: a value read twice is written out twice, so a chain that reuses each step
+ * (x + sin(x), 7000 times over) would print 2^7000 characters. Longer, it prints as PyTensor
+ * abbreviates a large Composite: `Composite{...}` (its key, which merging uses, stays exact).
+ */
+const MAX_NAME_LENGTH = 4096;
+
+/** The length of each value's text, without the text (a number per value). */
+function innerTextLengths(spec: CompositeSpec): number[] {
+  const lengths = Array.from({ length: spec.nIn }, (_, i) => `i${i}`.length);
+  for (const node of spec.nodes) {
+    const name = nodeName(node);
+    const args = node.args.reduce((a, v) => a + lengths[v], 0);
+    lengths.push(INFIX[name] && node.args.length === 2 ? args + INFIX[name].length + 4 : name.length + 2 + args + 2 * Math.max(0, node.args.length - 1));
+  }
+  return lengths;
+}
+
 /** PyTensor-style text of an inner value: `((i0 + i1) * i2)`. */
 function innerText(spec: CompositeSpec, value: number): string {
-  if (value < spec.nIn) return `i${value}`;
-  const node = spec.nodes[value - spec.nIn];
-  const args = node.args.map((a) => innerText(spec, a));
-  const infix: Record<string, string> = { Add: "+", Sub: "-", Mul: "*", True_div: "/" };
-  const name = nodeName(node);
-  if (infix[name] && args.length === 2) return `(${args[0]} ${infix[name]} ${args[1]})`;
-  return `${name.toLowerCase()}(${args.join(", ")})`;
+  // Every value's text at once, in order (inner values come after their arguments): no recursion,
+  // as a fused loop of a long unrolled graph is a long chain.
+  let texts = innerTexts.get(spec);
+  if (!texts) {
+    texts = Array.from({ length: spec.nIn }, (_, i) => `i${i}`);
+    for (const node of spec.nodes) {
+      const args = node.args.map((a) => texts![a]);
+      const name = nodeName(node);
+      texts.push(INFIX[name] && args.length === 2 ? `(${args[0]} ${INFIX[name]} ${args[1]})` : `${name.toLowerCase()}(${args.join(", ")})`);
+    }
+    innerTexts.set(spec, texts);
+  }
+  return texts[value];
 }
 
 export class Composite implements Op, FusedLoop {
@@ -105,6 +132,12 @@ export class Composite implements Op, FusedLoop {
   }
 
   toString(): string {
+    const lengths = innerTextLengths(this.spec);
+    const printed = [
+      ...this.spec.outputs,
+      ...this.modes.flatMap((m) => (typeof m !== "string" && "chained" in m ? (m.chained ?? []).map((c) => c.value) : [])),
+    ];
+    if (printed.reduce((a, v) => a + lengths[v], 0) > MAX_NAME_LENGTH) return "Composite{...}";
     const parts = this.spec.outputs.map((o, i) => {
       const m = modeOf(this.spec, i);
       if (m === "sum" || m === "all") return `${m}(${innerText(this.spec, o)})`;

@@ -73,7 +73,8 @@ export class DimShuffle implements Op {
     const [x] = ctx.ins;
     const [out] = ctx.outs;
     const outNdim = this.order.length;
-    const shape = this.order.map((o) => (o === "x" ? "1" : `${x}.shape[${o}]`));
+    const outShape = ctx.node.outputs[0].type.shape;
+    const shape = this.order.map((o, i) => (outShape[i] !== null ? String(outShape[i]) : o === "x" ? "1" : `${x}.shape[${o}]`));
     if (this.isView) {
       if (outNdim === 0) ctx.line(`const ${out} = ${x}.data[0];`);
       else if (this.inputNdim === 0 && outNdim === 1) ctx.line(`const ${out} = ${ctx.unit(x)};`);

@@ -81,14 +81,66 @@ export class Reduce implements Op {
       return;
     }
     const axes = this.reducedAxes(ndim);
-    if (node.outputs[0].ndim === 0) {
+    if (ndim === 2 && axes.length === 1) {
+      this.emitMatrixAxis(ctx, axes[0]);
+      return;
+    }
+    const size = node.inputs[0].type.shape.every((d) => d !== null) ? (node.inputs[0].type.shape as number[]).reduce((p, d) => p * d, 1) : null;
+    if (node.outputs[0].ndim === 0 && size !== null && size <= SMALL_REDUCE) {
+      // A few numbers of static count (a loop body's state): a loop here costs less than the kernel's call.
+      const [acc, xd, i] = ["acc", "xd", "i"].map((h) => ctx.tmp(h));
+      ctx.line(`let ${acc} = ${INITIAL[this.kind]};`);
+      ctx.line(`for (let ${i} = 0, ${xd} = ${ctx.dataAlias(x) ?? `${x}.data`}; ${i} < ${size}; ${i}++) ${acc} = ${COMBINE[this.kind](acc, `${xd}[${i}]`)};`);
+      ctx.line(`const ${out} = ${acc};`);
+    } else if (node.outputs[0].ndim === 0) {
       ctx.line(`const ${out} = ${ctx.rt("reduceAll")}(${JSON.stringify(this.kind)}, ${x}.data);`);
     } else {
       const axesList = ctx.hoist(`[${axes.join(", ")}]`);
       ctx.line(`const ${out} = ${ctx.rt("reduce")}(${JSON.stringify(this.kind)}, ${x}, ${axesList}, ${ctx.slot()});`);
     }
   }
+  /**
+   * One axis of a matrix, as two plain loops (the axis sums of gradients, a logsumexp over rows):
+   * the generic kernel's index bookkeeping costs more than the sums for the small matrices of a
+   * loop body.
+   */
+  private emitMatrixAxis(ctx: EmitContext, axis: number): void {
+    const [x] = ctx.ins;
+    const [out] = ctx.outs;
+    const shape = ctx.node.inputs[0].type.shape;
+    const [rows, cols] = shape.map((d, k) => (d === null ? `${x}.shape[${k}]` : String(d)));
+    const [od, xd, i, j, acc] = ["od", "xd", "i", "j", "acc"].map((h) => ctx.tmp(h));
+    const combine = COMBINE[this.kind];
+    ctx.line(`const ${out} = ${ctx.alloc([axis === 0 ? cols : rows])};`);
+    ctx.line(`const ${od} = ${out}.data, ${xd} = ${ctx.dataAlias(x) ?? `${x}.data`};`);
+    if (axis === 1) {
+      ctx.line(`for (let ${i} = 0; ${i} < ${rows}; ${i}++) {`);
+      ctx.line(`  let ${acc} = ${INITIAL[this.kind]};`);
+      ctx.line(`  for (let ${j} = 0; ${j} < ${cols}; ${j}++) ${acc} = ${combine(acc, `${xd}[${i} * ${cols} + ${j}]`)};`);
+      ctx.line(`  ${od}[${i}] = ${acc};`);
+      ctx.line("}");
+      return;
+    }
+    ctx.line(`for (let ${j} = 0; ${j} < ${cols}; ${j}++) ${od}[${j}] = ${INITIAL[this.kind]};`);
+    ctx.line(`for (let ${i} = 0; ${i} < ${rows}; ${i}++) {`);
+    ctx.line(`  for (let ${j} = 0; ${j} < ${cols}; ${j}++) ${od}[${j}] = ${combine(`${od}[${j}]`, `${xd}[${i} * ${cols} + ${j}]`)};`);
+    ctx.line("}");
+  }
 }
+
+const COMBINE: Record<ReduceKind, (acc: string, x: string) => string> = {
+  sum: (a, x) => `${a} + ${x}`,
+  prod: (a, x) => `${a} * ${x}`,
+  max: (a, x) => `(${x} > ${a} || ${x} !== ${x} ? ${x} : ${a})`,
+  min: (a, x) => `(${x} < ${a} || ${x} !== ${x} ? ${x} : ${a})`,
+  all: (a, x) => `(${a} && ${x} !== 0 ? 1 : 0)`,
+  any: (a, x) => `(${a} || ${x} !== 0 ? 1 : 0)`,
+};
+
+/** Largest full reduction of static size written out as a loop rather than a kernel call. */
+const SMALL_REDUCE = 64;
+
+const INITIAL: Record<ReduceKind, string> = { sum: "0", prod: "1", max: "-Infinity", min: "Infinity", all: "1", any: "0" };
 
 function normAxes(x: Variable, axis: number | readonly number[] | null | undefined): number[] | null {
   if (axis === null || axis === undefined) return null;

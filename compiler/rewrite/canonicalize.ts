@@ -14,6 +14,44 @@ import { fillLike, isNormalNumber, nonNegative, sameNode, scalarConstant, scalar
  */
 const MAX_FACTORS = 64;
 
+/** The most nodes a flattening walk visits (it gives up beyond). */
+const MAX_VISITS = 2 * MAX_FACTORS + 1;
+
+/**
+ * How many nodes the flattening walk from `v` visits (a tree walk: a shared node counts each time
+ * it is reached), up to MAX_VISITS + 1: `inner` ops are walked through (a negation's one input, the
+ * others' two), anything else ends the walk. Kept per variable (graphs are immutable), so that a
+ * node of a long chain learns that its walk would give up without walking: a walk of every node
+ * of the chain would cost MAX_VISITS steps each.
+ */
+function walkSize(v: Variable, inner: ReadonlySet<string>, sizes: WeakMap<Variable, number>): number {
+  const walked = (x: Variable) => x.owner !== null && inner.has(opName(x.owner));
+  const children = (x: Variable) => (opName(x.owner!) === "Neg" ? [x.owner!.inputs[0]] : x.owner!.inputs.slice(0, 2));
+  const stack = [v];
+  while (stack.length) {
+    const x = stack[stack.length - 1];
+    if (sizes.has(x)) {
+      stack.pop();
+      continue;
+    }
+    const pending = children(x).filter((c) => walked(c) && !sizes.has(c));
+    if (pending.length) {
+      stack.push(...pending);
+      continue;
+    }
+    stack.pop();
+    let size = 1;
+    for (const c of children(x)) size = Math.min(MAX_VISITS + 1, size + (walked(c) ? sizes.get(c)! : 1));
+    sizes.set(x, size);
+  }
+  return sizes.get(v)!;
+}
+
+const PRODUCT_OPS: ReadonlySet<string> = new Set(["Mul", "True_div", "Neg"]);
+const SUM_OPS: ReadonlySet<string> = new Set(["Add", "Sub", "Neg"]);
+const productSizes = new WeakMap<Variable, number>();
+const sumSizes = new WeakMap<Variable, number>();
+
 /**
  * A factor may be cancelled unless it is a constant with a zero or non-finite entry: b / b = 1 is
  * assumed for a symbolic b (as PyTensor does), but 0 * (x / 0) is NaN, not x.
@@ -73,14 +111,17 @@ function canonicalProduct(v: Variable): Variable | null {
   let denConsts = 0;
   let negs = 0;
   let special = false; // a constant factor that is 0, infinite or NaN
+  if (walkSize(v, PRODUCT_OPS, productSizes) > MAX_VISITS) return null;
   const stack: [Variable, boolean][] = [[v, false]];
   for (let visited = 0; stack.length; visited++) {
-    if (visited > 2 * MAX_FACTORS) return null;
+    if (visited >= MAX_VISITS) return null;
     const [x, inverted] = stack.pop()!;
     const node = x.owner;
     const name = node ? opName(node) : "";
-    const c = scalarConstant(x);
-    const fill = c === null ? constantFill(x) : null;
+    // A product or a negation is never a constant: the constant tests (walks of their own) are skipped.
+    const inner = name === "Mul" || name === "True_div" || name === "Neg";
+    const c = inner ? null : scalarConstant(x);
+    const fill = c === null && !inner ? constantFill(x) : null;
     if (c !== null || fill) {
       const value = c ?? fill![0];
       if (value === 0 || !Number.isFinite(value)) special = true;
@@ -160,14 +201,17 @@ function canonicalSum(v: Variable): Variable | null {
   let c = 0;
   let consts = 0;
   let negs = 0;
+  if (walkSize(v, SUM_OPS, sumSizes) > MAX_VISITS) return null;
   const stack: [Variable, boolean][] = [[v, false]];
   for (let visited = 0; stack.length; visited++) {
-    if (visited > 2 * MAX_FACTORS) return null;
+    if (visited >= MAX_VISITS) return null;
     const [x, negated] = stack.pop()!;
     const node = x.owner;
     const name = node ? opName(node) : "";
-    const k = scalarConstant(x);
-    const fill = k === null ? constantFill(x) : null;
+    // A sum or a negation is never a constant: the constant tests (walks of their own) are skipped.
+    const inner = name === "Add" || name === "Sub" || name === "Neg";
+    const k = inner ? null : scalarConstant(x);
+    const fill = k === null && !inner ? constantFill(x) : null;
     if (k !== null || fill) {
       if (fill) refs.push(fill[1]);
       c += negated ? -(k ?? fill![0]) : (k ?? fill![0]);

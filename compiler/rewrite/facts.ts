@@ -96,10 +96,15 @@ export function fillLike(v: Variable, value: number, ref?: Variable | null): Var
 
 /** Two variables computed by the same op from the same inputs (so a replacement would change nothing). */
 export function sameNode(a: Variable, b: Variable): boolean {
-  if (a === b) return true;
-  if (!a.owner || !b.owner) return false;
-  const same = (x: Variable, y: Variable) => x === y || (x instanceof Constant && y instanceof Constant && x.signature === y.signature) || sameNode(x, y);
-  return a.owner.op.key === b.owner.op.key && a.owner.inputs.every((x, i) => same(x, b.owner!.inputs[i]));
+  // Pairs still to compare, on a stack of their own: the two graphs may be long chains.
+  const pairs: [Variable, Variable][] = [[a, b]];
+  while (pairs.length) {
+    const [x, y] = pairs.pop()!;
+    if (x === y || (x !== a && x instanceof Constant && y instanceof Constant && x.signature === y.signature)) continue;
+    if (!x.owner || !y.owner || x.owner.op.key !== y.owner.op.key || x.owner.inputs.length !== y.owner.inputs.length) return false;
+    for (let i = x.owner.inputs.length - 1; i >= 0; i--) pairs.push([x.owner.inputs[i], y.owner.inputs[i]]);
+  }
+  return true;
 }
 
 /** A finite number that is neither zero nor subnormal: products and reciprocals of it keep full precision. */

@@ -82,6 +82,12 @@ function iterationSpaces(nodes: Apply[]): (v: Variable) => string {
   const find = (v: Variable): Variable => {
     let r = v;
     while (parent.has(r)) r = parent.get(r)!;
+    // Every variable on the way now points at the root: a long chain is walked once, not per lookup.
+    for (let x = v; x !== r; ) {
+      const next = parent.get(x)!;
+      parent.set(x, r);
+      x = next;
+    }
     return r;
   };
   for (const n of nodes) {
@@ -131,8 +137,11 @@ function loopGroups(nodes: Apply[], soleReader: (v: Variable) => boolean): { gro
   const groupOf = new Map<Apply, Group>();
   // The loops a value depends on through something outside them: a loop that a value depends on
   // this way cannot take in the value's readers (it would have to be finished before it starts).
+  // Only a space's open loop can take in more, so only open loops are kept: the sets stay as small
+  // as the number of spaces (all the loops of a long chain would make the pass quadratic).
   const through = new Map<Variable, Set<Group>>();
   const open = new Map<string, Group>();
+  const isOpen = (g: Group) => open.get(g.space) === g;
   const groups: Group[] = [];
   const direct = (v: Variable) => (v.owner ? (groupOf.get(v.owner) ?? null) : null);
   const dependsOn = (v: Variable, g: Group) => through.get(v)?.has(g) ?? false;
@@ -157,22 +166,28 @@ function loopGroups(nodes: Apply[], soleReader: (v: Variable) => boolean): { gro
     }
     const deps = new Set<Group>();
     for (const v of n.inputs) {
-      through.get(v)?.forEach((x) => deps.add(x));
+      through.get(v)?.forEach((x) => isOpen(x) && deps.add(x));
       const d = direct(v);
-      if (d && d !== g) deps.add(d);
+      if (d && d !== g && isOpen(d)) deps.add(d);
     }
     n.outputs.forEach((o) => through.set(o, deps));
   }
   return { groups, groupOf };
 }
 
-/** The graph rebuilt from the outputs, each fused loop built the first time one of its values is needed. */
+/**
+ * The graph rebuilt from the outputs, each fused loop built the first time one of its values is
+ * needed. The walk keeps its own stack (a deep graph would overflow the call stack): a variable
+ * waits on the stack until what it reads is rebuilt, then is rebuilt itself.
+ */
 class FusedRebuild {
   private readonly order: Map<Apply, number>;
   private readonly clients = new Map<Variable, Apply[]>();
   private readonly outSet: Set<Variable>;
   private readonly memo = new Map<Variable, Variable>();
   private readonly built = new Set<Group>();
+  /** Loops whose inputs are being rebuilt: one of their own values needed now is a cycle. */
+  private readonly building = new Set<Group>();
 
   constructor(
     nodes: Apply[],
@@ -182,39 +197,85 @@ class FusedRebuild {
     private readonly soleReader: (v: Variable) => boolean,
   ) {
     this.order = new Map(nodes.map((n, i) => [n, i]));
-    for (const n of nodes) for (const v of n.inputs) this.clients.set(v, [...(this.clients.get(v) ?? []), n]);
+    for (const n of nodes) {
+      for (const v of n.inputs) {
+        const list = this.clients.get(v);
+        if (list) list.push(n);
+        else this.clients.set(v, [n]);
+      }
+    }
     this.outSet = new Set(outputs);
   }
 
   mapped(v: Variable): Variable {
-    const known = this.memo.get(v);
-    if (known) return known;
-    const node = v.owner;
-    if (!node) return v;
-    const g = this.groupOf.get(node);
-    if (g && this.fused.has(g)) {
-      if (!this.built.has(g)) this.buildGroup(g);
-      const r = this.memo.get(v);
-      if (!r) throw new FusionCycle();
-      return r;
+    // [variable, whether what it reads has been asked for]
+    const stack: [Variable, boolean][] = [[v, false]];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const [x, expanded] = top;
+      const node = x.owner;
+      if (!node || this.memo.has(x)) {
+        stack.pop();
+        continue;
+      }
+      const g = this.groupOf.get(node);
+      const loop = g && this.fused.has(g) ? g : null;
+      if (loop && (this.built.has(loop) || (!expanded && this.building.has(loop)))) throw new FusionCycle();
+      if (!expanded) {
+        top[1] = true;
+        if (loop) this.building.add(loop);
+        const reads = loop ? this.loopReads(loop) : node.inputs;
+        for (let i = reads.length - 1; i >= 0; i--) if (reads[i].owner && !this.memo.has(reads[i])) stack.push([reads[i], false]);
+        continue;
+      }
+      stack.pop();
+      if (loop) {
+        this.building.delete(loop);
+        this.buildGroup(loop);
+        if (!this.memo.has(x)) throw new FusionCycle();
+      } else this.rebuild(node);
     }
-    const inputs = node.inputs.map((x) => this.mapped(x));
+    return this.memo.get(v) ?? v;
+  }
+
+  /** A rebuilt variable (or a root); its node must have been rebuilt already. */
+  private known(v: Variable): Variable {
+    const r = this.memo.get(v);
+    if (r) return r;
+    if (v.owner) throw new Error(`fuse: ${v} is read before it is rebuilt`);
+    return v;
+  }
+
+  /** A node outside the loops, on its rebuilt inputs (itself when none changed). */
+  private rebuild(node: Apply): void {
+    const inputs = node.inputs.map((x) => this.known(x));
     if (inputs.every((x, i) => x === node.inputs[i])) {
       node.outputs.forEach((o) => this.memo.set(o, o));
-      return v;
+      return;
     }
     const rebuilt = node.op.makeNode(...inputs);
     rebuilt.outputs.forEach((o, i) => {
       o.name = node.outputs[i].name;
       this.memo.set(node.outputs[i], o);
     });
-    return this.memo.get(v)!;
+  }
+
+  /** The members of a loop in graph order. */
+  private membersOf(g: Group): Apply[] {
+    return [...g.members].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+  }
+
+  /** The variables a loop reads from outside (what its LoopInputs asks to have rebuilt). */
+  private loopReads(g: Group): Variable[] {
+    const reads: Variable[] = [];
+    new LoopInputs(this.membersOf(g), (v) => (reads.push(v), v), this.soleReader);
+    return reads;
   }
 
   private buildGroup(g: Group): void {
     this.built.add(g);
-    const members = [...g.members].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
-    const loop = new LoopInputs(members, (v) => this.mapped(v), this.soleReader);
+    const members = this.membersOf(g);
+    const loop = new LoopInputs(members, (v) => this.known(v), this.soleReader);
     const nIn = loop.inputs.length;
     const value = new Map<Variable, number>();
     const inner: InnerNode[] = [];

@@ -191,14 +191,16 @@ export function match(pattern: Pattern, v: Variable, b: Bindings = {}): Bindings
   const args = pattern.args;
   if (!args) return bound;
   if (args.length !== node.inputs.length) return null;
-  const matchArgs = (inputs: readonly Variable[]) => {
-    let out: Bindings | null = bound;
-    for (let i = 0; i < args.length && out; i++) out = match(args[i], inputs[i], out);
-    return out;
-  };
-  const straight = matchArgs(node.inputs);
+  const straight = matchArgs(args, node.inputs, bound);
   if (straight || !pattern.commute || node.inputs.length !== 2) return straight;
-  return matchArgs([node.inputs[1], node.inputs[0]]);
+  return matchArgs(args, [node.inputs[1], node.inputs[0]], bound);
+}
+
+// (A function of its own, not a closure made per match: rules are matched at every node of every pass.)
+function matchArgs(args: readonly Pattern[], inputs: readonly Variable[], bound: Bindings): Bindings | null {
+  let out: Bindings | null = bound;
+  for (let i = 0; i < args.length && out; i++) out = match(args[i], inputs[i], out);
+  return out;
 }
 
 /** A replacement may not change what the user sees: same rank and dtype, no lost broadcast dims. */
@@ -240,10 +242,13 @@ function limitReached(firing: string[]): void {
  */
 export function rewrite(outputs: readonly Variable[], rules: readonly Rule[], stats?: RewriteStats): Variable[] {
   let current = [...outputs];
+  // Nodes no rule changed: a rule reads only the graph below a node, which a node that is kept
+  // keeps, so later passes skip them (a long graph would otherwise be matched again in full).
+  const settled = new WeakSet<Variable>();
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     // The last pass counts its rules apart, to name those still firing if it is not the end.
     const last = pass === MAX_PASSES - 1 ? { fired: new Map<string, number>() } : undefined;
-    const { result, changed } = rewritePass(current, rules, last ?? stats);
+    const { result, changed } = rewritePass(current, rules, settled, last ?? stats);
     if (last && stats) for (const [name, n] of last.fired) stats.fired.set(name, (stats.fired.get(name) ?? 0) + n);
     current = result;
     if (!changed) return current;
@@ -252,7 +257,7 @@ export function rewrite(outputs: readonly Variable[], rules: readonly Rule[], st
   return current;
 }
 
-function rewritePass(outputs: readonly Variable[], rules: readonly Rule[], stats?: RewriteStats) {
+function rewritePass(outputs: readonly Variable[], rules: readonly Rule[], settled: WeakSet<Variable>, stats?: RewriteStats) {
   const memo = new Map<Variable, Variable>();
   const nodes = new Map<string, Apply>();
   const constants = new Map<string, Constant>();
@@ -269,32 +274,39 @@ function rewritePass(outputs: readonly Variable[], rules: readonly Rule[], stats
     }
     return v;
   };
+  // Plain loops below, no closures per node: this runs at every node of every pass.
   for (const node of toposort(outputs)) {
     const inputs = node.inputs.map(canon);
-    const key = `${node.op.key}(${inputs.map((v) => v.id).join(",")})`;
+    let key = `${node.op.key}(`;
+    let same = true;
+    for (let i = 0; i < inputs.length; i++) {
+      key += i ? `,${inputs[i].id}` : `${inputs[i].id}`;
+      same &&= inputs[i] === node.inputs[i];
+    }
+    key += ")";
     let rebuilt = nodes.get(key);
     if (rebuilt) {
       if (rebuilt !== node) changed = true;
     } else {
-      if (inputs.every((v, i) => v === node.inputs[i])) rebuilt = node;
+      if (same) rebuilt = node;
       else {
         rebuilt = node.op.makeNode(...inputs);
-        rebuilt.outputs.forEach((out, i) => (out.name = node.outputs[i].name));
+        for (let i = 0; i < rebuilt.outputs.length; i++) rebuilt.outputs[i].name = node.outputs[i].name;
         changed = true;
       }
       nodes.set(key, rebuilt);
     }
-    node.outputs.forEach((out, i) => {
-      let v = rebuilt!.outputs[i];
-      if (node.outputs.length === 1) {
+    for (let i = 0; i < node.outputs.length; i++) {
+      let v = rebuilt.outputs[i];
+      if (node.outputs.length === 1 && !settled.has(v)) {
         const r = applyRules(v, rules, stats);
         if (r !== v) {
           changed = true;
           v = r;
-        }
+        } else settled.add(v);
       }
-      memo.set(out, v);
-    });
+      memo.set(node.outputs[i], v);
+    }
   }
   return { result: outputs.map((v) => memo.get(v) ?? canon(v)), changed };
 }

@@ -17,12 +17,14 @@ import { scalarUnderViews, scalarConstant, scalarLike } from "./facts.js";
 
 /** The rank-0 value a variable broadcasts everywhere (an expanded scalar, a scalar constant, a fill), or null. */
 function scalarOf(v: Variable): Variable | null {
-  const k = scalarConstant(v);
-  if (k !== null) return scalarLike(k, v);
-  const s = scalarUnderViews(v);
-  if (s) return s;
-  if (v.owner && opName(v.owner) === "Second") return scalarOf(v.owner.inputs[1]);
-  return null;
+  for (let x = v; ; x = x.owner!.inputs[1]) {
+    const k = scalarConstant(x);
+    if (k !== null) return scalarLike(k, x);
+    const s = scalarUnderViews(x);
+    if (s) return s;
+    // A fill: the value it fills with.
+    if (!x.owner || opName(x.owner) !== "Second") return null;
+  }
 }
 
 /** `t` covers the whole iteration space of `x`: every dim of `x` that is not 1 is not broadcast in `t`. */
@@ -35,14 +37,20 @@ interface Term {
   v: Variable;
 }
 
-/** The signed terms of a tree of Add, Sub and Neg. */
+/** The signed terms of a tree of Add, Sub and Neg, left to right (an explicit stack: a sum may be long). */
 function terms(v: Variable, sign: 1 | -1, out: Term[]): void {
-  const node = v.owner;
-  const name = node ? opName(node) : "";
-  if (name === "Add") for (const i of node!.inputs) terms(i, sign, out);
-  else if (name === "Sub") terms(node!.inputs[0], sign, out), terms(node!.inputs[1], -sign as 1 | -1, out);
-  else if (name === "Neg") terms(node!.inputs[0], -sign as 1 | -1, out);
-  else out.push({ sign, v });
+  const stack: Term[] = [{ sign, v }];
+  while (stack.length) {
+    const t = stack.pop()!;
+    const node = t.v.owner;
+    const name = node ? opName(node) : "";
+    const flip = -t.sign as 1 | -1;
+    // Pushed last first, so that they come off the stack in order.
+    if (name === "Add") for (let i = node!.inputs.length - 1; i >= 0; i--) stack.push({ sign: t.sign, v: node!.inputs[i] });
+    else if (name === "Sub") stack.push({ sign: flip, v: node!.inputs[1] }, { sign: t.sign, v: node!.inputs[0] });
+    else if (name === "Neg") stack.push({ sign: flip, v: node!.inputs[0] });
+    else out.push(t);
+  }
 }
 
 interface Product {
@@ -51,14 +59,22 @@ interface Product {
   den: Variable[];
 }
 
-/** The factors of a tree of Mul, True_div and Neg (float only: an integer product stays whole). */
+/**
+ * The factors of a tree of Mul, True_div and Neg (float only: an integer product stays whole), left
+ * to right (an explicit stack: a product may be long).
+ */
 function factors(v: Variable, into: Product, denominator: boolean): void {
-  const node = v.owner;
-  const name = node && v.dtype === "float64" ? opName(node) : "";
-  if (name === "Mul") for (const i of node!.inputs) factors(i, into, denominator);
-  else if (name === "True_div") factors(node!.inputs[0], into, denominator), factors(node!.inputs[1], into, !denominator);
-  else if (name === "Neg") (into.sign = -into.sign as 1 | -1), factors(node!.inputs[0], into, denominator);
-  else (denominator ? into.den : into.num).push(v);
+  const stack: [Variable, boolean][] = [[v, denominator]];
+  while (stack.length) {
+    const [x, below] = stack.pop()!;
+    const node = x.owner;
+    const name = node && x.dtype === "float64" ? opName(node) : "";
+    // Pushed last first, so that they come off the stack in order.
+    if (name === "Mul") for (let i = node!.inputs.length - 1; i >= 0; i--) stack.push([node!.inputs[i], below]);
+    else if (name === "True_div") stack.push([node!.inputs[1], !below], [node!.inputs[0], below]);
+    else if (name === "Neg") (into.sign = -into.sign as 1 | -1), stack.push([node!.inputs[0], below]);
+    else (below ? into.den : into.num).push(x);
+  }
 }
 
 const product = (xs: Variable[]): Variable | null => (xs.length ? xs.reduce((a, b) => mul(a, b)) : null);

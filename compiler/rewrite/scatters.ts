@@ -22,15 +22,27 @@ interface Term {
  * that a chain already made is taken apart and joined to the other terms).
  */
 function terms(v: Variable, sign: 1 | -1, like: Variable, out: Term[]): void {
-  const node = v.owner;
-  const name = node && sameShape(v, like) ? opName(node) : "";
-  if (name === "Add") for (const i of node!.inputs) terms(i, sign, like, out);
-  else if (name === "Sub") terms(node!.inputs[0], sign, like, out), terms(node!.inputs[1], -sign as 1 | -1, like, out);
-  else if (name === "Neg") terms(node!.inputs[0], -sign as 1 | -1, like, out);
-  else if (node?.op instanceof AdvancedIncSubtensor1 && node.inputs[1].ndim === 1 && uniformValue(node.inputs[0]) !== 0) {
-    terms(node.inputs[0], sign, like, out);
-    out.push({ sign, v: new AdvancedIncSubtensor1().makeNode(zeros(like), node.inputs[1], node.inputs[2]).outputs[0] });
-  } else if (uniformValue(v) !== 0) out.push({ sign, v });
+  // Left to right with an explicit stack (a sum may be long); `after` is a term to add once the
+  // terms pushed after it are out (a scatter's own values come after those of its base).
+  const stack: (Term | { after: Term })[] = [{ sign, v }];
+  while (stack.length) {
+    const top = stack.pop()!;
+    if ("after" in top) {
+      out.push(top.after);
+      continue;
+    }
+    const { sign: s, v: x } = top;
+    const node = x.owner;
+    const name = node && sameShape(x, like) ? opName(node) : "";
+    const flip = -s as 1 | -1;
+    if (name === "Add") for (let i = node!.inputs.length - 1; i >= 0; i--) stack.push({ sign: s, v: node!.inputs[i] });
+    else if (name === "Sub") stack.push({ sign: flip, v: node!.inputs[1] }, { sign: s, v: node!.inputs[0] });
+    else if (name === "Neg") stack.push({ sign: flip, v: node!.inputs[0] });
+    else if (node?.op instanceof AdvancedIncSubtensor1 && node.inputs[1].ndim === 1 && uniformValue(node.inputs[0]) !== 0) {
+      const own = new AdvancedIncSubtensor1().makeNode(zeros(like), node.inputs[1], node.inputs[2]).outputs[0];
+      stack.push({ after: { sign: s, v: own } }, { sign: s, v: node.inputs[0] });
+    } else if (uniformValue(x) !== 0) out.push(top);
+  }
 }
 
 /** A zero vector of `like`'s static shape (a hot graph's constant: emitted as an allocation, not digits). */
@@ -57,9 +69,52 @@ function scatterOnZeros(v: Variable): { zeros: Variable; values: Variable; index
   return null;
 }
 
+/** Whether `terms` of a sum finds a scatter, kept per Add, Sub and Neg node (graphs are immutable). */
+const scatterBelow = new WeakMap<Variable, boolean>();
+
+const isSumNode = (x: Variable) => x.owner !== null && ["Add", "Sub", "Neg"].includes(opName(x.owner));
+
+/** A term `terms` stops at that is a scatter, or a scatter into something else (taken apart there). */
+function scatterTerm(x: Variable): boolean {
+  const node = x.owner;
+  const onBase = node?.op instanceof AdvancedIncSubtensor1 && node.inputs[1].ndim === 1 && uniformValue(node.inputs[0]) !== 0;
+  return onBase || scatterOnZeros(x) !== null;
+}
+
+/**
+ * Whether the sum `v` (an Add, Sub or Neg) has a scatter among its terms, without listing them: the
+ * rule runs at every Add and Sub, and listing the terms of each node of a long sum (a gradient adding
+ * up the steps of an unrolled loop) would make it quadratic. `terms` walks through the same nodes:
+ * sums of the shape of the one above.
+ */
+function hasScatterTerm(v: Variable): boolean {
+  const walked = (c: Variable, x: Variable) => isSumNode(c) && sameShape(c, x);
+  const stack = [v];
+  while (stack.length) {
+    const x = stack[stack.length - 1];
+    if (scatterBelow.has(x)) {
+      stack.pop();
+      continue;
+    }
+    const inputs = x.owner!.inputs;
+    const pending = inputs.filter((c) => walked(c, x) && !scatterBelow.has(c));
+    if (pending.length) {
+      stack.push(...pending);
+      continue;
+    }
+    scatterBelow.set(
+      x,
+      inputs.some((c) => (walked(c, x) ? scatterBelow.get(c) : scatterTerm(c))),
+    );
+    stack.pop();
+  }
+  return scatterBelow.get(v)!;
+}
+
 /** Σ ± s_k · scatter(0, y_k, i_k) + rest → scatter(... scatter(rest, ± s_1 y_1, i_1) ..., ± s_n y_n, i_n). */
 function serialize(v: Variable): Variable | null {
   if (v.dtype !== "float64" || v.ndim !== 1 || v.type.shape[0] === null) return null;
+  if (!hasScatterTerm(v)) return null;
   const all: Term[] = [];
   terms(v, 1, v, all);
   if (!all.every((t) => sameShape(t.v, v))) return null;

@@ -54,12 +54,15 @@ export class WindowedVarianceAdaptation {
   private nSamples = 0;
   private readonly m: Float64Array;
   private readonly m2: Float64Array;
+  /** The dense update's q - mean before the update. */
+  private readonly delta: Float64Array;
   private readonly dense: boolean;
 
   constructor(n: number, numWarmup: number, opts: { initBuffer?: number; termBuffer?: number; baseWindow?: number; dense?: boolean } = {}) {
     this.dense = opts.dense === true;
     this.m = new Float64Array(n);
     this.m2 = new Float64Array(this.dense ? n * n : n);
+    this.delta = new Float64Array(this.dense ? n : 0);
     const initBuffer = opts.initBuffer ?? 75;
     const termBuffer = opts.termBuffer ?? 50;
     const baseWindow = opts.baseWindow ?? 25;
@@ -138,7 +141,7 @@ export class WindowedVarianceAdaptation {
       return;
     }
     // Stan's welford_covar_estimator: m2 += (q - m_new) deltaᵀ.
-    const delta = new Float64Array(n);
+    const delta = this.delta;
     for (let i = 0; i < n; i++) {
       delta[i] = q[i] - this.m[i];
       this.m[i] += delta[i] / this.nSamples;

@@ -3,8 +3,11 @@
 import { Stream } from "../random.js";
 import { Nuts, type Target, type TransitionStats } from "./nuts.js";
 import { StepSizeAdaptation, WindowedVarianceAdaptation } from "./adapt.js";
+import type { StepPlan } from "./assign.js";
+import { compoundChainSteps } from "./compound.js";
+import { jitteredStart } from "./start.js";
 
-/** The per-draw statistics, named as PyMC names them. */
+/** The per-draw statistics of the plain NUTS chain, named as PyMC names them. */
 export const STAT_NAMES = ["lp", "acceptance_rate", "tree_depth", "n_steps", "diverging", "energy", "step_size"] as const;
 export type StatName = (typeof STAT_NAMES)[number];
 
@@ -28,20 +31,27 @@ export interface ChainOptions {
   onProgress?: (done: number, total: number, divergences: number) => void;
   /** Checked at every iteration: once aborted, the chain throws the signal's reason. */
   signal?: AbortSignal;
+  /** The step methods of a compound step (compound.ts); absent: NUTS moves every coordinate. */
+  steps?: StepPlan[];
+}
+
+/** What a chain needs of a model: the flat log density, its gradient (NUTS) and the density alone (Metropolis, Gibbs). */
+export interface ChainTarget extends Target {
+  logp(x: Float64Array): number;
 }
 
 export interface ChainResult {
   /** Kept draws, flat unconstrained, draw-major: [draws * size]. */
   draws: Float64Array;
-  stats: Record<StatName, Float64Array>;
+  /** Statistics by name: [draws], or [draws * k] for one that k steps of a compound step record. */
+  stats: Record<string, Float64Array>;
   warmupDraws?: Float64Array;
-  warmupStats?: Record<StatName, Float64Array>;
+  warmupStats?: Record<string, Float64Array>;
+  /** NUTS's step size after warmup (its first block's in a compound step; NaN without NUTS). */
   stepSize: number;
-  /** The inverse metric warmup ended with: n entries (diagonal) or n × n (dense). */
+  /** The inverse metric warmup ended with: n entries (diagonal) or n × n (dense), for NUTS's coordinates. */
   invMetric: Float64Array;
 }
-
-const JITTER_MAX_RETRIES = 10;
 
 function newStats(n: number): Record<StatName, Float64Array> {
   return Object.fromEntries(STAT_NAMES.map((k) => [k, new Float64Array(n)])) as Record<StatName, Float64Array>;
@@ -51,7 +61,7 @@ function newStats(n: number): Record<StatName, Float64Array> {
 export type ChainProgress = [done: number, total: number, divergences: number];
 
 /** Run a chain to the end in one go. */
-export function runChain(target: Target, opts: ChainOptions): ChainResult {
+export function runChain(target: ChainTarget, opts: ChainOptions): ChainResult {
   const steps = chainSteps(target, opts);
   for (let s = steps.next(); ; s = steps.next()) {
     if (s.done) return s.value;
@@ -63,25 +73,14 @@ export function runChain(target: Target, opts: ChainOptions): ChainResult {
  * A chain as a generator that pauses at each progress point (about every 1% of the iterations), so
  * that a caller without a worker can give the event loop a turn between them.
  */
-export function* chainSteps(target: Target, opts: ChainOptions): Generator<ChainProgress, ChainResult, void> {
+export function* chainSteps(target: ChainTarget, opts: ChainOptions): Generator<ChainProgress, ChainResult, void> {
+  if (opts.steps) return yield* compoundChainSteps(target, opts, opts.steps);
   const n = target.size;
   const rng = new Stream(opts.seed);
   const nuts = new Nuts(target, rng, { maxTreeDepth: opts.maxTreeDepth });
 
-  // Jittered start; retry with fresh jitter where the density is not finite (as PyMC does).
   const q = new Float64Array(n);
-  let lp = -Infinity;
-  for (let attempt = 0; attempt <= JITTER_MAX_RETRIES; attempt++) {
-    for (let i = 0; i < n; i++) q[i] = opts.init[i] + (opts.jitter ? 2 * rng.uniform() - 1 : 0);
-    lp = nuts.setPosition(q);
-    if (Number.isFinite(lp)) break;
-    if (!opts.jitter) break;
-  }
-  if (!Number.isFinite(lp)) {
-    throw new Error(
-      `NUTS: the log density at the starting point is ${lp}${opts.jitter ? ` after ${JITTER_MAX_RETRIES + 1} jittered tries` : ""}; check the model or pass initvals`,
-    );
-  }
+  jitteredStart(q, opts, rng, (x) => nuts.setPosition(x), "NUTS");
 
   const total = opts.tune + opts.draws;
   const draws = new Float64Array(opts.draws * n);

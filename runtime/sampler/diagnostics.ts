@@ -5,10 +5,36 @@
 // quantity as `chains` arrays of equal length (or one flat array with its chain count).
 // Everything is O(n log n) in the number of draws: radix sorts, autocovariance summed directly for
 // the few lags Geyer's sequence usually needs and by FFT when it needs many. `diagnostics` computes
-// a whole az.summary row with one sort.
+// a whole az.summary row with one sort, and inside `withScratch` (as summary() runs it) without
+// allocating per-draw memory after the first row.
 
 /** Draws of one scalar: an array per chain. */
 export type Chains = readonly ArrayLike<number>[];
+
+// Scratch arrays. A summary computes one row after another, each with a dozen arrays as long as
+// the draws; inside withScratch they are kept by purpose and reused, so a long run's summary
+// allocates (and the collector frees) no per-draw memory after its first row. Outside, every
+// call allocates its own.
+type Scratch = Map<string, Float64Array | Uint32Array | Int32Array | Uint8Array>;
+let scratch: Scratch | null = null;
+
+/** Run `body` with scratch arrays reused across its calls, and dropped at the end. */
+export function withScratch<T>(body: () => T): T {
+  if (scratch) return body();
+  scratch = new Map();
+  try {
+    return body();
+  } finally {
+    scratch = null;
+  }
+}
+
+function scratchArray<A extends Float64Array | Uint32Array | Int32Array | Uint8Array>(purpose: string, n: number, make: new (n: number) => A): A {
+  if (!scratch) return new make(n);
+  let a = scratch.get(purpose) as A | undefined;
+  if (!a || a.length !== n || !(a instanceof make)) scratch.set(purpose, (a = new make(n)));
+  return a;
+}
 
 /** Split chains: `[m, n]` becomes `[2m, floor(n/2)]` (first and last halves; the middle draw of an odd chain is dropped). */
 export function splitChains(x: Chains): Float64Array[] {
@@ -36,11 +62,113 @@ function reshape(values: Float64Array, like: Chains): Float64Array[] {
 }
 
 /**
- * The indices that sort `values` ascending: an LSD radix sort on the 64 bits of each double, mapped
- * so that unsigned order is numeric order (negatives flipped whole, positives get the sign bit),
- * four passes of 16 bits. Linear, and several times faster than a comparison sort of the numbers.
+ * `values` ascending, with the indices that sort them (`sorted[i] = values[order[i]]`; equal draws
+ * keep their order). Results may live in scratch arrays: valid until the next sort.
  */
-function argsort(values: ArrayLike<number>): Uint32Array {
+export function sortWithOrder(values: ArrayLike<number>): { sorted: Float64Array; order: Uint32Array } {
+  const { sorted, carried } = radixSort(values, null);
+  return { sorted, order: new Uint32Array(carried.buffer, carried.byteOffset, carried.length) };
+}
+
+/**
+ * `values` ascending, each carrying `carry[i]` (or its index i) along. An LSD radix sort (11 + 11
+ * + 10 bits) of the high 32 bits of each double, mapped so that unsigned order is numeric order
+ * (negatives flipped whole, positives get the sign bit), moving the low 32 bits and the carried
+ * value with the key so that every pass reads in sequence (gathering by the order afterwards reads
+ * at random, which costs more than the sort); then an insertion pass that orders the draws sharing
+ * their high bits by their full value: draws of a posterior rarely agree to 1 part in a million, so
+ * that pass moves few. Where it would move many (draws that differ only in their low bits), the
+ * full 64-bit sort does it instead.
+ */
+function radixSort(values: ArrayLike<number>, carry: Int32Array | null): { sorted: Float64Array; carried: Int32Array } {
+  const n = values.length;
+  let doubles = values instanceof Float64Array ? values : null;
+  if (!doubles) (doubles = scratchArray("sort doubles", n, Float64Array)).set(values);
+  const words = new Uint32Array(doubles.buffer, doubles.byteOffset, 2 * n);
+  let key = scratchArray("sort key", n, Uint32Array);
+  let keyNext = scratchArray("sort key'", n, Uint32Array);
+  let low = scratchArray("sort low", n, Uint32Array);
+  let lowNext = scratchArray("sort low'", n, Uint32Array);
+  let carried = scratchArray("sort carried", n, Int32Array);
+  let carriedNext = scratchArray("sort carried'", n, Int32Array);
+  const c0 = new Uint32Array(2048);
+  const c1 = new Uint32Array(2048);
+  const c2 = new Uint32Array(1024);
+  for (let i = 0; i < n; i++) {
+    const hi = words[2 * i + 1];
+    const k = hi & 0x80000000 ? ~hi >>> 0 : (hi ^ 0x80000000) >>> 0;
+    key[i] = k;
+    c0[k & 2047]++;
+    c1[(k >>> 11) & 2047]++;
+    c2[k >>> 22]++;
+  }
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  for (let d = 0; d < 2048; d++) {
+    const a = c0[d];
+    c0[d] = s0;
+    s0 += a;
+    const b = c1[d];
+    c1[d] = s1;
+    s1 += b;
+    if (d < 1024) {
+      const c = c2[d];
+      c2[d] = s2;
+      s2 += c;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const k = key[i];
+    const j = c0[k & 2047]++;
+    keyNext[j] = k;
+    lowNext[j] = words[2 * i];
+    carriedNext[j] = carry ? carry[i] : i;
+  }
+  [key, keyNext, low, lowNext, carried, carriedNext] = [keyNext, key, lowNext, low, carriedNext, carried];
+  for (let i = 0; i < n; i++) {
+    const k = key[i];
+    const j = c1[(k >>> 11) & 2047]++;
+    keyNext[j] = k;
+    lowNext[j] = low[i];
+    carriedNext[j] = carried[i];
+  }
+  [key, low, carried, carriedNext] = [keyNext, lowNext, carriedNext, carried];
+  // The last pass writes the doubles back from their two halves.
+  const sorted = scratchArray("sorted", n, Float64Array);
+  const sortedWords = new Uint32Array(sorted.buffer, sorted.byteOffset, 2 * n);
+  for (let i = 0; i < n; i++) {
+    const k = key[i];
+    const j = c2[k >>> 22]++;
+    sortedWords[2 * j] = low[i];
+    sortedWords[2 * j + 1] = k & 0x80000000 ? k ^ 0x80000000 : ~k;
+    carriedNext[j] = carried[i];
+  }
+  carried = carriedNext;
+  // The insertion pass, within runs of equal high bits (a run's draws are all above the runs before it).
+  let budget = 4 * n + 1024;
+  for (let i = 1; i < n; i++) {
+    const v = sorted[i];
+    if (!(v < sorted[i - 1])) continue;
+    const at = carried[i];
+    let j = i;
+    for (; j > 0 && v < sorted[j - 1]; j--) {
+      sorted[j] = sorted[j - 1];
+      carried[j] = carried[j - 1];
+    }
+    sorted[j] = v;
+    carried[j] = at;
+    budget -= i - j;
+    if (budget < 0) {
+      const full = sortWithOrder64(doubles);
+      return { sorted: full.sorted, carried: Int32Array.from(full.order, (i) => (carry ? carry[i] : i)) };
+    }
+  }
+  return { sorted, carried };
+}
+
+/** sortWithOrder by all 64 bits of each double (mapped the same way), four passes of 16 bits. */
+function sortWithOrder64(values: Float64Array): { sorted: Float64Array; order: Uint32Array } {
   const n = values.length;
   const bits = new Uint32Array(Float64Array.from(values).buffer);
   for (let i = 0; i < n; i++) {
@@ -78,15 +206,14 @@ function argsort(values: ArrayLike<number>): Uint32Array {
     }
     [idx, next] = [next, idx];
   }
-  return idx;
+  const sorted = new Float64Array(n);
+  for (let i = 0; i < n; i++) sorted[i] = values[idx[i]];
+  return { sorted, order: idx };
 }
 
 /** Ascending copy. */
 function sorted(values: ArrayLike<number>): Float64Array {
-  const order = argsort(values);
-  const out = new Float64Array(order.length);
-  for (let i = 0; i < order.length; i++) out[i] = values[order[i]];
-  return out;
+  return sortWithOrder(values).sorted;
 }
 
 function mean(a: ArrayLike<number>): number {
@@ -95,8 +222,7 @@ function mean(a: ArrayLike<number>): number {
   return s / a.length;
 }
 
-function variance(a: ArrayLike<number>, ddof = 1): number {
-  const m = mean(a);
+function variance(a: ArrayLike<number>, ddof = 1, m = mean(a)): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] - m) * (a[i] - m);
   return s / (a.length - ddof);
@@ -109,12 +235,12 @@ export function rankdata(a: ArrayLike<number>): number[] {
 
 /** rankdata as a Float64Array. */
 function ranks(a: ArrayLike<number>): Float64Array {
-  const idx = argsort(a);
+  const { sorted: s, order: idx } = sortWithOrder(a);
   const n = idx.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; ) {
     let j = i;
-    while (j + 1 < n && a[idx[j + 1]] === a[idx[i]]) j++;
+    while (j + 1 < n && s[j + 1] === s[i]) j++;
     const r = (i + j) / 2 + 1;
     for (let k = i; k <= j; k++) out[idx[k]] = r;
     i = j + 1;
@@ -197,9 +323,7 @@ export function normalPpf(p: number): number {
 /** Rank normalisation over all draws of all chains: Φ⁻¹((rank - 3/8) / (N + 1/4)). */
 export function zScale(x: Chains): Float64Array[] {
   const all = flat(x);
-  const order = argsort(all);
-  const s = new Float64Array(all.length);
-  for (let k = 0; k < s.length; k++) s[k] = all[order[k]];
+  const { sorted: s, order } = sortWithOrder(all);
   const z = new Float64Array(all.length);
   zScores(s, order, z);
   return reshape(z, x);
@@ -215,8 +339,16 @@ function zScores(sorted: Float64Array, place: ArrayLike<number>, out: Float64Arr
   const n = out.length;
   const table = zTable(n);
   let rank = 0;
-  for (let i = 0; i < sorted.length; ) {
+  const m = sorted.length;
+  for (let i = 0; i < m; ) {
     const v = sorted[i];
+    if (i + 1 === m || sorted[i + 1] !== v) {
+      // No tie: the common case, a whole rank.
+      const at = place[i];
+      if (at >= 0) out[at] = table[rank++];
+      i++;
+      continue;
+    }
     let j = i + 1;
     while (j < sorted.length && sorted[j] === v) j++;
     let count = 0;
@@ -229,6 +361,44 @@ function zScores(sorted: Float64Array, place: ArrayLike<number>, out: Float64Arr
     }
     i = j;
   }
+}
+
+/**
+ * rhatBasic of the normal scores zScores would place, from each chain's sum and sum of squares
+ * gathered in sorted order: the scores need not be written out (`nChain` chains of `len`, laid end
+ * to end). The scores have mean 0 and variance about 1, so Σz² - len·mean² loses nothing.
+ */
+function rhatOfScores(sorted: Float64Array, place: Int32Array, nChain: number, len: number): number {
+  const n = nChain * len;
+  const table = zTable(n);
+  const sums = new Float64Array(nChain);
+  const squares = new Float64Array(nChain);
+  let rank = 0;
+  const m = sorted.length;
+  for (let i = 0; i < m; ) {
+    const v = sorted[i];
+    let j = i + 1;
+    while (j < m && sorted[j] === v) j++;
+    let count = 0;
+    for (let k = i; k < j; k++) if (place[k] >= 0) count++;
+    if (count > 0) {
+      const r = rank + (count + 1) / 2;
+      const z = Number.isInteger(r) ? table[r - 1] : normalPpf((r - 0.375) / (n + 0.25));
+      for (let k = i; k < j; k++) {
+        if (place[k] < 0) continue;
+        const c = Math.floor(place[k] / len);
+        sums[c] += z;
+        squares[c] += z * z;
+      }
+      rank += count;
+    }
+    i = j;
+  }
+  const chainMeans = Array.from(sums, (t) => t / len);
+  const chainVars = chainMeans.map((mu, c) => (squares[c] - len * mu * mu) / (len - 1));
+  const between = len * variance(chainMeans, 1);
+  const within = mean(chainVars);
+  return Math.sqrt((between / within + len - 1) / len);
 }
 
 let lastZTable = new Float64Array(0);
@@ -245,7 +415,7 @@ function zTable(n: number): Float64Array {
 function rhatBasic(x: Chains): number {
   const n = x[0].length;
   const chainMeans = x.map((c) => mean(c));
-  const chainVars = x.map((c) => variance(c, 1));
+  const chainVars = x.map((c, k) => variance(c, 1, chainMeans[k]));
   const between = n * variance(chainMeans, 1);
   const within = mean(chainVars);
   return Math.sqrt((between / within + n - 1) / n);
@@ -406,9 +576,11 @@ const LAG_BLOCK = 8;
 function meanAutocov(x: Chains, chainMeans: number[]): (t: number) => number {
   const nChain = x.length;
   const nDraw = x[0].length;
+  const all = scratchArray("centred", nChain * nDraw, Float64Array);
   const centred = x.map((c, k) => {
-    const out = new Float64Array(nDraw);
-    for (let i = 0; i < nDraw; i++) out[i] = c[i] - chainMeans[k];
+    const out = all.subarray(k * nDraw, (k + 1) * nDraw);
+    const mu = chainMeans[k];
+    for (let i = 0; i < nDraw; i++) out[i] = c[i] - mu;
     return out;
   });
   const direct = new Float64Array(DIRECT_LAGS);
@@ -478,22 +650,32 @@ export function essBasic(x: Chains): number {
   const nDraw = x[0].length;
   let lo = Infinity;
   let hi = -Infinity;
+  // One pass: finiteness, the range, and each chain's mean (summed in mean()'s order).
+  const chainMeans: number[] = [];
   for (const c of x) {
+    let sum = 0;
     for (let i = 0; i < nDraw; i++) {
       const v = c[i];
       if (!Number.isFinite(v)) return NaN;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
+      sum += v;
     }
+    chainMeans.push(sum / nDraw);
   }
   if (hi - lo < 1e-15) return nChain * nDraw;
-  const chainMeans = x.map((c) => mean(c));
-  const meanAcov = meanAutocov(x, chainMeans);
+  return essOfAutocov(nDraw, chainMeans, meanAutocov(x, chainMeans));
+}
+
+/** ArviZ's _ess from the chains' means and their mean autocovariance at lag t (asked for in increasing t). */
+function essOfAutocov(nDraw: number, chainMeans: number[], meanAcov: (t: number) => number): number {
+  const nChain = chainMeans.length;
   const meanVar = (meanAcov(0) * nDraw) / (nDraw - 1);
   let varPlus = (meanVar * (nDraw - 1)) / nDraw;
   if (nChain > 1) varPlus += variance(chainMeans, 1);
 
-  const rho = new Float64Array(nDraw);
+  // Only the first few lags are ever set: unset ones are 0.
+  const rho: number[] = [];
   let rhoEven = 1;
   rho[0] = rhoEven;
   let rhoOdd = 1 - (meanVar - meanAcov(1)) / varPlus;
@@ -523,10 +705,70 @@ export function essBasic(x: Chains): number {
   const ess = nChain * nDraw;
   let sum = 0;
   for (let i = 0; i <= maxT; i++) sum += rho[i];
-  let tauHat = -1 + 2 * sum + (maxT + 1 < nDraw ? rho[maxT + 1] : 0);
+  let tauHat = -1 + 2 * sum + (maxT + 1 < nDraw ? (rho[maxT + 1] ?? 0) : 0);
   tauHat = Math.max(tauHat, 1 / Math.log10(ess));
   for (const r of rho) if (Number.isNaN(r)) return NaN;
   return ess / tauHat;
+}
+
+/**
+ * essBasic of 0/1 chains laid end to end (`nDraw` each), given as the marks of the less common
+ * value: the autocovariances of 1 - b are those of b, and the between-chain variance of the means
+ * too. With p a chain's mean, Σ_{i<n-t} (b_i - p)(b_{i+t} - p) = A - p (B + C) + (n - t) p², where
+ * A counts the marked pairs t apart and B, C the marks before n - t and from t on: walking the few
+ * marks costs a fraction of summing lagged products over every draw. Lags past DIRECT_LAGS go to
+ * the FFT over the chains written out.
+ */
+function essOfMarks(marks: Uint8Array, nChain: number, nDraw: number): number {
+  const positions = scratchArray("mark positions", marks.length, Int32Array);
+  const starts = new Int32Array(nChain + 1);
+  let count = 0;
+  for (let c = 0; c < nChain; c++) {
+    starts[c] = count;
+    const end = (c + 1) * nDraw;
+    for (let i = c * nDraw; i < end; i++) if (marks[i]) positions[count++] = i;
+  }
+  starts[nChain] = count;
+  if (count === 0) return nChain * nDraw;
+  const chainMeans = Array.from({ length: nChain }, (_, c) => (starts[c + 1] - starts[c]) / nDraw);
+  const direct = new Float64Array(DIRECT_LAGS);
+  let known = 0;
+  let dense: ((t: number) => number) | undefined;
+  const meanAcov = (t: number): number => {
+    if (!dense && t < DIRECT_LAGS) {
+      for (; known <= t; known += LAG_BLOCK) {
+        for (let c = 0; c < nChain; c++) {
+          const start = c * nDraw;
+          const end = start + nDraw;
+          const p = chainMeans[c];
+          const ones = starts[c + 1] - starts[c];
+          for (let j = 0; j < LAG_BLOCK; j++) {
+            const lag = known + j;
+            if (lag >= nDraw) break;
+            let pairs = 0;
+            for (let k = starts[c]; k < starts[c + 1]; k++) {
+              const at = positions[k] + lag;
+              if (at < end) pairs += marks[at];
+            }
+            let head = 0;
+            let tail = 0;
+            for (let i = 0; i < lag; i++) {
+              head += marks[start + i];
+              tail += marks[end - 1 - i];
+            }
+            direct[lag] += (pairs - p * (ones - tail + ones - head) + (nDraw - lag) * p * p) / nDraw;
+          }
+        }
+      }
+      return direct[t] / nChain;
+    }
+    if (!dense) {
+      const chains = Array.from({ length: nChain }, (_, c) => Float64Array.from(marks.subarray(c * nDraw, (c + 1) * nDraw)));
+      dense = meanAutocov(chains, chainMeans);
+    }
+    return dense(t);
+  };
+  return essOfAutocov(nDraw, chainMeans, meanAcov);
 }
 
 /** Bulk ESS: ESS of the rank-normalised split chains. */
@@ -580,8 +822,14 @@ export function essSd(x: Chains): number {
 }
 
 function squares(x: Float64Array[]): Float64Array[] {
+  const all = scratchArray(
+    "squares",
+    x.reduce((n, c) => n + c.length, 0),
+    Float64Array,
+  );
+  let at = 0;
   return x.map((c) => {
-    const out = new Float64Array(c.length);
+    const out = all.subarray(at, (at += c.length));
     for (let i = 0; i < c.length; i++) out[i] = c[i] * c[i];
     return out;
   });
@@ -638,7 +886,13 @@ export interface Diagnostics {
  * the two sides of the median. The split-chain ESS serves both MCSEs.
  */
 export function diagnostics(x: Chains, hdiProb = 0.94): Diagnostics {
-  const all = flat(x);
+  if (x.length === 0) return diagnosticsOfDraws(new Float64Array(0), 0, hdiProb);
+  for (const c of x) if (c.length !== x[0].length) throw new Error("diagnostics: every chain needs the same number of draws");
+  return diagnosticsOfDraws(flat(x), x.length, hdiProb);
+}
+
+/** diagnostics() of draws laid out chain after chain: chain c is `all[c·n, (c+1)·n)` with n = all.length / nChain. */
+export function diagnosticsOfDraws(all: Float64Array, nChain: number, hdiProb = 0.94): Diagnostics {
   const n = all.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += all[i];
@@ -646,45 +900,57 @@ export function diagnostics(x: Chains, hdiProb = 0.94): Diagnostics {
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (all[i] - mu) * (all[i] - mu);
   const sd = Math.sqrt(ss / (n - 1));
-  const order = argsort(all);
-  const s = new Float64Array(n);
-  for (let i = 0; i < n; i++) s[i] = all[order[i]];
-  const common = { mean: mu, sd, hdi: hdiSorted(s, hdiProb) };
-  if (invalid(x, 4, 1)) return { ...common, mcseMean: NaN, mcseSd: NaN, essBulk: NaN, essTail: NaN, rhat: NaN };
-
-  const split = splitChains(x);
-  const nChain = x.length;
-  const nDraw = x[0].length;
+  // Where each draw lands among the split chains laid end to end (-1: an odd chain's middle draw).
+  const nDraw = nChain > 0 ? n / nChain : 0;
   const half = Math.floor(nDraw / 2);
-  // Where the k-th smallest draw lands among the split chains laid end to end (-1: an odd chain's middle draw).
-  const place = new Int32Array(n);
-  for (let k = 0; k < n; k++) {
-    const c = Math.floor(order[k] / nDraw);
-    const d = order[k] - c * nDraw;
-    place[k] = d < half ? c * half + d : d >= nDraw - half ? (nChain + c) * half + d - (nDraw - half) : -1;
+  const placeOfDraw = scratchArray("place of draw", n, Int32Array);
+  for (let c = 0; c < nChain; c++) {
+    for (let d = 0; d < nDraw; d++) placeOfDraw[c * nDraw + d] = d < half ? c * half + d : d >= nDraw - half ? (nChain + c) * half + d - (nDraw - half) : -1;
   }
-  const bulkZ = new Float64Array(2 * nChain * half);
+  // The draws ascending, and where the k-th smallest lands.
+  const { sorted: s, carried: place } = radixSort(all, placeOfDraw);
+  const common = { mean: mu, sd, hdi: hdiSorted(s, hdiProb) };
+  // Non-finite draws sort to the ends.
+  if (nChain < 1 || nDraw < 4 || !Number.isFinite(s[0]) || !Number.isFinite(s[n - 1]))
+    return { ...common, mcseMean: NaN, mcseSd: NaN, essBulk: NaN, essTail: NaN, rhat: NaN };
+
+  // The split chains (first halves, then last halves) are views of the draws.
+  const split: Float64Array[] = [];
+  for (let c = 0; c < nChain; c++) split.push(all.subarray(c * nDraw, c * nDraw + half));
+  for (let c = 0; c < nChain; c++) split.push(all.subarray((c + 1) * nDraw - half, (c + 1) * nDraw));
+  const nSplit = 2 * nChain * half;
+  const bulkZ = scratchArray("bulk z", nSplit, Float64Array);
   zScores(s, place, bulkZ);
   const bulk = reshape(bulkZ, split);
+  const bulkRhat = nChain < 2 ? NaN : rhatBasic(bulk);
+  const essBulk = essBasic(bulk);
 
-  const foldedZ = new Float64Array(bulkZ.length);
   const folded = foldSorted(s, place, medianSorted(s));
-  zScores(folded.sorted, folded.place, foldedZ);
+  const rhat = nChain < 2 ? NaN : Math.max(bulkRhat, rhatOfScores(folded.sorted, folded.place, 2 * nChain, half));
+
+  // The tail ESS's indicators (draw <= quantile) are a prefix of the sorted draws: marked by place.
+  const marks = scratchArray("marks", nSplit, Uint8Array);
+  const essAtQuantile = (p: number) => {
+    const q = quantileSorted(s, p);
+    let below = Math.floor((n - 1) * p);
+    while (below < n && s[below] <= q) below++;
+    let ones = 0;
+    for (let k = 0; k < below; k++) if (place[k] >= 0) ones++;
+    const [from, to] = 2 * ones <= nSplit ? [0, below] : [below, n];
+    marks.fill(0);
+    for (let k = from; k < to; k++) if (place[k] >= 0) marks[place[k]] = 1;
+    return essOfMarks(marks, 2 * nChain, half);
+  };
+  const essTail = Math.min(essAtQuantile(0.05), essAtQuantile(0.95));
 
   const essSplit = essBasic(split);
-  const ind = (q: number) =>
-    split.map((c) => {
-      const out = new Float64Array(c.length);
-      for (let i = 0; i < c.length; i++) out[i] = c[i] <= q ? 1 : 0;
-      return out;
-    });
   return {
     ...common,
     mcseMean: sd / Math.sqrt(essSplit),
     mcseSd: mcseSdOf(sd, Math.min(essSplit, essBasic(squares(split)))),
-    essBulk: essBasic(bulk),
-    essTail: Math.min(essBasic(ind(quantileSorted(s, 0.05))), essBasic(ind(quantileSorted(s, 0.95)))),
-    rhat: nChain < 2 ? NaN : Math.max(rhatBasic(bulk), rhatBasic(reshape(foldedZ, split))),
+    essBulk,
+    essTail,
+    rhat,
   };
 }
 
@@ -694,8 +960,8 @@ export function diagnostics(x: Chains, hdiProb = 0.94): Diagnostics {
  */
 function foldSorted(s: Float64Array, place: Int32Array, med: number): { sorted: Float64Array; place: Int32Array } {
   const n = s.length;
-  const sorted = new Float64Array(n);
-  const placeOut = new Int32Array(n);
+  const sorted = scratchArray("folded sorted", n, Float64Array);
+  const placeOut = scratchArray("folded place", n, Int32Array);
   let up = 0;
   while (up < n && s[up] < med) up++;
   let down = up - 1;

@@ -4,8 +4,10 @@
 // recursively, states are drawn from the trajectory with multinomial weights exp(-H) (biased
 // progressive sampling between subtrees, uniform progressive sampling inside them), and the
 // generalised no-U-turn criterion is checked across every merged subtree plus Stan's two extra
-// checks between neighbouring subtrees. Everything runs on preallocated Float64Arrays: the only
-// calls out are to the compiled `logpGrad`.
+// checks between neighbouring subtrees. Everything runs on preallocated Float64Arrays, with no
+// allocation per step (a pool of phase-space points holds the proposals, handed on by reference):
+// the only calls out are to the compiled `logpGrad`. The arithmetic is Stan's, in Stan's order, so a
+// seed gives the same draws bit for bit as the straightforward transcription this replaced.
 import type { Stream } from "../random.js";
 
 /** What the sampler needs of a model: the flat log density and its gradient. */
@@ -15,10 +17,9 @@ export interface Target {
   logpGrad(x: Float64Array, grad: Float64Array): number;
 }
 
-/** A point in phase space: position, momentum, the gradient of logp and the potential V = -logp. */
 /**
- * Copies and fills of the short vectors NUTS keeps (a phase-space point is a few dozen numbers for
- * most models): a plain loop, which the JIT inlines, costs less than TypedArray#set's call below a
+ * Copies of the short vectors NUTS keeps (a phase-space point is a few dozen numbers for most
+ * models): a plain loop, which the JIT inlines, costs less than TypedArray#set's call below a
  * few dozen elements; beyond that, set (a memcpy).
  */
 function copy(dst: Float64Array, src: Float64Array): void {
@@ -30,15 +31,7 @@ function copy(dst: Float64Array, src: Float64Array): void {
   for (let i = 0; i < n; i++) dst[i] = src[i];
 }
 
-function zero(a: Float64Array): void {
-  const n = a.length;
-  if (n > 32) {
-    a.fill(0);
-    return;
-  }
-  for (let i = 0; i < n; i++) a[i] = 0;
-}
-
+/** A point in phase space: position, momentum, the gradient of logp and the potential V = -logp. */
 class PsPoint {
   readonly q: Float64Array;
   readonly p: Float64Array;
@@ -65,8 +58,6 @@ class Level {
   readonly pFinalBeg: Float64Array;
   readonly pSharpFinalBeg: Float64Array;
   readonly rhoFinal: Float64Array;
-  readonly rhoSubtree: Float64Array;
-  readonly zProposeFinal: PsPoint;
   constructor(n: number) {
     this.pSharpInitEnd = new Float64Array(n);
     this.pInitEnd = new Float64Array(n);
@@ -74,8 +65,6 @@ class Level {
     this.pFinalBeg = new Float64Array(n);
     this.pSharpFinalBeg = new Float64Array(n);
     this.rhoFinal = new Float64Array(n);
-    this.rhoSubtree = new Float64Array(n);
-    this.zProposeFinal = new PsPoint(n);
   }
 }
 
@@ -114,12 +103,26 @@ export class Nuts {
 
   private readonly target: Target;
   private readonly rng: Stream;
-  /** The working point the integrator moves. */
-  private readonly z: PsPoint;
+  /**
+   * The points the current position, a transition's sample and its subtrees' proposals live in,
+   * and those of them free: a proposal is handed on by reference, never copied, and goes back to
+   * `free` when a multinomial draw passes it over.
+   */
+  private readonly pool: PsPoint[];
+  private readonly free: PsPoint[] = [];
+  private nFree = 0;
+  /** The current position (the last draw). */
+  private z: PsPoint;
+  /**
+   * The point the integrator moves, always the same arrays (logpGrad may keep views of its
+   * argument), and where the trajectory's other end waits: the forward end is in zFwd unless
+   * workEnd is 1, the backward one in zBck unless workEnd is -1 (0: work is both ends).
+   */
+  private readonly work: PsPoint;
   private readonly zFwd: PsPoint;
   private readonly zBck: PsPoint;
-  private readonly zSample: PsPoint;
-  private readonly zPropose: PsPoint;
+  private workEnd = 0;
+  /** The step-size heuristic's starting point. */
   private readonly zInit: PsPoint;
   private readonly pFwdFwd: Float64Array;
   private readonly pSharpFwdFwd: Float64Array;
@@ -132,13 +135,17 @@ export class Nuts {
   private readonly rho: Float64Array;
   private readonly rhoFwd: Float64Array;
   private readonly rhoBck: Float64Array;
-  private readonly rhoExtended: Float64Array;
-  private readonly levels: Level[];
-  // Per-transition accumulators (Stan passes them by reference).
+  private readonly levels: Level[] = [];
+  // Per-transition state buildTree reads and updates (Stan passes it by reference).
   private nLeapfrog = 0;
   private sumMetroProb = 0;
   private divergent = false;
-  private readonly lsw: Float64Array;
+  private H0 = 0;
+  /** The signed step. */
+  private eps = 0;
+  /** The proposal and the log-sum-weight of the subtree buildTree last built. */
+  private proposal: PsPoint;
+  private lswTree = 0;
 
   constructor(target: Target, rng: Stream, opts: { maxTreeDepth?: number } = {}) {
     const n = target.size;
@@ -150,10 +157,11 @@ export class Nuts {
     const v = () => new Float64Array(n);
     this.scratch = v();
     this.z = new PsPoint(n);
+    this.pool = [this.z];
+    this.proposal = this.z;
+    this.work = new PsPoint(n);
     this.zFwd = new PsPoint(n);
     this.zBck = new PsPoint(n);
-    this.zSample = new PsPoint(n);
-    this.zPropose = new PsPoint(n);
     this.zInit = new PsPoint(n);
     this.pFwdFwd = v();
     this.pSharpFwdFwd = v();
@@ -166,10 +174,6 @@ export class Nuts {
     this.rho = v();
     this.rhoFwd = v();
     this.rhoBck = v();
-    this.rhoExtended = v();
-    this.levels = [];
-    // Log-sum-weight slots: [top subtree, then init/final per level].
-    this.lsw = new Float64Array(2 + 2 * 64);
   }
 
   /** The current position (the last draw). */
@@ -222,21 +226,22 @@ export class Nuts {
 
   // ---- the Hamiltonian (Stan's diag_e_metric, or dense_e_metric once a dense metric is set) ---
 
-  private kinetic(p: Float64Array): number {
+  /** The kinetic energy ½ pᵀM⁻¹p; leaves M⁻¹p (dtau/dp) in pSharp. */
+  private kinetic(p: Float64Array, pSharp: Float64Array): number {
+    const n = this.n;
+    let t = 0;
     if (this.dense) {
-      this.denseTimes(p, this.scratch);
-      let t = 0;
-      for (let i = 0; i < this.n; i++) t += p[i] * this.scratch[i];
+      this.denseTimes(p, pSharp);
+      for (let i = 0; i < n; i++) t += p[i] * pSharp[i];
       return 0.5 * t;
     }
     const m = this.invMetric;
-    let t = 0;
-    for (let i = 0; i < this.n; i++) t += p[i] * p[i] * m[i];
+    for (let i = 0; i < n; i++) {
+      const pi = p[i];
+      pSharp[i] = m[i] * pi;
+      t += pi * pi * m[i];
+    }
     return 0.5 * t;
-  }
-
-  private H(z: PsPoint): number {
-    return z.V + this.kinetic(z.p);
   }
 
   private samplePMomentum(z: PsPoint): void {
@@ -256,39 +261,86 @@ export class Nuts {
     for (let i = 0; i < this.n; i++) z.p[i] = this.rng.normal() / Math.sqrt(m[i]);
   }
 
-  /** dtau/dp = M^{-1} p. */
-  private pSharp(p: Float64Array, out: Float64Array): void {
-    if (this.dense) return this.denseTimes(p, out);
-    const m = this.invMetric;
-    for (let i = 0; i < this.n; i++) out[i] = m[i] * p[i];
-  }
-
-  /** One leapfrog step (Stan's expl_leapfrog): half kick, drift, half kick. */
-  private evolve(z: PsPoint, eps: number): void {
+  /**
+   * One leapfrog step of z (Stan's expl_leapfrog: half kick, drift, half kick), the metric applied
+   * inside the kicks' loops; leaves M⁻¹p in pSharp and returns the Hamiltonian at the new point
+   * (Infinity where it is NaN).
+   */
+  private leapfrog(z: PsPoint, eps: number, pSharp: Float64Array): number {
     const n = this.n;
     const { q, p, g } = z;
     const m = this.invMetric;
+    const dense = this.dense;
     const h = 0.5 * eps;
-    for (let i = 0; i < n; i++) p[i] += h * g[i];
-    if (this.dense) {
-      this.denseTimes(p, this.scratch);
-      for (let i = 0; i < n; i++) q[i] += eps * this.scratch[i];
+    if (dense) {
+      for (let i = 0; i < n; i++) p[i] += h * g[i];
+      this.denseTimes(p, pSharp);
+      for (let i = 0; i < n; i++) q[i] += eps * pSharp[i];
     } else {
-      for (let i = 0; i < n; i++) q[i] += eps * m[i] * p[i];
+      for (let i = 0; i < n; i++) {
+        const pi = p[i] + h * g[i];
+        p[i] = pi;
+        q[i] += eps * m[i] * pi;
+      }
     }
     const lp = this.target.logpGrad(q, g);
-    z.V = Number.isNaN(lp) ? Infinity : -lp;
-    for (let i = 0; i < n; i++) p[i] += h * g[i];
+    const V = Number.isNaN(lp) ? Infinity : -lp;
+    z.V = V;
+    let t = 0;
+    if (dense) {
+      for (let i = 0; i < n; i++) p[i] += h * g[i];
+      this.denseTimes(p, pSharp);
+      for (let i = 0; i < n; i++) t += p[i] * pSharp[i];
+    } else {
+      for (let i = 0; i < n; i++) {
+        const pi = p[i] + h * g[i];
+        p[i] = pi;
+        pSharp[i] = m[i] * pi;
+        t += pi * pi * m[i];
+      }
+    }
+    const H = V + 0.5 * t;
+    return Number.isNaN(H) ? Infinity : H;
   }
 
-  private criterion(pSharpMinus: Float64Array, pSharpPlus: Float64Array, rho: Float64Array): boolean {
-    let a = 0;
-    let b = 0;
+  /**
+   * The generalised no-U-turn criterion across two merged neighbouring subtrees A (behind) and B
+   * (ahead), plus Stan's two extra checks between them, in one pass: the merged rho is written to
+   * rhoOut. sA0/sA1 are M⁻¹p at A's first/last point and pA1 the momentum at A's last point; sB0,
+   * pB0 and sB1 likewise for B.
+   */
+  private merge(
+    rhoA: Float64Array,
+    rhoB: Float64Array,
+    rhoOut: Float64Array,
+    sA0: Float64Array,
+    sA1: Float64Array,
+    pA1: Float64Array,
+    sB0: Float64Array,
+    pB0: Float64Array,
+    sB1: Float64Array,
+  ): boolean {
+    let aMerged = 0;
+    let bMerged = 0;
+    let aExtA = 0;
+    let bExtA = 0;
+    let aExtB = 0;
+    let bExtB = 0;
     for (let i = 0; i < this.n; i++) {
-      a += pSharpPlus[i] * rho[i];
-      b += pSharpMinus[i] * rho[i];
+      const rA = rhoA[i];
+      const rB = rhoB[i];
+      const r = rA + rB;
+      rhoOut[i] = r;
+      aMerged += sB1[i] * r;
+      bMerged += sA0[i] * r;
+      const extA = rA + pB0[i];
+      aExtA += sB0[i] * extA;
+      bExtA += sA0[i] * extA;
+      const extB = rB + pA1[i];
+      aExtB += sB1[i] * extB;
+      bExtB += sA1[i] * extB;
     }
-    return a > 0 && b > 0;
+    return aMerged > 0 && bMerged > 0 && aExtA > 0 && bExtA > 0 && aExtB > 0 && bExtB > 0;
   }
 
   private level(depth: number): Level {
@@ -302,23 +354,18 @@ export class Nuts {
    */
   initStepSize(): void {
     const z = this.z;
+    const scratch = this.scratch;
     if (this.stepSize === 0 || this.stepSize > 1e7 || Number.isNaN(this.stepSize)) return;
     this.zInit.copyFrom(z);
     this.samplePMomentum(z);
-    let H0 = this.H(z);
-    this.evolve(z, this.stepSize);
-    let h = this.H(z);
-    if (Number.isNaN(h)) h = Infinity;
-    let deltaH = H0 - h;
+    let H0 = z.V + this.kinetic(z.p, scratch);
+    let deltaH = H0 - this.leapfrog(z, this.stepSize, scratch);
     const direction = deltaH > Math.log(0.8) ? 1 : -1;
     for (;;) {
       z.copyFrom(this.zInit);
       this.samplePMomentum(z);
-      H0 = this.H(z);
-      this.evolve(z, this.stepSize);
-      h = this.H(z);
-      if (Number.isNaN(h)) h = Infinity;
-      deltaH = H0 - h;
+      H0 = z.V + this.kinetic(z.p, scratch);
+      deltaH = H0 - this.leapfrog(z, this.stepSize, scratch);
       if (direction === 1 && !(deltaH > Math.log(0.8))) break;
       else if (direction === -1 && !(deltaH < Math.log(0.8))) break;
       else this.stepSize = direction === 1 ? 2 * this.stepSize : 0.5 * this.stepSize;
@@ -332,168 +379,196 @@ export class Nuts {
   transition(stats: TransitionStats): void {
     const z = this.z;
     const eps = this.stepSize;
+    const n = this.n;
+    const { pFwdFwd, pSharpFwdFwd, pFwdBck, pSharpFwdBck, pBckFwd, pSharpBckFwd, pBckBck, pSharpBckBck, rho, rhoFwd, rhoBck } = this;
     this.samplePMomentum(z);
     // z.V and z.g are current for z.q (kept from the last transition or setPosition).
-    this.zFwd.copyFrom(z);
-    this.zBck.copyFrom(z);
-    this.zSample.copyFrom(z);
-    this.zPropose.copyFrom(z);
-
-    const { pFwdFwd, pSharpFwdFwd, pFwdBck, pSharpFwdBck, pBckFwd, pSharpBckFwd, pBckBck, pSharpBckBck } = this;
-    copy(pFwdFwd, z.p);
-    this.pSharp(z.p, pSharpFwdFwd);
-    copy(pFwdBck, z.p);
-    copy(pSharpFwdBck, pSharpFwdFwd);
-    copy(pBckFwd, z.p);
-    copy(pSharpBckFwd, pSharpFwdFwd);
-    copy(pBckBck, z.p);
-    copy(pSharpBckBck, pSharpFwdFwd);
-    const rho = this.rho;
-    copy(rho, z.p);
+    const H0 = z.V + this.kinetic(z.p, pSharpFwdFwd);
+    const p = z.p;
+    for (let i = 0; i < n; i++) {
+      const pi = p[i];
+      pFwdFwd[i] = pi;
+      pFwdBck[i] = pi;
+      pBckFwd[i] = pi;
+      pBckBck[i] = pi;
+      rho[i] = pi;
+      const si = pSharpFwdFwd[i];
+      pSharpFwdBck[i] = si;
+      pSharpBckFwd[i] = si;
+      pSharpBckBck[i] = si;
+    }
+    // z is the sample, and (in work) both ends of the trajectory; every other point is free.
+    const { pool, free } = this;
+    let nFree = 0;
+    for (let i = 0; i < pool.length; i++) if (pool[i] !== z) free[nFree++] = pool[i];
+    this.nFree = nFree;
+    let sample = z;
+    this.work.copyFrom(z);
+    this.workEnd = 0;
 
     let logSumWeight = 0;
-    const H0 = this.H(z);
+    this.H0 = H0;
     this.nLeapfrog = 0;
     this.sumMetroProb = 0;
     this.divergent = false;
     let depth = 0;
-    const { rhoFwd, rhoBck, rhoExtended, lsw } = this;
-    const n = this.n;
 
     while (depth < this.maxTreeDepth) {
-      zero(rhoFwd);
-      zero(rhoBck);
       let valid: boolean;
-      lsw[0] = -Infinity;
       if (this.rng.uniform() > 0.5) {
-        // Extend the trajectory forwards.
-        z.copyFrom(this.zFwd);
+        // Extend the trajectory forwards from its forward end.
         copy(rhoBck, rho);
         copy(pBckFwd, pFwdBck);
         copy(pSharpBckFwd, pSharpFwdBck);
-        valid = this.buildTree(depth, this.zPropose, pSharpFwdBck, pSharpFwdFwd, rhoFwd, pFwdBck, pFwdFwd, H0, 1, eps, 0);
-        this.zFwd.copyFrom(z);
+        this.moveWorkTo(1);
+        this.eps = eps;
+        valid = this.buildTree(depth, pSharpFwdBck, pSharpFwdFwd, rhoFwd, pFwdBck, pFwdFwd);
       } else {
-        // Extend the trajectory backwards.
-        z.copyFrom(this.zBck);
+        // Extend the trajectory backwards from its backward end.
         copy(rhoFwd, rho);
         copy(pFwdBck, pBckFwd);
         copy(pSharpFwdBck, pSharpBckFwd);
-        valid = this.buildTree(depth, this.zPropose, pSharpBckFwd, pSharpBckBck, rhoBck, pBckFwd, pBckBck, H0, -1, eps, 0);
-        this.zBck.copyFrom(z);
+        this.moveWorkTo(-1);
+        this.eps = -eps;
+        valid = this.buildTree(depth, pSharpBckFwd, pSharpBckBck, rhoBck, pBckFwd, pBckBck);
       }
       if (!valid) break;
       ++depth;
-      const lswSubtree = lsw[0];
-      if (lswSubtree > logSumWeight) {
-        this.zSample.copyFrom(this.zPropose);
+      // Biased progressive sampling between the old trajectory and the new subtree.
+      const lswSubtree = this.lswTree;
+      if (lswSubtree > logSumWeight || this.rng.uniform() < Math.exp(lswSubtree - logSumWeight)) {
+        this.release(sample);
+        sample = this.proposal;
       } else {
-        const acceptProb = Math.exp(lswSubtree - logSumWeight);
-        if (this.rng.uniform() < acceptProb) this.zSample.copyFrom(this.zPropose);
+        this.release(this.proposal);
       }
       logSumWeight = logSumExp(logSumWeight, lswSubtree);
-      for (let i = 0; i < n; i++) rho[i] = rhoBck[i] + rhoFwd[i];
-      // Demand satisfaction around the merged subtrees...
-      let persist = this.criterion(pSharpBckBck, pSharpFwdFwd, rho);
-      // ...and between them (Stan's extra checks).
-      for (let i = 0; i < n; i++) rhoExtended[i] = rhoBck[i] + pFwdBck[i];
-      persist = persist && this.criterion(pSharpBckBck, pSharpFwdBck, rhoExtended);
-      for (let i = 0; i < n; i++) rhoExtended[i] = rhoFwd[i] + pBckFwd[i];
-      persist = persist && this.criterion(pSharpBckFwd, pSharpFwdFwd, rhoExtended);
-      if (!persist) break;
+      if (!this.merge(rhoBck, rhoFwd, rho, pSharpBckBck, pSharpBckFwd, pBckFwd, pSharpFwdBck, pFwdBck, pSharpFwdFwd)) break;
     }
 
-    z.copyFrom(this.zSample);
-    stats.lp = -z.V;
+    this.z = sample;
+    stats.lp = -sample.V;
     stats.acceptanceRate = this.nLeapfrog > 0 ? this.sumMetroProb / this.nLeapfrog : 0;
     stats.treeDepth = depth;
     stats.nSteps = this.nLeapfrog;
     stats.diverging = this.divergent;
-    stats.energy = this.H(z);
+    stats.energy = sample.V + this.kinetic(sample.p, this.scratch);
     stats.stepSize = eps;
   }
 
+  /** Bring the trajectory's end in direction `end` (1 forwards, -1 backwards) into work. */
+  private moveWorkTo(end: 1 | -1): void {
+    const { work, zFwd, zBck } = this;
+    if (this.workEnd === end) return;
+    // Park the end work is at; fetch the other unless work was both.
+    (end === 1 ? zBck : zFwd).copyFrom(work);
+    if (this.workEnd !== 0) work.copyFrom(end === 1 ? zFwd : zBck);
+    this.workEnd = end;
+  }
+
+  /** A free point of the pool (a new one when none is free). */
+  private take(): PsPoint {
+    if (this.nFree > 0) return this.free[--this.nFree];
+    const z = new PsPoint(this.n);
+    this.pool.push(z);
+    return z;
+  }
+
+  private release(z: PsPoint): void {
+    this.free[this.nFree++] = z;
+  }
+
   /**
-   * Stan's build_tree. The subtree's log-sum-weight accumulates into lsw[slot]; rho, pBeg/pEnd
-   * and their sharps are written for the caller; the proposal is left in zPropose.
+   * Stan's build_tree: 2^depth leapfrog steps of `eps` from work, which is left at the new end.
+   * rho, pBeg/pEnd and their sharps are written for the caller, the proposal is left in
+   * `proposal` and the subtree's log-sum-weight in lswTree. Each output is written once, so
+   * (unlike Stan) nothing needs zeroing: x where Stan has 0 + x, which differ only in the sign of a
+   * zero, and no sum compared with 0 sees that. An invalid subtree ends the transition, and the
+   * next one frees the whole pool: the proposals it still holds do not matter.
    */
-  private buildTree(
-    depth: number,
-    zPropose: PsPoint,
-    pSharpBeg: Float64Array,
-    pSharpEnd: Float64Array,
-    rho: Float64Array,
-    pBeg: Float64Array,
-    pEnd: Float64Array,
-    H0: number,
-    sign: number,
-    eps: number,
-    slot: number,
-  ): boolean {
-    const z = this.z;
-    const n = this.n;
-    const lsw = this.lsw;
+  private buildTree(depth: number, pSharpBeg: Float64Array, pSharpEnd: Float64Array, rho: Float64Array, pBeg: Float64Array, pEnd: Float64Array): boolean {
     if (depth === 0) {
-      this.evolve(z, sign * eps);
-      ++this.nLeapfrog;
-      let h = this.H(z);
-      if (Number.isNaN(h)) h = Infinity;
-      if (h - H0 > this.maxDeltaH) this.divergent = true;
-      lsw[slot] = logSumExp(lsw[slot], H0 - h);
-      if (H0 - h > 0) this.sumMetroProb += 1;
-      else this.sumMetroProb += Math.exp(H0 - h);
-      zPropose.copyFrom(z);
-      this.pSharp(z.p, pSharpBeg);
+      if (!this.leaf(pSharpBeg, pBeg)) return false;
       copy(pSharpEnd, pSharpBeg);
-      for (let i = 0; i < n; i++) rho[i] += z.p[i];
-      copy(pBeg, z.p);
-      copy(pEnd, z.p);
-      return !this.divergent;
+      copy(pEnd, pBeg);
+      copy(rho, pBeg);
+      return true;
     }
+    if (depth === 1) return this.pair(pSharpBeg, pSharpEnd, rho, pBeg, pEnd);
 
     const L = this.level(depth);
-    const slotInit = 2 + 2 * depth;
-    const slotFinal = slotInit + 1;
+    // The initial subtree, then the final one.
+    if (!this.buildTree(depth - 1, pSharpBeg, L.pSharpInitEnd, L.rhoInit, pBeg, L.pInitEnd)) return false;
+    const lswInit = this.lswTree;
+    const proposalInit = this.proposal;
+    if (!this.buildTree(depth - 1, L.pSharpFinalBeg, pSharpEnd, L.rhoFinal, L.pFinalBeg, pEnd)) return false;
+    this.choose(lswInit, proposalInit);
+    return this.merge(L.rhoInit, L.rhoFinal, rho, pSharpBeg, L.pSharpInitEnd, L.pInitEnd, L.pSharpFinalBeg, L.pFinalBeg, pSharpEnd);
+  }
 
-    // The initial subtree.
-    lsw[slotInit] = -Infinity;
-    zero(L.rhoInit);
-    const validInit = this.buildTree(depth - 1, zPropose, pSharpBeg, L.pSharpInitEnd, L.rhoInit, pBeg, L.pInitEnd, H0, sign, eps, slotInit);
-    if (!validInit) return false;
+  /**
+   * A subtree of two leaves (half of all subtrees). There a leaf's rho, first and last momentum
+   * are one vector, so the three checks of `merge` all reduce to the same two sums over
+   * rho = pBeg + pEnd (pEnd + pBeg for the third, the same number): two dot products, not six.
+   */
+  private pair(pSharpBeg: Float64Array, pSharpEnd: Float64Array, rho: Float64Array, pBeg: Float64Array, pEnd: Float64Array): boolean {
+    if (!this.leaf(pSharpBeg, pBeg)) return false;
+    const lswInit = this.lswTree;
+    const proposalInit = this.proposal;
+    if (!this.leaf(pSharpEnd, pEnd)) return false;
+    this.choose(lswInit, proposalInit);
+    let a = 0;
+    let b = 0;
+    for (let i = 0, n = this.n; i < n; i++) {
+      const r = pBeg[i] + pEnd[i];
+      rho[i] = r;
+      a += pSharpEnd[i] * r;
+      b += pSharpBeg[i] * r;
+    }
+    return a > 0 && b > 0;
+  }
 
-    // The final subtree.
-    const zFinal = L.zProposeFinal;
-    zFinal.copyFrom(z);
-    lsw[slotFinal] = -Infinity;
-    zero(L.rhoFinal);
-    const validFinal = this.buildTree(depth - 1, zFinal, L.pSharpFinalBeg, pSharpEnd, L.rhoFinal, L.pFinalBeg, pEnd, H0, sign, eps, slotFinal);
-    if (!validFinal) return false;
+  /**
+   * One leapfrog step of work, with its accounting (Stan's build_tree at depth 0): M⁻¹p goes to
+   * pSharp, p to pOut, a copy of the point to a free point of the pool as the proposal.
+   */
+  private leaf(pSharp: Float64Array, pOut: Float64Array): boolean {
+    const z = this.work;
+    const h = this.leapfrog(z, this.eps, pSharp);
+    ++this.nLeapfrog;
+    if (h - this.H0 > this.maxDeltaH) this.divergent = true;
+    const logWeight = this.H0 - h;
+    this.lswTree = logWeight;
+    this.sumMetroProb += logWeight > 0 ? 1 : Math.exp(logWeight);
+    if (this.divergent) return false;
+    const zPropose = this.take();
+    const { q, p, g } = z;
+    const { q: qP, p: pP, g: gP } = zPropose;
+    for (let i = 0, n = this.n; i < n; i++) {
+      const pi = p[i];
+      pOut[i] = pi;
+      qP[i] = q[i];
+      pP[i] = pi;
+      gP[i] = g[i];
+    }
+    zPropose.V = z.V;
+    this.proposal = zPropose;
+    return true;
+  }
 
-    // Multinomial sample from the right subtree (uniform progressive sampling).
-    const lswInit = lsw[slotInit];
-    const lswFinal = lsw[slotFinal];
+  /**
+   * Multinomial sample between a subtree's two halves (uniform progressive sampling): the final
+   * half's proposal (in `proposal`) or the initial half's; lswTree becomes the subtree's.
+   */
+  private choose(lswInit: number, proposalInit: PsPoint): void {
+    const lswFinal = this.lswTree;
     const lswSubtree = logSumExp(lswInit, lswFinal);
-    lsw[slot] = logSumExp(lsw[slot], lswSubtree);
-    if (lswFinal > lswSubtree) {
-      zPropose.copyFrom(zFinal);
+    this.lswTree = lswSubtree;
+    if (lswFinal > lswSubtree || this.rng.uniform() < Math.exp(lswFinal - lswSubtree)) {
+      this.release(proposalInit);
     } else {
-      const acceptProb = Math.exp(lswFinal - lswSubtree);
-      if (this.rng.uniform() < acceptProb) zPropose.copyFrom(zFinal);
+      this.release(this.proposal);
+      this.proposal = proposalInit;
     }
-
-    const rhoSubtree = L.rhoSubtree;
-    for (let i = 0; i < n; i++) {
-      rhoSubtree[i] = L.rhoInit[i] + L.rhoFinal[i];
-      rho[i] += rhoSubtree[i];
-    }
-    // Demand satisfaction around the merged subtrees...
-    let persist = this.criterion(pSharpBeg, pSharpEnd, rhoSubtree);
-    // ...and between them.
-    const rhoExtended = this.rhoExtended;
-    for (let i = 0; i < n; i++) rhoExtended[i] = L.rhoInit[i] + L.pFinalBeg[i];
-    persist = persist && this.criterion(pSharpBeg, L.pSharpFinalBeg, rhoExtended);
-    for (let i = 0; i < n; i++) rhoExtended[i] = L.rhoFinal[i] + L.pInitEnd[i];
-    persist = persist && this.criterion(L.pSharpInitEnd, pSharpEnd, rhoExtended);
-    return persist;
   }
 }

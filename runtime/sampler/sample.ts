@@ -1,11 +1,14 @@
-// `CompiledModel.sample` and `sampleAsync`: run NUTS chains (in workers when the model can be
-// shipped to one) and assemble the trace; prior and posterior predictive draws.
+// `CompiledModel.sample` and `sampleAsync`: run NUTS chains, or chains of compound steps for models
+// with discrete free RVs (in workers when the model can be shipped to one), and assemble the trace;
+// prior and posterior predictive draws.
 import { own, setOwn } from "../own.js";
 import { NDArray } from "../ndarray.js";
 import { Stream, childSeed, freshSeed } from "../random.js";
 import type { CompiledModel, Value } from "../model.js";
-import { chainSteps, runChain, type ChainOptions, type ChainResult } from "./chain.js";
-import { Nuts, type Target, type TransitionStats } from "./nuts.js";
+import { chainSteps, runChain, type ChainOptions, type ChainResult, type ChainTarget } from "./chain.js";
+import { Nuts, type TransitionStats } from "./nuts.js";
+import { assignStepMethods, describeSteps } from "./assign.js";
+import type { StepMethod } from "./steps.js";
 import { observedData, predict, predicted } from "./model-parts.js";
 import { checkOptionNames } from "../options.js";
 import { Trace, assemble, type Group } from "./trace.js";
@@ -44,6 +47,14 @@ export interface SampleOptions {
   keepWarmup?: boolean;
   /** Add the pointwise log-likelihood of the observed RVs (`trace.logLikelihood`, for loo/waic/compare; default false). */
   logLikelihood?: boolean;
+  /**
+   * The step methods, as PyMC's `step`: one or a list of `NUTS({ vars })`, `Metropolis({ vars })`,
+   * `BinaryGibbsMetropolis({ vars })`, `CategoricalGibbsMetropolis({ vars })`. The free RVs none
+   * names get PyMC's assignment: NUTS for continuous ones, BinaryGibbsMetropolis for Bernoulli,
+   * CategoricalGibbsMetropolis for Categorical, Metropolis for other discrete ones. Default: that
+   * assignment for every free RV.
+   */
+  step?: StepMethod | StepMethod[];
   /** Progress: (chain, iterations done, total iterations, divergences so far). */
   onProgress?: (chain: number, done: number, total: number, divergences: number) => void;
   /**
@@ -71,6 +82,7 @@ const SAMPLE_OPTIONS = [
   "adaptMetric",
   "keepWarmup",
   "logLikelihood",
+  "step",
   "onProgress",
   "signal",
 ];
@@ -123,8 +135,18 @@ export function planChains(model: CompiledModel, opts: SampleOptions): ChainPlan
     throw new Error(`sample: targetAccept must be in (0, 1), got ${targetAccept}`);
   const start = { ...model.initialPoint(), ...(opts.initvals ?? {}) };
   const init = Array.from(model.toFlat(start));
+  for (const v of model.valueVars.filter((v) => v.discrete)) {
+    const at = init.slice(v.offset, v.offset + v.size).findIndex((x) => !Number.isInteger(x));
+    if (at >= 0) {
+      throw new Error(
+        `sample: the discrete free RV '${v.rv}' starts at ${init[v.offset + at]}${v.size > 1 ? ` (entry ${at})` : ""}; give it an integer initval`,
+      );
+    }
+  }
+  const steps = assignStepMethods(model.valueVars, opts.step);
   const seed = String(opts.seed ?? freshSeed());
   return {
+    ...(steps ? { steps } : {}),
     draws,
     tune,
     chains,
@@ -200,14 +222,6 @@ function coresOf(model: CompiledModel, plan: ChainPlan, opts: SampleOptions, wor
 
 function checkSize(model: CompiledModel): void {
   if (model.size === 0) throw new Error(`model '${model.name}': nothing to sample (the model has no free random variables)`);
-  // NUTS moves every value continuously: refuse rather than return non-integer draws.
-  const discrete = model.valueVars.filter((v) => v.discrete).map((v) => `'${v.rv}'`);
-  if (discrete.length) {
-    throw new Error(
-      `model '${model.name}': NUTS cannot sample the discrete free variable${discrete.length > 1 ? "s" : ""} ${discrete.join(", ")} ` +
-        `(no Gibbs or Metropolis steps yet); observe ${discrete.length > 1 ? "them" : "it"} or marginalise ${discrete.length > 1 ? "them" : "it"} out`,
-    );
-  }
 }
 
 /** Run `f`; once `signal` is aborted, whatever it throws becomes the AbortError naming the model. */
@@ -307,9 +321,9 @@ function withLogLikelihood(model: CompiledModel, trace: Trace, opts: SampleOptio
   return trace;
 }
 
-export function targetOf(model: CompiledModel): Target {
-  const { logpGrad } = model.flat;
-  return { size: model.size, logpGrad };
+export function targetOf(model: CompiledModel): ChainTarget {
+  const { logp, logpGrad } = model.flat;
+  return { size: model.size, logp, logpGrad };
 }
 
 export function buildTrace(model: CompiledModel, plan: ChainPlan, results: ChainResult[]): Trace {
@@ -340,8 +354,11 @@ export function buildTrace(model: CompiledModel, plan: ChainPlan, results: Chain
       chains: plan.chains,
       target_accept: plan.targetAccept,
       max_treedepth: plan.maxTreeDepth,
-      sampler: "NUTS",
+      // PyMC's name for several step methods, and its listing of them (`NUTS: [mu]`).
+      sampler: !plan.steps ? "NUTS" : plan.steps.length > 1 ? "CompoundStep" : plan.steps[0].kind,
+      ...(plan.steps ? { step_methods: describeSteps(plan.steps) } : {}),
     },
+    integers: model.valueVars.filter((v) => v.discrete).map((v) => v.rv),
     dims: model.meta.dims,
     coords: model.meta.coords,
   });

@@ -3,7 +3,7 @@
 // ess_tail, r_hat, printed as pandas prints the DataFrame az.summary returns.
 import type { NDArray } from "../ndarray.js";
 import { own } from "../own.js";
-import { diagnostics, type Chains } from "./diagnostics.js";
+import { type Chains, diagnosticsOfDraws, withScratch } from "./diagnostics.js";
 
 export interface SummaryRow {
   name: string;
@@ -87,6 +87,15 @@ export function elementChains(arr: NDArray, k: number): Chains {
   });
 }
 
+/** Element `k` of a [chains, draws, ...shape] array, chain after chain. */
+function elementDraws(arr: NDArray, k: number): Float64Array {
+  const n = arr.shape[0] * arr.shape[1];
+  const inner = arr.data.length / n;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = arr.data[i * inner + k];
+  return out;
+}
+
 /**
  * A row's label as ArviZ writes it: `theta[0]`, `x[1, 2]`, or by the labels of the variable's named
  * dims where the trace has them (`theta[Choate]`).
@@ -119,6 +128,10 @@ export function summary(trace: SummaryInput, opts: { varNames?: string[]; hdiPro
  * that `of` threads can share one table's work).
  */
 export function summaryRows(trace: SummaryInput, names: string[], hdiProb: number, part = { index: 0, of: 1 }): SummaryRow[] {
+  return withScratch(() => rowsOf(trace, names, hdiProb, part));
+}
+
+function rowsOf(trace: SummaryInput, names: string[], hdiProb: number, part: { index: number; of: number }): SummaryRow[] {
   const rows: SummaryRow[] = [];
   let row = 0;
   for (const name of names) {
@@ -133,7 +146,7 @@ export function summaryRows(trace: SummaryInput, names: string[], hdiProb: numbe
     });
     for (let k = 0; k < size; k++, row++) {
       if (row % part.of !== part.index) continue;
-      const d = diagnostics(elementChains(arr, k), hdiProb);
+      const d = diagnosticsOfDraws(elementDraws(arr, k), arr.shape[0], hdiProb);
       rows.push({
         name: elementName(name, shape, k, labels),
         mean: d.mean,

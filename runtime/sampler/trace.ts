@@ -3,7 +3,6 @@
 // from_dict / from_json reads.
 import { NDArray } from "../ndarray.js";
 import type { Value } from "../model.js";
-import { STAT_NAMES } from "./chain.js";
 import { own, setOwn } from "../own.js";
 
 export type Group = Record<string, NDArray>;
@@ -28,6 +27,8 @@ export class Trace {
   /** Named dimensions by variable name (a model's `dims`), and the labels along each (`coords`). */
   dims: Record<string, string[]>;
   coords: Record<string, (string | number)[]>;
+  /** The posterior variables that hold integers (discrete free RVs): int64 in toZarr, as PyMC stores them. */
+  integers: string[];
 
   constructor(init: {
     posterior: Group;
@@ -40,6 +41,7 @@ export class Trace {
     attrs?: Record<string, unknown>;
     dims?: Record<string, string[]>;
     coords?: Record<string, (string | number)[]>;
+    integers?: string[];
   }) {
     this.posterior = init.posterior;
     this.sampleStats = init.sampleStats;
@@ -51,6 +53,7 @@ export class Trace {
     this.attrs = init.attrs ?? {};
     this.dims = init.dims ?? {};
     this.coords = init.coords ?? {};
+    this.integers = init.integers ?? [];
   }
 
   get nChains(): number {
@@ -114,7 +117,7 @@ export class Trace {
    * and the dims, coords and attrs ArviZ gets: what a binary writer (toZarr) needs.
    */
   layoutArrays(): LayoutArrays {
-    const out = this.layout((value, booleans, sampled) => new LayoutLeaf(value, booleans, sampled));
+    const out = this.layout((value, booleans, sampled, integers) => new LayoutLeaf(value, booleans, sampled, integers));
     const groups = new Map<string, Map<string, LayoutLeaf>>();
     for (const [key, group] of Object.entries(out)) {
       if (key === "coords" || key === "dims" || key === "attrs") continue;
@@ -131,15 +134,15 @@ export class Trace {
     };
   }
 
-  /** toJSON's layout, with each array as `leaf` makes it (`booleans`: the diverging flags). */
-  private layout(leaf: (arr: NDArray, booleans: boolean, sampled: boolean) => unknown): Record<string, unknown> {
+  /** toJSON's layout, with each array as `leaf` makes it (`booleans`: the diverging flags; `integers`: draws of a discrete RV). */
+  private layout(leaf: (arr: NDArray, booleans: boolean, sampled: boolean, integers: boolean) => unknown): Record<string, unknown> {
     const dims: Record<string, string[]> = {};
     const coords: Record<string, (string | number)[]> = {};
     const out: Record<string, unknown> = {};
-    const group = (g: Group, sampled: boolean, booleans: string[] = []) => {
+    const group = (g: Group, sampled: boolean, booleans: string[] = [], integers: string[] = []) => {
       const o: Record<string, unknown> = {};
       for (const [name, arr] of Object.entries(g)) {
-        setOwn(o, name, leaf(arr, booleans.includes(name), sampled));
+        setOwn(o, name, leaf(arr, booleans.includes(name), sampled, integers.includes(name)));
         addDims(name, sampled ? arr.shape.slice(2) : arr.shape);
       }
       return o;
@@ -158,19 +161,19 @@ export class Trace {
     const values = (g: Record<string, Value>) => {
       const o: Record<string, unknown> = {};
       for (const [name, v] of Object.entries(g)) {
-        setOwn(o, name, typeof v === "number" ? v : leaf(v, false, false));
+        setOwn(o, name, typeof v === "number" ? v : leaf(v, false, false, false));
         if (typeof v !== "number") addDims(name, v.shape);
       }
       return o;
     };
-    out.posterior = group(this.posterior, true);
+    out.posterior = group(this.posterior, true, [], this.integers);
     out.sample_stats = group(this.sampleStats, true, ["diverging"]);
     if (this.posteriorPredictive) out.posterior_predictive = group(this.posteriorPredictive, true);
     if (this.logLikelihood) out.log_likelihood = group(this.logLikelihood, true);
     out.observed_data = values(this.observedData ?? {});
     if (this.constantData && Object.keys(this.constantData).length) out.constant_data = values(this.constantData);
     if (this.warmup) {
-      out.warmup_posterior = group(this.warmup.posterior, true);
+      out.warmup_posterior = group(this.warmup.posterior, true, [], this.integers);
       out.warmup_sample_stats = group(this.warmup.sampleStats, true, ["diverging"]);
     }
     out.coords = coords;
@@ -180,12 +183,13 @@ export class Trace {
   }
 }
 
-/** A variable of layoutArrays(): its value, whether it holds booleans, whether it is [chains, draws, ...]. */
+/** A variable of layoutArrays(): its value, whether it holds booleans, whether it is [chains, draws, ...], whether it holds integers. */
 export class LayoutLeaf {
   constructor(
     readonly value: NDArray | number,
     readonly booleans: boolean,
     readonly sampled: boolean,
+    readonly integers = false,
   ) {}
 }
 
@@ -270,11 +274,13 @@ export function assemble(
   }
   const posterior: Group = {};
   arrays.forEach((arr, i) => setOwn(posterior, names[i], arr));
+  // A statistic that several steps of a compound step record is [chains, draws, steps].
   const sampleStats: Group = {};
-  for (const name of STAT_NAMES) {
-    const data = new Float64Array(nChains * nDraws);
-    chains.forEach((ch, c) => data.set(ch.stats[name].subarray(0, nDraws), c * nDraws));
-    sampleStats[name] = new NDArray([nChains, nDraws], data);
+  for (const name of Object.keys(chains[0]?.stats ?? {})) {
+    const width = chains[0].stats[name].length / nDraws;
+    const data = new Float64Array(nChains * nDraws * width);
+    chains.forEach((ch, c) => data.set(ch.stats[name].subarray(0, nDraws * width), c * nDraws * width));
+    setOwn(sampleStats, name, new NDArray([nChains, nDraws, ...(width > 1 ? [width] : [])], data));
   }
   return { posterior, sampleStats };
 }

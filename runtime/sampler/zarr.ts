@@ -50,9 +50,10 @@ function coordinateArray(dim: string, labels: (string | number)[]): ZarrArray {
   return { shape, dtype: `<U${width}`, bytes: new Uint8Array(codes.buffer), dims: [dim] };
 }
 
-function dataArray(value: NDArray | number, booleans: boolean, dims: string[]): ZarrArray {
+function dataArray(value: NDArray | number, booleans: boolean, integers: boolean, dims: string[]): ZarrArray {
   const arr = typeof value === "number" ? new NDArray([], new Float64Array([value])) : value;
   if (booleans) return { shape: arr.shape, dtype: "|b1", bytes: Uint8Array.from(arr.data, (v) => (v !== 0 ? 1 : 0)), dims };
+  if (integers) return { shape: arr.shape, dtype: "<i8", bytes: new Uint8Array(BigInt64Array.from(arr.data, (v) => BigInt(v)).buffer), dims };
   return { shape: arr.shape, dtype: "<f8", bytes: float64Bytes(arr.data), dims };
 }
 
@@ -97,13 +98,13 @@ export function toZarr(trace: Trace): ZarrStore {
   for (const [group, vars] of layout.groups) {
     putGroup(`${group}/`);
     const usedDims = new Map<string, number>();
-    for (const [name, { value, booleans, sampled }] of vars) {
+    for (const [name, { value, booleans, sampled, integers }] of vars) {
       checkName(name, "variable");
       const shape = typeof value === "number" ? [] : value.shape;
       const inner = sampled ? shape.slice(2) : shape;
       const dims = [...(sampled ? ["chain", "draw"] : []), ...(inner.length ? layout.dims[name] : [])];
       dims.forEach((d, k) => usedDims.set(d, shape[k]));
-      putArray(store, meta, `${group}/${name}`, dataArray(value, booleans, dims));
+      putArray(store, meta, `${group}/${name}`, dataArray(value, booleans, integers, dims));
     }
     for (const [dim, n] of usedDims) {
       checkName(dim, "dimension");

@@ -1,0 +1,198 @@
+// Scan's body goes down the same pipeline as any graph (rewrites, then fusion), and what does not
+// change from step to step moves out of the loop (PyTensor's scan_push_out_non_seq): a body
+// reading log(A) of a non-sequence A computes it once, before the loop, not once per step.
+import { type Apply, Constant, Variable } from "../graph/basic.js";
+import { cloneReplace, graphInputs, toposort } from "../graph/traversal.js";
+import { TensorType } from "../graph/type.js";
+import { DimShuffle, dropDims, expandDims } from "../ops/dimshuffle.js";
+import { type InnerStage, Scan } from "../ops/scan.js";
+import { Subtensor } from "../ops/subtensor.js";
+import { rewrite } from "./pattern.js";
+import { reciprocalOfFixed } from "./specialize.js";
+
+const STAGES: readonly InnerStage[] = ["built", "rewritten", "fused"];
+
+/** The pipeline's passes for an inner graph (passed in, to keep imports one-way). */
+export interface InnerCompiler {
+  /** The rewrites, without fusion. */
+  rewrite(outputs: Variable[]): Variable[];
+  /** Fusion (nested scans included). */
+  fuse(outputs: Variable[]): Variable[];
+}
+
+/** `outputs` with every Scan's body taken to `stage` (nested scans go with their body). */
+export function optimizeScans(outputs: readonly Variable[], stage: Exclude<InnerStage, "built">, compile: InnerCompiler): Variable[] {
+  const nodes = toposort(outputs);
+  if (!nodes.some((n) => n.op instanceof Scan)) return [...outputs];
+  if (!nodes.some((n) => n.op instanceof Scan && STAGES.indexOf(n.op.stage) < STAGES.indexOf(stage))) return keepLastOnly([...outputs]);
+  const memo = new Map<Variable, Variable>();
+  const get = (v: Variable) => memo.get(v) ?? v;
+  for (const node of nodes) {
+    const inputs = node.inputs.map(get);
+    const op = node.op;
+    let rebuilt: Variable[] | null = null;
+    if (op instanceof Scan && STAGES.indexOf(op.stage) < STAGES.indexOf(stage)) {
+      rebuilt = optimizeOne(op, inputs, stage, compile);
+    } else if (inputs.some((v, i) => v !== node.inputs[i])) {
+      rebuilt = op.makeNode(...inputs).outputs;
+    }
+    if (!rebuilt) continue;
+    rebuilt.forEach((out, i) => {
+      out.name = node.outputs[i].name;
+      memo.set(node.outputs[i], out);
+    });
+  }
+  return keepLastOnly(outputs.map(get));
+}
+
+const isLastStep = (op: unknown) => op instanceof Subtensor && op.entries.length === 1 && op.entries[0] === -1;
+
+/**
+ * A recurrent output read only as `out[-1]` keeps its last value alone (PyTensor's scan_save_mem):
+ * no buffer of one value per step, no write per step.
+ */
+export function keepLastOnly(outputs: Variable[]): Variable[] {
+  const nodes = toposort(outputs);
+  const readers = new Map<Variable, Apply[]>();
+  for (const n of nodes) for (const v of n.inputs) readers.set(v, [...(readers.get(v) ?? []), n]);
+  const isOutput = new Set(outputs);
+  const lastOnly = (node: Apply, k: number) => {
+    const op = node.op as Scan;
+    const out = node.outputs[k];
+    const rs = readers.get(out) ?? [];
+    return op.layout.recurrent[k] && op.layout.keep[k] === "all" && !isOutput.has(out) && rs.length > 0 && rs.every((r) => isLastStep(r.op));
+  };
+  if (!nodes.some((n) => n.op instanceof Scan && n.outputs.some((_, k) => lastOnly(n, k)))) return outputs;
+  const memo = new Map<Variable, Variable>();
+  const lastOf = new Map<Variable, Variable>();
+  const get = (v: Variable) => memo.get(v) ?? v;
+  for (const node of nodes) {
+    const inputs = node.inputs.map(get);
+    if (isLastStep(node.op) && lastOf.has(node.inputs[0])) {
+      memo.set(node.outputs[0], lastOf.get(node.inputs[0])!);
+      continue;
+    }
+    const op = node.op;
+    const last = op instanceof Scan ? node.outputs.map((_, k) => lastOnly(node, k)) : [];
+    if (!last.some(Boolean) && inputs.every((v, i) => v === node.inputs[i])) continue;
+    const rebuilt =
+      op instanceof Scan && last.some(Boolean)
+        ? op.withKeep(op.layout.keep.map((keep, k) => (last[k] ? "last" : keep))).makeNode(...inputs).outputs
+        : op.makeNode(...inputs).outputs;
+    rebuilt.forEach((out, i) => {
+      out.name = node.outputs[i].name;
+      if (last[i]) lastOf.set(node.outputs[i], out);
+      else memo.set(node.outputs[i], out);
+    });
+  }
+  return outputs.map(get);
+}
+
+function optimizeOne(op: Scan, inputs: Variable[], stage: Exclude<InnerStage, "built">, compile: InnerCompiler): Variable[] {
+  const { nSeqs } = op.layout;
+  const innerIn = op.inner.inputs;
+  const nonSeqIn = innerIn.slice(nSeqs + op.nRec);
+  const outerNonSeqs = op.split(inputs).nonSeqs;
+  // Dividing by what the loop does not change is multiplying by its reciprocal, computed once.
+  const invariantRoots = new Set(nonSeqIn);
+  const invariant = (v: Variable) => graphInputs([v]).every((r) => r instanceof Constant || invariantRoots.has(r));
+  const body = rewrite(compile.rewrite([...op.inner.outputs]), [reciprocalOfFixed(invariant)]);
+
+  // Variant: depends on a sequence slice or a previous value. Everything else in the body is computed from
+  // non-sequences and constants alone.
+  const variant = new Set<Variable>(innerIn.slice(0, nSeqs + op.nRec));
+  const order = toposort(body, new Set(innerIn));
+  for (const n of order) if (n.inputs.some((v) => variant.has(v))) n.outputs.forEach((o) => variant.add(o));
+  // Each value moved out: the new inner input standing for it, and what the body reads instead.
+  const hoisted = new Map<Variable, { input: Variable; read: Variable }>();
+  const hoist = (v: Variable): void => {
+    if (variant.has(v) || v instanceof Constant || !v.owner || hoisted.has(v)) return;
+    // A view (an added unit dim) costs nothing in the loop; moved out, it would make a scalar an array.
+    if (v.owner.op instanceof DimShuffle && v.owner.op.isView) return hoist(v.owner.inputs[0]);
+    // One number in unit dims (a scalar broadcast early) goes in as a number, so that its gradient is one too.
+    if (v.ndim > 0 && v.type.shape.every((d) => d === 1)) {
+      const input = new Variable(new TensorType(v.dtype, []), null, 0, null);
+      hoisted.set(v, {
+        input,
+        read: expandDims(
+          input,
+          v.type.shape.map((_, k) => k),
+        ),
+      });
+      return;
+    }
+    const input = new Variable(v.type, null, 0, null);
+    hoisted.set(v, { input, read: input });
+  };
+  for (const n of order) if (variant.has(n.outputs[0])) n.inputs.forEach(hoist);
+  body.forEach(hoist);
+
+  const toOuter = new Map<Variable, Variable>(nonSeqIn.map((w, j) => [w, outerNonSeqs[j]]));
+  const hoistedOuter = cloneReplace([...hoisted.keys()], toOuter).map((v, i) => {
+    const { input } = [...hoisted.values()][i];
+    return input.ndim < v.ndim
+      ? dropDims(
+          v,
+          v.type.shape.map((_, k) => k),
+        )
+      : v;
+  });
+  const moved = hoisted.size ? cloneReplace(body, new Map([...hoisted].map(([v, h]) => [v, h.read]))) : body;
+  const outputs = stage === "fused" ? compile.fuse(moved) : moved;
+  const inner = { inputs: [...innerIn, ...[...hoisted.values()].map((h) => h.input)], outputs };
+  const optimized = op.withInner(inner, stage, hoisted.size);
+  const pruned = withoutUnusedInputs(optimized, [...inputs, ...hoistedOuter]);
+  return pruned.op.makeNode(...pruned.inputs).outputs;
+}
+
+/**
+ * The loop without the sequences and non-sequences its body does not read (PyTensor's
+ * remove_unused_inputs): a gradient's loop that needs no previous value stops reading the forward
+ * outputs, which may then keep their last step alone.
+ */
+function withoutUnusedInputs(op: Scan, outerInputs: Variable[]): { op: Scan; inputs: Variable[] } {
+  const { layout, inner } = op;
+  const used = new Set<Variable>(inner.outputs);
+  for (const n of toposort(inner.outputs, new Set(inner.inputs))) n.inputs.forEach((v) => used.add(v));
+  const nRec = op.nRec;
+  const seqIn = inner.inputs.slice(0, layout.nSeqs);
+  const nonSeqIn = inner.inputs.slice(layout.nSeqs + nRec);
+  // A sequence an output takes its length from stays, and so does a lagged one's first value.
+  const keepSeq = seqIn.map((v, i) => used.has(v) || layout.lengthOf?.includes(i) === true);
+  if (!layout.hasNSteps && !keepSeq.some(Boolean)) keepSeq[0] = true;
+  const keepNonSeq = nonSeqIn.map((v, j) => used.has(v) || layout.lagged?.some((l, i) => l === j && keepSeq[i]) === true);
+  if (keepSeq.every(Boolean) && keepNonSeq.every(Boolean)) return { op, inputs: outerInputs };
+  const seqIndex = renumber(keepSeq);
+  const nonSeqIndex = renumber(keepNonSeq);
+  const outer = op.split(outerInputs);
+  const pruned = new Scan(
+    {
+      ...layout,
+      nSeqs: seqIndex.kept,
+      nNonSeqs: nonSeqIndex.kept,
+      lengthOf: layout.lengthOf?.map((i) => (i === null ? null : seqIndex.at[i])),
+      lagged: layout.lagged?.filter((_, i) => keepSeq[i]).map((j) => (j === null ? null : nonSeqIndex.at[j])),
+    },
+    {
+      inputs: [...seqIn.filter((_, i) => keepSeq[i]), ...inner.inputs.slice(layout.nSeqs, layout.nSeqs + nRec), ...nonSeqIn.filter((_, j) => keepNonSeq[j])],
+      outputs: inner.outputs,
+    },
+    op.stage,
+  );
+  return {
+    op: pruned,
+    inputs: [
+      ...(outer.nSteps ? [outer.nSteps] : []),
+      ...outer.seqs.filter((_, i) => keepSeq[i]),
+      ...outer.inits,
+      ...outer.nonSeqs.filter((_, j) => keepNonSeq[j]),
+    ],
+  };
+}
+
+/** New positions of the kept entries. */
+function renumber(keep: boolean[]): { at: number[]; kept: number } {
+  let kept = 0;
+  const at = keep.map((k) => (k ? kept++ : -1));
+  return { at, kept };
+}
