@@ -335,11 +335,14 @@ function emitStackedWrite(ctx: EmitContext, o: Stacked, ndim: number, r: string,
     ctx.line(`const ${o.data} = ${o.id}.data;`);
   }
   const size = o.size ?? `${r}.data.length`;
-  ctx.line(
-    `if (${r}.data.length * ${o.length} !== ${o.data}.length) throw new Error("scan: output ${k} has shape [" + ${r}.shape + "] at step " + ${t} + ", unlike the steps before");`,
-  );
+  // (a step shape in the type is what every step's value has: checked only when it is not known)
+  if (o.size === null) {
+    ctx.line(
+      `if (${r}.data.length * ${o.length} !== ${o.data}.length) throw new Error("scan: output ${k} has shape [" + ${r}.shape + "] at step " + ${t} + ", unlike the steps before");`,
+    );
+  }
   const j = ctx.tmp("j");
-  ctx.line(`for (let ${j} = 0, rd = ${r}.data, base = ${t} * ${size}; ${j} < rd.length; ${j}++) ${o.data}[base + ${j}] = rd[${j}];`);
+  ctx.line(`for (let ${j} = 0, rd = ${r}.data, base = ${t} * ${size}; ${j} < ${size}; ${j}++) ${o.data}[base + ${j}] = rd[${j}];`);
 }
 
 /** Each recurrent state takes this step's value (all read before any is overwritten). */
@@ -356,9 +359,13 @@ function emitStateMoves(op: Scan, ctx: EmitContext, states: Slice[], results: st
       moves.push(`${state.id} = ${next};`);
       return;
     }
-    ctx.line(
-      `if (${r}.data.length !== ${state.id}.data.length) throw new Error("scan: recurrent output ${k} has shape [" + ${r}.shape + "] at step " + ${t} + ", but its initial value has shape [" + ${state.id}.shape + "]");`,
-    );
+    const stepShape = out.type.shape;
+    const same = stepShape.every((d) => d !== null) && state.dims.join(",") === stepShape.join(",");
+    if (!same) {
+      ctx.line(
+        `if (${r}.data.length !== ${state.id}.data.length) throw new Error("scan: recurrent output ${k} has shape [" + ${r}.shape + "] at step " + ${t} + ", but its initial value has shape [" + ${state.id}.shape + "]");`,
+      );
+    }
     // A result that is another state's buffer is copied before that state moves on.
     if (states.some((s) => s.id === r)) {
       const copy = ctx.tmp("copy");
