@@ -24,25 +24,28 @@ export interface InnerCompiler {
 export function optimizeScans(outputs: readonly Variable[], stage: Exclude<InnerStage, "built">, compile: InnerCompiler): Variable[] {
   const nodes = toposort(outputs);
   if (!nodes.some((n) => n.op instanceof Scan)) return [...outputs];
-  if (!nodes.some((n) => n.op instanceof Scan && STAGES.indexOf(n.op.stage) < STAGES.indexOf(stage))) return keepLastOnly([...outputs]);
+  const behind = (op: unknown): op is Scan => op instanceof Scan && STAGES.indexOf(op.stage) < STAGES.indexOf(stage);
+  if (!nodes.some((n) => behind(n.op))) return keepLastOnly([...outputs]);
+  return keepLastOnly(rebuild(outputs, (node, inputs) => (behind(node.op) ? optimizeOne(node.op, inputs, stage, compile) : null)));
+}
+
+/**
+ * `outputs` rebuilt in one walk: `replace` gives a node's new outputs from its rebuilt inputs (null:
+ * keep the op; a null output: nothing reads it as it was); nodes whose inputs changed are made again.
+ */
+function rebuild(outputs: readonly Variable[], replace: (node: Apply, inputs: Variable[]) => (Variable | null)[] | null): Variable[] {
   const memo = new Map<Variable, Variable>();
   const get = (v: Variable) => memo.get(v) ?? v;
-  for (const node of nodes) {
+  for (const node of toposort(outputs)) {
     const inputs = node.inputs.map(get);
-    const op = node.op;
-    let rebuilt: Variable[] | null = null;
-    if (op instanceof Scan && STAGES.indexOf(op.stage) < STAGES.indexOf(stage)) {
-      rebuilt = optimizeOne(op, inputs, stage, compile);
-    } else if (inputs.some((v, i) => v !== node.inputs[i])) {
-      rebuilt = op.makeNode(...inputs).outputs;
-    }
-    if (!rebuilt) continue;
-    rebuilt.forEach((out, i) => {
+    const rebuilt = replace(node, inputs) ?? (inputs.some((v, i) => v !== node.inputs[i]) ? node.op.makeNode(...inputs).outputs : null);
+    rebuilt?.forEach((out, i) => {
+      if (!out) return;
       out.name = node.outputs[i].name;
       memo.set(node.outputs[i], out);
     });
   }
-  return keepLastOnly(outputs.map(get));
+  return outputs.map(get);
 }
 
 const isLastStep = (op: unknown) => op instanceof Subtensor && op.entries.length === 1 && op.entries[0] === -1;
@@ -54,7 +57,13 @@ const isLastStep = (op: unknown) => op instanceof Subtensor && op.entries.length
 export function keepLastOnly(outputs: Variable[]): Variable[] {
   const nodes = toposort(outputs);
   const readers = new Map<Variable, Apply[]>();
-  for (const n of nodes) for (const v of n.inputs) readers.set(v, [...(readers.get(v) ?? []), n]);
+  for (const n of nodes) {
+    for (const v of n.inputs) {
+      const list = readers.get(v);
+      if (list) list.push(n);
+      else readers.set(v, [n]);
+    }
+  }
   const isOutput = new Set(outputs);
   const lastOnly = (node: Apply, k: number) => {
     const op = node.op as Scan;
@@ -63,29 +72,21 @@ export function keepLastOnly(outputs: Variable[]): Variable[] {
     return op.layout.recurrent[k] && op.layout.keep[k] === "all" && !isOutput.has(out) && rs.length > 0 && rs.every((r) => isLastStep(r.op));
   };
   if (!nodes.some((n) => n.op instanceof Scan && n.outputs.some((_, k) => lastOnly(n, k)))) return outputs;
-  const memo = new Map<Variable, Variable>();
+  // The last value of each such output, which its readers out[-1] become.
   const lastOf = new Map<Variable, Variable>();
-  const get = (v: Variable) => memo.get(v) ?? v;
-  for (const node of nodes) {
-    const inputs = node.inputs.map(get);
-    if (isLastStep(node.op) && lastOf.has(node.inputs[0])) {
-      memo.set(node.outputs[0], lastOf.get(node.inputs[0])!);
-      continue;
-    }
+  return rebuild(outputs, (node, inputs) => {
+    const last = lastOf.get(node.inputs[0]);
+    if (isLastStep(node.op) && last) return [last];
     const op = node.op;
-    const last = op instanceof Scan ? node.outputs.map((_, k) => lastOnly(node, k)) : [];
-    if (!last.some(Boolean) && inputs.every((v, i) => v === node.inputs[i])) continue;
-    const rebuilt =
-      op instanceof Scan && last.some(Boolean)
-        ? op.withKeep(op.layout.keep.map((keep, k) => (last[k] ? "last" : keep))).makeNode(...inputs).outputs
-        : op.makeNode(...inputs).outputs;
-    rebuilt.forEach((out, i) => {
-      out.name = node.outputs[i].name;
-      if (last[i]) lastOf.set(node.outputs[i], out);
-      else memo.set(node.outputs[i], out);
+    const keepLast = op instanceof Scan ? node.outputs.map((_, k) => lastOnly(node, k)) : [];
+    if (!(op instanceof Scan) || !keepLast.some(Boolean)) return null;
+    const rebuilt = op.withKeep(op.layout.keep.map((keep, k) => (keepLast[k] ? "last" : keep))).makeNode(...inputs).outputs;
+    return rebuilt.map((out, k) => {
+      if (!keepLast[k]) return out;
+      lastOf.set(node.outputs[k], out);
+      return null;
     });
-  }
-  return outputs.map(get);
+  });
 }
 
 function optimizeOne(op: Scan, inputs: Variable[], stage: Exclude<InnerStage, "built">, compile: InnerCompiler): Variable[] {
@@ -128,9 +129,9 @@ function optimizeOne(op: Scan, inputs: Variable[], stage: Exclude<InnerStage, "b
   body.forEach(hoist);
 
   const toOuter = new Map<Variable, Variable>(nonSeqIn.map((w, j) => [w, outerNonSeqs[j]]));
+  const inputsOut = [...hoisted.values()].map((h) => h.input);
   const hoistedOuter = cloneReplace([...hoisted.keys()], toOuter).map((v, i) => {
-    const { input } = [...hoisted.values()][i];
-    return input.ndim < v.ndim
+    return inputsOut[i].ndim < v.ndim
       ? dropDims(
           v,
           v.type.shape.map((_, k) => k),
@@ -139,7 +140,7 @@ function optimizeOne(op: Scan, inputs: Variable[], stage: Exclude<InnerStage, "b
   });
   const moved = hoisted.size ? cloneReplace(body, new Map([...hoisted].map(([v, h]) => [v, h.read]))) : body;
   const outputs = stage === "fused" ? compile.fuse(moved) : moved;
-  const inner = { inputs: [...innerIn, ...[...hoisted.values()].map((h) => h.input)], outputs };
+  const inner = { inputs: [...innerIn, ...inputsOut], outputs };
   const optimized = op.withInner(inner, stage, hoisted.size);
   const pruned = withoutUnusedInputs(optimized, [...inputs, ...hoistedOuter]);
   return pruned.op.makeNode(...pruned.inputs).outputs;
