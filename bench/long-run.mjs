@@ -31,7 +31,7 @@ export const eightSchools = model("eight_schools", () => {
 );
 const { eightSchools } = await import(modelFile);
 const { summary } = await import(compiler);
-const { summaryOffThread } = await import(new URL("../dist/compiler/cli-summary.js", import.meta.url).href);
+const { summaryOffThread } = await import(new URL("../dist/compiler/cli-post.js", import.meta.url).href);
 const { writeZarrAtomically } = await import(new URL("../dist/compiler/cli-sample.js", import.meta.url).href);
 
 const seconds = (t0) => (performance.now() - t0) / 1000;

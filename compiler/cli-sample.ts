@@ -15,7 +15,7 @@ import "../runtime/sampler/install.js"; // this command samples whatever module 
 import { assignStepMethods, describeSteps } from "../runtime/sampler/assign.js";
 import { CompiledModel, summary, toZarr, type Trace } from "../runtime/index.js";
 import type { ModelCall } from "./frontend/analyze.js";
-import { summaryOffThread } from "./cli-summary.js";
+import { PoolError, PostPool } from "./cli-post.js";
 import { loadBuildPass, mayDeclareModels, MissingPeerError } from "./frontend/load.js";
 import type { Constant as ConstantClass } from "./graph/basic.js";
 import type { Model } from "./model/model.js";
@@ -281,11 +281,11 @@ function readData(arg: string | undefined): Record<string, unknown> {
  * Write a file through a temporary one in the same folder, renamed over it at the end: killed
  * midway, the command leaves the previous file as it was (and at worst the temporary file).
  */
-export function writeFileAtomically(path: string, fill: (write: (chunk: string) => void) => void): void {
+export async function writeFileAtomically(path: string, fill: (write: (chunk: string | Uint8Array) => void) => void | Promise<void>): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(tmp, "w");
   try {
-    fill((chunk) => writeSync(fd, chunk));
+    await fill((chunk) => (typeof chunk === "string" ? writeSync(fd, chunk) : writeSync(fd, chunk)));
     fsyncSync(fd);
     closeSync(fd);
   } catch (e) {
@@ -294,6 +294,31 @@ export function writeFileAtomically(path: string, fill: (write: (chunk: string) 
     throw e;
   }
   renameSync(tmp, path);
+}
+
+/** Scalars per draw of the posterior. */
+function posteriorScalars(trace: Trace): number {
+  return Object.values(trace.posterior).reduce((n, a) => n + a.size / Math.max(1, trace.nDraws * trace.nChains), 0);
+}
+
+function startPool(trace: Trace, json: boolean): PostPool | null {
+  try {
+    return PostPool.start(trace, { threads: Math.min(8, availableParallelism()), json });
+  } catch {
+    return null;
+  }
+}
+
+/** The trace as JSON, its text made by the pool's workers (or, where they fail, by this thread). */
+async function writeJSONAtomically(path: string, trace: Trace, pool: PostPool | null): Promise<void> {
+  if (pool) {
+    try {
+      return await writeFileAtomically(path, (write) => pool.writeJSON(write));
+    } catch (e) {
+      if (!(e instanceof PoolError)) throw e;
+    }
+  }
+  await writeFileAtomically(path, (write) => trace.writeJSON(write));
 }
 
 /** --out is checked before sampling: a long run must not end in a path it cannot write. */
@@ -344,7 +369,7 @@ export function writeZarrAtomically(path: string, trace: Trace): void {
 async function writeReport(path: string, trace: Trace, io: SampleIO): Promise<void> {
   const { report } = await import("../plots/index.js");
   const html = report(trace);
-  writeFileAtomically(path, (write) => write(html));
+  await writeFileAtomically(path, (write) => write(html));
   io.stderr.write(`Report written to ${path}\n`);
 }
 
@@ -407,17 +432,23 @@ export async function runSample(file: string, opts: SampleCommandOptions, io: Sa
       `(${chains * opts.tune} + ${chains * opts.draws} draws total) took ${secs.toFixed(1)} seconds.\n`,
   );
   if (opts.report) await writeReport(opts.report, trace, io);
-  if (!opts.out) {
-    printSummary(io, trace, summary(trace));
+  // A long run's summary and JSON text are made by worker threads, one per core, in pieces from
+  // one queue (this thread writes the text in order); a short one's here. Without workers, here.
+  const json = opts.out !== undefined && extname(opts.out) !== ".zarr";
+  const pool = trace.nDraws * trace.nChains * posteriorScalars(trace) >= 1e6 ? startPool(trace, json) : null;
+  try {
+    const table = pool ? pool.summary().catch(() => summary(trace)) : null;
+    if (!opts.out) {
+      printSummary(io, trace, table ? await table : summary(trace));
+      return 0;
+    }
+    const zarr = extname(opts.out) === ".zarr";
+    if (zarr) writeZarrAtomically(opts.out, trace);
+    else await writeJSONAtomically(opts.out, trace, pool);
+    printSummary(io, trace, table ? await table : summary(trace));
+    io.stderr.write(`Trace written to ${opts.out} (${zarr ? "az.from_zarr" : "az.from_json"} reads it)\n`);
     return 0;
+  } finally {
+    pool?.close();
   }
-  // The summary is computed on other threads while this one writes the trace: on every core while
-  // a Zarr store (a memory copy) is written, on the cores this thread leaves free while JSON is.
-  const zarr = extname(opts.out) === ".zarr";
-  const table = summaryOffThread(trace, Math.max(1, Math.min(8, availableParallelism() - (zarr ? 0 : 1))));
-  if (zarr) writeZarrAtomically(opts.out, trace);
-  else writeFileAtomically(opts.out, (write) => trace.writeJSON(write));
-  printSummary(io, trace, await table());
-  io.stderr.write(`Trace written to ${opts.out} (${zarr ? "az.from_zarr" : "az.from_json"} reads it)\n`);
-  return 0;
 }

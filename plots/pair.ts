@@ -2,7 +2,7 @@
 // the lower triangle of scatter plots (b against a; c against a and b; ...); the divergent draws
 // drawn over them as red crosses, one per divergent draw in each panel.
 import * as Plot from "@observablehq/plot";
-import { COMMON_OPTIONS, checkOptions, compose, documentFor, elements, panel, type PlotOptions, type TraceLike } from "./common.js";
+import { COMMON_OPTIONS, checkOptions, compose, documentFor, elements, panel, type PlotOptions, statPerDraw, type TraceLike } from "./common.js";
 
 export function plotPair(trace: TraceLike, opts: Omit<PlotOptions, "combined" | "hdiProb"> & { divergences?: boolean } = {}): string {
   checkOptions("plotPair", opts, [...COMMON_OPTIONS.filter((k) => k !== "combined" && k !== "hdiProb"), "divergences"]);
@@ -11,7 +11,8 @@ export function plotPair(trace: TraceLike, opts: Omit<PlotOptions, "combined" | 
   const els = elements("plotPair", trace, opts.varNames);
   if (els.length < 2)
     throw new Error(`plotPair: needs two or more scalar elements, got ${els.length} (varNames: ${els.map((e) => e.label).join(", ") || "none"})`);
-  const diverging = trace.sampleStats.diverging?.data;
+  const divergingStat = trace.sampleStats.diverging;
+  const diverging = divergingStat && statPerDraw(divergingStat, "any");
   const showDivergent = opts.divergences ?? true;
   const n = els.length - 1;
   const size = Math.min(opts.width ?? 220 * n, opts.height ?? 220 * n) / n;

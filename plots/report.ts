@@ -1,7 +1,7 @@
 // report(trace): one self-contained HTML page (inline CSS and SVG, nothing fetched): the warnings
 // PyMC prints after sampling, az.summary's table, and the plots.
 import { SUMMARY_COLUMNS, summary } from "../runtime/sampler/summary.js";
-import { COMMON_OPTIONS, checkOptions, elements, escapeXml, type PlotOptions, type TraceLike } from "./common.js";
+import { COMMON_OPTIONS, checkOptions, elements, escapeXml, type PlotOptions, statPerDraw, type TraceLike } from "./common.js";
 import { plotEnergy } from "./energy.js";
 import { plotForest } from "./forest.js";
 import { plotPair } from "./pair.js";
@@ -23,9 +23,10 @@ const KNOWN = [...COMMON_OPTIONS.filter((k) => k !== "width" && k !== "height" &
 /** The warnings PyMC prints after sampling this trace, in its words. */
 export function warnings(trace: TraceLike, opts: { maxTreeDepth?: number } = {}): string[] {
   const out: string[] = [];
+  // A draw is divergent if any NUTS step of it diverged (two NUTS blocks stack their flags).
   const div = trace.sampleStats.diverging;
   let n = 0;
-  if (div) for (const v of div.data) if (v) n++;
+  if (div) for (const v of statPerDraw(div, "any")) if (v) n++;
   if (n === 1) out.push("There was 1 divergence after tuning. Increase `target_accept` or reparameterize.");
   else if (n > 1) out.push(`There were ${n} divergences after tuning. Increase \`target_accept\` or reparameterize.`);
   const depth = trace.sampleStats.tree_depth;
@@ -33,8 +34,9 @@ export function warnings(trace: TraceLike, opts: { maxTreeDepth?: number } = {})
   const max = opts.maxTreeDepth ?? (typeof attrMax === "number" ? attrMax : 10);
   if (depth) {
     const [nChains, nDraws] = depth.shape;
+    const deepest = statPerDraw(depth, "max");
     for (let c = 0; c < nChains; c++) {
-      const chain = depth.data.subarray(c * nDraws, (c + 1) * nDraws);
+      const chain = deepest.subarray(c * nDraws, (c + 1) * nDraws);
       if (chain.some((d) => d >= max))
         out.push(`Chain ${c} reached the maximum tree depth. Increase \`max_treedepth\`, increase \`target_accept\` or reparameterize.`);
     }
@@ -96,7 +98,11 @@ export function report(trace: TraceLike, opts: ReportOptions = {}): string {
   const pairEls = pairNames ? elements("report", trace, pairNames) : els.slice(0, 4);
   if (pairEls.length >= 2)
     figures.push(["Pair", plotPair(trace, { varNames: pairNames ?? [...new Set(pairEls.map((e) => e.variable))], document: opts.document })]);
-  if (trace.sampleStats.energy) figures.push(["Energy", plotEnergy(trace, { document: opts.document })]);
+  // One energy plot per NUTS step (two NUTS blocks record two energies, stacked on a last axis).
+  const energy = trace.sampleStats.energy;
+  const nutsSteps = energy ? energy.data.length / Math.max(1, energy.shape[0] * energy.shape[1]) : 0;
+  if (nutsSteps === 1) figures.push(["Energy", plotEnergy(trace, { document: opts.document })]);
+  for (let k = 0; nutsSteps > 1 && k < nutsSteps; k++) figures.push([`Energy (NUTS step ${k})`, plotEnergy(trace, { document: opts.document, step: k })]);
   const n = (k: string) => Object.values(trace.posterior)[0]?.shape[k === "chains" ? 0 : 1] ?? 0;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

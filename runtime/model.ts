@@ -71,6 +71,12 @@ export interface ModelImpl {
   predict(freeValues: Value[], streams: Stream[], d: DataValues): Value[];
   /** The elementwise log density of each observed RV given values of the free RVs (as predict's); absent without observed RVs. */
   loglik?(freeValues: Value[], d: DataValues): Value[];
+  /**
+   * findMAP's objective: logp without the transforms' Jacobians, then its gradient by value
+   * variable. Emitted ahead of time only for a model declared with `{ findMAP: true }`; the
+   * in-process compiler supplies it for every model, compiled on first use.
+   */
+  mapObjective?(x: Float64Array, d: DataValues): [number, ...Value[]];
 }
 
 /**

@@ -75,7 +75,7 @@ describe("coords and dims: the model", () => {
     expect(() => Model.build(() => {}, { coords: { school: ["A", "A"] } })).to.throw("coords: the labels of 'school' are not unique");
     expect(() => Model.build(() => {}, { coords: { school: "ABC" as never } })).to.throw("coords: 'school' must be an array");
     expect(() => Model.build(() => {}, { coordz: {} } as never)).to.throw("Model.build: unknown option 'coordz' (known: coords)");
-    expect(() => model("m", () => {}, { coordz: {} } as never)).to.throw("model(): unknown option 'coordz' (known: simd, coords)");
+    expect(() => model("m", () => {}, { coordz: {} } as never)).to.throw("model(): unknown option 'coordz' (known: simd, coords, findMAP)");
   });
 });
 

@@ -2,7 +2,7 @@
 // and the self-contained HTML report, drawn in Node through linkedom. Marks are counted by the
 // classes the plots give Plot's mark groups (tsmc-kde, tsmc-divergent, ...).
 import { expect } from "chai";
-import { Deterministic, HalfNormal, Normal, data, model, type Trace } from "../compiler/index.js";
+import { Deterministic, HalfNormal, NUTS, Normal, data, model, type Trace } from "../compiler/index.js";
 import { NDArray } from "../runtime/ndarray.js";
 import { Trace as TraceClass } from "../runtime/sampler/trace.js";
 import { bfmi, plotEnergy, plotForest, plotPair, plotPosterior, plotRank, plotTrace, report, warnings } from "../plots/index.js";
@@ -67,6 +67,47 @@ function synthetic(): TraceClass {
 
 describe("tsmc/plots: the plots of a hand-made trace", () => {
   const t = synthetic();
+
+  it("two NUTS blocks (stats stacked as [chains, draws, 2]): a draw diverges if either block did, energy per block by { step }", () => {
+    const one = synthetic();
+    const [nC, nD] = one.sampleStats.energy.shape;
+    const stack = (a: NDArray, b: (i: number) => number) =>
+      new NDArray(
+        [nC, nD, 2],
+        Float64Array.from({ length: nC * nD * 2 }, (_, j) => (j % 2 === 0 ? a.data[j >> 1] : b(j >> 1))),
+      );
+    // the second block diverges at draws 10 (as the first) and 20 of chain 1; its tree reaches depth 10 once
+    const two = new TraceClass({
+      posterior: one.posterior,
+      sampleStats: {
+        diverging: stack(one.sampleStats.diverging, (i) => (i === nD + 10 || i === nD + 20 ? 1 : 0)),
+        energy: stack(one.sampleStats.energy, (i) => 3 + Math.cos(i * 0.9)),
+        tree_depth: stack(new NDArray([nC, nD], new Float64Array(nC * nD).fill(2)), (i) => (i === nD + 5 ? 10 : 2)),
+      },
+    });
+    expect(two.divergences, "draws 3, 10, 20 and 40 of chain 1").to.equal(4);
+    const w = warnings(two);
+    expect(w).to.include("There were 4 divergences after tuning. Increase `target_accept` or reparameterize.");
+    expect(w).to.include("Chain 1 reached the maximum tree depth. Increase `max_treedepth`, increase `target_accept` or reparameterize.");
+    expect(w.filter((x) => x.startsWith("Chain 0 reached"))).to.deep.equal([]);
+    expect(marks(plotPair(two), "tsmc-divergent")).to.deep.equal(new Array(6).fill(4));
+    expect(() => bfmi(two)).to.throw("bfmi: the trace's energy is recorded by 2 NUTS steps (shape [2, 50, 2]); choose one with { step: 0 } to 1");
+    expect(() => plotEnergy(two)).to.throw("plotEnergy: the trace's energy is recorded by 2 NUTS steps");
+    expect(() => bfmi(two, { step: 2 })).to.throw("bfmi: step must be an integer from 0 to 1 (the trace's NUTS steps), got 2");
+    expect(bfmi(two, { step: 0 })).to.deep.equal(bfmi(one));
+    const second = new TraceClass({
+      posterior: one.posterior,
+      sampleStats: {
+        energy: new NDArray(
+          [nC, nD],
+          Float64Array.from({ length: nC * nD }, (_, i) => 3 + Math.cos(i * 0.9)),
+        ),
+      },
+    });
+    expect(bfmi(two, { step: 1 })).to.deep.equal(bfmi(second));
+    const html = report(two);
+    expect(count(html, "<h2>Energy (NUTS step 0)</h2>") + count(html, "<h2>Energy (NUTS step 1)</h2>")).to.equal(2);
+  });
 
   it("plotTrace: per element a KDE per chain and the draws per chain; combined: one KDE per element", () => {
     const svg = plotTrace(t);
@@ -205,5 +246,18 @@ describe("tsmc/plots: sampled eight schools", function () {
     expect(html).to.include(`<li>There were ${withDims.divergences} divergences after tuning. Increase \`target_accept\` or reparameterize.</li>`);
     for (const kind of ["trace", "rank", "forest", "posterior", "pair", "energy"]) expect(html).to.include(`<figure data-plot="${kind}">`);
     expect(count(html, "<figure")).to.equal(6);
+  });
+
+  it("a trace sampled with two NUTS blocks gets an energy plot per block in the report", () => {
+    const m = model("two_nuts", () => {
+      const mu = Normal("mu", 0, 1);
+      const sigma = HalfNormal("sigma", 1);
+      Normal("y", mu, sigma, { observed: [0.3, -0.2, 1.1] });
+    });
+    const trace = m.sample({ draws: 100, tune: 100, chains: 2, seed: 5, step: [NUTS({ vars: ["mu"] }), NUTS({ vars: ["sigma"] })] });
+    expect(trace.sampleStats.energy.shape).to.deep.equal([2, 100, 2]);
+    const html = report(trace);
+    expect(count(html, "<h2>Energy (NUTS step ")).to.equal(2);
+    expect(bfmi(trace, { step: 1 })).to.have.length(2);
   });
 });

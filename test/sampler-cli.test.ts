@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { registerSample, loadModels, chooseModel, type SampleIO } from "../compiler/cli-sample.js";
-import { summaryOffThread } from "../compiler/cli-summary.js";
-import { NDArray, summary } from "../runtime/index.js";
+import { PoolError, PostPool, summaryOffThread } from "../compiler/cli-post.js";
+import { NDArray, summary, Trace } from "../runtime/index.js";
 
 const modelsFile = new URL("./sampler-models.ts", import.meta.url).pathname;
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
@@ -198,5 +198,53 @@ describe("tsmc sample", () => {
     // a posterior no worker can be given (a Proxy does not clone): the same rows, made here
     const odd = { x: new NDArray(new Proxy([2, 50], {}), trace.posterior.x.data) };
     expect((await summaryOffThread({ ...trace, posterior: { ...odd, v: trace.posterior.v } })()).rows).to.deep.equal(here.rows);
+  });
+
+  it("the worker pool writes writeJSON's text to the byte, in blocks of draws, and gives summary()'s rows", async () => {
+    const wave = (n: number, f: number) => Float64Array.from({ length: n }, (_, i) => Math.sin(i * f) * 10 ** (i % 5));
+    const m = wave(3 * 7 * 2 * 2, 0.7);
+    m[5] = NaN;
+    m[9] = -Infinity;
+    const trace = new Trace({
+      posterior: { mu: new NDArray([3, 7], wave(21, 1.3)), m: new NDArray([3, 7, 2, 2], m), empty: new NDArray([3, 7, 0], new Float64Array(0)) },
+      sampleStats: {
+        diverging: new NDArray(
+          [3, 7],
+          Float64Array.from({ length: 21 }, (_, i) => (i % 3 === 0 ? 1 : 0)),
+        ),
+        lp: new NDArray([3, 7], wave(21, 0.2)),
+      },
+      observedData: { y: new NDArray([2], Float64Array.of(1.5, 2)), z: 3 },
+      dims: { m: ["a", "b"] },
+      coords: { a: ["x", "y"] },
+    });
+    let expected = "";
+    trace.writeJSON((s) => (expected += s));
+    expect(JSON.parse(expected).sample_stats.diverging[0][0]).to.equal(true);
+    for (const block of [1, 3, 5, 1000]) {
+      const pool = PostPool.start(trace, { threads: 2, json: true, block });
+      try {
+        let text = "";
+        await pool.writeJSON((s) => (text += typeof s === "string" ? s : Buffer.from(s).toString("latin1")));
+        expect(text, `blocks of ${block}`).to.equal(expected);
+        expect((await pool.summary()).rows).to.deep.equal(summary(trace).rows);
+      } finally {
+        pool.close();
+      }
+    }
+  });
+
+  it("a pool whose workers exit mid-way fails its pending work with a PoolError (the command then writes on its own thread)", async () => {
+    const trace = new Trace({ posterior: { mu: new NDArray([2, 4], Float64Array.of(1, 2, 3, 4, 5, 6, 7, 8)) }, sampleStats: {} });
+    const pool = PostPool.start(trace, { threads: 1, json: true, block: 1 });
+    const writing = pool.writeJSON(() => {});
+    pool.close();
+    let error: unknown;
+    try {
+      await writing;
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(PoolError);
   });
 });

@@ -14,10 +14,10 @@ import * as runtime from "../../runtime/index.js";
 // Models compiled in process can always sample (the build pass links the sampler only where used).
 import "../../runtime/sampler/install.js";
 import "../../runtime/sampler/install-vi.js";
-import { rememberGraph } from "./map.js";
+import { emitMapObjective } from "./map.js";
 import { RV, RandomVariable, parseSignature } from "../ops/random.js";
 import { rvParams } from "../distributions/distribution.js";
-import type { CompiledModel, ModelMeta, ValueVarInfo } from "../../runtime/index.js";
+import type { CompiledModel, ModelImpl, ModelMeta, ValueVarInfo } from "../../runtime/index.js";
 
 export interface EmittedModel {
   /** Body of a function of `rt` (the tsmc runtime) that returns the CompiledModel. */
@@ -77,6 +77,13 @@ export interface ModelOptions {
   simd?: boolean;
   /** The labels along each named dimension (PyMC's `coords`), for variables' `dims`. */
   coords?: Coords;
+  /**
+   * Emit findMAP's objective (logp without the transforms' Jacobians, and its gradient) into the
+   * model, so that `findMAP` from tsmc/runtime can optimize a model built ahead of time. Default
+   * false: a model compiled in process compiles it on first use anyway, and a bundle that never
+   * calls findMAP carries none of it.
+   */
+  findMAP?: boolean;
 }
 
 /** Emit the module text of a compiled model: the pipeline's graphs (compiler/pipeline.ts), emitted. */
@@ -100,6 +107,7 @@ export function emitModel(model: Model, name = model.name || "model", options: M
     emitFunction([...freeRoots, ...predictRngs, ...dataVars], compileGraph(orZero(predicted)), { name: "predict", constPrefix: "kp", shared }),
     // Only where there are observations: a model without them has no log-likelihood to compute.
     ...(logLikelihood.length ? [emitFunction([...freeRoots, ...dataVars], compileGraph(logLikelihood), { name: "loglik", constPrefix: "kl", shared })] : []),
+    ...(options.findMAP ? [emitMapObjective(model, shared)] : []),
   ];
   const meta = modelMeta(model, name, infos, graphs);
   const bound = dataVars.length > 0;
@@ -120,15 +128,30 @@ export function emitModel(model: Model, name = model.name || "model", options: M
     `  constrain: (x, d) => constrain(${args}),`,
     `  predict: (v, s, d) => predict(${[...freeRoots.map((_, i) => `v[${i}]`), ...predictRngs.map((_, i) => `s[${i}]`), ...dataArgs].join(", ")}),`,
     ...(logLikelihood.length ? [`  loglik: (v, d) => loglik(${[...freeRoots.map((_, i) => `v[${i}]`), ...dataArgs].join(", ")}),`] : []),
+    ...(options.findMAP ? [`  mapObjective: (x, d) => mapObjective(${args}),`] : []),
     `}, defaultData);`,
   ];
-  const body = [
-    // A slot and the shape of each array value variable, made once (the hot path allocates nothing).
-    ...infos.flatMap((v, i) => (v.shape.length ? [`const $xv${i} = ${rtRef("slot")}();`, `const $xv${i}s = [${v.shape.join(", ")}];`] : [])),
-    ...usedConstants([...shared.prelude, ...fns.flatMap((f) => f.prelude)], after.join("\n")),
-    ...after,
-  ].join("\n");
+  const body = [...valueSlots(infos), ...usedConstants([...shared.prelude, ...fns.flatMap((f) => f.prelude)], after.join("\n")), ...after].join("\n");
   return { body, meta };
+}
+
+/** A slot and the shape of each array value variable, made once (the hot path allocates nothing). */
+function valueSlots(infos: ValueVarInfo[]): string[] {
+  return infos.flatMap((v, i) => (v.shape.length ? [`const $xv${i} = ${rtRef("slot")}();`, `const $xv${i}s = [${v.shape.join(", ")}];`] : []));
+}
+
+/**
+ * findMAP's objective alone, for a model compiled in process: the same function that emitModel
+ * writes into the module with `findMAP: true`, so both give the same numbers.
+ */
+export function compileMapObjective(model: Model): NonNullable<ModelImpl["mapObjective"]> {
+  const infos = valueVarInfo(model);
+  const shared = sharedConstants();
+  const f = emitMapObjective(model, shared);
+  const args = [...valueArguments(infos), ...model.dataVars.map((d) => `d[${JSON.stringify(d.name)}]`)].join(", ");
+  const after = [f.code, `return (x, d) => mapObjective(${args});`];
+  const body = [...valueSlots(infos), ...usedConstants([...shared.prelude, ...f.prelude], after.join("\n")), ...after].join("\n");
+  return new Function("rt", body)(runtime);
 }
 
 /**
@@ -295,7 +318,11 @@ export function compileModel(model: Model, name?: string, options: ModelOptions 
   const { body } = emitModel(model, name, options);
   const m = new Function("rt", body)(runtime) as CompiledModel;
   m.source = { body }; // what a worker rebuilds it from
-  rememberGraph(m, model); // for findMAP, which optimizes the graph's Jacobian-free density
+  // findMAP's objective, compiled on first use (shared by withData copies) unless the options emitted it.
+  if (!m.impl.mapObjective) {
+    let objective: ModelImpl["mapObjective"];
+    m.impl.mapObjective = (x, d) => (objective ??= compileMapObjective(model))(x, d);
+  }
   return m;
 }
 
@@ -316,13 +343,13 @@ export function modelOptions(options: unknown): ModelOptions {
   if (options === undefined) return {};
   if (typeof options !== "object" || options === null) throw new Error(`model(): options must be an object, got ${String(options)}`);
   for (const [key, value] of Object.entries(options)) {
-    if (key === "simd") {
-      if (typeof value !== "boolean") throw new Error(`model(): option simd must be true or false, got ${String(value)}`);
+    if (key === "simd" || key === "findMAP") {
+      if (typeof value !== "boolean") throw new Error(`model(): option ${key} must be true or false, got ${String(value)}`);
     } else if (key === "coords") {
       if (typeof value !== "object" || value === null || Array.isArray(value))
         throw new Error("model(): coords must be an object of label arrays by dimension name");
     } else {
-      throw new Error(`model(): unknown option '${key}' (known: simd, coords)`);
+      throw new Error(`model(): unknown option '${key}' (known: simd, coords, findMAP)`);
     }
   }
   return options as ModelOptions;

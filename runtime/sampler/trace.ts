@@ -66,12 +66,17 @@ export class Trace {
     return first ? first.shape[1] : 0;
   }
 
-  /** Divergent transitions after warmup, over all chains. */
+  /** Divergent transitions after warmup, over all chains (a draw of two NUTS blocks counts once if either diverged). */
   get divergences(): number {
     const d = this.sampleStats.diverging;
     if (!d) return 0;
+    const steps = d.data.length / Math.max(1, d.shape[0] * d.shape[1]);
     let k = 0;
-    for (const v of d.data) if (v) k++;
+    for (let i = 0; i < d.data.length; i += steps) {
+      let any = false;
+      for (let j = 0; j < steps; j++) any ||= d.data[i + j] !== 0;
+      if (any) k++;
+    }
     return k;
   }
 
@@ -94,22 +99,44 @@ export class Trace {
         buffer = "";
       }
     };
+    for (const piece of this.jsonPieces()) {
+      if (typeof piece === "string") put(piece);
+      else streamArray(piece.arr, piece.booleans, put);
+    }
+    if (buffer) write(buffer);
+  }
+
+  /**
+   * writeJSON's text as the pieces between the arrays and the arrays themselves, whose text is
+   * the bulk of it: a writer may format those elsewhere (formatJSONItems, on other threads) and
+   * write the whole in order.
+   */
+  jsonPieces(): (string | JSONArray)[] {
+    const pieces: (string | JSONArray)[] = [];
+    let text = "";
+    const put = (s: string) => (text += s);
     const value = (v: unknown): void => {
-      if (v instanceof StreamedArray) return streamArray(v.arr, v.booleans, put);
+      if (v instanceof JSONArray) {
+        if (text) pieces.push(text);
+        text = "";
+        pieces.push(v);
+        return;
+      }
       if (Array.isArray(v)) {
         put("[");
         v.forEach((x, i) => (i > 0 && put(","), value(x)));
-        return put("]");
+        return void put("]");
       }
       if (typeof v === "object" && v !== null) {
         put("{");
         Object.entries(v).forEach(([k, x], i) => (put(`${i > 0 ? "," : ""}${JSON.stringify(k)}:`), value(x)));
-        return put("}");
+        return void put("}");
       }
       put(JSON.stringify(v));
     };
-    value(this.layout((arr, booleans) => new StreamedArray(arr, booleans)));
-    if (buffer) write(buffer);
+    value(this.layout((arr, booleans) => new JSONArray(arr, booleans)));
+    if (text) pieces.push(text);
+    return pieces;
   }
 
   /**
@@ -200,8 +227,8 @@ export interface LayoutArrays {
   attrs: Record<string, unknown>;
 }
 
-/** An array that writeJSON writes from its data. */
-class StreamedArray {
+/** An array of toJSON's layout, as writeJSON writes it from its data (`booleans`: true/false for 0/1). */
+export class JSONArray {
   constructor(
     readonly arr: NDArray,
     readonly booleans: boolean,
@@ -211,30 +238,64 @@ class StreamedArray {
 /** An NDArray as nested JSON arrays, as JSON.stringify writes `arr.toArray()` (non-finite numbers as null). */
 function streamArray(arr: NDArray, booleans: boolean, put: (s: string) => void): void {
   const { shape, data } = arr;
-  const text = (v: number) => (booleans ? (v !== 0 ? "true" : "false") : Number.isFinite(v) ? String(v) : "null");
-  if (shape.length === 0) return put(text(data[0]));
-  const walk = (axis: number, offset: number, stride: number): void => {
-    const n = shape[axis];
-    const inner = stride / (n || 1);
+  if (shape.length === 0) return put(jsonNumber(data[0], booleans));
+  put("[");
+  itemsText(data, shape, booleans, 0, shape[0], put);
+  put("]");
+}
+
+const jsonNumber = (v: number, booleans: boolean) => (booleans ? (v !== 0 ? "true" : "false") : Number.isFinite(v) ? String(v) : "null");
+
+/**
+ * The JSON text of items `from` to `to` (exclusive) along the first axis of an array of `shape`
+ * laid out row-major in `data`, separated by commas: a slice of streamArray's text, so that
+ * pieces of one array can be formatted apart (on other threads) and joined.
+ */
+export function formatJSONItems(data: ArrayLike<number>, shape: readonly number[], booleans: boolean, from: number, to: number): string {
+  let text = "";
+  itemsText(data, shape, booleans, from, to, (s) => (text += s));
+  return text;
+}
+
+/** formatJSONItems' text as UTF-8 bytes, encoded as it is made (no long string is built). */
+export function formatJSONBytes(data: ArrayLike<number>, shape: readonly number[], booleans: boolean, from: number, to: number): Uint8Array {
+  const encoder = new TextEncoder();
+  let out = new Uint8Array(1 << 16);
+  let n = 0;
+  itemsText(data, shape, booleans, from, to, (s) => {
+    if (n + 3 * s.length > out.length) {
+      const bigger = new Uint8Array(Math.max(2 * out.length, n + 3 * s.length));
+      bigger.set(out.subarray(0, n));
+      out = bigger;
+    }
+    n += encoder.encodeInto(s, out.subarray(n)).written;
+  });
+  return out.subarray(0, n);
+}
+
+function itemsText(data: ArrayLike<number>, shape: readonly number[], booleans: boolean, from: number, to: number, put: (s: string) => void): void {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const stride = size / (shape[0] || 1);
+  const walk = (axis: number, offset: number, stride: number, from: number, to: number): void => {
+    const inner = stride / (shape[axis + 1] || 1);
     if (axis === shape.length - 1) {
-      let row = "[";
-      for (let i = 0; i < n; i++) {
-        row += (i > 0 ? "," : "") + text(data[offset + i]);
+      let row = "";
+      for (let i = from; i < to; i++) {
+        row += (i > from ? "," : "") + jsonNumber(data[offset + i], booleans);
         if (row.length >= 65_536) {
           put(row);
           row = "";
         }
       }
-      return put(row + "]");
+      return put(row);
     }
-    put("[");
-    for (let i = 0; i < n; i++) {
-      if (i > 0) put(",");
-      walk(axis + 1, offset + i * inner, inner);
+    for (let i = from; i < to; i++) {
+      put(i > from ? ",[" : "[");
+      walk(axis + 1, offset + i * stride, inner, 0, shape[axis + 1]);
+      put("]");
     }
-    put("]");
   };
-  walk(0, 0, data.length);
+  walk(0, 0, stride, from, to);
 }
 
 function toNested(arr: NDArray, f: (v: number) => unknown): unknown {
