@@ -1,7 +1,8 @@
 // A long run, timed by stage: the README's eight-schools model (with theta as a Deterministic: 18
 // scalars) sampled 4 x 300 000 draws (1000 tuning) with the default cores, then what `tsmc sample
 // --out` does after sampling, each part alone: summary(trace) on one thread and on worker threads
-// (as the command does it), the Zarr store written, trace.writeJSON to a file; then the command
+// (as the command does it), the Zarr store written, trace.writeJSON to a file, on this thread and
+// on worker threads (as the command does it); then the command
 // itself, end to end, with --out trace.json and with --out trace.zarr (it summarizes on worker
 // threads while it writes the file), with its peak resident memory.
 // Run after `npm run build`: node bench/long-run.mjs [draws per chain]
@@ -31,7 +32,7 @@ export const eightSchools = model("eight_schools", () => {
 );
 const { eightSchools } = await import(modelFile);
 const { summary } = await import(compiler);
-const { summaryOffThread } = await import(new URL("../dist/compiler/cli-post.js", import.meta.url).href);
+const { summaryOffThread, PostPool } = await import(new URL("../dist/compiler/cli-post.js", import.meta.url).href);
 const { writeZarrAtomically } = await import(new URL("../dist/compiler/cli-sample.js", import.meta.url).href);
 
 const seconds = (t0) => (performance.now() - t0) / 1000;
@@ -61,6 +62,17 @@ const writing = await stage(() => {
   closeSync(fd);
 });
 const bytes = statSync(file).size;
+rmSync(file);
+const writingOnPool = await stage(async () => {
+  const pool = PostPool.start(trace, { json: true });
+  const fd = openSync(file, "w");
+  try {
+    await pool.writeJSON((chunk) => writeSync(fd, chunk));
+  } finally {
+    closeSync(fd);
+    pool.close();
+  }
+});
 rmSync(file);
 
 // The command, writing JSON and then a Zarr store: wall time, its own sampling time from its
@@ -113,6 +125,7 @@ console.log(`  summary(trace), one thread:              ${times(summarizing)}`);
 console.log(`  summary on worker threads (as tsmc):     ${times(summarizingOffThread)}`);
 console.log(`  Zarr store written:                      ${times(writingZarr)}`);
 console.log(`  writeJSON (${(bytes / 1e6).toFixed(0)} MB):                   ${times(writing)}`);
+console.log(`  the same JSON on worker threads (as tsmc): ${times(writingOnPool)}`);
 console.log(`tsmc sample, start-up and compile:         ${startup.toFixed(1)} s (a run of 10 draws, less its sampling)`);
 for (const [what, r] of [
   ["--out trace.json", json],

@@ -12,15 +12,19 @@
 // ESS is the smallest bulk ESS over the unconstrained coordinates of the kept draws; both ESS/s
 // figures divide it by the time of the whole chain, tuning included: the chain's, and the
 // gradient-only bound's (the replay's).
-// Run after `npm run build`: node bench/sampler-overhead.mjs [runs]
+// Run after `npm run build`: node bench/sampler-overhead.mjs [runs] [model ...] (default: 7 runs,
+// every model below).
 import { model, essBulk } from "../dist/compiler/index.js";
 import { runChain } from "../dist/runtime/sampler/chain.js";
 import { chainOptions, planChains, targetOf } from "../dist/runtime/sampler/sample.js";
 import { builders, constants } from "./models.mjs";
 import { loadData } from "./gen-data.mjs";
 
-const MODELS = ["seed", "eight_schools", "linreg", "logistic", "poisson", "radon"];
+const ALL = ["seed", "eight_schools", "linreg", "logistic", "poisson", "radon"];
 const runs = Number(process.argv[2] ?? 7);
+const MODELS = process.argv.length > 3 ? process.argv.slice(3) : ALL;
+for (const id of MODELS) if (!ALL.includes(id)) throw new Error(`sampler-overhead: unknown model '${id}' (one of ${ALL.join(", ")})`);
+if (!(Number.isInteger(runs) && runs >= 2)) throw new Error(`sampler-overhead: runs must be an integer of at least 2, not '${process.argv[2]}'`);
 /** CPU time of this process (ms): on a shared machine, wall time counts the other processes' turns. */
 const cpuMs = () => {
   const { user, system } = process.cpuUsage();

@@ -173,7 +173,12 @@ export class PostPool {
     const startUpTo = (n: number) => {
       for (; next < Math.min(n, parts.length); next++) {
         const p = parts[next];
-        started.push(typeof p === "string" ? p : p());
+        if (typeof p === "string") started.push(p);
+        else {
+          const reply = p();
+          reply.catch(() => {}); // a failure is reported where the loop below awaits it, in order
+          started.push(reply);
+        }
       }
     };
     for (let i = 0; i < parts.length; i++) {

@@ -310,7 +310,7 @@ function startPool(trace: Trace, json: boolean): PostPool | null {
 }
 
 /** The trace as JSON, its text made by the pool's workers (or, where they fail, by this thread). */
-async function writeJSONAtomically(path: string, trace: Trace, pool: PostPool | null): Promise<void> {
+export async function writeJSONAtomically(path: string, trace: Trace, pool: PostPool | null): Promise<void> {
   if (pool) {
     try {
       return await writeFileAtomically(path, (write) => pool.writeJSON(write));

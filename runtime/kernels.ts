@@ -184,15 +184,19 @@ export function join(axis: number, xs: NDArray[], slot?: Slot): NDArray {
 export function split(x: NDArray, axis: number, sizes: number[]): NDArray[] {
   const [outer, along, inner] = around(x.shape, axis);
   let offset = 0;
-  return sizes.map((size) => {
+  // A loop and push, not sizes.map: the arrays map() returns made the generated code reading them
+  // deoptimize on every call (V8, "wrong map").
+  const parts: NDArray[] = [];
+  for (const size of sizes) {
     const shape = [...x.shape];
     shape[axis] = size;
     const out = empty(shape);
     const chunk = size * inner;
     for (let o = 0; o < outer; o++) out.data.set(x.data.subarray(o * along * inner + offset, o * along * inner + offset + chunk), o * chunk);
     offset += chunk;
-    return out;
-  });
+    parts.push(out);
+  }
+  return parts;
 }
 
 type Entry = number | { start: number | null; stop: number | null; step: number | null };

@@ -4,40 +4,80 @@ import { NDArray, shapeText } from "./ndarray.js";
 
 export type StreamState = { c: number; s0: number; s1: number; s2: number };
 
-/** A seeded stream of uniform doubles whose state can be saved and restored. */
+/**
+ * A seeded stream of uniform doubles whose state can be saved and restored: seedrandom's Alea
+ * (seeded by seedrandom itself), its step written out here on plain number fields, which the JIT
+ * inlines into the caller and keeps unboxed: through seedrandom's closures every draw allocated a
+ * few boxed numbers wherever the caller's inlining budget ran out (a NUTS leaf, for one). The
+ * numbers are seedrandom's, bit for bit (test/nuts-lean.test.ts holds them to it).
+ */
 export class Stream {
-  /** Read by streamState (saving a stream is the compiler's business, so it is no method). */
-  prng: ReturnType<typeof alea>;
-  /** A spare normal variate from the polar method. */
-  spare: number | null = null;
+  private c = 0;
+  private s0 = 0.5;
+  private s1 = 0.5;
+  private s2 = 0.5;
+  /** A spare normal variate from the polar method, when hasSpare. */
+  private spare = 0.5;
+  private hasSpare = false;
 
   constructor(seed: number | string | StreamState) {
-    this.prng = typeof seed === "object" ? alea("", { state: { ...seed } }) : alea(String(seed), { state: true });
+    const state: StreamState = typeof seed === "object" ? seed : alea(String(seed), { state: true }).state();
+    this.c = state.c;
+    this.s0 = state.s0;
+    this.s1 = state.s1;
+    this.s2 = state.s2;
   }
 
-  /** Uniform on [0, 1), 53 random bits. */
+  /** Alea's state (to save the stream). */
+  state(): StreamState {
+    return { c: this.c, s0: this.s0, s1: this.s1, s2: this.s2 };
+  }
+
+  /** Uniform on [0, 1), 53 random bits (seedrandom's prng.double: two steps of Alea). */
   uniform(): number {
-    return this.prng.double();
+    let t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10; // 2^-32
+    this.s0 = this.s1;
+    this.s1 = this.s2;
+    this.c = t | 0;
+    const hi = t - this.c;
+    this.s2 = hi;
+    t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10;
+    this.s0 = this.s1;
+    this.s1 = this.s2;
+    this.c = t | 0;
+    const lo = t - this.c;
+    this.s2 = lo;
+    return hi + ((lo * 0x200000) | 0) * 1.1102230246251565e-16; // 2^-53
   }
 
   /** Standard normal (Marsaglia's polar method). */
   normal(): number {
-    if (this.spare !== null) {
-      const z = this.spare;
-      this.spare = null;
-      return z;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
     }
     let u: number;
     let v: number;
     let s: number;
     do {
-      u = 2 * this.prng.double() - 1;
-      v = 2 * this.prng.double() - 1;
+      u = 2 * this.uniform() - 1;
+      v = 2 * this.uniform() - 1;
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
     const f = Math.sqrt((-2 * Math.log(s)) / s);
     this.spare = v * f;
+    this.hasSpare = true;
     return u * f;
+  }
+
+  /** The spare normal variate, or null (to save the stream). */
+  get pendingNormal(): number | null {
+    return this.hasSpare ? this.spare : null;
+  }
+
+  set pendingNormal(z: number | null) {
+    this.hasSpare = z !== null;
+    if (z !== null) this.spare = z;
   }
 }
 
@@ -45,12 +85,12 @@ export type SavedStream = { prng: StreamState; spare: number | null };
 
 /** A stream's state, to restore it later (a shared rng's state between compiled calls). */
 export function streamState(s: Stream): SavedStream {
-  return { prng: s.prng.state(), spare: s.spare };
+  return { prng: s.state(), spare: s.pendingNormal };
 }
 
 export function restoreStream(saved: SavedStream): Stream {
   const s = new Stream(saved.prng);
-  s.spare = saved.spare;
+  s.pendingNormal = saved.spare;
   return s;
 }
 

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
-import { registerSample, loadModels, chooseModel, type SampleIO } from "../compiler/cli-sample.js";
+import { registerSample, loadModels, chooseModel, type SampleIO, writeJSONAtomically } from "../compiler/cli-sample.js";
 import { PoolError, PostPool, summaryOffThread } from "../compiler/cli-post.js";
 import { NDArray, summary, Trace } from "../runtime/index.js";
 
@@ -246,5 +246,20 @@ describe("tsmc sample", () => {
       error = e;
     }
     expect(error).to.be.instanceOf(PoolError);
+    // what --out does then: the same file, written by this thread
+    const dir = mkdtempSync(join(tmpdir(), "tsmc-pool-"));
+    try {
+      const broken = PostPool.start(trace, { threads: 1, json: true, block: 1 });
+      broken.close();
+      await writeJSONAtomically(join(dir, "t.json"), trace, broken);
+      let expected = "";
+      trace.writeJSON((s) => (expected += s));
+      expect(readFileSync(join(dir, "t.json"), "utf8")).to.equal(expected);
+      const working = PostPool.start(trace, { threads: 2, json: true, block: 3 });
+      await writeJSONAtomically(join(dir, "u.json"), trace, working).finally(() => working.close());
+      expect(readFileSync(join(dir, "u.json"), "utf8")).to.equal(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -433,6 +433,14 @@ class LoopEmitter {
   /** One flat loop, or a nest of loops over the dims with a running position. */
   writeLoop(): void {
     const { ctx, sizes, idx, pos, ndim, body } = this;
+    if (sizes.every((s) => s === "1")) {
+      // One element (a scalar in unit dims): the body once, in a block of its own.
+      ctx.line("{");
+      ctx.line(`  const ${[pos, ...(this.flat ? [] : idx)].map((i) => `${i} = 0`).join(", ")};`);
+      body.forEach((l) => ctx.line(`  ${l}`));
+      ctx.line("}");
+      return;
+    }
     if (this.flat) {
       const total = sizes.length === 1 ? sizes[0] : sizes.join(" * ");
       ctx.line(`for (let ${pos} = 0; ${pos} < ${total}; ${pos}++) {`);

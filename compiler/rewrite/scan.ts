@@ -8,6 +8,8 @@ import { DimShuffle, dropDims, expandDims } from "../ops/dimshuffle.js";
 import { type InnerStage, Scan } from "../ops/scan.js";
 import { Subtensor } from "../ops/subtensor.js";
 import { rewrite } from "./pattern.js";
+import { lastRowOfColumns, scalarizeScan } from "./scalarize.js";
+import { shareForwardValues } from "./scan-share.js";
 import { reciprocalOfFixed } from "./specialize.js";
 
 const STAGES: readonly InnerStage[] = ["built", "rewritten", "fused"];
@@ -26,7 +28,13 @@ export function optimizeScans(outputs: readonly Variable[], stage: Exclude<Inner
   if (!nodes.some((n) => n.op instanceof Scan)) return [...outputs];
   const behind = (op: unknown): op is Scan => op instanceof Scan && STAGES.indexOf(op.stage) < STAGES.indexOf(stage);
   if (!nodes.some((n) => behind(n.op))) return keepLastOnly([...outputs]);
-  return keepLastOnly(rebuild(outputs, (node, inputs) => (behind(node.op) ? optimizeOne(node.op, inputs, stage, compile) : null)));
+  // A scalarized loop's out[-1] reads the last entry of each scalar output, not a row of their stack.
+  const optimized = rebuild(outputs, (node, inputs) => {
+    if (behind(node.op)) return optimizeOne(node.op, inputs, stage, compile);
+    const last = lastRowOfColumns(node, inputs);
+    return last ? [last] : null;
+  });
+  return keepLastOnly(shareForwardValues(optimized));
 }
 
 /**
@@ -51,8 +59,9 @@ function rebuild(outputs: readonly Variable[], replace: (node: Apply, inputs: Va
 const isLastStep = (op: unknown) => op instanceof Subtensor && op.entries.length === 1 && op.entries[0] === -1;
 
 /**
- * A recurrent output read only as `out[-1]` keeps its last value alone (PyTensor's scan_save_mem):
- * no buffer of one value per step, no write per step.
+ * A recurrent output read only as `out[-1]` (or not at all) keeps its last value alone (PyTensor's
+ * scan_save_mem): no buffer of one value per step, no write per step. An output fed back to no
+ * step and read by nothing goes (a logp alone does not store the values kept for its gradient).
  */
 export function keepLastOnly(outputs: Variable[]): Variable[] {
   const nodes = toposort(outputs);
@@ -65,23 +74,41 @@ export function keepLastOnly(outputs: Variable[]): Variable[] {
     }
   }
   const isOutput = new Set(outputs);
+  const readersOf = (out: Variable) => (isOutput.has(out) ? null : (readers.get(out) ?? []));
   const lastOnly = (node: Apply, k: number) => {
     const op = node.op as Scan;
-    const out = node.outputs[k];
-    const rs = readers.get(out) ?? [];
-    return op.layout.recurrent[k] && op.layout.keep[k] === "all" && !isOutput.has(out) && rs.length > 0 && rs.every((r) => isLastStep(r.op));
+    const rs = readersOf(node.outputs[k]);
+    return op.layout.recurrent[k] && op.layout.keep[k] === "all" && rs?.every((r) => isLastStep(r.op)) === true;
   };
-  if (!nodes.some((n) => n.op instanceof Scan && n.outputs.some((_, k) => lastOnly(n, k)))) return outputs;
+  const unused = (node: Apply, k: number) => !(node.op as Scan).layout.recurrent[k] && readersOf(node.outputs[k])?.length === 0;
+  const changes = (n: Apply) => n.op instanceof Scan && n.outputs.some((_, k) => lastOnly(n, k) || unused(n, k));
+  if (!nodes.some(changes)) return outputs;
   // The last value of each such output, which its readers out[-1] become.
   const lastOf = new Map<Variable, Variable>();
   return rebuild(outputs, (node, inputs) => {
     const last = lastOf.get(node.inputs[0]);
     if (isLastStep(node.op) && last) return [last];
     const op = node.op;
-    const keepLast = op instanceof Scan ? node.outputs.map((_, k) => lastOnly(node, k)) : [];
-    if (!(op instanceof Scan) || !keepLast.some(Boolean)) return null;
-    const rebuilt = op.withKeep(op.layout.keep.map((keep, k) => (keepLast[k] ? "last" : keep))).makeNode(...inputs).outputs;
-    return rebuilt.map((out, k) => {
+    if (!(op instanceof Scan) || !changes(node)) return null;
+    const keepLast = node.outputs.map((_, k) => lastOnly(node, k));
+    const kept = node.outputs.map((_, k) => !unused(node, k));
+    const { layout, inner } = op;
+    const pick = <T>(list: readonly T[]) => list.filter((_, k) => kept[k]);
+    const smaller = new Scan(
+      {
+        ...layout,
+        recurrent: pick(layout.recurrent),
+        keep: pick(layout.keep.map((keep, k) => (keepLast[k] ? "last" : keep))),
+        lengthOf: layout.lengthOf && pick(layout.lengthOf),
+      },
+      { inputs: inner.inputs, outputs: pick(inner.outputs) },
+      op.stage,
+    );
+    const rebuilt = smaller.makeNode(...inputs).outputs;
+    let p = 0;
+    return node.outputs.map((_, k) => {
+      if (!kept[k]) return null;
+      const out = rebuilt[p++];
       if (!keepLast[k]) return out;
       lastOf.set(node.outputs[k], out);
       return null;
@@ -89,15 +116,28 @@ export function keepLastOnly(outputs: Variable[]): Variable[] {
   });
 }
 
-function optimizeOne(op: Scan, inputs: Variable[], stage: Exclude<InnerStage, "built">, compile: InnerCompiler): Variable[] {
+/** The body through the rewrites; dividing by what the loop does not change is multiplying by its reciprocal, computed once. */
+function rewriteBody(op: Scan, compile: InnerCompiler): Variable[] {
+  const invariantRoots = new Set(op.inner.inputs.slice(op.layout.nSeqs + op.nRec));
+  const invariant = (v: Variable) => graphInputs([v]).every((r) => r instanceof Constant || invariantRoots.has(r));
+  return rewrite(compile.rewrite([...op.inner.outputs]), [reciprocalOfFixed(invariant)]);
+}
+
+function optimizeOne(original: Scan, originalInputs: Variable[], stage: Exclude<InnerStage, "built">, compile: InnerCompiler): Variable[] {
+  let op = original;
+  let inputs = originalInputs;
+  let body = rewriteBody(op, compile);
+  // Small static tensors become scalars (then the rewrites again, on the scalar body).
+  const scalar = scalarizeScan(op.withInner({ inputs: op.inner.inputs, outputs: body }, op.stage), inputs);
+  if (scalar) {
+    op = scalar.op;
+    inputs = scalar.inputs;
+    body = rewriteBody(op, compile);
+  }
   const { nSeqs } = op.layout;
   const innerIn = op.inner.inputs;
   const nonSeqIn = innerIn.slice(nSeqs + op.nRec);
   const outerNonSeqs = op.split(inputs).nonSeqs;
-  // Dividing by what the loop does not change is multiplying by its reciprocal, computed once.
-  const invariantRoots = new Set(nonSeqIn);
-  const invariant = (v: Variable) => graphInputs([v]).every((r) => r instanceof Constant || invariantRoots.has(r));
-  const body = rewrite(compile.rewrite([...op.inner.outputs]), [reciprocalOfFixed(invariant)]);
 
   // Variant: depends on a sequence slice or a previous value. Everything else in the body is computed from
   // non-sequences and constants alone.
@@ -143,7 +183,8 @@ function optimizeOne(op: Scan, inputs: Variable[], stage: Exclude<InnerStage, "b
   const inner = { inputs: [...innerIn, ...inputsOut], outputs };
   const optimized = op.withInner(inner, stage, hoisted.size);
   const pruned = withoutUnusedInputs(optimized, [...inputs, ...hoistedOuter]);
-  return pruned.op.makeNode(...pruned.inputs).outputs;
+  const results = pruned.op.makeNode(...pruned.inputs).outputs;
+  return scalar ? scalar.outputs(results) : results;
 }
 
 /**
