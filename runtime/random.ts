@@ -9,52 +9,42 @@ export type StreamState = { c: number; s0: number; s1: number; s2: number };
  * (seeded by seedrandom itself), its step written out here on plain number fields, which the JIT
  * inlines into the caller and keeps unboxed: through seedrandom's closures every draw allocated a
  * few boxed numbers wherever the caller's inlining budget ran out (a NUTS leaf, for one). The
- * numbers are seedrandom's, bit for bit (test/nuts-lean.test.ts holds them to it).
+ * numbers are seedrandom's, bit for bit (test/nuts-lean.test.ts holds them to it). The fields are
+ * Alea's state (read by streamState: saving a stream is the compiler's business, so it is no method).
  */
 export class Stream {
-  private c = 0;
-  private s0 = 0.5;
-  private s1 = 0.5;
-  private s2 = 0.5;
-  /** A spare normal variate from the polar method, when hasSpare. */
-  private spare = 0.5;
-  private hasSpare = false;
+  // Declared, not initialised here: the constructor copies them in this order (fewer bytes in a page's bundle).
+  declare c: number;
+  declare s0: number;
+  declare s1: number;
+  declare s2: number;
+  /** A spare normal variate from the polar method, NaN when there is none (a number, never boxed). */
+  declare spare: number;
 
   constructor(seed: number | string | StreamState) {
-    const state: StreamState = typeof seed === "object" ? seed : alea(String(seed), { state: true }).state();
-    this.c = state.c;
-    this.s0 = state.s0;
-    this.s1 = state.s1;
-    this.s2 = state.s2;
+    Object.assign(this, typeof seed === "object" ? seed : alea(String(seed), { state: true }).state());
+    this.spare = Number.NaN;
   }
 
-  /** Alea's state (to save the stream). */
-  state(): StreamState {
-    return { c: this.c, s0: this.s0, s1: this.s1, s2: this.s2 };
+  /** One step of Alea: 32 random bits as a fraction. */
+  private next(): number {
+    const t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10; // 2^-32
+    this.s0 = this.s1;
+    this.s1 = this.s2;
+    return (this.s2 = t - (this.c = t | 0));
   }
 
   /** Uniform on [0, 1), 53 random bits (seedrandom's prng.double: two steps of Alea). */
   uniform(): number {
-    let t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10; // 2^-32
-    this.s0 = this.s1;
-    this.s1 = this.s2;
-    this.c = t | 0;
-    const hi = t - this.c;
-    this.s2 = hi;
-    t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10;
-    this.s0 = this.s1;
-    this.s1 = this.s2;
-    this.c = t | 0;
-    const lo = t - this.c;
-    this.s2 = lo;
-    return hi + ((lo * 0x200000) | 0) * 1.1102230246251565e-16; // 2^-53
+    return this.next() + ((this.next() * 0x200000) | 0) * 1.1102230246251565e-16; // 2^-53
   }
 
   /** Standard normal (Marsaglia's polar method). */
   normal(): number {
-    if (this.hasSpare) {
-      this.hasSpare = false;
-      return this.spare;
+    const z = this.spare;
+    if (z === z) {
+      this.spare = Number.NaN;
+      return z;
     }
     let u: number;
     let v: number;
@@ -66,18 +56,7 @@ export class Stream {
     } while (s >= 1 || s === 0);
     const f = Math.sqrt((-2 * Math.log(s)) / s);
     this.spare = v * f;
-    this.hasSpare = true;
     return u * f;
-  }
-
-  /** The spare normal variate, or null (to save the stream). */
-  get pendingNormal(): number | null {
-    return this.hasSpare ? this.spare : null;
-  }
-
-  set pendingNormal(z: number | null) {
-    this.hasSpare = z !== null;
-    if (z !== null) this.spare = z;
   }
 }
 
@@ -85,21 +64,18 @@ export type SavedStream = { prng: StreamState; spare: number | null };
 
 /** A stream's state, to restore it later (a shared rng's state between compiled calls). */
 export function streamState(s: Stream): SavedStream {
-  return { prng: s.state(), spare: s.pendingNormal };
+  return { prng: { c: s.c, s0: s.s0, s1: s.s1, s2: s.s2 }, spare: Number.isNaN(s.spare) ? null : s.spare };
 }
 
 export function restoreStream(saved: SavedStream): Stream {
   const s = new Stream(saved.prng);
-  s.pendingNormal = saved.spare;
+  if (saved.spare !== null) s.spare = saved.spare;
   return s;
 }
 
-let seeder: Stream | null = null;
-
 /** A fresh seed for streams created without one (different on every run, like NumPy's default). */
 export function freshSeed(): string {
-  if (!seeder) seeder = new Stream(`${Date.now()}:${Math.random()}`);
-  return seeder.uniform().toString(36).slice(2);
+  return Math.random().toString(36).slice(2);
 }
 
 /** A seed for stream `i` derived from a user seed, so that several streams stay independent. */
