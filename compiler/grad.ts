@@ -5,6 +5,8 @@ import { toposort } from "./graph/traversal.js";
 import { isFloat } from "./graph/type.js";
 import { add, zerosLike } from "./ops/elemwise.js";
 import { floatConst } from "./ops/constant.js";
+import { ZeroGrad } from "./ops/zero-grad.js";
+import { freezeLogSumExpShifts } from "./rewrite/shift-invariance.js";
 
 export interface GradOptions {
   /** What to do for a `wrt` the cost does not depend on: raise (PyTensor's default) or return zeros. */
@@ -21,14 +23,17 @@ export function grad(cost: Variable, wrt: Variable | readonly Variable[], opts: 
   for (const w of list) if (!isFloat(w.dtype)) throw new Error(`grad: cannot differentiate with respect to ${w} of type ${w.type}`);
 
   const wrtSet = new Set(list);
-  const nodes = toposort([cost], wrtSet);
-  // Variables that depend on some wrt: only their gradients are needed.
+  // The same cost, with the shifts whose gradient is identically zero marked as such.
+  const frozen = freezeLogSumExpShifts(cost, wrtSet);
+  const nodes = toposort([frozen], wrtSet);
+  // Variables that depend on some wrt: only their gradients are needed. Nothing flows through ZeroGrad.
   const dependsOnWrt = new Set<Variable>(list);
   for (const node of nodes) {
+    if (node.op instanceof ZeroGrad) continue;
     if (node.inputs.some((v) => dependsOnWrt.has(v))) node.outputs.forEach((o) => dependsOnWrt.add(o));
   }
   const grads = new Map<Variable, Variable>();
-  if (dependsOnWrt.has(cost)) grads.set(cost, floatConst(1));
+  if (dependsOnWrt.has(frozen)) grads.set(frozen, floatConst(1));
 
   for (let n = nodes.length - 1; n >= 0; n--) {
     const node = nodes[n];
@@ -56,8 +61,21 @@ export function grad(cost: Variable, wrt: Variable | readonly Variable[], opts: 
   const result = list.map((w) => {
     const g = grads.get(w);
     if (g) return g;
-    if (opts.disconnectedInputs === "zero") return zerosLike(w);
+    // Reached only through ZeroGrad: connected, with a zero gradient (as PyTensor's zero_grad).
+    if (opts.disconnectedInputs === "zero" || reaches(w, frozen, wrtSet)) return zerosLike(w);
     throw new Error(`grad: the cost does not depend on ${w} (pass { disconnectedInputs: "zero" } to get zeros)`);
   });
   return wrt instanceof Variable ? result[0] : result;
+}
+
+/**
+ * Whether `cost` depends on `w` through float values alone, ZeroGrad included (an integer on the
+ * way disconnects, as everywhere else).
+ */
+function reaches(w: Variable, cost: Variable, leaves: ReadonlySet<Variable>): boolean {
+  const downstream = new Set([w]);
+  for (const node of toposort([cost], leaves)) {
+    if (node.inputs.some((v) => downstream.has(v))) node.outputs.forEach((o) => isFloat(o.dtype) && downstream.add(o));
+  }
+  return downstream.has(cost);
 }

@@ -32,6 +32,7 @@ import { optimizeScans } from "./rewrite/scan.js";
 import { simplify } from "./rewrite/simplify.js";
 import { fixedArray, hotForms, reciprocalOfFixed, specialize } from "./rewrite/specialize.js";
 import { stabilize } from "./rewrite/stabilize.js";
+import { dropZeroGrad } from "./ops/zero-grad.js";
 import * as pt from "./tensor.js";
 import { expandCustomDraws } from "./distributions/customdist.js";
 import { boundedLogp } from "./model/compile-graphs.js";
@@ -88,7 +89,7 @@ export function deriveModelGraphs(model: Model): ModelGraphs {
 /** Steps 2b–2d: each phase runs its rules, with the canonical ones, to a fixpoint before the next. */
 export function rewritePhases(evaluate: NodeEvaluator): Rule[][] {
   const fold = constantFold(evaluate);
-  const canonical = [...canonicalize, ...simplify, ...reductions, fold];
+  const canonical = [dropZeroGrad, ...canonicalize, ...simplify, ...reductions, fold];
   return [canonical, [...stabilize, ...canonical], [...specialize, ...canonical]];
 }
 

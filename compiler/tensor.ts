@@ -18,6 +18,7 @@ import { random } from "./ops/random.js";
 import * as sp from "./ops/special.js";
 import { fn, type CompiledFunction } from "./function.js";
 import { scan, type ScanOptions } from "./ops/scan.js";
+import { zeroGrad as zeroGradOp } from "./ops/zero-grad.js";
 
 export { Variable, Constant, TensorType, type TensorLike, type DType, type CompiledFunction };
 
@@ -119,12 +120,17 @@ export function mean(x: T, axis?: Axis, keepdims = false): Variable {
   return ew.div(s, count);
 }
 
+/** x, with a gradient of zero (PyTensor's `pytensor.gradient.zero_grad`, JAX's `stop_gradient`). */
+export const zeroGrad = (x: T): Variable => zeroGradOp(asTensor(x));
+
 /** log(sum(exp(x))) with the max shifted out, so that it neither overflows nor underflows. */
 export function logsumexp(x: T, axis?: Axis, keepdims = false): Variable {
   const v = asTensor(x);
   const axes = axesOf(v, axis);
   const m = reduce("max", v, axis, true);
-  const shift = ew.switchOp(ew.isinf(m), 0, m);
+  // Any shift gives the same value, so its gradient is zero: without zeroGrad, grad would build
+  // that zero as two terms through max's mask that cancel (JAX's stop_gradient here).
+  const shift = zeroGradOp(ew.switchOp(ew.isinf(m), 0, m));
   const r = ew.add(ew.log(reduce("sum", ew.exp(ew.sub(v, shift)), axis, true)), shift);
   return keepdims || !axes.length ? r : dropDims(r, axes);
 }
@@ -545,6 +551,7 @@ export const pt = {
   any,
   mean,
   logsumexp,
+  zeroGrad,
   dot,
   matmul,
   transpose,

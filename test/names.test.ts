@@ -21,6 +21,7 @@ import { Dot, DotTransposed } from "../compiler/ops/blas.js";
 import { Cholesky, CholeskyGrad, SolveTriangular, Tril } from "../compiler/ops/linalg.js";
 import { CheckParameterValue } from "../compiler/ops/check.js";
 import { DeepCopyOp } from "../compiler/ops/copy.js";
+import { zeroGrad } from "../compiler/ops/zero-grad.js";
 import { Composite } from "../compiler/ops/composite.js";
 
 const exported = runtime as Record<string, unknown>;
@@ -118,6 +119,7 @@ describe("names: the op names rewrite patterns may name", () => {
     Tril: () => new Tril().makeNode(m),
     Check: () => new CheckParameterValue("x > 0").makeNode(x, pt.constant(true)),
     DeepCopyOp: () => new DeepCopyOp().makeNode(x),
+    ZeroGrad: () => zeroGrad(x).owner!,
     Composite: () => new Composite({ nIn: 1, nodes: [{ op: S.exp, args: [0] }], outputs: [1], reduce: "none" }).makeNode(x),
   };
 

@@ -134,11 +134,11 @@ describe("scalarized scan bodies", () => {
     expectClose([constants.flat.logp(x)], [lp1], 1e-15, "logp vs logpGrad's value");
     const fd = finiteDiffGrad((v) => constants.flat.logp(v), x);
     expectClose(Array.from(g1), Array.from(fd), 1e-6, "gradient vs finite differences");
-    // logp alone keeps the last state only: its loop stores nothing (logpGrad's stores the states
-    // and the exps its backward loop reads).
+    // logp alone keeps the last state only: its loop stores nothing (logpGrad's stores the exps its
+    // backward loop reads, and not the states: with the max's adjoint gone, nothing reads them).
     const stepOf = (code: string) => code.slice(code.search(/for \(let t\d+ = /)).split("\n  }\n")[0];
     expect(stepOf(constants.flat.logp.toString())).not.to.match(/\] = /);
-    expect(stepOf(constants.flat.logpGrad.toString()).match(/\] = /g)).to.have.length(6);
+    expect(stepOf(constants.flat.logpGrad.toString()).match(/\] = /g)).to.have.length(3);
   });
 
   it("a vector state through an op with no scalar rule (a set_subtensor) is still correct: the op runs on the rebuilt vector", () => {

@@ -8,6 +8,7 @@ import { rtRef } from "../emit/runtime-names.js";
 import { compileGraph, deriveModelGraphs, hotGraphs, type HotGraphs, type ModelGraphs } from "../pipeline.js";
 import { fuseElemwise } from "../rewrite/fuse.js";
 import { keepLastOnly } from "../rewrite/scan.js";
+import { withoutUnreadStates } from "../rewrite/scan-merge.js";
 import * as pt from "../tensor.js";
 import { Model, type Builder, type Coords } from "./model.js";
 import * as runtime from "../../runtime/index.js";
@@ -195,7 +196,7 @@ function emitHotFunctions(
   ];
   return [
     // logp alone reads no gradient loop: a loop's outputs read only at their last step keep that alone.
-    emitFunction(hotInputs, fuseElemwise(keepLastOnly([hot.graphs[0]])), {
+    emitFunction(hotInputs, fuseElemwise(keepLastOnly(withoutUnreadStates([hot.graphs[0]]))), {
       name: "logp",
       constPrefix: "kl",
       shared,

@@ -96,6 +96,7 @@ export const OP_NAMES = [
   "Tril",
   "Check",
   "DeepCopyOp",
+  "ZeroGrad",
   "Composite",
 ] as const;
 
