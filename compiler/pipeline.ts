@@ -174,9 +174,17 @@ function dataFrontier(graphs: Variable[], dataVars: Set<Variable>): Variable[] {
   // Arrays, and numbers made from arrays (a data check, a sum of logs): not what a scalar op makes of
   // a number of data, which costs less than passing it.
   const worth = (v: Variable) => kindOf(v) === "data" && v.owner !== null && (v.ndim > 0 || v.owner.inputs.some((i) => i.ndim > 0));
+  // A number a scalar op makes of such numbers (a step count from arrays' lengths): those numbers.
+  const seen = new Set<Variable>();
+  const addWorth = (v: Variable): void => {
+    if (seen.has(v) || kindOf(v) !== "data" || !v.owner) return;
+    seen.add(v);
+    if (worth(v)) frontier.add(v);
+    else v.owner.inputs.forEach(addWorth);
+  };
   for (const n of nodes) {
     if (n.outputs.some((o) => kindOf(o) === "data")) continue;
-    for (const v of n.inputs) if (worth(v)) frontier.add(v);
+    n.inputs.forEach(addWorth);
   }
   for (const g of graphs) if (worth(g)) frontier.add(g);
   return [...frontier];

@@ -11,6 +11,7 @@ import { floatConst } from "../ops/constant.js";
 import { mul } from "../ops/elemwise.js";
 import { opName, rewrite, uniformValue } from "./pattern.js";
 import { lastRowOfColumns, scalarizeScan } from "./scalarize.js";
+import { carryLaggedSequences } from "./scan-lag.js";
 import { mergeScans } from "./scan-merge.js";
 import { shareForwardValues } from "./scan-share.js";
 import { reciprocalOfFixed } from "./specialize.js";
@@ -37,7 +38,7 @@ export function optimizeScans(outputs: readonly Variable[], stage: Exclude<Inner
     const last = lastRowOfColumns(node, inputs);
     return last ? [last] : null;
   });
-  return keepLastOnly(shareForwardValues(mergeScans(keepLastOnly(optimized))));
+  return carryLaggedSequences(keepLastOnly(shareForwardValues(mergeScans(keepLastOnly(optimized)))));
 }
 
 /**
