@@ -175,12 +175,17 @@ function dataFrontier(graphs: Variable[], dataVars: Set<Variable>): Variable[] {
   // a number of data, which costs less than passing it.
   const worth = (v: Variable) => kindOf(v) === "data" && v.owner !== null && (v.ndim > 0 || v.owner.inputs.some((i) => i.ndim > 0));
   // A number a scalar op makes of such numbers (a step count from arrays' lengths): those numbers.
+  // (A walk with its own stack: a long chain of such numbers must not overflow the call stack.)
   const seen = new Set<Variable>();
-  const addWorth = (v: Variable): void => {
-    if (seen.has(v) || kindOf(v) !== "data" || !v.owner) return;
-    seen.add(v);
-    if (worth(v)) frontier.add(v);
-    else v.owner.inputs.forEach(addWorth);
+  const addWorth = (start: Variable): void => {
+    const stack = [start];
+    while (stack.length) {
+      const v = stack.pop()!;
+      if (seen.has(v) || kindOf(v) !== "data" || !v.owner) continue;
+      seen.add(v);
+      if (worth(v)) frontier.add(v);
+      else stack.push(...v.owner.inputs);
+    }
   };
   for (const n of nodes) {
     if (n.outputs.some((o) => kindOf(o) === "data")) continue;

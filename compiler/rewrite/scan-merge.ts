@@ -279,24 +279,27 @@ const MAX_TERMS = 8;
 const scalarOp = (v: Variable) => (v.owner?.op instanceof Elemwise && v.ndim === 0 && v.dtype === "float64" ? v.owner.op.scalar : null);
 
 /** `e` (times `sign`) as a sum of signed products, appended to `terms`; false past MAX_TERMS. */
-function termsOf(e: Variable, sign: number, terms: Term[]): boolean {
+function termsOf(e: Variable, sign: number, terms: Term[], depth = 0): boolean {
+  // (bounded depth as well as count: a long chain of additions is given up, not recursed through)
+  if (depth > MAX_TERMS) return false;
   const op = scalarOp(e);
   const ins = e.owner?.inputs ?? [];
-  if (op === S.add) return termsOf(ins[0], sign, terms) && termsOf(ins[1], sign, terms);
-  if (op === S.sub) return termsOf(ins[0], sign, terms) && termsOf(ins[1], -sign, terms);
-  if (op === S.neg) return termsOf(ins[0], -sign, terms);
+  if (op === S.add) return termsOf(ins[0], sign, terms, depth + 1) && termsOf(ins[1], sign, terms, depth + 1);
+  if (op === S.sub) return termsOf(ins[0], sign, terms, depth + 1) && termsOf(ins[1], -sign, terms, depth + 1);
+  if (op === S.neg) return termsOf(ins[0], -sign, terms, depth + 1);
   const leaves: Variable[] = [];
   terms.push({ sign: sign * factorsOf(e, leaves), leaves });
   return terms.length <= MAX_TERMS;
 }
 
 /** The factors of a product (a square is two), appended to `leaves`; the sign its negations give. */
-function factorsOf(e: Variable, leaves: Variable[]): number {
-  const op = scalarOp(e);
+function factorsOf(e: Variable, leaves: Variable[], depth = 0): number {
+  // (past MAX_TERMS levels a product is one factor: no deep recursion)
+  const op = depth > MAX_TERMS ? null : scalarOp(e);
   const ins = e.owner?.inputs ?? [];
-  if (op === S.mul) return factorsOf(ins[0], leaves) * factorsOf(ins[1], leaves);
-  if (op === S.sqr) return factorsOf(ins[0], leaves) * factorsOf(ins[0], leaves);
-  if (op === S.neg) return -factorsOf(ins[0], leaves);
+  if (op === S.mul) return factorsOf(ins[0], leaves, depth + 1) * factorsOf(ins[1], leaves, depth + 1);
+  if (op === S.sqr) return factorsOf(ins[0], leaves, depth + 1) * factorsOf(ins[0], leaves, depth + 1);
+  if (op === S.neg) return -factorsOf(ins[0], leaves, depth + 1);
   leaves.push(e);
   return 1;
 }
