@@ -19,10 +19,9 @@ const expectClose = (a: number[], b: number[], tol: number, what: string) => {
 /** The scan loops of a graph. */
 const scansOf = (outputs: Variable[]) => toposort(outputs).filter((n) => n.op instanceof Scan);
 
-// An HMM's forward algorithm, one max per step (bench/models.mjs's hmm), on given input variables.
-function hmmGraph(y: Variable, mu: Variable, logSigma: Variable, A: Variable) {
-  const sigma = pt.exp(logSigma);
-  const emission = (v: Variable) => pt.sub(pt.mul(-0.5, pt.square(pt.div(pt.sub(v, mu), sigma))), logSigma);
+// An HMM's forward algorithm, one max per step (bench/models.mjs's hmm): the log-likelihood of y
+// given each state's emission log density and the transition matrix A.
+function hmmLoglik(y: Variable, emission: (v: Variable) => Variable, A: Variable): Variable {
   const alpha0 = pt.add(Math.log(1 / 3), emission(pt.index(y, 0)));
   const alphas = pt.scan(
     (yt: Variable, prev: Variable) => {
@@ -31,7 +30,13 @@ function hmmGraph(y: Variable, mu: Variable, logSigma: Variable, A: Variable) {
     },
     { sequences: pt.slice(y, 1), outputsInfo: alpha0 },
   ) as Variable;
-  const logp = pt.logsumexp(pt.index(alphas, -1));
+  return pt.logsumexp(pt.index(alphas, -1));
+}
+
+/** hmmLoglik on given input variables, and its gradient. */
+function hmmGraph(y: Variable, mu: Variable, logSigma: Variable, A: Variable) {
+  const sigma = pt.exp(logSigma);
+  const logp = hmmLoglik(y, (v) => pt.sub(pt.mul(-0.5, pt.square(pt.div(pt.sub(v, mu), sigma))), logSigma), A);
   return { logp, grads: pt.grad(logp, [mu, logSigma, A]) };
 }
 
@@ -106,16 +111,10 @@ describe("scalarized scan bodies", () => {
       const sigma = HalfNormal("sigma", 1);
       const y = bind("y", Y);
       const A = bind("A", AM);
-      const emission = (v: Variable) => pt.sub(pt.mul(-0.5, pt.square(pt.div(pt.sub(v, mu), sigma))), pt.log(sigma));
-      const alpha0 = pt.add(Math.log(1 / 3), emission(pt.index(y, 0)));
-      const alphas = pt.scan(
-        (yt: Variable, prev: Variable) => {
-          const m = pt.max(prev);
-          return pt.add(pt.add(pt.log(pt.dot(pt.exp(pt.sub(prev, m)), A)), m), emission(yt));
-        },
-        { sequences: pt.slice(y, 1), outputsInfo: alpha0 },
-      ) as Variable;
-      Potential("lik", pt.logsumexp(pt.index(alphas, -1)));
+      Potential(
+        "lik",
+        hmmLoglik(y, (v) => pt.sub(pt.mul(-0.5, pt.square(pt.div(pt.sub(v, mu), sigma))), pt.log(sigma)), A),
+      );
     };
     const constants = model(
       "hmm_constants",
