@@ -145,15 +145,19 @@ export class PostPool {
     return reply;
   }
 
-  /** az.summary's table, its rows shared out among the workers. */
+  /** az.summary's table, its rows shared out among the workers (made on this thread if they fail). */
   async summary(): Promise<Summary> {
     const of = 2 * this.workers.length;
-    const lists = await Promise.all(Array.from({ length: of }, (_, index) => this.run({ kind: "rows", index, of }).then((r) => r.rows!)));
-    const total = lists.reduce((n, l) => n + l.length, 0);
-    return new Summary(
-      Array.from({ length: total }, (_, i) => lists[i % of][Math.floor(i / of)]),
-      2,
-    );
+    try {
+      const lists = await Promise.all(Array.from({ length: of }, (_, index) => this.run({ kind: "rows", index, of }).then((r) => r.rows!)));
+      const total = lists.reduce((n, l) => n + l.length, 0);
+      return new Summary(
+        Array.from({ length: total }, (_, i) => lists[i % of][Math.floor(i / of)]),
+        2,
+      );
+    } catch {
+      return summary(this.trace);
+    }
   }
 
   /**
@@ -226,14 +230,13 @@ function formatWhole({ arr, booleans }: JSONArray): string {
 
 /** Start summarizing `trace` on worker threads; call the result once this thread is free. */
 export function summaryOffThread(trace: SummaryInput, threads = Math.min(8, availableParallelism())): () => Promise<Summary> {
-  let result: Promise<Summary>;
-  let pool: PostPool | undefined;
+  let pool: PostPool;
   try {
     pool = PostPool.start(trace, { threads });
-    result = pool.summary();
-  } catch (e) {
-    result = Promise.reject(e);
+  } catch {
+    // Workers that cannot start (a posterior that does not clone) leave the work to this thread.
+    return async () => summary(trace);
   }
-  // Workers that could not do it leave the work to this thread.
-  return () => result.catch(() => summary(trace)).finally(() => pool?.close());
+  const result = pool.summary();
+  return () => result.finally(() => pool.close());
 }

@@ -437,7 +437,7 @@ export async function runSample(file: string, opts: SampleCommandOptions, io: Sa
   const json = opts.out !== undefined && extname(opts.out) !== ".zarr";
   const pool = trace.nDraws * trace.nChains * posteriorScalars(trace) >= 1e6 ? startPool(trace, json) : null;
   try {
-    const table = pool ? pool.summary().catch(() => summary(trace)) : null;
+    const table = pool ? pool.summary() : null;
     if (!opts.out) {
       printSummary(io, trace, table ? await table : summary(trace));
       return 0;

@@ -32,26 +32,6 @@ export interface PlotOptions {
   document?: Document;
 }
 
-/**
- * A sample statistic per draw, chain after chain: where several steps record it (two NUTS blocks'
- * `diverging`, stacked as [chains, draws, steps]), the steps' values combined by `combine`.
- */
-export function statPerDraw(stat: NDArray, combine: "any" | "max"): Float64Array {
-  const [nChains, nDraws] = stat.shape;
-  const steps = stat.data.length / Math.max(1, nChains * nDraws);
-  if (steps === 1) return stat.data;
-  const out = new Float64Array(nChains * nDraws);
-  for (let i = 0; i < out.length; i++) {
-    let v = combine === "any" ? 0 : -Infinity;
-    for (let k = 0; k < steps; k++) {
-      const x = stat.data[i * steps + k];
-      v = combine === "any" ? (v || x !== 0 ? 1 : 0) : Math.max(v, x);
-    }
-    out[i] = v;
-  }
-  return out;
-}
-
 export const COMMON_OPTIONS = ["varNames", "hdiProb", "combined", "width", "height", "document"] as const;
 
 // In a browser (or where a DOM is installed) Plot draws into the global document; elsewhere into

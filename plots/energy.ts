@@ -3,6 +3,7 @@
 // fraction of missing information written per chain: "BFMI = 0.85". A transition density much
 // narrower than the marginal one means the sampler explores the energy levels slowly.
 import * as Plot from "@observablehq/plot";
+import { statSteps } from "../runtime/sampler/trace.js";
 import { checkOptions, concat, documentFor, fmt, kde, mean, panel, type PlotOptions, type TraceLike } from "./common.js";
 
 /**
@@ -13,7 +14,7 @@ function energyOf(fn: string, trace: TraceLike, step: number | undefined): { dat
   const e = trace.sampleStats.energy;
   if (!e) throw new Error(`${fn}: the trace has no sample statistic 'energy'`);
   const [nChains, nDraws] = e.shape;
-  const steps = e.data.length / Math.max(1, nChains * nDraws);
+  const steps = statSteps(e);
   if (step !== undefined && !(Number.isInteger(step) && step >= 0 && step < steps))
     throw new Error(`${fn}: step must be an integer from 0 to ${steps - 1} (the trace's NUTS steps), got ${String(step)}`);
   if (steps === 1) return { data: e.data, nChains, nDraws };

@@ -2,7 +2,8 @@
 // the lower triangle of scatter plots (b against a; c against a and b; ...); the divergent draws
 // drawn over them as red crosses, one per divergent draw in each panel.
 import * as Plot from "@observablehq/plot";
-import { COMMON_OPTIONS, checkOptions, compose, documentFor, elements, panel, type PlotOptions, statPerDraw, type TraceLike } from "./common.js";
+import { statPerDraw } from "../runtime/sampler/trace.js";
+import { COMMON_OPTIONS, checkOptions, compose, documentFor, elements, panel, type PlotOptions, type TraceLike } from "./common.js";
 
 export function plotPair(trace: TraceLike, opts: Omit<PlotOptions, "combined" | "hdiProb"> & { divergences?: boolean } = {}): string {
   checkOptions("plotPair", opts, [...COMMON_OPTIONS.filter((k) => k !== "combined" && k !== "hdiProb"), "divergences"]);

@@ -1,7 +1,8 @@
 // report(trace): one self-contained HTML page (inline CSS and SVG, nothing fetched): the warnings
 // PyMC prints after sampling, az.summary's table, and the plots.
 import { SUMMARY_COLUMNS, summary } from "../runtime/sampler/summary.js";
-import { COMMON_OPTIONS, checkOptions, elements, escapeXml, type PlotOptions, statPerDraw, type TraceLike } from "./common.js";
+import { statPerDraw, statSteps } from "../runtime/sampler/trace.js";
+import { COMMON_OPTIONS, checkOptions, elements, escapeXml, type PlotOptions, type TraceLike } from "./common.js";
 import { plotEnergy } from "./energy.js";
 import { plotForest } from "./forest.js";
 import { plotPair } from "./pair.js";
@@ -100,7 +101,7 @@ export function report(trace: TraceLike, opts: ReportOptions = {}): string {
     figures.push(["Pair", plotPair(trace, { varNames: pairNames ?? [...new Set(pairEls.map((e) => e.variable))], document: opts.document })]);
   // One energy plot per NUTS step (two NUTS blocks record two energies, stacked on a last axis).
   const energy = trace.sampleStats.energy;
-  const nutsSteps = energy ? energy.data.length / Math.max(1, energy.shape[0] * energy.shape[1]) : 0;
+  const nutsSteps = energy ? statSteps(energy) : 0;
   if (nutsSteps === 1) figures.push(["Energy", plotEnergy(trace, { document: opts.document })]);
   for (let k = 0; nutsSteps > 1 && k < nutsSteps; k++) figures.push([`Energy (NUTS step ${k})`, plotEnergy(trace, { document: opts.document, step: k })]);
   const n = (k: string) => Object.values(trace.posterior)[0]?.shape[k === "chains" ? 0 : 1] ?? 0;

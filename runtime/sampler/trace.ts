@@ -70,13 +70,8 @@ export class Trace {
   get divergences(): number {
     const d = this.sampleStats.diverging;
     if (!d) return 0;
-    const steps = d.data.length / Math.max(1, d.shape[0] * d.shape[1]);
     let k = 0;
-    for (let i = 0; i < d.data.length; i += steps) {
-      let any = false;
-      for (let j = 0; j < steps; j++) any ||= d.data[i + j] !== 0;
-      if (any) k++;
-    }
+    for (const v of statPerDraw(d, "any")) if (v) k++;
     return k;
   }
 
@@ -225,6 +220,30 @@ export interface LayoutArrays {
   dims: Record<string, string[]>;
   coords: Record<string, (string | number)[]>;
   attrs: Record<string, unknown>;
+}
+
+/** How many steps record a sample statistic: 1, or k where k NUTS blocks stack it as [chains, draws, k]. */
+export function statSteps(stat: NDArray): number {
+  return stat.data.length / Math.max(1, stat.shape[0] * stat.shape[1]);
+}
+
+/**
+ * A sample statistic per draw, chain after chain: where several steps record it (two NUTS blocks'
+ * `diverging`, stacked as [chains, draws, steps]), the steps' values combined by `combine`.
+ */
+export function statPerDraw(stat: NDArray, combine: "any" | "max"): Float64Array {
+  const steps = statSteps(stat);
+  if (steps === 1) return stat.data;
+  const out = new Float64Array(stat.data.length / steps);
+  for (let i = 0; i < out.length; i++) {
+    let v = combine === "any" ? 0 : -Infinity;
+    for (let k = 0; k < steps; k++) {
+      const x = stat.data[i * steps + k];
+      v = combine === "any" ? (v || x !== 0 ? 1 : 0) : Math.max(v, x);
+    }
+    out[i] = v;
+  }
+  return out;
 }
 
 /** An array of toJSON's layout, as writeJSON writes it from its data (`booleans`: true/false for 0/1). */
