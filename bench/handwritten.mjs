@@ -288,11 +288,12 @@ export function grw({ T = 10000 } = {}) {
 // over the residuals r = y_t − rho·y_{t-1}.
 export function ar1({ N, y }) {
   const Y = f64(y),
-    PRIOR_CONST = Math.log(2) - LOG_2PI_HALF; // log N(rho | 0, 0.5) = −2·rho² + this
-  function run(x, g) {
-    const rho = x[0],
-      t = x[1],
-      invVar = Math.exp(-2 * t);
+    PRIOR_CONST = Math.log(2) - LOG_2PI_HALF, // log N(rho | 0, 0.5) = −2·rho² + this
+    sums = new Float64Array(2);
+  // The loop in a function of its own: V8 compiles a long loop on stack during the first call,
+  // before the lines after it ever ran, and code compiled without their type feedback
+  // deoptimizes there on every later call (about 4× slower in the harness, one run in two).
+  function residualSums(rho) {
     let ss = 0,
       sry = 0,
       prev = Y[0];
@@ -303,6 +304,16 @@ export function ar1({ N, y }) {
       sry += r * prev;
       prev = cur;
     }
+    sums[0] = ss;
+    sums[1] = sry;
+  }
+  function run(x, g) {
+    const rho = x[0],
+      t = x[1],
+      invVar = Math.exp(-2 * t);
+    residualSums(rho);
+    const ss = sums[0],
+      sry = sums[1];
     if (g) {
       g[0] = -4 * rho + sry * invVar;
       g[1] = halfNormalLogGrad(t, 1) + ss * invVar - (N - 1);

@@ -10,6 +10,7 @@ import { Scan } from "../compiler/ops/scan.js";
 import { carryLaggedSequences } from "../compiler/rewrite/scan-lag.js";
 import { finiteDiffGrad } from "./helpers/fd.js";
 import { compileInline, expectSameModel, type ModelLike } from "./helpers/aot.js";
+import { functionText, sourceOf } from "./helpers/emitted.js";
 
 const close = (a: number, b: number, tol: number, what: string) =>
   expect(Math.abs(a - b), `${what}: ${a} vs ${b}`).to.be.at.most(tol * Math.max(1, Math.abs(b)));
@@ -33,14 +34,6 @@ function ar1(bind: (y: number[]) => Variable, seqs: (y: Variable) => Variable[])
 const lagged = (y: Variable) => [pt.slice(y, 1), pt.slice(y, 0, -1)];
 /** y[1:] and y[:-1] as two data arrays of their own: the same arithmetic, each read at every step. */
 const separateArrays = () => [data("y1", series.slice(1)), data("y0", series.slice(0, -1))];
-
-/** The text of function `name` in `text`, up to its closing brace (at the indentation it starts at). */
-const functionText = (text: string, name: string) => {
-  const start = text.indexOf(`function ${name}(`);
-  const indent = text.slice(text.lastIndexOf("\n", start) + 1, start);
-  const end = text.indexOf(`\n${indent}}`, start);
-  return text.slice(start, end < 0 ? text.length : end);
-};
 
 /** The body of the one loop in `text` (emitted at the indentation of its \`for\`). */
 const loopBody = (text: string) => {
@@ -204,6 +197,6 @@ describe("scan-lag: a sequence one step behind another is carried, not read agai
       Potential("lik", pt.sub(pt.index(acc, -1), pt.mul(59, pt.log(sigma))));
     });
     expectSameModel(built.ar1, inProcess as unknown as ModelLike, "AR(1) with y carried");
-    expect(loopBody(functionText(inProcess.flat.logpGrad.toString(), "logpGrad")).match(/\w+_d\[t\d+\]/g)).to.have.length(1);
+    expect(loopBody(functionText(sourceOf(inProcess), "logpGrad")).match(/\w+_d\[t\d+\]/g)).to.have.length(1);
   });
 });

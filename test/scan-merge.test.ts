@@ -9,6 +9,7 @@ import { Scan } from "../compiler/ops/scan.js";
 import { compileGraph } from "../compiler/pipeline.js";
 import { finiteDiffGrad } from "./helpers/fd.js";
 import { compileInline, expectSameModel, type ModelLike } from "./helpers/aot.js";
+import { functionText, sourceOf } from "./helpers/emitted.js";
 
 const close = (a: number, b: number, tol: number, what: string) =>
   expect(Math.abs(a - b), `${what}: ${a} vs ${b}`).to.be.at.most(tol * Math.max(1, Math.abs(b)));
@@ -50,13 +51,6 @@ function ar1Reference(x: Float64Array): { logp: number; grad: number[] } {
   };
 }
 
-/** The text of function `name` in `text`, up to its closing brace (at the indentation it starts at). */
-const functionText = (text: string, name: string) => {
-  const start = text.indexOf(`function ${name}(`);
-  const indent = text.slice(text.lastIndexOf("\n", start) + 1, start);
-  const end = text.indexOf(`\n${indent}}`, start);
-  return text.slice(start, end < 0 ? text.length : end);
-};
 const loopsOver = (text: string) => text.match(/for \(let t\d+ = /g)?.length ?? 0;
 
 /** The Scans left in `outputs` compiled as any graph, forward and reverse. */
@@ -221,6 +215,6 @@ describe("scan-merge: one loop for a logp and its gradient", () => {
       Potential("lik", pt.sub(pt.index(acc, -1), pt.mul(59, pt.log(sigma))));
     });
     expectSameModel(built.ar1, inProcess as unknown as ModelLike, "AR(1) with scan");
-    expect(loopsOver(functionText(inProcess.flat.logpGrad.toString(), "logpGrad"))).to.equal(1);
+    expect(loopsOver(functionText(sourceOf(inProcess), "logpGrad"))).to.equal(1);
   });
 });

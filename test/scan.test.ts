@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { GARCH11, HalfNormal, Model, Normal, Potential, type Variable, data, emitModel, model, pt, transforms } from "../compiler/index.js";
 import { finiteDiffGrad } from "./helpers/fd.js";
 import { compileInline, expectSameModel, type ModelLike } from "./helpers/aot.js";
+import { functionText } from "./helpers/emitted.js";
 
 const close = (a: number, b: number, tol: number, what: string) =>
   expect(Math.abs(a - b), `${what}: ${a} vs ${b}`).to.be.at.most(tol * Math.max(1, Math.abs(b)));
@@ -261,14 +262,18 @@ describe("pt.scan in models", () => {
   });
 
   it("compiles to a loop: the logp and gradient text does not grow with the series, and allocates nothing per call", () => {
-    const functionText = (text: string, name: string) =>
-      text.slice(text.indexOf(`function ${name}(`), text.indexOf("\n}\n", text.indexOf(`function ${name}(`)));
     const hot = (n: number) => {
       const text = emitModel(Model.build(garchScan(Array.from({ length: n }, (_, t) => Math.sin(t))))).body;
       return functionText(text, "logp") + functionText(text, "logpGrad");
     };
     expect(hot(2000)).to.equal(hot(20));
-    expect(functionText(emitModel(Model.build(hmm(false))).body, "logpGrad")).to.match(/for \(let t\d+ = n\d+ - 1; t\d+ >= 0; t\d+--\)/);
+    const hmmText = emitModel(Model.build(hmm(false))).body;
+    expect(functionText(hmmText, "logpGrad")).to.match(/for \(let t\d+ = n\d+ - 1; t\d+ >= 0; t\d+--\)/);
+    // Each loop is a function of its own (the lines after a long loop then have type feedback when
+    // V8 compiles it during the first call): logpGrad calls them and has no loop over the steps.
+    const own = hmmText.slice(hmmText.indexOf("function logpGrad("), hmmText.indexOf("\n}\n", hmmText.indexOf("function logpGrad(")));
+    expect(own).not.to.match(/for \(let t\d+ = /);
+    expect(own.match(/logpGrad\$loop\d+\(/g)).to.have.length(2);
     // An AR(1) likelihood accumulated in the loop, Stan style.
     const ar1 = Model.build(() => {
       const rho = Normal("rho", 0, 0.5);
@@ -284,6 +289,29 @@ describe("pt.scan in models", () => {
     const allocating = /rt\.nd\(|rt\.empty\(|\bnew\b|rt\.subtensor\(|=\s*\[|\[\s*\]|\.slice\(|rt\.join\(/;
     const bad = body.split("\n").filter((l) => allocating.test(l) && !/\bthrow\b/.test(l));
     expect(bad, bad.join("\n")).to.deep.equal([]);
+  });
+
+  it("a loop over sequences of static length has a literal bound; over data of unknown length it reads it from the data", () => {
+    const ar1 = (y: (values: number[]) => Variable, values: number[]) => () => {
+      const rho = Normal("rho", 0, 0.5);
+      const yv = y(values);
+      const acc = pt.scan((yt, yPrev, total) => pt.add(total, pt.square(pt.sub(yt, pt.mul(rho, yPrev)))), {
+        sequences: [pt.slice(yv, 1), pt.slice(yv, 0, -1)],
+        outputsInfo: 0,
+      }) as Variable;
+      Potential("lik", pt.mul(-0.5, pt.index(acc, -1)));
+    };
+    const bounds = (builder: () => void) => [...emitModel(Model.build(builder)).body.matchAll(/const n\d+ = ([^;]+);/g)].map((m) => m[1]);
+    expect(bounds(ar1((v) => pt.constant(v), series))).to.include(String(series.length - 1));
+    const unknown = bounds(ar1((v) => data("y", v), series));
+    expect(unknown.length).to.be.above(0);
+    for (const b of unknown) expect(b).to.not.match(/^\d+$/);
+    // Both compute the same log density.
+    const at = { rho: 0.4 };
+    const expected = -0.5 * series.slice(1).reduce((s, y, t) => s + (y - 0.4 * series[t]) ** 2, 0);
+    const prior = -0.5 * 0.8 ** 2 - Math.log(0.5) - 0.5 * Math.log(2 * Math.PI);
+    close(model(ar1((v) => pt.constant(v), series)).logp(at), prior + expected, 1e-12, "constant series");
+    close(model(ar1((v) => data("y", v), series)).logp(at), prior + expected, 1e-12, "data series");
   });
 
   it("ahead of time and in process give the same numbers to the last bit", async () => {

@@ -11,6 +11,7 @@ import { ZeroGrad } from "../compiler/ops/zero-grad.js";
 import { opName } from "../compiler/rewrite/pattern.js";
 import { freezeLogSumExpShifts } from "../compiler/rewrite/shift-invariance.js";
 import { finiteDiffGrad } from "./helpers/fd.js";
+import { functionText, sourceOf } from "./helpers/emitted.js";
 
 const flat = (v: any): number[] => (typeof v === "number" ? [v] : Array.from(v.data as Float64Array));
 const expectClose = (a: number[], b: number[], tol: number, what: string) => {
@@ -292,7 +293,7 @@ describe("loop-invariant factors of accumulated sums", () => {
       ) as Variable;
       Potential("lik", pt.logsumexp(pt.index(alphas, -1)));
     });
-    const code = m.flat.logpGrad.toString();
+    const code = functionText(sourceOf(m), "logpGrad");
     const loops = code.split(/for \(let t\d+ = /).slice(1);
     expect(loops).to.have.length(2);
     const backward = loops[1].slice(0, loops[1].indexOf("\n  }\n"));

@@ -1,6 +1,6 @@
 // The one emitter: a graph becomes straight-line JavaScript. The text stands alone: it refers only
 // to its parameters, to module-level constants it declares, and to `rt` (the tsmc runtime).
-import { Constant, type Variable, type Apply, type EmitContext } from "../graph/basic.js";
+import { Constant, type Variable, type Apply, type EmitContext, type LiftedResult } from "../graph/basic.js";
 import { toposort } from "../graph/traversal.js";
 import { emitSimdLoop } from "./wasm-loop.js";
 import { rtRef } from "./runtime-names.js";
@@ -123,7 +123,10 @@ class FunctionEmitter {
   private readonly names = new Map<Variable, string>();
   private readonly used = new Set<string>();
   private readonly prelude: string[] = [];
-  private readonly lines: string[] = [];
+  private lines: string[] = [];
+  /** Functions of lifted lines (a loop each), declared before this one. */
+  private readonly lifted: string[] = [];
+  private registers = 0;
   private counter = 0;
   private constCount = 0;
   /** Identifiers whose value never changes between calls: "module" level or bound in the "scope". */
@@ -285,7 +288,47 @@ class FunctionEmitter {
       once: (expr, uses) => this.once(expr, uses),
       isFixed: (id) => this.fixed.has(id),
       block: (inputs, ids, outputs) => this.block(inputs, ids, outputs),
+      lift: (args, body) => this.lift(args, body),
     };
+  }
+
+  /**
+   * Lines in a function of their own (a loop: see compiler/ops/scan.ts), its results handed back
+   * through module-level registers, so that the call allocates nothing. Lines that read a local of
+   * this function not among `args` stay inline.
+   */
+  private lift(args: readonly string[], body: () => readonly LiftedResult[]): string[] {
+    const outer = this.lines;
+    this.lines = [];
+    const results = body();
+    const inner = this.lines;
+    this.lines = outer;
+    const params = [...new Set(args.filter((a) => /^[A-Za-z_$][\w$]*$/.test(a) && !this.fixed.has(a)))];
+    const locals = new Set([...this.params, ...declaredNames(outer)]);
+    if (namesIn(inner).some((n) => locals.has(n) && !params.includes(n))) {
+      outer.push(...inner);
+      return results.map((r) => r.id);
+    }
+    // Named after this function, whose name is its module's only one.
+    const register = (kind: string, count: number) => {
+      if (!count) return "";
+      const id = `${this.name}$r${this.registers++}`;
+      this.prelude.push(`const ${id} = ${kind};`);
+      return id;
+    };
+    // A module-level buffer is read where it is (its data alias kept); the rest go through registers.
+    const passed = results.filter((r) => !this.moduleArrays.has(r.id));
+    const scalars = passed.filter((r) => r.scalar).length;
+    const numbers = register(`new Float64Array(${scalars})`, scalars);
+    const arrays = register(`new Array(${passed.length - scalars}).fill(null)`, passed.length - scalars);
+    let [n, a] = [0, 0];
+    const reads = results.map((r) => (this.moduleArrays.has(r.id) ? r.id : r.scalar ? `${numbers}[${n++}]` : `${arrays}[${a++}]`));
+    results.forEach((r, i) => reads[i] !== r.id && inner.push(`${reads[i]} = ${r.id};`));
+    const name = `${this.name}$loop${this.lifted.length}`;
+    const text = withoutUnusedAliases(inner).map((l) => `  ${l}`);
+    this.lifted.push(`function ${name}(${params.join(", ")}) {\n${text.join("\n")}\n}`);
+    outer.push(`${name}(${params.join(", ")});`);
+    return reads;
   }
 
   /** A graph emitted inline (a loop body), its names forgotten afterwards: they are local to the block. */
@@ -335,19 +378,30 @@ class FunctionEmitter {
     } else {
       lines.push(`return [${results.join(", ")}];`);
     }
-    let body = splitLongBody(withoutUnusedAliases(lines))
+    const body = splitLongBody(withoutUnusedAliases(lines))
       .map((l) => `  ${l}`)
       .join("\n");
+    const { name, prelude, scoped } = this;
+    let code = [...this.lifted, `function ${name}(${params.join(", ")}) {\n${body}\n}`].join("\n");
     // The lengths of scope-bound arrays are bound with them (`${name}_s${k}`): fixed numbers to the
     // engine, so loop bounds and shape checks against them are constants.
     for (const [v, id] of opts.scope ?? []) {
       if (v.ndim === 0) continue;
       const read = new RegExp(`${id.replace(/\$/g, "\\$")}\\.shape\\[(\\d+)\\]`, "g");
-      body = body.replace(read, (_, k: string) => `${id}_s${k}`);
+      code = code.replace(read, (_, k: string) => `${id}_s${k}`);
     }
-    const { name, prelude, scoped } = this;
-    return { name, prelude, params, scoped, code: `function ${name}(${params.join(", ")}) {\n${body}\n}` };
+    return { name, prelude, params, scoped, code };
   }
+}
+
+/** The names that lines declare (`const a`, `let b`), at any depth. */
+function declaredNames(lines: readonly string[]): string[] {
+  return lines.flatMap((l) => /^\s*(?:const|let) ([\w$]+)/.exec(l)?.[1] ?? []);
+}
+
+/** Every identifier-like word in lines (property names too: a superset of what they read). */
+function namesIn(lines: readonly string[]): string[] {
+  return lines.flatMap((l) => l.match(/[A-Za-z_$][\w$]*/g) ?? []);
 }
 
 /**

@@ -163,6 +163,18 @@ export interface EmitContext {
    * `ids`; returns the identifiers of its `outputs`, valid in the lines emitted up to the next `}`.
    */
   block(inputs: readonly Variable[], ids: readonly string[], outputs: readonly Variable[]): string[];
+  /**
+   * The lines `body` emits as a function of their own, declared beside this one and called here
+   * with `args` (the identifiers the lines read). `body` returns its results (identifiers in its
+   * lines, each a number or not); `lift` returns expressions here that hold them.
+   */
+  lift(args: readonly string[], body: () => readonly LiftedResult[]): string[];
+}
+
+/** A result of lifted lines: its identifier there, and whether it is a number (else an array). */
+export interface LiftedResult {
+  readonly id: string;
+  readonly scalar: boolean;
 }
 
 /** An operation: its parameters, type rule, gradient rule and emit template in one object. */

@@ -3,7 +3,7 @@
 // of each recurrent output and each non-sequence; the op emits one `for` loop that runs the body,
 // emitted by the same emitter as any graph, once per step. Its gradient is another Scan that runs
 // backwards over the steps (backpropagation through time) from the forward outputs it kept.
-import { Apply, Constant, Variable, type EmitContext, type InnerTensorGraph, type Op } from "../graph/basic.js";
+import { Apply, Constant, Variable, type EmitContext, type InnerTensorGraph, type LiftedResult, type Op } from "../graph/basic.js";
 import { cloneReplace, toposort } from "../graph/traversal.js";
 import { TensorType, formatShape, isFloat } from "../graph/type.js";
 import { grad } from "../grad.js";
@@ -206,7 +206,19 @@ interface Stacked {
   readonly padded: boolean;
 }
 
+/**
+ * The loop in a function of its own, called here. V8 compiles a long loop on the stack during the
+ * function's first call, before the lines after it ever ran; compiled without their type feedback,
+ * that code deoptimizes on reaching them, and a function in that state can stay several times
+ * slower for the life of the process (AR(1)'s gradient 9–31 µs instead of 5.1, in about one
+ * process in three). In a function of its own, the loop is followed only by its results.
+ */
 function emitScan(op: Scan, ctx: EmitContext): void {
+  const results = ctx.lift(ctx.ins, () => emitLoop(op, ctx));
+  results.forEach((r, k) => ctx.line(`const ${ctx.outs[k]} = ${r};`));
+}
+
+function emitLoop(op: Scan, ctx: EmitContext): LiftedResult[] {
   const { layout, inner } = op;
   const { seqs, nonSeqs } = op.split(ctx.ins);
   const n = emitStepCount(op, ctx);
@@ -240,11 +252,16 @@ function emitScan(op: Scan, ctx: EmitContext): void {
     if (o.size !== null) ctx.line(`${o.id}.data.fill(0, ${n} * ${o.size});`);
     else ctx.line(`if (${o.id} !== null) ${o.id}.data.fill(0, ${n} * (${o.id}.data.length / ${o.length}));`);
   }
-  inner.outputs.forEach((_, k) => {
+  return inner.outputs.map((_, k) => {
     const o = stacked[k];
-    if (!o) ctx.line(`const ${ctx.outs[k]} = ${states[op.recurrentIndex(k)].id};`);
-    else if (o.size !== null) ctx.line(`const ${ctx.outs[k]} = ${o.id};`);
-    else ctx.line(`const ${ctx.outs[k]} = ${o.id} ?? ${ctx.rt("empty")}([0${", 0".repeat(o.rank)}]);`);
+    if (!o) {
+      const state = states[op.recurrentIndex(k)];
+      return { id: state.id, scalar: state.dims.length === 0 };
+    }
+    if (o.size !== null) return { id: o.id, scalar: false };
+    const id = ctx.tmp("r");
+    ctx.line(`const ${id} = ${o.id} ?? ${ctx.rt("empty")}([0${", 0".repeat(o.rank)}]);`);
+    return { id, scalar: false };
   });
 }
 
@@ -253,7 +270,12 @@ function emitStepCount(op: Scan, ctx: EmitContext): string {
   const { nSteps, seqs } = op.split(ctx.ins);
   const n = ctx.tmp("n");
   if (nSteps === null) {
-    ctx.line(`const ${n} = ${seqs.length === 1 ? `${seqs[0]}.shape[0]` : `Math.min(${seqs.map((s) => `${s}.shape[0]`).join(", ")})`};`);
+    // A literal bound where every sequence's length is static: V8 compiles the loop tighter
+    // (AR(1)'s gradient 5.1 against 5.8 µs with the bound read off the array).
+    const lengths = op.split(ctx.node.inputs).seqs.map((v) => v.type.shape[0]);
+    const known = lengths.every((d) => d !== null) ? Math.min(...(lengths as number[])) : null;
+    const count = known !== null ? String(known) : seqs.length === 1 ? `${seqs[0]}.shape[0]` : `Math.min(${seqs.map((s) => `${s}.shape[0]`).join(", ")})`;
+    ctx.line(`const ${n} = ${count};`);
     return n;
   }
   ctx.line(`const ${n} = ${nSteps};`);
