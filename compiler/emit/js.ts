@@ -1,6 +1,6 @@
 // The one emitter: a graph becomes straight-line JavaScript. The text stands alone: it refers only
 // to its parameters, to module-level constants it declares, and to `rt` (the tsmc runtime).
-import { Constant, type Variable, type Apply, type EmitContext, type LiftedResult } from "../graph/basic.js";
+import { Constant, type Variable, type Apply, type EmitContext, type Lifted } from "../graph/basic.js";
 import { toposort } from "../graph/traversal.js";
 import { emitSimdLoop } from "./wasm-loop.js";
 import { rtRef } from "./runtime-names.js";
@@ -126,7 +126,6 @@ class FunctionEmitter {
   private lines: string[] = [];
   /** Functions of lifted lines (a loop each), declared before this one. */
   private readonly lifted: string[] = [];
-  private registers = 0;
   private counter = 0;
   private constCount = 0;
   /** Identifiers whose value never changes between calls: "module" level or bound in the "scope". */
@@ -293,41 +292,46 @@ class FunctionEmitter {
   }
 
   /**
-   * Lines in a function of their own (a loop: see compiler/ops/scan.ts), its results handed back
-   * through module-level registers, so that the call allocates nothing. Lines that read a local of
-   * this function not among `args` stay inline.
+   * Lines in a function of their own (a loop: see compiler/ops/scan.ts). Numbers go in through a
+   * module-level Float64Array, read before the loop (a parameter would be a tagged value, checked
+   * and unboxed at each use in the loop); arrays as parameters. Results come back in module-level
+   * variables: storing to those needs no type feedback (a store to a typed array does, and after
+   * a long loop it would have none when V8 compiles the loop during the first call); a number
+   * result is boxed there, a few 16-byte objects a call. Lines that read a local of this function
+   * not among `args` stay inline.
    */
-  private lift(args: readonly string[], body: () => readonly LiftedResult[]): string[] {
+  private lift(args: readonly Lifted[], body: () => readonly Lifted[]): string[] {
     const outer = this.lines;
     this.lines = [];
     const results = body();
     const inner = this.lines;
     this.lines = outer;
-    const params = [...new Set(args.filter((a) => /^[A-Za-z_$][\w$]*$/.test(a) && !this.fixed.has(a)))];
+    const passed = new Map<string, boolean>();
+    for (const a of args) if (/^[A-Za-z_$][\w$]*$/.test(a.expr) && !this.fixed.has(a.expr)) passed.set(a.expr, a.scalar);
     const locals = new Set([...this.params, ...declaredNames(outer)]);
-    if (namesIn(inner).some((n) => locals.has(n) && !params.includes(n))) {
+    if (namesIn(inner).some((n) => locals.has(n) && !passed.has(n))) {
       outer.push(...inner);
-      return results.map((r) => r.id);
+      return results.map((r) => r.expr);
     }
-    // Named after this function, whose name is its module's only one.
-    const register = (kind: string, count: number) => {
-      if (!count) return "";
-      const id = `${this.name}$r${this.registers++}`;
-      this.prelude.push(`const ${id} = ${kind};`);
-      return id;
-    };
-    // A module-level buffer is read where it is (its data alias kept); the rest go through registers.
-    const passed = results.filter((r) => !this.moduleArrays.has(r.id));
-    const scalars = passed.filter((r) => r.scalar).length;
-    const numbers = register(`new Float64Array(${scalars})`, scalars);
-    const arrays = register(`new Array(${passed.length - scalars}).fill(null)`, passed.length - scalars);
-    let [n, a] = [0, 0];
-    const reads = results.map((r) => (this.moduleArrays.has(r.id) ? r.id : r.scalar ? `${numbers}[${n++}]` : `${arrays}[${a++}]`));
-    results.forEach((r, i) => reads[i] !== r.id && inner.push(`${reads[i]} = ${r.id};`));
     const name = `${this.name}$loop${this.lifted.length}`;
+    const numbers = [...passed].filter(([, scalar]) => scalar).map(([id]) => id);
+    const arrays = [...passed].filter(([, scalar]) => !scalar).map(([id]) => id);
+    if (numbers.length) {
+      this.prelude.push(`const ${name}$in = new Float64Array(${numbers.length});`);
+      inner.unshift(...numbers.map((id, i) => `const ${id} = ${name}$in[${i}];`));
+      outer.push(...numbers.map((id, i) => `${name}$in[${i}] = ${id};`));
+    }
+    // A module-level buffer is read where it is (its data alias kept).
+    const reads = results.map((r, k) => {
+      if (this.moduleArrays.has(r.expr)) return r.expr;
+      const id = `${name}$out${k}`;
+      this.prelude.push(`let ${id} = ${r.scalar ? "0" : "null"};`);
+      inner.push(`${id} = ${r.expr};`);
+      return id;
+    });
     const text = withoutUnusedAliases(inner).map((l) => `  ${l}`);
-    this.lifted.push(`function ${name}(${params.join(", ")}) {\n${text.join("\n")}\n}`);
-    outer.push(`${name}(${params.join(", ")});`);
+    this.lifted.push(`function ${name}(${arrays.join(", ")}) {\n${text.join("\n")}\n}`);
+    outer.push(`${name}(${arrays.join(", ")});`);
     return reads;
   }
 

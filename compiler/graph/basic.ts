@@ -165,15 +165,15 @@ export interface EmitContext {
   block(inputs: readonly Variable[], ids: readonly string[], outputs: readonly Variable[]): string[];
   /**
    * The lines `body` emits as a function of their own, declared beside this one and called here
-   * with `args` (the identifiers the lines read). `body` returns its results (identifiers in its
-   * lines, each a number or not); `lift` returns expressions here that hold them.
+   * with `args` (what the lines read: this function's expressions, the same there). `body`
+   * returns its results (expressions in its lines); `lift` returns expressions here that hold them.
    */
-  lift(args: readonly string[], body: () => readonly LiftedResult[]): string[];
+  lift(args: readonly Lifted[], body: () => readonly Lifted[]): string[];
 }
 
-/** A result of lifted lines: its identifier there, and whether it is a number (else an array). */
-export interface LiftedResult {
-  readonly id: string;
+/** A value handed to or from lifted lines: its expression, and whether it is a number (else an array). */
+export interface Lifted {
+  readonly expr: string;
   readonly scalar: boolean;
 }
 

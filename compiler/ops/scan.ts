@@ -3,7 +3,7 @@
 // of each recurrent output and each non-sequence; the op emits one `for` loop that runs the body,
 // emitted by the same emitter as any graph, once per step. Its gradient is another Scan that runs
 // backwards over the steps (backpropagation through time) from the forward outputs it kept.
-import { Apply, Constant, Variable, type EmitContext, type InnerTensorGraph, type LiftedResult, type Op } from "../graph/basic.js";
+import { Apply, Constant, Variable, type EmitContext, type InnerTensorGraph, type Lifted, type Op } from "../graph/basic.js";
 import { cloneReplace, toposort } from "../graph/traversal.js";
 import { TensorType, formatShape, isFloat } from "../graph/type.js";
 import { grad } from "../grad.js";
@@ -211,14 +211,17 @@ interface Stacked {
  * function's first call, before the lines after it ever ran; compiled without their type feedback,
  * that code deoptimizes on reaching them, and a function in that state can stay several times
  * slower for the life of the process (AR(1)'s gradient 9–31 µs instead of 5.1, in about one
- * process in three). In a function of its own, the loop is followed only by its results.
+ * process in three). In a function of its own, what follows the loop needs no feedback: its
+ * results go to module-level variables (`lift`), and a buffer longer than the loop has its tail
+ * zeroed before the loop.
  */
 function emitScan(op: Scan, ctx: EmitContext): void {
-  const results = ctx.lift(ctx.ins, () => emitLoop(op, ctx));
+  const args = ctx.ins.map((expr, i) => ({ expr, scalar: ctx.node.inputs[i].ndim === 0 }));
+  const results = ctx.lift(args, () => emitLoop(op, ctx));
   results.forEach((r, k) => ctx.line(`const ${ctx.outs[k]} = ${r};`));
 }
 
-function emitLoop(op: Scan, ctx: EmitContext): LiftedResult[] {
+function emitLoop(op: Scan, ctx: EmitContext): Lifted[] {
   const { layout, inner } = op;
   const { seqs, nonSeqs } = op.split(ctx.ins);
   const n = emitStepCount(op, ctx);
@@ -234,6 +237,8 @@ function emitLoop(op: Scan, ctx: EmitContext): LiftedResult[] {
   const states = emitStates(op, ctx);
   const stacked = emitStackedOutputs(op, ctx, n);
 
+  // A kept buffer longer than the loop may hold an earlier call's values past the last step.
+  for (const o of stacked) if (o?.padded && o.size !== null) ctx.line(`${o.id}.data.fill(0, ${n} * ${o.size});`);
   ctx.line(layout.reverse ? `for (let ${t} = ${n} - 1; ${t} >= 0; ${t}--) {` : `for (let ${t} = 0; ${t} < ${n}; ${t}++) {`);
   slices.forEach((s, i) => emitSlice(ctx, s, seqData[i], layout.lagged?.[i] ?? null, nonSeqs, t));
   const innerIds = [...slices.map((s) => s.id), ...states.map((s) => s.id), ...nonSeqs];
@@ -245,23 +250,18 @@ function emitLoop(op: Scan, ctx: EmitContext): LiftedResult[] {
   });
   emitStateMoves(op, ctx, states, results, t);
   ctx.line("}");
-
+  // Where a step's shape is not static the buffer is made at the first step: zeroed after the loop.
   for (const o of stacked) {
-    if (!o?.padded) continue;
-    // A kept buffer longer than the loop may hold an earlier call's values past the last step.
-    if (o.size !== null) ctx.line(`${o.id}.data.fill(0, ${n} * ${o.size});`);
-    else ctx.line(`if (${o.id} !== null) ${o.id}.data.fill(0, ${n} * (${o.id}.data.length / ${o.length}));`);
+    if (o?.padded && o.size === null) ctx.line(`if (${o.id} !== null) ${o.id}.data.fill(0, ${n} * (${o.id}.data.length / ${o.length}));`);
   }
   return inner.outputs.map((_, k) => {
     const o = stacked[k];
     if (!o) {
       const state = states[op.recurrentIndex(k)];
-      return { id: state.id, scalar: state.dims.length === 0 };
+      return { expr: state.id, scalar: state.dims.length === 0 };
     }
-    if (o.size !== null) return { id: o.id, scalar: false };
-    const id = ctx.tmp("r");
-    ctx.line(`const ${id} = ${o.id} ?? ${ctx.rt("empty")}([0${", 0".repeat(o.rank)}]);`);
-    return { id, scalar: false };
+    if (o.size !== null) return { expr: o.id, scalar: false };
+    return { expr: `(${o.id} ?? ${ctx.rt("empty")}([0${", 0".repeat(o.rank)}]))`, scalar: false };
   });
 }
 
