@@ -5,10 +5,22 @@
 // progressive sampling between subtrees, uniform progressive sampling inside them), and the
 // generalised no-U-turn criterion is checked across every merged subtree plus Stan's two extra
 // checks between neighbouring subtrees. Every vector lives in one preallocated Float64Array (the
-// arena, `buf`), and a pool of phase-space points holds the proposals, handed on by reference, so
-// a warm chain allocates nothing of its own: what remains is a boxed number where a call that
-// returns one is not inlined (logpGrad's result; a uniform draw where the JIT's inlining budget ran
-// out). The only calls out are to the compiled `logpGrad`.
+// arena, `buf`), so a warm chain allocates nothing of its own: what remains is a boxed number where
+// a call that returns one is not inlined (logpGrad's result; a uniform draw where the JIT's
+// inlining budget ran out). The only calls out are to the compiled `logpGrad`.
+//
+// Nothing is copied to move along the trajectory: a pool of points (position, gradient, potential)
+// holds every state reached, and a leapfrog step reads the trajectory's end and writes the next
+// state straight into a free point, which is at once the new end and the leaf's proposal (the
+// position also into `x`, the one array logpGrad is always handed). Proposals are handed on by
+// reference; a point goes back to the pool once it is neither a proposal still held nor an end of
+// the trajectory. Momenta are not kept with the points: a step writes the new momentum into the
+// vector the U-turn checks read it from (a subtree's first or last momentum), and the next step
+// from that end reads it there. Inside a subtree each step goes on from the last, so a step's final
+// loop (the second half kick) also makes the first half of the next one (half kick and drift),
+// reading the gradient and the metric once for both; where the trajectory turns instead, that half
+// is made again from the other end. The same loop sums a two-leaf subtree's U-turn checks at its
+// second leaf.
 //
 // One departure from Stan's arithmetic: the multinomial weights are kept in linear scale,
 // exp(Href - H) against a reference energy Href (the transition's initial H, lowered when a point
@@ -29,19 +41,23 @@ export interface Target {
 }
 
 /**
- * A point in phase space: where its position, momentum and gradient of logp start in the
- * sampler's arena, and its potential V = -logp.
+ * A state of the trajectory: where its position and gradient of logp start in the sampler's
+ * arena, a view of the gradient (logpGrad writes it there), its potential V = -logp and its
+ * Hamiltonian H with the momentum it was reached with (the energy a transition reports when it is
+ * drawn).
  */
 class PsPoint {
   readonly q: number;
-  /** Not fixed: work and the trajectory's parked ends trade momenta by swapping offsets. */
-  p: number;
   readonly g: number;
   V = 0;
-  constructor(q: number, p: number, g: number) {
+  H = 0;
+  /** A proposal still held (the sample, or a subtree's): it may not go back to the pool. */
+  held = false;
+  gView: Float64Array;
+  constructor(q: number, g: number, buf: Float64Array, n: number) {
     this.q = q;
-    this.p = p;
     this.g = g;
+    this.gView = buf.subarray(g, g + n);
   }
 }
 
@@ -104,40 +120,45 @@ export class Nuts {
    * Every vector the sampler keeps, n numbers each at an offset (a multiple of n) of one array:
    * a loop over several vectors then reads one typed array, and the JIT checks that array once per
    * iteration instead of once per vector (it does not hoist those checks out of loops). Grown by
-   * half when a deeper tree needs more vectors (a tree of depth 10 holds about 130); code reads
+   * half when a deeper tree needs more vectors (a tree of depth 10 holds about a hundred); code reads
    * `this.buf` again after anything that may grow it (take, level).
    */
   private buf: Float64Array;
   private used = 0;
-  /** Views of work's position and gradient, what logpGrad is handed (made again when buf grows). */
-  private qView: Float64Array;
-  private gView: Float64Array;
+  /**
+   * The position logpGrad is handed, always this array (a view of the arena at offset x): the
+   * compiled code caches its views of a vector argument against the array it was last handed.
+   */
+  private readonly x: number;
+  private xView: Float64Array;
   /** The current position, copied out of the arena (what `position` returns). */
   private readonly current: Float64Array;
   /** A copy of invMetric in the arena, refreshed at each transition and step-size search. */
   private readonly metric: number;
   private readonly scratch: number;
-  /**
-   * The points the current position, a transition's sample and its subtrees' proposals live in,
-   * and those of them free: a proposal is handed on by reference, never copied, and goes back to
-   * `free` when a multinomial draw passes it over.
-   */
-  private readonly pool: PsPoint[];
+  /** Every point, and those of them free (a stack of nFree). */
+  private readonly pool: PsPoint[] = [];
   private readonly free: PsPoint[] = [];
   private nFree = 0;
   /** The current position (the last draw). */
   private z: PsPoint;
   /**
-   * The point the integrator moves (its position and gradient are what qView and gView show), and
-   * where the trajectory's other end waits: the forward end is in zFwd unless workEnd is 1, the
-   * backward one in zBck unless workEnd is -1 (0: work is both ends).
+   * The end of the trajectory the tree being built grows from (where the next step starts) and
+   * its momentum (an arena offset), and the other end, parked meanwhile.
    */
-  private readonly work: PsPoint;
-  private readonly zFwd: PsPoint;
-  private readonly zBck: PsPoint;
-  private workEnd = 0;
-  /** The step-size heuristic's starting point. */
-  private readonly zInit: PsPoint;
+  private end: PsPoint;
+  private pEnd = 0;
+  private parked: PsPoint;
+  /**
+   * The free point the next leaf moves to, and the point whose step on (in the current
+   * direction) its position and pHalf hold already (null: none).
+   */
+  private next: PsPoint;
+  private primed: PsPoint | null = null;
+  /** The momentum after a step's first half kick. */
+  private readonly pHalf: number;
+  /** M⁻¹ of it with the dense metric. */
+  private readonly drift: number;
   /**
    * The top level's momenta, M⁻¹p and rho (Stan's p_fwd_bck, p_sharp_fwd_bck, ...): a transition
    * swaps them among its locals where Stan copies one into another, so they are only vectors here.
@@ -155,8 +176,10 @@ export class Nuts {
   private wTotal = 0;
   /** The signed step. */
   private eps = 0;
-  /** The Hamiltonian at the point the last leapfrog step reached. */
+  /** The Hamiltonian at the point the last leapfrog step reached (Infinity where it is NaN). */
   private hLast = 0;
+  /** Whether the two-leaf subtree the last step completed passes its no-U-turn checks. */
+  private pairOk = false;
   /** The proposal and the weight of the subtree buildTree last built. */
   private proposal: PsPoint;
   private wTree = 0;
@@ -169,20 +192,20 @@ export class Nuts {
     this.maxTreeDepth = opts.maxTreeDepth ?? 10;
     this.invMetric = new Float64Array(n).fill(1);
     this.current = new Float64Array(n);
-    // Room for the 28 vectors made here and a tree of depth 2; deeper trees grow it.
+    // Room for the 16 vectors made here, a few points and a tree of depth 2; deeper trees grow it.
     this.buf = new Float64Array(n * 40);
-    this.work = this.point();
-    this.qView = this.buf.subarray(this.work.q, this.work.q + n);
-    this.gView = this.buf.subarray(this.work.g, this.work.g + n);
+    this.x = this.vector();
+    this.xView = this.buf.subarray(this.x, this.x + n);
     this.metric = this.vector();
     this.scratch = this.vector();
-    this.z = this.point();
-    this.pool = [this.z];
-    this.proposal = this.z;
-    this.zFwd = this.point();
-    this.zBck = this.point();
-    this.zInit = this.point();
+    this.pHalf = this.vector();
+    this.drift = this.vector();
     this.topVectors = Array.from({ length: 11 }, () => this.vector());
+    this.z = this.point();
+    this.end = this.z;
+    this.parked = this.z;
+    this.next = this.z;
+    this.proposal = this.z;
   }
 
   /** A new vector of the arena (its offset). */
@@ -192,41 +215,20 @@ export class Nuts {
       const grown = new Float64Array(n * Math.ceil((1.5 * this.buf.length) / n));
       grown.set(this.buf);
       this.buf = grown;
-      const { q, g } = this.work;
-      this.qView = grown.subarray(q, q + n);
-      this.gView = grown.subarray(g, g + n);
+      this.xView = grown.subarray(this.x, this.x + n);
+      for (const z of this.pool) z.gView = grown.subarray(z.g, z.g + n);
     }
     const offset = this.used;
     this.used += n;
     return offset;
   }
 
+  /** A new point, in the pool. */
   private point(): PsPoint {
     const q = this.vector();
-    const p = this.vector();
-    return new PsPoint(q, p, this.vector());
-  }
-
-  /**
-   * Copies of the short vectors NUTS keeps (a phase-space point is a few dozen numbers for most
-   * models): a plain loop costs less than copyWithin's call below a few dozen elements; beyond
-   * that, copyWithin (a memmove).
-   */
-  private copy(dst: number, src: number): void {
-    const n = this.n;
-    const buf = this.buf;
-    if (n > 32) {
-      buf.copyWithin(dst, src, src + n);
-      return;
-    }
-    for (let i = 0; i < n; i++) buf[dst + i] = buf[src + i];
-  }
-
-  private copyPoint(dst: PsPoint, src: PsPoint): void {
-    this.copy(dst.q, src.q);
-    this.copy(dst.p, src.p);
-    this.copy(dst.g, src.g);
-    dst.V = src.V;
+    const z = new PsPoint(q, this.vector(), this.buf, this.n);
+    this.pool.push(z);
+    return z;
   }
 
   /** The current position (the last draw). */
@@ -236,12 +238,13 @@ export class Nuts {
 
   /** Set the position and evaluate the density there; returns logp. */
   setPosition(q: ArrayLike<number>): number {
+    const z = this.z;
     this.current.set(q);
-    this.buf.set(this.current, this.work.q);
-    const lp = this.target.logpGrad(this.qView, this.gView);
-    this.work.V = -lp;
-    this.copyPoint(this.z, this.work);
-    return -this.z.V;
+    this.buf.set(this.current, this.x);
+    this.buf.set(this.current, z.q);
+    const lp = this.target.logpGrad(this.xView, z.gView);
+    z.V = -lp;
+    return -z.V;
   }
 
   /** The dense inverse metric (n × n), or null for the diagonal one. */
@@ -302,10 +305,10 @@ export class Nuts {
     return 0.5 * t;
   }
 
-  private samplePMomentum(z: PsPoint): void {
+  /** A fresh momentum ~ N(0, M) into the vector at p. */
+  private samplePMomentum(p: number): void {
     const n = this.n;
     const buf = this.buf;
-    const p = z.p;
     if (this.denseChol) {
       // p = L⁻ᵀ u, u ~ N(0, I): then cov(p) = (L Lᵀ)⁻¹ = M.
       const L = this.denseChol;
@@ -322,65 +325,120 @@ export class Nuts {
   }
 
   /**
-   * One leapfrog step of `eps` from work (Stan's expl_leapfrog: half kick, drift, half kick), the
-   * metric applied inside the kicks' loops; leaves M⁻¹p in pSharp, the Hamiltonian at the new
-   * point in hLast (Infinity where it is NaN), and copies of the new point in `out` and of its
-   * momentum in pOut (what a leaf keeps, written in the last kick's loop).
+   * The first half of a leapfrog step of `eps` (Stan's expl_leapfrog: half kick, drift, half kick,
+   * the metric applied inside the loops) from `from` with momentum pIn: the half-kicked momentum
+   * goes to pHalf, the new position to x and to.q.
    */
-  private leapfrog(pSharp: number, out: PsPoint, pOut: number): void {
-    const n = this.n;
-    const buf = this.buf;
-    const eps = this.eps;
-    const z = this.work;
-    const { q, p, g } = z;
-    const { q: qOut, p: pOutPoint, g: gOut } = out;
-    const m = this.metric;
-    const dense = this.dense;
+  private kickDrift(from: PsPoint, to: PsPoint, pIn: number): void {
+    const { n, buf, eps, x, pHalf } = this;
+    const { q: q0, g: g0 } = from;
+    const q = to.q;
     const h = 0.5 * eps;
-    if (dense) {
-      for (let i = 0; i < n; i++) buf[p + i] += h * buf[g + i];
-      this.denseTimes(p, pSharp);
-      for (let i = 0; i < n; i++) buf[q + i] += eps * buf[pSharp + i];
-    } else {
+    if (this.dense) {
+      for (let i = 0; i < n; i++) buf[pHalf + i] = buf[pIn + i] + h * buf[g0 + i];
+      const s = this.drift;
+      this.denseTimes(pHalf, s);
       for (let i = 0; i < n; i++) {
-        const pi = buf[p + i] + h * buf[g + i];
-        buf[p + i] = pi;
-        buf[q + i] += eps * buf[m + i] * pi;
+        const qi = buf[q0 + i] + eps * buf[s + i];
+        buf[q + i] = qi;
+        buf[x + i] = qi;
       }
+      return;
     }
-    const lp = this.target.logpGrad(this.qView, this.gView);
+    const m = this.metric;
+    for (let i = 0; i < n; i++) {
+      const pi = buf[pIn + i] + h * buf[g0 + i];
+      const qi = buf[q0 + i] + eps * buf[m + i] * pi;
+      buf[pHalf + i] = pi;
+      buf[q + i] = qi;
+      buf[x + i] = qi;
+    }
+  }
+
+  /**
+   * The rest of the step kickDrift began, to `to`: its gradient, then the second half kick, with
+   * the momentum left in pOut and M⁻¹ of it in pSharp, and the Hamiltonian there in hLast
+   * (Infinity where it is NaN). The same loop makes the first half of the next step from `to`
+   * into `next` (kickDrift with pIn = pOut), which the next leaf uses if it goes on from `to`: the
+   * one loop reads the gradient and the metric once. With rho >= 0 the step completes a two-leaf
+   * subtree whose first momentum and M⁻¹ of it are in pBeg and sBeg: that loop also sums its rho
+   * and no-U-turn verdict (pairOk; see pairChecks).
+   */
+  private kickKickDrift(to: PsPoint, next: PsPoint, pOut: number, pSharp: number, rho: number, pBeg: number, sBeg: number): void {
+    const lp = this.target.logpGrad(this.xView, to.gView);
     // Number.POSITIVE_INFINITY, not the global Infinity: with the global, the JIT keeps the
     // choice a tagged value and boxes every V and H (two allocations a step).
     const V = Number.isNaN(lp) ? Number.POSITIVE_INFINITY : -lp;
-    z.V = V;
-    out.V = V;
+    to.V = V;
+    const { n, buf, eps, x, pHalf, metric: m } = this;
+    const { q, g } = to;
+    const q1 = next.q;
+    const h = 0.5 * eps;
     let t = 0;
-    if (dense) {
-      for (let i = 0; i < n; i++) buf[p + i] += h * buf[g + i];
-      this.denseTimes(p, pSharp);
+    if (this.dense) {
+      for (let i = 0; i < n; i++) buf[pOut + i] = buf[pHalf + i] + h * buf[g + i];
+      this.denseTimes(pOut, pSharp);
+      for (let i = 0; i < n; i++) t += buf[pOut + i] * buf[pSharp + i];
+      if (rho >= 0) this.pairOk = this.pairChecks(rho, pBeg, sBeg, pOut, pSharp);
+      this.kickDrift(to, next, pOut);
+    } else if (rho < 0) {
       for (let i = 0; i < n; i++) {
-        const pi = buf[p + i];
-        t += pi * buf[pSharp + i];
-        buf[pOut + i] = pi;
-        buf[qOut + i] = buf[q + i];
-        buf[pOutPoint + i] = pi;
-        buf[gOut + i] = buf[g + i];
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const pi = buf[p + i] + h * buf[g + i];
+        const gi = buf[g + i];
         const mi = buf[m + i];
-        buf[p + i] = pi;
+        const pi = buf[pHalf + i] + h * gi;
+        buf[pOut + i] = pi;
         buf[pSharp + i] = mi * pi;
         t += pi * pi * mi;
-        buf[pOut + i] = pi;
-        buf[qOut + i] = buf[q + i];
-        buf[pOutPoint + i] = pi;
-        buf[gOut + i] = buf[g + i];
+        const ph = pi + h * gi;
+        const qi = buf[q + i] + eps * mi * ph;
+        buf[pHalf + i] = ph;
+        buf[q1 + i] = qi;
+        buf[x + i] = qi;
       }
+    } else {
+      let a = 0;
+      let b = 0;
+      for (let i = 0; i < n; i++) {
+        const gi = buf[g + i];
+        const mi = buf[m + i];
+        const pi = buf[pHalf + i] + h * gi;
+        const si = mi * pi;
+        buf[pOut + i] = pi;
+        buf[pSharp + i] = si;
+        t += pi * pi * mi;
+        const r = buf[pBeg + i] + pi;
+        buf[rho + i] = r;
+        a += si * r;
+        b += buf[sBeg + i] * r;
+        const ph = pi + h * gi;
+        const qi = buf[q + i] + eps * mi * ph;
+        buf[pHalf + i] = ph;
+        buf[q1 + i] = qi;
+        buf[x + i] = qi;
+      }
+      this.pairOk = a > 0 && b > 0;
     }
     const H = V + 0.5 * t;
+    to.H = H;
     this.hLast = Number.isNaN(H) ? Number.POSITIVE_INFINITY : H;
+  }
+
+  /**
+   * The checks of `merge` for a subtree of two leaves: there a leaf's rho, first and last momentum
+   * are one vector, so all three reduce to the same two sums over rho = pBeg + pEnd (pEnd + pBeg
+   * for the third, the same number): two dot products, not six.
+   */
+  private pairChecks(rho: number, pBeg: number, sBeg: number, pEnd: number, sEnd: number): boolean {
+    const buf = this.buf;
+    let a = 0;
+    let b = 0;
+    for (let i = 0, n = this.n; i < n; i++) {
+      const r = buf[pBeg + i] + buf[pEnd + i];
+      buf[rho + i] = r;
+      a += buf[sEnd + i] * r;
+      b += buf[sBeg + i] * r;
+    }
+    return a > 0 && b > 0;
   }
 
   /**
@@ -425,7 +483,10 @@ export class Nuts {
     return this.levels[depth];
   }
 
-  /** Copy invMetric (which the caller may have changed) into the arena (a loop: see copy). */
+  /**
+   * Copy invMetric (which the caller may have changed) into the arena: a plain loop costs less than
+   * set's call below a few dozen elements.
+   */
   private loadMetric(): void {
     const { buf, invMetric, metric, n } = this;
     if (n > 32) {
@@ -435,6 +496,22 @@ export class Nuts {
     for (let i = 0; i < n; i++) buf[metric + i] = invMetric[i];
   }
 
+  /** Every point but the current position back to the pool; z is held and both ends. */
+  private resetPool(): void {
+    const { pool, free, z } = this;
+    let nFree = 0;
+    for (let i = 0; i < pool.length; i++) {
+      const p = pool[i];
+      p.held = false;
+      if (p !== z) free[nFree++] = p;
+    }
+    z.held = true;
+    this.nFree = nFree;
+    this.end = z;
+    this.parked = z;
+    this.primed = null;
+  }
+
   /**
    * Stan's step-size heuristic (base_hmc::init_stepsize): double or halve the step until the
    * acceptance of one leapfrog step from a fresh momentum crosses 0.8.
@@ -442,7 +519,7 @@ export class Nuts {
   initStepSize(): void {
     if (this.stepSize === 0 || this.stepSize > 1e7 || Number.isNaN(this.stepSize)) return;
     this.loadMetric();
-    this.copyPoint(this.zInit, this.z);
+    this.resetPool();
     let deltaH = this.trialStep();
     const direction = deltaH > Math.log(0.8) ? 1 : -1;
     for (;;) {
@@ -455,17 +532,18 @@ export class Nuts {
     }
   }
 
-  /**
-   * One leapfrog step of stepSize from zInit with a fresh momentum; returns H0 - H. The integrator
-   * moves work; zFwd, free outside a transition, takes the copies it makes.
-   */
+  /** One leapfrog step of stepSize from z with a fresh momentum, into free points given back at once; returns H0 - H. */
   private trialStep(): number {
-    const { work, scratch } = this;
-    this.copyPoint(work, this.zInit);
-    this.samplePMomentum(work);
-    const H0 = work.V + this.kinetic(work.p, scratch);
+    const { z, scratch, topVectors: v } = this;
+    this.samplePMomentum(v[0]);
+    const H0 = z.V + this.kinetic(v[0], scratch);
     this.eps = this.stepSize;
-    this.leapfrog(scratch, this.zFwd, this.zFwd.p);
+    const to = this.take();
+    const next = this.take();
+    this.kickDrift(z, to, v[0]);
+    this.kickKickDrift(to, next, v[1], scratch, -1, 0, 0);
+    this.release(to);
+    this.release(next);
     return H0 - this.hLast;
   }
 
@@ -476,6 +554,7 @@ export class Nuts {
     const n = this.n;
     this.loadMetric();
     const v = this.topVectors;
+    // The forward and backward ends' momenta: where the first step each way reads it.
     const pFwdFwd = v[0];
     const pSharpFwdFwd = v[1];
     const pBckBck = v[2];
@@ -487,13 +566,15 @@ export class Nuts {
     let rho = v[8];
     let rhoFwd = v[9];
     let rhoBck = v[10];
-    this.samplePMomentum(z);
+    this.samplePMomentum(pFwdFwd);
     // z.V and z.g are current for z.q (kept from the last transition or setPosition).
-    const H0 = z.V + this.kinetic(z.p, pSharpFwdFwd);
-    // The trajectory is z alone. (p_fwd_fwd and p_bck_bck are written, never read.)
+    const H0 = z.V + this.kinetic(pFwdFwd, pSharpFwdFwd);
+    z.H = H0;
+    // The trajectory is z alone.
     const buf = this.buf;
-    for (let i = 0, p = z.p; i < n; i++) {
-      const pi = buf[p + i];
+    for (let i = 0; i < n; i++) {
+      const pi = buf[pFwdFwd + i];
+      buf[pBckBck + i] = pi;
       buf[pFwdBck + i] = pi;
       buf[pBckFwd + i] = pi;
       buf[rho + i] = pi;
@@ -502,14 +583,12 @@ export class Nuts {
       buf[pSharpBckFwd + i] = si;
       buf[pSharpBckBck + i] = si;
     }
-    // z is the sample, and (in work) both ends of the trajectory; every other point is free.
-    const { pool, free } = this;
-    let nFree = 0;
-    for (let i = 0; i < pool.length; i++) if (pool[i] !== z) free[nFree++] = pool[i];
-    this.nFree = nFree;
+    // z is the sample and both ends of the trajectory; every other point is free.
+    this.resetPool();
+    this.next = this.take();
     let sample = z;
-    this.copyPoint(this.work, z);
-    this.workEnd = 0;
+    let fwd = z;
+    let bck = z;
 
     this.H0 = H0;
     this.Href = H0;
@@ -528,17 +607,23 @@ export class Nuts {
         [rhoBck, rho] = [rho, rhoBck];
         [pBckFwd, pFwdBck] = [pFwdBck, pBckFwd];
         [pSharpBckFwd, pSharpFwdBck] = [pSharpFwdBck, pSharpBckFwd];
-        this.moveWorkTo(1);
+        this.end = fwd;
+        this.pEnd = pFwdFwd;
+        this.parked = bck;
         this.eps = eps;
         valid = this.buildTree(depth, pSharpFwdBck, pSharpFwdFwd, rhoFwd, pFwdBck, pFwdFwd);
+        fwd = this.end;
       } else {
         // Extend the trajectory backwards from its backward end.
         [rhoFwd, rho] = [rho, rhoFwd];
         [pFwdBck, pBckFwd] = [pBckFwd, pFwdBck];
         [pSharpFwdBck, pSharpBckFwd] = [pSharpBckFwd, pSharpFwdBck];
-        this.moveWorkTo(-1);
+        this.end = bck;
+        this.pEnd = pBckBck;
+        this.parked = fwd;
         this.eps = -eps;
         valid = this.buildTree(depth, pSharpBckFwd, pSharpBckBck, rhoBck, pBckFwd, pBckBck);
+        bck = this.end;
       }
       if (!valid) break;
       ++depth;
@@ -562,64 +647,53 @@ export class Nuts {
     stats.treeDepth = depth;
     stats.nSteps = this.nLeapfrog;
     stats.diverging = this.divergent;
-    stats.energy = sample.V + this.kinetic(sample.p, this.scratch);
+    stats.energy = sample.H;
     stats.stepSize = eps;
-  }
-
-  /** Bring the trajectory's end in direction `end` (1 forwards, -1 backwards) into work. */
-  private moveWorkTo(end: 1 | -1): void {
-    const { work, zFwd, zBck } = this;
-    if (this.workEnd === end) return;
-    // Park the end work is at; fetch the other unless work was both. Position and gradient are
-    // copied (work's are what logpGrad is handed), the momenta change places.
-    const parked = end === 1 ? zBck : zFwd;
-    if (this.workEnd === 0) {
-      this.copyPoint(parked, work);
-    } else {
-      const fetched = end === 1 ? zFwd : zBck;
-      this.copy(parked.q, work.q);
-      this.copy(parked.g, work.g);
-      parked.V = work.V;
-      this.copy(work.q, fetched.q);
-      this.copy(work.g, fetched.g);
-      work.V = fetched.V;
-      const p = parked.p;
-      parked.p = work.p;
-      work.p = fetched.p;
-      fetched.p = p;
-    }
-    this.workEnd = end;
   }
 
   /** A free point of the pool (a new one when none is free). */
   private take(): PsPoint {
     if (this.nFree > 0) return this.free[--this.nFree];
-    const z = this.point();
-    this.pool.push(z);
-    return z;
+    return this.point();
   }
 
+  /** A proposal passed over: back to the pool unless it is an end of the trajectory. */
   private release(z: PsPoint): void {
-    this.free[this.nFree++] = z;
+    z.held = false;
+    if (z !== this.end && z !== this.parked) this.free[this.nFree++] = z;
   }
 
   /**
-   * Stan's build_tree: 2^depth leapfrog steps of `eps` from work, which is left at the new end.
-   * rho, pBeg/pEnd and their sharps are written for the caller, the proposal is left in
-   * `proposal` and the subtree's weight in wTree. Each output is written once, so (unlike Stan)
-   * nothing needs zeroing: x where Stan has 0 + x, which differ only in the sign of a zero, and no
-   * sum compared with 0 sees that. An invalid subtree ends the transition, and the next one frees
-   * the whole pool: the proposals it still holds do not matter.
+   * Stan's build_tree: 2^depth leapfrog steps of `eps` from the trajectory's end, which moves to
+   * the subtree's last point. rho, pBeg/pEnd and their sharps are written for the caller, the
+   * proposal is left in `proposal` and the subtree's weight in wTree. Each output is written once,
+   * so (unlike Stan) nothing needs zeroing: x where Stan has 0 + x, which differ only in the sign of
+   * a zero, and no sum compared with 0 sees that. An invalid subtree ends the transition, and the
+   * next one frees the whole pool: the proposals it still holds do not matter.
    */
   private buildTree(depth: number, pSharpBeg: number, pSharpEnd: number, rho: number, pBeg: number, pEnd: number): boolean {
     if (depth === 0) {
-      if (!this.leaf(pSharpBeg, pBeg)) return false;
-      this.copy(pSharpEnd, pSharpBeg);
-      this.copy(pEnd, pBeg);
-      this.copy(rho, pBeg);
+      if (!this.leaf(pSharpBeg, pBeg, -1, 0, 0)) return false;
+      // One leaf is both ends, and its rho is its momentum.
+      const buf = this.buf;
+      for (let i = 0, n = this.n; i < n; i++) {
+        const pi = buf[pBeg + i];
+        buf[pEnd + i] = pi;
+        buf[rho + i] = pi;
+        buf[pSharpEnd + i] = buf[pSharpBeg + i];
+      }
       return true;
     }
-    if (depth === 1) return this.pair(pSharpBeg, pSharpEnd, rho, pBeg, pEnd);
+    if (depth === 1) {
+      // Half of all subtrees: the second leaf sums the checks (pairChecks).
+      const L = this.level(1);
+      if (!this.leaf(pSharpBeg, pBeg, -1, 0, 0)) return false;
+      L.wInit = this.wTree;
+      L.proposalInit = this.proposal;
+      if (!this.leaf(pSharpEnd, pEnd, rho, pBeg, pSharpBeg)) return false;
+      this.choose(L);
+      return this.pairOk;
+    }
 
     const L = this.level(depth);
     // The initial subtree, then the final one.
@@ -632,46 +706,35 @@ export class Nuts {
   }
 
   /**
-   * A subtree of two leaves (half of all subtrees). There a leaf's rho, first and last momentum
-   * are one vector, so the three checks of `merge` all reduce to the same two sums over
-   * rho = pBeg + pEnd (pEnd + pBeg for the third, the same number): two dot products, not six.
+   * One leapfrog step from the trajectory's end, with its accounting (Stan's build_tree at depth
+   * 0): the new point, from the pool, is the new end and the proposal; its momentum goes to pOut
+   * and M⁻¹ of it to pSharp. rho, pBeg and sBeg: see kickKickDrift.
    */
-  private pair(pSharpBeg: number, pSharpEnd: number, rho: number, pBeg: number, pEnd: number): boolean {
-    const L = this.level(1);
-    if (!this.leaf(pSharpBeg, pBeg)) return false;
-    L.wInit = this.wTree;
-    L.proposalInit = this.proposal;
-    if (!this.leaf(pSharpEnd, pEnd)) return false;
-    this.choose(L);
-    const buf = this.buf;
-    let a = 0;
-    let b = 0;
-    for (let i = 0, n = this.n; i < n; i++) {
-      const r = buf[pBeg + i] + buf[pEnd + i];
-      buf[rho + i] = r;
-      a += buf[pSharpEnd + i] * r;
-      b += buf[pSharpBeg + i] * r;
-    }
-    return a > 0 && b > 0;
-  }
-
-  /**
-   * One leapfrog step of work, with its accounting (Stan's build_tree at depth 0): M⁻¹p goes to
-   * pSharp, p to pOut, a copy of the point to a free point of the pool as the proposal.
-   */
-  private leaf(pSharp: number, pOut: number): boolean {
-    const zPropose = this.take();
-    this.leapfrog(pSharp, zPropose, pOut);
+  private leaf(pSharp: number, pOut: number, rho: number, pBeg: number, sBeg: number): boolean {
+    const from = this.end;
+    const zPropose = this.next;
+    // The last step's loop began this one unless the trajectory turned, or this is the first.
+    if (this.primed !== from) this.kickDrift(from, zPropose, this.pEnd);
+    zPropose.held = true;
+    this.next = this.take();
+    this.kickKickDrift(zPropose, this.next, pOut, pSharp, rho, pBeg, sBeg);
+    this.primed = zPropose;
+    this.end = zPropose;
+    this.pEnd = pOut;
+    if (!from.held && from !== this.parked) this.free[this.nFree++] = from;
     const h = this.hLast;
+    const H0 = this.H0;
     ++this.nLeapfrog;
-    if (h - this.H0 > this.maxDeltaH) this.divergent = true;
-    const logWeight = this.H0 - h;
+    const logWeight = H0 - h;
     // One exp gives Stan's acceptance statistic and, while the reference is H0, the weight.
     const e = Math.exp(logWeight);
     this.sumMetroProb += logWeight > 0 ? 1 : e;
-    if (this.divergent) return false;
+    if (h - H0 > this.maxDeltaH) {
+      this.divergent = true;
+      return false;
+    }
     if (this.Href - h > WEIGHT_RANGE) this.rescale(h);
-    this.wTree = this.Href === this.H0 ? e : Math.exp(this.Href - h);
+    this.wTree = this.Href === H0 ? e : Math.exp(this.Href - h);
     this.proposal = zPropose;
     return true;
   }
