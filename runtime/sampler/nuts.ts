@@ -547,6 +547,51 @@ export class Nuts {
     return H0 - this.hLast;
   }
 
+  /**
+   * A transition's start: a momentum drawn at z, the trajectory z alone (every top-level vector
+   * set from it), z the sample and both ends with every other point free, the energies and
+   * counters reset.
+   */
+  private startTrajectory(): void {
+    const z = this.z;
+    const n = this.n;
+    const v = this.topVectors;
+    const pFwdFwd = v[0];
+    const pSharpFwdFwd = v[1];
+    this.samplePMomentum(pFwdFwd);
+    // z.V and z.g are current for z.q (kept from the last transition or setPosition).
+    const H0 = z.V + this.kinetic(pFwdFwd, pSharpFwdFwd);
+    z.H = H0;
+    // The momentum into the backward end's and both inner ends' vectors and rho, M⁻¹p into theirs.
+    const buf = this.buf;
+    const pBckBck = v[2];
+    const pSharpBckBck = v[3];
+    const pFwdBck = v[4];
+    const pSharpFwdBck = v[5];
+    const pBckFwd = v[6];
+    const pSharpBckFwd = v[7];
+    const rho = v[8];
+    for (let i = 0; i < n; i++) {
+      const pi = buf[pFwdFwd + i];
+      buf[pBckBck + i] = pi;
+      buf[pFwdBck + i] = pi;
+      buf[pBckFwd + i] = pi;
+      buf[rho + i] = pi;
+      const si = buf[pSharpFwdFwd + i];
+      buf[pSharpFwdBck + i] = si;
+      buf[pSharpBckFwd + i] = si;
+      buf[pSharpBckBck + i] = si;
+    }
+    this.resetPool();
+    this.next = this.take();
+    this.H0 = H0;
+    this.Href = H0;
+    this.wTotal = 1;
+    this.nLeapfrog = 0;
+    this.sumMetroProb = 0;
+    this.divergent = false;
+  }
+
   /** One NUTS transition from the current position; the new draw is left in `position`. */
   transition(stats: TransitionStats): void {
     const z = this.z;
@@ -566,36 +611,10 @@ export class Nuts {
     let rho = v[8];
     let rhoFwd = v[9];
     let rhoBck = v[10];
-    this.samplePMomentum(pFwdFwd);
-    // z.V and z.g are current for z.q (kept from the last transition or setPosition).
-    const H0 = z.V + this.kinetic(pFwdFwd, pSharpFwdFwd);
-    z.H = H0;
-    // The trajectory is z alone.
-    const buf = this.buf;
-    for (let i = 0; i < n; i++) {
-      const pi = buf[pFwdFwd + i];
-      buf[pBckBck + i] = pi;
-      buf[pFwdBck + i] = pi;
-      buf[pBckFwd + i] = pi;
-      buf[rho + i] = pi;
-      const si = buf[pSharpFwdFwd + i];
-      buf[pSharpFwdBck + i] = si;
-      buf[pSharpBckFwd + i] = si;
-      buf[pSharpBckBck + i] = si;
-    }
-    // z is the sample and both ends of the trajectory; every other point is free.
-    this.resetPool();
-    this.next = this.take();
+    this.startTrajectory();
     let sample = z;
     let fwd = z;
     let bck = z;
-
-    this.H0 = H0;
-    this.Href = H0;
-    this.wTotal = 1;
-    this.nLeapfrog = 0;
-    this.sumMetroProb = 0;
-    this.divergent = false;
     let depth = 0;
 
     while (depth < this.maxTreeDepth) {
