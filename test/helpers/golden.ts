@@ -20,6 +20,7 @@ export function expectClose(actual: ArrayLike<number> | number, expected: ArrayL
   expect(a.length, "length").to.equal(e.length);
   a.forEach((x, i) => {
     const scale = Math.max(1, Math.abs(e[i]));
-    expect(Math.abs(x - e[i]) <= tol * scale, `entry ${i}: ${x} vs ${e[i]}`).to.equal(true);
+    // Equal infinities (or NaNs) agree; their difference would be NaN.
+    expect(Object.is(x, e[i]) || Math.abs(x - e[i]) <= tol * scale, `entry ${i}: ${x} vs ${e[i]}`).to.equal(true);
   });
 }
