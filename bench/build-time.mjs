@@ -42,33 +42,8 @@ const arma =
     Potential("lik", pt.sum(pt.sub(pt.mul(-0.5, pt.square(pt.div(all, sigma))), pt.log(sigma))));
   };
 
-console.log("model            data       build ms (median of 7)   emitted KB");
-for (const id of ["seed", "eight_schools", "linreg", "logistic", "radon", "poisson"]) {
-  const d = loadData(id);
-  for (const [label, bind] of [
-    ["constants", constants],
-    ["data()", runtimeData],
-  ]) {
-    const times = [];
-    let size = 0;
-    for (let r = 0; r < 7; r++) {
-      const t0 = performance.now();
-      const { body } = emitModel(Model.build(id, builders[id](d, bind)));
-      times.push(performance.now() - t0);
-      size = body.length;
-    }
-    console.log(`${id.padEnd(17)}${label.padEnd(11)}${median(times).toFixed(1).padStart(10)}${(size / 1024).toFixed(1).padStart(24)}`);
-  }
-}
-
-const N = 8000;
-const series = ar1Data(N);
-for (const [id, builder, d] of [
-  ["ar1 N=8000", builders.ar1, series],
-  ["hmm N=8000", builders.hmm, hmmData(N)],
-  ["garch N=8000", garch, series],
-  ["arma N=8000", arma, series],
-]) {
+/** One row per data binding: the median of seven builds of the model, and the emitted text's size. */
+function timeBuilds(id, builder, d) {
   for (const [label, bind] of [
     ["constants", constants],
     ["data()", runtimeData],
@@ -84,3 +59,12 @@ for (const [id, builder, d] of [
     console.log(`${id.padEnd(17)}${label.padEnd(11)}${median(times).toFixed(1).padStart(10)}${(size / 1024).toFixed(1).padStart(24)}`);
   }
 }
+
+console.log("model            data       build ms (median of 7)   emitted KB");
+for (const id of ["seed", "eight_schools", "linreg", "logistic", "radon", "poisson"]) timeBuilds(id, builders[id], loadData(id));
+const N = 8000;
+const series = ar1Data(N);
+timeBuilds("ar1 N=8000", builders.ar1, series);
+timeBuilds("hmm N=8000", builders.hmm, hmmData(N));
+timeBuilds("garch N=8000", garch, series);
+timeBuilds("arma N=8000", arma, series);
