@@ -91,6 +91,28 @@ describe("pt.scan: values and gradients", () => {
     expect(arr(gx)).to.deep.equal([6, 8, 6, 0, 0]);
   });
 
+  it("a scan inside a scan's step: values and gradient as plain loops (each loop a function of its own)", () => {
+    const x = pt.vector("x");
+    const rows = pt.matrix("M");
+    // Σ_t Σ_j M[t, j]·x[0]·(j + 1): the inner loop accumulates a row, the outer the rows.
+    const total = pt.scan(
+      (row: Variable, acc: Variable) => {
+        const inner = pt.scan((v: Variable, s: Variable) => pt.add(s, pt.mul(v, pt.index(x, 0))), { sequences: row, outputsInfo: 0 }) as Variable;
+        return pt.add(acc, pt.sum(inner));
+      },
+      { sequences: rows, outputsInfo: 0 },
+    ) as Variable;
+    const M = [
+      [1, 2, 3],
+      [4, 5, 6],
+    ];
+    const weighted = M.flat().reduce((s, v, k) => s + v * (3 - (k % 3)), 0);
+    const f = pt.fn([x, rows], pt.index(total, -1));
+    close(f([2, 0.5], M) as number, 2 * weighted, 1e-12, "value");
+    const g = pt.fn([x, rows], pt.grad(pt.index(total, -1), x));
+    expect(arr(g([2, 0.5], M))).to.deep.equal([weighted, 0]);
+  });
+
   it("dprint lists the body under Inner graphs as PyTensor does", () => {
     const x = pt.vector("x");
     const a = pt.scalar("a");
