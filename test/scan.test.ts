@@ -290,7 +290,7 @@ describe("pt.scan in models", () => {
     };
     expect(hot(2000)).to.equal(hot(20));
     const hmmText = emitModel(Model.build(hmm(false))).body;
-    expect(functionText(hmmText, "logpGrad")).to.match(/for \(let t\d+ = n\d+ - 1; t\d+ >= 0; t\d+--\)/);
+    expect(functionText(hmmText, "logpGrad")).to.match(/for \(let t\d+ = (?:n\d+|\d+) - 1; t\d+ >= 0; t\d+--\)/);
     // Each loop is a function of its own (the lines after a long loop then have type feedback when
     // V8 compiles it during the first call): logpGrad calls them and has no loop over the steps.
     const own = hmmText.slice(hmmText.indexOf("function logpGrad("), hmmText.indexOf("\n}\n", hmmText.indexOf("function logpGrad(")));
@@ -323,7 +323,7 @@ describe("pt.scan in models", () => {
       }) as Variable;
       Potential("lik", pt.mul(-0.5, pt.index(acc, -1)));
     };
-    const bounds = (builder: () => void) => [...emitModel(Model.build(builder)).body.matchAll(/const n\d+ = ([^;]+);/g)].map((m) => m[1]);
+    const bounds = (builder: () => void) => [...emitModel(Model.build(builder)).body.matchAll(/for \(let t\d+ = 0; t\d+ < ([^;]+);/g)].map((m) => m[1]);
     expect(bounds(ar1((v) => pt.constant(v), series))).to.include(String(series.length - 1));
     const unknown = bounds(ar1((v) => data("y", v), series));
     expect(unknown.length).to.be.above(0);

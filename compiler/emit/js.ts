@@ -126,6 +126,8 @@ class FunctionEmitter {
   private lines: string[] = [];
   /** Functions of lifted lines (a loop each), declared before this one. */
   private readonly lifted: string[] = [];
+  /** The lines of the functions a `lift` in progress is nested in (its own caller's last). */
+  private readonly enclosing: string[][] = [];
   private counter = 0;
   private constCount = 0;
   /** Identifiers whose value never changes between calls: "module" level or bound in the "scope". */
@@ -287,51 +289,41 @@ class FunctionEmitter {
       once: (expr, uses) => this.once(expr, uses),
       isFixed: (id) => this.fixed.has(id),
       block: (inputs, ids, outputs) => this.block(inputs, ids, outputs),
-      lift: (args, body) => this.lift(args, body),
+      lift: (body) => this.lift(body),
     };
   }
 
   /**
-   * Lines in a function of their own (a loop: see compiler/ops/scan.ts). Numbers go in through a
-   * module-level Float64Array, read before the loop (a parameter would be a tagged value, checked
-   * and unboxed at each use in the loop); arrays as parameters. Results come back in module-level
-   * variables: storing to those needs no type feedback (a store to a typed array does, and after
-   * a long loop it would have none when V8 compiles the loop during the first call); a number
-   * result is boxed there, a few 16-byte objects a call. Lines that read a local of this function
-   * not among `args` stay inline.
+   * Lines in a function of their own (a loop: see compiler/ops/scan.ts), called here with the
+   * locals of this function that they read (parameters need no type feedback, which V8 has not
+   * collected for lines that ran only during a function's first call). Its results come back in
+   * module-level variables, whose stores need no type feedback either; a number result is boxed
+   * there, a few 16-byte objects a call.
    */
-  private lift(args: readonly Lifted[], body: () => readonly Lifted[]): string[] {
+  private lift(body: () => readonly Lifted[]): string[] {
     const outer = this.lines;
+    this.enclosing.push(outer);
     this.lines = [];
     const results = body();
     const inner = this.lines;
     this.lines = outer;
-    const passed = new Map<string, boolean>();
-    for (const a of args) if (/^[A-Za-z_$][\w$]*$/.test(a.expr) && !this.fixed.has(a.expr)) passed.set(a.expr, a.scalar);
-    const locals = new Set([...this.params, ...declaredNames(outer)]);
-    if (namesIn(inner).some((n) => locals.has(n) && !passed.has(n))) {
-      outer.push(...inner);
-      return results.map((r) => r.expr);
-    }
+    this.enclosing.pop();
     const name = `${this.name}$loop${this.lifted.length}`;
-    const numbers = [...passed].filter(([, scalar]) => scalar).map(([id]) => id);
-    const arrays = [...passed].filter(([, scalar]) => !scalar).map(([id]) => id);
-    if (numbers.length) {
-      this.prelude.push(`const ${name}$in = new Float64Array(${numbers.length});`);
-      inner.unshift(...numbers.map((id, i) => `const ${id} = ${name}$in[${i}];`));
-      outer.push(...numbers.map((id, i) => `${name}$in[${i}] = ${id};`));
-    }
-    // A module-level buffer is read where it is (its data alias kept).
+    // A constant of this function (a buffer the loop fills) or of the module is read where it is.
+    const constants = new Set(declaredNames(outer.filter((l) => /^\s*const /.test(l))));
     const reads = results.map((r, k) => {
-      if (this.moduleArrays.has(r.expr)) return r.expr;
+      if (this.moduleArrays.has(r.expr) || constants.has(r.expr)) return r.expr;
       const id = `${name}$out${k}`;
       this.prelude.push(`let ${id} = ${r.scalar ? "0" : "null"};`);
       inner.push(`${id} = ${r.expr};`);
       return id;
     });
+    // (a loop inside a loop's body reads the locals of every function it is nested in)
+    const locals = new Set([...this.params, ...(this.opts.entry?.params ?? []), ...this.enclosing.flatMap(declaredNames), ...declaredNames(outer)]);
+    const params = [...new Set(namesIn(inner).filter((n) => locals.has(n)))];
     const text = withoutUnusedAliases(inner).map((l) => `  ${l}`);
-    this.lifted.push(`function ${name}(${arrays.join(", ")}) {\n${text.join("\n")}\n}`);
-    outer.push(`${name}(${arrays.join(", ")});`);
+    this.lifted.push(`function ${name}(${params.join(", ")}) {\n${text.join("\n")}\n}`);
+    outer.push(`${name}(${params.join(", ")});`);
     return reads;
   }
 
@@ -398,9 +390,12 @@ class FunctionEmitter {
   }
 }
 
-/** The names that lines declare (`const a`, `let b`), at any depth. */
+/** The names that lines declare (`const a`, `let b`, `const [c, d]`), at any depth. */
 function declaredNames(lines: readonly string[]): string[] {
-  return lines.flatMap((l) => /^\s*(?:const|let) ([\w$]+)/.exec(l)?.[1] ?? []);
+  return lines.flatMap((l) => {
+    const m = /^\s*(?:const|let) (?:([\w$]+)|\[([^\]]*)\])/.exec(l);
+    return !m ? [] : m[1] !== undefined ? [m[1]] : m[2].split(",").map((n) => n.trim());
+  });
 }
 
 /** Every identifier-like word in lines (property names too: a superset of what they read). */

@@ -165,13 +165,14 @@ export interface EmitContext {
   block(inputs: readonly Variable[], ids: readonly string[], outputs: readonly Variable[]): string[];
   /**
    * The lines `body` emits as a function of their own, declared beside this one and called here
-   * with `args` (what the lines read: this function's expressions, the same there). `body`
-   * returns its results (expressions in its lines); `lift` returns expressions here that hold them.
+   * with the locals of this function that they read (which they may assign: the function's copies).
+   * `body` returns its results (expressions in its lines); `lift` returns expressions here that
+   * hold them.
    */
-  lift(args: readonly Lifted[], body: () => readonly Lifted[]): string[];
+  lift(body: () => readonly Lifted[]): string[];
 }
 
-/** A value handed to or from lifted lines: its expression, and whether it is a number (else an array). */
+/** A result of lifted lines: its expression there, and whether it is a number (else an array). */
 export interface Lifted {
   readonly expr: string;
   readonly scalar: boolean;

@@ -3,7 +3,7 @@
 // of each recurrent output and each non-sequence; the op emits one `for` loop that runs the body,
 // emitted by the same emitter as any graph, once per step. Its gradient is another Scan that runs
 // backwards over the steps (backpropagation through time) from the forward outputs it kept.
-import { Apply, Constant, Variable, type EmitContext, type InnerTensorGraph, type Lifted, type Op } from "../graph/basic.js";
+import { Apply, Constant, Variable, type EmitContext, type InnerTensorGraph, type Op } from "../graph/basic.js";
 import { cloneReplace, toposort } from "../graph/traversal.js";
 import { TensorType, formatShape, isFloat } from "../graph/type.js";
 import { grad } from "../grad.js";
@@ -208,24 +208,18 @@ interface Stacked {
 
 /**
  * The loop in a function of its own, called here. V8 compiles a long loop on the stack during the
- * function's first call, before the lines after it ever ran; compiled without their type feedback,
- * that code deoptimizes on reaching them, and a function in that state can stay several times
- * slower for the life of the process (AR(1)'s gradient 9–31 µs instead of 5.1, in about one
- * process in three). In a function of its own, what follows the loop needs no feedback: its
- * results go to module-level variables (`lift`), and a buffer longer than the loop has its tail
- * zeroed before the loop.
+ * function's first call, and may compile the whole function during that call too; lines that ran
+ * only then (before the function had its feedback vector) or not yet (after the loop) have no type
+ * feedback, and code compiled without it deoptimizes on reaching them, in some processes at every
+ * call from then on: AR(1)'s gradient stayed at 9–91 µs instead of 5.1. So everything before the
+ * loop (the step count, buffers, initial states) is done here, the loop function takes it as
+ * parameters and leaves its results in module-level variables (`lift`), and what comes after
+ * (the tail of a buffer made at the first step, an empty stack) is done here again.
  */
 function emitScan(op: Scan, ctx: EmitContext): void {
-  const args = ctx.ins.map((expr, i) => ({ expr, scalar: ctx.node.inputs[i].ndim === 0 }));
-  const results = ctx.lift(args, () => emitLoop(op, ctx));
-  results.forEach((r, k) => ctx.line(`const ${ctx.outs[k]} = ${r};`));
-}
-
-function emitLoop(op: Scan, ctx: EmitContext): Lifted[] {
   const { layout, inner } = op;
   const { seqs, nonSeqs } = op.split(ctx.ins);
   const n = emitStepCount(op, ctx);
-  const t = ctx.tmp("t");
   const seqData = seqs.map((s) => {
     const alias = ctx.dataAlias(s);
     if (alias) return alias;
@@ -236,46 +230,49 @@ function emitLoop(op: Scan, ctx: EmitContext): Lifted[] {
   const slices = emitSliceBuffers(op, ctx);
   const states = emitStates(op, ctx);
   const stacked = emitStackedOutputs(op, ctx, n);
-
   // A kept buffer longer than the loop may hold an earlier call's values past the last step.
   for (const o of stacked) if (o?.padded && o.size !== null) ctx.line(`${o.id}.data.fill(0, ${n} * ${o.size});`);
-  ctx.line(layout.reverse ? `for (let ${t} = ${n} - 1; ${t} >= 0; ${t}--) {` : `for (let ${t} = 0; ${t} < ${n}; ${t}++) {`);
-  slices.forEach((s, i) => emitSlice(ctx, s, seqData[i], layout.lagged?.[i] ?? null, nonSeqs, t));
-  const innerIds = [...slices.map((s) => s.id), ...states.map((s) => s.id), ...nonSeqs];
-  const results = ctx.block(inner.inputs, innerIds, inner.outputs);
-  // Stacked writes first (they read the states), then the states move to this step's values.
-  inner.outputs.forEach((out, k) => {
-    const o = stacked[k];
-    if (o) emitStackedWrite(ctx, o, out.ndim, results[k], k, t);
-  });
-  emitStateMoves(op, ctx, states, results, t);
-  ctx.line("}");
-  // Where a step's shape is not static the buffer is made at the first step: zeroed after the loop.
-  for (const o of stacked) {
-    if (o?.padded && o.size === null) ctx.line(`if (${o.id} !== null) ${o.id}.data.fill(0, ${n} * (${o.id}.data.length / ${o.length}));`);
-  }
-  return inner.outputs.map((_, k) => {
-    const o = stacked[k];
-    if (!o) {
+
+  const results = ctx.lift(() => {
+    const t = ctx.tmp("t");
+    ctx.line(layout.reverse ? `for (let ${t} = ${n} - 1; ${t} >= 0; ${t}--) {` : `for (let ${t} = 0; ${t} < ${n}; ${t}++) {`);
+    slices.forEach((s, i) => emitSlice(ctx, s, seqData[i], layout.lagged?.[i] ?? null, nonSeqs, t));
+    const innerIds = [...slices.map((s) => s.id), ...states.map((s) => s.id), ...nonSeqs];
+    const stepResults = ctx.block(inner.inputs, innerIds, inner.outputs);
+    // Stacked writes first (they read the states), then the states move to this step's values.
+    inner.outputs.forEach((out, k) => {
+      const o = stacked[k];
+      if (o) emitStackedWrite(ctx, o, out.ndim, stepResults[k], k, t);
+    });
+    emitStateMoves(op, ctx, states, stepResults, t);
+    ctx.line("}");
+    return inner.outputs.map((_, k) => {
+      const o = stacked[k];
+      if (o) return { expr: o.id, scalar: false };
       const state = states[op.recurrentIndex(k)];
       return { expr: state.id, scalar: state.dims.length === 0 };
-    }
-    if (o.size !== null) return { expr: o.id, scalar: false };
-    return { expr: `(${o.id} ?? ${ctx.rt("empty")}([0${", 0".repeat(o.rank)}]))`, scalar: false };
+    });
+  });
+  inner.outputs.forEach((_, k) => {
+    const o = stacked[k];
+    const r = results[k];
+    if (!o || o.size !== null) return ctx.line(`const ${ctx.outs[k]} = ${r};`);
+    // A step's shape not static: the buffer is made at the first step (none without steps).
+    if (o.padded) ctx.line(`if (${r} !== null) ${r}.data.fill(0, ${n} * (${r}.data.length / ${o.length}));`);
+    ctx.line(`const ${ctx.outs[k]} = ${r} ?? ${ctx.rt("empty")}([0${", 0".repeat(o.rank)}]);`);
   });
 }
 
-/** The number of steps: nSteps (checked against the sequences), else the shortest sequence's length. */
+/** The number of steps (a literal where it is static): nSteps (checked against the sequences), else the shortest sequence's length. */
 function emitStepCount(op: Scan, ctx: EmitContext): string {
   const { nSteps, seqs } = op.split(ctx.ins);
   const n = ctx.tmp("n");
   if (nSteps === null) {
-    // A literal bound where every sequence's length is static: V8 compiles the loop tighter
-    // (AR(1)'s gradient 5.1 against 5.8 µs with the bound read off the array).
+    // A literal where every sequence's length is static: V8 compiles the loop tighter (AR(1)'s
+    // gradient 5.1 against 5.8 µs with the bound read off the array).
     const lengths = op.split(ctx.node.inputs).seqs.map((v) => v.type.shape[0]);
-    const known = lengths.every((d) => d !== null) ? Math.min(...(lengths as number[])) : null;
-    const count = known !== null ? String(known) : seqs.length === 1 ? `${seqs[0]}.shape[0]` : `Math.min(${seqs.map((s) => `${s}.shape[0]`).join(", ")})`;
-    ctx.line(`const ${n} = ${count};`);
+    if (lengths.every((d) => d !== null)) return String(Math.min(...(lengths as number[])));
+    ctx.line(`const ${n} = ${seqs.length === 1 ? `${seqs[0]}.shape[0]` : `Math.min(${seqs.map((s) => `${s}.shape[0]`).join(", ")})`};`);
     return n;
   }
   ctx.line(`const ${n} = ${nSteps};`);
