@@ -87,10 +87,11 @@ export function elementChains(arr: NDArray, k: number): Chains {
   });
 }
 
-/** Element `k` of a [chains, draws, ...shape] array, chain after chain. */
+/** Element `k` of a [chains, draws, ...shape] array, chain after chain (a scalar's own data: the diagnostics only read it). */
 function elementDraws(arr: NDArray, k: number): Float64Array {
   const n = arr.shape[0] * arr.shape[1];
   const inner = arr.data.length / n;
+  if (inner === 1) return arr.data;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = arr.data[i * inner + k];
   return out;
