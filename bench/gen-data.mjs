@@ -20,6 +20,19 @@ export function mulberry32(seed) {
   };
 }
 
+/** xorshift32 uniforms in (0, 1) (the summary benchmark's and the diagnostics tests' fixed draws). */
+export function xorshift32(seed) {
+  let s = seed;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return (s + 0.5) / 4294967296;
+  };
+}
+
 /** A standard normal sampler (Box–Muller, cosine half) on a uniform stream. */
 const normalFrom = (u) => () => {
   const a = u() || 1e-12,

@@ -4,18 +4,11 @@
 // wall and CPU time (the CPU time is steadier where other jobs share the machine).
 // Run after `npm run build`: node bench/summary-time.mjs
 import { NDArray, Trace, summary } from "../dist/runtime/index.js";
+import { xorshift32 } from "./gen-data.mjs";
 
 /** Fixed pseudo-random AR(1) draws (xorshift32, Box–Muller), so runs are comparable. */
 function makeTrace(nChains, nDraws) {
-  let s = 0x9e3779b9;
-  const uniform = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return (s + 0.5) / 4294967296;
-  };
+  const uniform = xorshift32(0x9e3779b9);
   const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
   const posterior = {};
   for (const [name, phi, transform] of [

@@ -3,11 +3,11 @@
 // marks), and chains long enough for the sort's two 16-bit passes, with an odd number of draws.
 import { expect } from "chai";
 import { essBulk, essTail, hdi, mcseMean, mcseSd, NDArray, rhat, summary } from "../compiler/index.js";
-import { xorshiftUniforms } from "./helpers/random.js";
+import { xorshift32 } from "./helpers/random.js";
 
 /** nChains AR(1) chains of nDraws (coefficient phi) from xorshift32 uniforms: fixed draws. */
 function ar1(nChains: number, nDraws: number, phi: number, seed: number, transform = (v: number) => v): number[][] {
-  const u = xorshiftUniforms(seed);
+  const u = xorshift32(seed);
   return Array.from({ length: nChains }, () => {
     let v = 0;
     return Array.from({ length: nDraws }, () => transform((v = phi * v + u() - 0.5)));

@@ -4,11 +4,11 @@
 import { expect } from "chai";
 import { essTail, hdi, mcseSd, NDArray, rhat, summary } from "../compiler/index.js";
 import { essBasic, normalPpf, rankdata, sortWithOrder, splitChains } from "../runtime/sampler/diagnostics.js";
-import { xorshiftUniforms } from "./helpers/random.js";
+import { xorshift32 } from "./helpers/random.js";
 
 /** nChains AR(1) chains of nDraws (coefficient phi), through `transform`. */
 function ar1(nChains: number, nDraws: number, phi: number, seed: number, transform = (v: number) => v): number[][] {
-  const u = xorshiftUniforms(seed);
+  const u = xorshift32(seed);
   return Array.from({ length: nChains }, () => {
     let v = 0;
     return Array.from({ length: nDraws }, () => transform((v = phi * v + u() - 0.5)));
@@ -17,7 +17,7 @@ function ar1(nChains: number, nDraws: number, phi: number, seed: number, transfo
 
 describe("diagnostics: the sort by high bits", () => {
   it("sorts 200 000 draws with repeats, both signs and near-ties as a comparison sort does", () => {
-    const u = xorshiftUniforms(3);
+    const u = xorshift32(3);
     const values = new Float64Array(200_000);
     for (let i = 0; i < values.length; i++) {
       // A repeated draw (as NUTS repeats a point), a near-tie in the low bits, or a fresh one.
@@ -36,7 +36,7 @@ describe("diagnostics: the sort by high bits", () => {
   });
 
   it("falls back to all 64 bits where many draws share their high bits, and still ranks them exactly", () => {
-    const u = xorshiftUniforms(5);
+    const u = xorshift32(5);
     const values = Array.from({ length: 20_000 }, () => 1000 + u() * 1e-9); // one high word
     const { sorted } = sortWithOrder(values);
     expect(Array.from(sorted)).to.deep.equal([...values].sort((a, b) => a - b));
