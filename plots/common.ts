@@ -47,9 +47,12 @@ export function documentFor(opts: { document?: Document }): Document {
   return doc;
 }
 
-/** Throws on an option `fn` does not know, and on a malformed common option. */
-export function checkOptions(fn: string, opts: object, known: readonly string[]): void {
-  checkOptionNames(fn, opts, known);
+/**
+ * Throws on an option `fn` does not know, and on a malformed common option; returns the options
+ * to read (own properties only: see checkOptionNames).
+ */
+export function checkOptions<T extends object>(fn: string, given: T, known: readonly string[]): T {
+  const opts = checkOptionNames(fn, given, known);
   const o = opts as PlotOptions;
   if (o.hdiProb !== undefined && !(typeof o.hdiProb === "number" && o.hdiProb > 0 && o.hdiProb < 1)) {
     throw new Error(`${fn}: hdiProb must be a number between 0 and 1, got ${String(o.hdiProb)}`);
@@ -62,6 +65,7 @@ export function checkOptions(fn: string, opts: object, known: readonly string[])
   if (o.varNames !== undefined && !(Array.isArray(o.varNames) && o.varNames.every((v) => typeof v === "string"))) {
     throw new Error(`${fn}: varNames must be an array of variable names`);
   }
+  return opts;
 }
 
 /** One scalar element of a posterior variable: its label (`theta[Choate]`, `theta[0]`) and per-chain draws. */

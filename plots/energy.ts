@@ -32,7 +32,7 @@ function energyOf(fn: string, trace: TraceLike, step: number | undefined): { dat
  * `step` picks a NUTS step's energy where a compound step has several.
  */
 export function bfmi(trace: TraceLike, opts: { step?: number } = {}): number[] {
-  checkOptions("bfmi", opts, ["step"]);
+  opts = checkOptions("bfmi", opts, ["step"]);
   const e = energyOf("bfmi", trace, opts.step);
   const { nChains, nDraws } = e;
   return Array.from({ length: nChains }, (_, c) => {
@@ -49,7 +49,7 @@ export function bfmi(trace: TraceLike, opts: { step?: number } = {}): number[] {
 }
 
 export function plotEnergy(trace: TraceLike, opts: Pick<PlotOptions, "width" | "height" | "document"> & { step?: number } = {}): string {
-  checkOptions("plotEnergy", opts, ["width", "height", "document", "step"]);
+  opts = checkOptions("plotEnergy", opts, ["width", "height", "document", "step"]);
   const e = energyOf("plotEnergy", trace, opts.step);
   const doc = documentFor(opts);
   const { nChains, nDraws } = e;

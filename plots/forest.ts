@@ -40,7 +40,7 @@ interface Line {
 }
 
 export function plotForest(traces: TraceLike | TraceLike[], opts: ForestOptions = {}): string {
-  checkOptions("plotForest", opts, [...COMMON_OPTIONS, "pointEstimate", "modelNames", "rHat"]);
+  opts = checkOptions("plotForest", opts, [...COMMON_OPTIONS, "pointEstimate", "modelNames", "rHat"]);
   const list = Array.isArray(traces) ? traces : [traces];
   if (list.length === 0) throw new Error("plotForest: no traces");
   if (opts.modelNames && opts.modelNames.length !== list.length)

@@ -6,7 +6,7 @@ import { statPerDraw } from "../runtime/sampler/trace.js";
 import { COMMON_OPTIONS, checkOptions, compose, documentFor, elements, panel, type PlotOptions, type TraceLike } from "./common.js";
 
 export function plotPair(trace: TraceLike, opts: Omit<PlotOptions, "combined" | "hdiProb"> & { divergences?: boolean } = {}): string {
-  checkOptions("plotPair", opts, [...COMMON_OPTIONS.filter((k) => k !== "combined" && k !== "hdiProb"), "divergences"]);
+  opts = checkOptions("plotPair", opts, [...COMMON_OPTIONS.filter((k) => k !== "combined" && k !== "hdiProb"), "divergences"]);
   if (opts.divergences !== undefined && typeof opts.divergences !== "boolean") throw new Error("plotPair: divergences must be true or false");
   const doc = documentFor(opts);
   const els = elements("plotPair", trace, opts.varNames);

@@ -6,7 +6,7 @@ import { hdi } from "../runtime/sampler/diagnostics.js";
 import { COMMON_OPTIONS, checkOptions, compose, concat, documentFor, elements, fmt, kde, mean, panel, type PlotOptions, type TraceLike } from "./common.js";
 
 export function plotPosterior(trace: TraceLike, opts: PlotOptions & { pointEstimate?: "mean" | "median" } = {}): string {
-  checkOptions("plotPosterior", opts, [...COMMON_OPTIONS, "pointEstimate"]);
+  opts = checkOptions("plotPosterior", opts, [...COMMON_OPTIONS, "pointEstimate"]);
   if (opts.pointEstimate !== undefined && opts.pointEstimate !== "mean" && opts.pointEstimate !== "median") {
     throw new Error(`plotPosterior: pointEstimate must be 'mean' or 'median', got ${String(opts.pointEstimate)}`);
   }

@@ -6,7 +6,7 @@ import { rankdata } from "../runtime/sampler/diagnostics.js";
 import { COLORS, COMMON_OPTIONS, checkOptions, compose, concat, documentFor, elements, panel, type PlotOptions, type TraceLike } from "./common.js";
 
 export function plotRank(trace: TraceLike, opts: Omit<PlotOptions, "combined" | "hdiProb"> = {}): string {
-  checkOptions(
+  opts = checkOptions(
     "plotRank",
     opts,
     COMMON_OPTIONS.filter((k) => k !== "combined" && k !== "hdiProb"),

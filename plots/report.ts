@@ -81,7 +81,7 @@ figure{margin:1em 0;overflow-x:auto}svg{max-width:100%;height:auto}`;
 
 /** One self-contained HTML page: warnings, summary table, trace, rank, forest, posterior, pair and energy plots. */
 export function report(trace: TraceLike, opts: ReportOptions = {}): string {
-  checkOptions("report", opts, KNOWN);
+  opts = checkOptions("report", opts, KNOWN);
   const hdiProb = opts.hdiProb ?? 0.94;
   const common = { varNames: opts.varNames, hdiProb, ...(opts.document ? { document: opts.document } : {}) };
   const els = elements("report", trace, opts.varNames);

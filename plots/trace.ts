@@ -4,7 +4,7 @@ import * as Plot from "@observablehq/plot";
 import { COLORS, COMMON_OPTIONS, checkOptions, compose, concat, documentFor, elements, kde, panel, type PlotOptions, type TraceLike } from "./common.js";
 
 export function plotTrace(trace: TraceLike, opts: PlotOptions = {}): string {
-  checkOptions("plotTrace", opts, COMMON_OPTIONS);
+  opts = checkOptions("plotTrace", opts, COMMON_OPTIONS);
   const doc = documentFor(opts);
   const els = elements("plotTrace", trace, opts.varNames);
   const width = (opts.width ?? 800) / 2;

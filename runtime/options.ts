@@ -12,11 +12,15 @@ function distance(a: string, b: string): number {
   return prev[b.length];
 }
 
-/** Refuse options that are not in `known`, naming them (and the option a near miss meant). */
-export function checkOptionNames(where: string, opts: object, known: readonly string[]): void {
+/**
+ * Refuse options that are not in `known`, naming them (and the option a near miss meant), and
+ * return the options to read: a copy of the object's own properties without a prototype, so that
+ * a key set on Object.prototype (or inherited from any prototype) is never read as an option.
+ */
+export function checkOptionNames<T extends object>(where: string, opts: T, known: readonly string[]): T {
   if (typeof opts !== "object" || opts === null || Array.isArray(opts)) throw new Error(`${where}: the options must be an object, got ${String(opts)}`);
   const unknown = Object.keys(opts).filter((k) => !known.includes(k));
-  if (!unknown.length) return;
+  if (!unknown.length) return Object.assign(Object.create(null), opts);
   const described = unknown.map((k) => {
     const near = known.reduce((best, n) => (distance(k.toLowerCase(), n.toLowerCase()) < distance(k.toLowerCase(), best.toLowerCase()) ? n : best));
     return distance(k.toLowerCase(), near.toLowerCase()) <= Math.max(2, near.length / 3) ? `'${k}' (did you mean '${near}'?)` : `'${k}'`;

@@ -156,7 +156,7 @@ export class Approximation {
 
   /** Draws from q as a Trace: free RVs (constrained scale) and Deterministics as [1, draws, ...shape]. */
   sample(opts: { draws?: number; seed?: number | string } = {}): Trace {
-    checkOptionNames("sample", opts, ["draws", "seed"]);
+    opts = checkOptionNames("sample", opts, ["draws", "seed"]);
     checkSeed("sample", opts.seed);
     const draws = opts.draws ?? 500; // PyMC's approx.sample default
     if (typeof draws !== "number" || !Number.isInteger(draws) || draws < 1) throw new Error(`sample: draws must be an integer >= 1, got ${String(opts.draws)}`);
@@ -195,7 +195,6 @@ function checkSeed(method: string, seed: unknown): void {
 const oneOf = (values: string[]) => values.map((v) => `"${v}"`).join(" or ");
 
 function checkFitOptions(model: CompiledModel, opts: FitOptions): { family: Family; steps: number; lr: number; optimizer: string; start: Float64Array } {
-  checkOptionNames("fit", opts, FIT_OPTIONS);
   checkSeed("fit", opts.seed);
   const family = opts.method ?? "advi";
   if (!METHODS.includes(family)) throw new Error(`fit: method must be ${oneOf(METHODS)}, got ${JSON.stringify(family)}`);
@@ -220,6 +219,7 @@ function checkFitOptions(model: CompiledModel, opts: FitOptions): { family: Fami
 
 /** Fit q to the posterior of `model`, as PyMC's `pm.fit(n, method, random_seed, obj_optimizer)`. */
 export function fit(model: CompiledModel, opts: FitOptions = {}): Approximation {
+  opts = checkOptionNames("fit", opts, FIT_OPTIONS);
   const { family, steps, lr, optimizer, start } = checkFitOptions(model, opts);
   const n = model.size;
   const size = paramCount(family, n);

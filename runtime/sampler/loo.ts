@@ -244,7 +244,7 @@ function defaultReff(trace: Trace, chains: number, S: number): number {
 
 /** Pareto-smoothed importance-sampling leave-one-out cross-validation (az.loo). */
 export function loo(trace: Trace, opts: { pointwise?: boolean; reff?: number; scale?: ICScale; varName?: string } = {}): ELPDData {
-  checkOptionNames("loo", opts, ["pointwise", "reff", "scale", "varName"]);
+  opts = checkOptionNames("loo", opts, ["pointwise", "reff", "scale", "varName"]);
   const [scale, sv] = scaleValue("loo", opts.scale);
   const ll = logLikelihoodOf("loo", trace, opts.varName);
   const { chains, S, N } = sizes("loo", ll);
@@ -286,7 +286,7 @@ export function loo(trace: Trace, opts: { pointwise?: boolean; reff?: number; sc
 
 /** The widely applicable information criterion (az.waic). */
 export function waic(trace: Trace, opts: { pointwise?: boolean; scale?: ICScale; varName?: string } = {}): WAICData {
-  checkOptionNames("waic", opts, ["pointwise", "scale", "varName"]);
+  opts = checkOptionNames("waic", opts, ["pointwise", "scale", "varName"]);
   const [scale, sv] = scaleValue("waic", opts.scale);
   const ll = logLikelihoodOf("waic", trace, opts.varName);
   const { S, N } = sizes("waic", ll);
@@ -496,7 +496,7 @@ function criterion(ic: "loo" | "waic", trace: Trace, scale: ICScale, varName: st
  * its standard error dse against the best, and model weights (stacking by default).
  */
 export function compare(traces: Record<string, Trace>, opts: CompareOptions = {}): CompareRow[] {
-  checkOptionNames("compare", opts, ["ic", "method", "scale", "varName", "bSamples", "alpha", "seed"]);
+  opts = checkOptionNames("compare", opts, ["ic", "method", "scale", "varName", "bSamples", "alpha", "seed"]);
   const ic = (opts.ic ?? "loo").toLowerCase();
   if (ic !== "loo" && ic !== "waic") throw new Error(`compare: ic '${opts.ic}' is not one of "loo", "waic"`);
   const method = (opts.method ?? "stacking").toLowerCase();

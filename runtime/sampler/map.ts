@@ -22,7 +22,7 @@ const OPTIONS = ["start", "method", "maxeval"];
 
 /** The MAP point of `m` (PyMC's find_MAP): value variables, free RVs and Deterministics by name. */
 export function findMAP(m: CompiledModel, opts: FindMAPOptions = {}): Record<string, Value> {
-  checkOptionNames("findMAP", opts, OPTIONS);
+  opts = checkOptionNames("findMAP", opts, OPTIONS);
   if (opts.method !== undefined && opts.method !== "L-BFGS-B") throw new Error(`findMAP: method must be "L-BFGS-B", got ${JSON.stringify(opts.method)}`);
   const maxeval = opts.maxeval ?? 5000;
   if (!Number.isInteger(maxeval) || maxeval < 1) throw new Error(`findMAP: maxeval must be a positive integer, got ${maxeval}`);

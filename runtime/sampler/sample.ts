@@ -93,8 +93,9 @@ function checkSeed(method: string, seed: unknown): void {
   }
 }
 
-function checkOptions(opts: SampleOptions): void {
-  checkOptionNames("sample", opts, SAMPLE_OPTIONS);
+/** The options to read (own properties only; see checkOptionNames), checked. */
+function checkOptions(given: SampleOptions): SampleOptions {
+  const opts = checkOptionNames("sample", given, SAMPLE_OPTIONS);
   checkSeed("sample", opts.seed);
   for (const name of ["jitter", "adaptMetric", "keepWarmup", "logLikelihood"] as const) {
     if (opts[name] !== undefined && typeof opts[name] !== "boolean") throw new Error(`sample: ${name} must be true or false, got ${String(opts[name])}`);
@@ -111,6 +112,7 @@ function checkOptions(opts: SampleOptions): void {
   if (s !== undefined && (typeof s !== "object" || s === null || typeof s.aborted !== "boolean" || typeof s.addEventListener !== "function")) {
     throw new Error(`sample: signal must be an AbortSignal`);
   }
+  return opts;
 }
 
 function count(name: string, value: unknown, fallback: number, min: number): number {
@@ -235,7 +237,7 @@ function abortable<T>(model: CompiledModel, signal: AbortSignal | undefined, f: 
 }
 
 export function sampleModel(model: CompiledModel, opts: SampleOptions = {}): Trace {
-  checkOptions(opts);
+  opts = checkOptions(opts);
   checkSize(model);
   const plan = planChains(model, opts);
   const workers = canRunInWorkers(model, true);
@@ -269,7 +271,7 @@ function runChainsBlocking(model: CompiledModel, plan: ChainPlan, onProgress?: P
  * progress point.
  */
 export async function sampleModelAsync(model: CompiledModel, opts: SampleOptions = {}): Promise<Trace> {
-  checkOptions(opts);
+  opts = checkOptions(opts);
   checkSize(model);
   const plan = planChains(model, opts);
   const cores = coresOf(model, plan, opts, canRunInWorkers(model, false));
@@ -379,7 +381,7 @@ export class PriorSamples {
 }
 
 export function samplePriorPredictive(model: CompiledModel, opts: { draws?: number; seed?: number | string } = {}): PriorSamples {
-  checkOptionNames("samplePriorPredictive", opts, ["draws", "seed"]);
+  opts = checkOptionNames("samplePriorPredictive", opts, ["draws", "seed"]);
   checkSeed("samplePriorPredictive", opts.seed);
   const draws = count("draws", opts.draws, 500, 1);
   const all = model.draw({ draws, seed: opts.seed });
@@ -399,7 +401,7 @@ export function samplePriorPredictive(model: CompiledModel, opts: { draws?: numb
  * `extend: true` the result is also stored on the trace (`trace.posteriorPredictive`).
  */
 export function samplePosteriorPredictive(model: CompiledModel, trace: Trace, opts: { seed?: number | string; extend?: boolean } = {}): Group {
-  checkOptionNames("samplePosteriorPredictive", opts, ["seed", "extend"]);
+  opts = checkOptionNames("samplePosteriorPredictive", opts, ["seed", "extend"]);
   checkSeed("samplePosteriorPredictive", opts.seed);
   const seed = opts.seed ?? freshSeed();
   let streams: Stream[] = [];
@@ -417,7 +419,7 @@ export function samplePosteriorPredictive(model: CompiledModel, trace: Trace, op
  * (ArviZ's log_likelihood group) unless `extend: false`, and returned.
  */
 export function computeLogLikelihood(model: CompiledModel, trace: Trace, opts: { extend?: boolean } = {}): Group {
-  checkOptionNames("computeLogLikelihood", opts, ["extend"]);
+  opts = checkOptionNames("computeLogLikelihood", opts, ["extend"]);
   const names = model.meta.predictNames;
   const loglik = model.impl.loglik;
   if (!names.length) throw new Error(`computeLogLikelihood: model '${model.name}' has no observed variables, so no log-likelihood`);

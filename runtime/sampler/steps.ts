@@ -58,34 +58,39 @@ function positive(where: string, name: string, value: unknown, integer = false):
   }
 }
 
+/** The step: its own options, on an object without a prototype (read by name later), and its kind. */
+function withKind<O extends object, K extends string>(opts: O, kind: K): O & { kind: K } {
+  return Object.assign(Object.create(null), opts, { kind });
+}
+
 export function NUTS(opts: Omit<NutsStep, "kind"> = {}): NutsStep {
-  checkOptionNames("NUTS", opts, ["vars"]);
+  opts = checkOptionNames("NUTS", opts, ["vars"]);
   checkVars("NUTS", opts.vars, false);
-  return { ...opts, kind: "NUTS" };
+  return withKind(opts, "NUTS");
 }
 
 export function Metropolis(opts: Omit<MetropolisStep, "kind"> = {}): MetropolisStep {
-  checkOptionNames("Metropolis", opts, ["vars", "scaling", "tune", "tuneInterval"]);
+  opts = checkOptionNames("Metropolis", opts, ["vars", "scaling", "tune", "tuneInterval"]);
   checkVars("Metropolis", opts.vars, false);
   positive("Metropolis", "scaling", opts.scaling);
   positive("Metropolis", "tuneInterval", opts.tuneInterval, true);
   if (opts.tune !== undefined && typeof opts.tune !== "boolean") throw new Error(`Metropolis: tune must be true or false, got ${String(opts.tune)}`);
-  return { ...opts, kind: "Metropolis" };
+  return withKind(opts, "Metropolis");
 }
 
 export function BinaryGibbsMetropolis(opts: Omit<BinaryGibbsMetropolisStep, "kind">): BinaryGibbsMetropolisStep {
-  checkOptionNames("BinaryGibbsMetropolis", opts, ["vars", "transitP"]);
+  opts = checkOptionNames("BinaryGibbsMetropolis", opts, ["vars", "transitP"]);
   checkVars("BinaryGibbsMetropolis", opts.vars, true);
   const p = opts.transitP;
   if (p !== undefined && (typeof p !== "number" || !(p > 0 && p <= 1))) throw new Error(`BinaryGibbsMetropolis: transitP must be in (0, 1], got ${String(p)}`);
-  return { ...opts, kind: "BinaryGibbsMetropolis" };
+  return withKind(opts, "BinaryGibbsMetropolis");
 }
 
 export function CategoricalGibbsMetropolis(opts: Omit<CategoricalGibbsMetropolisStep, "kind">): CategoricalGibbsMetropolisStep {
-  checkOptionNames("CategoricalGibbsMetropolis", opts, ["vars", "proposal"]);
+  opts = checkOptionNames("CategoricalGibbsMetropolis", opts, ["vars", "proposal"]);
   checkVars("CategoricalGibbsMetropolis", opts.vars, true);
   if (opts.proposal !== undefined && opts.proposal !== "uniform" && opts.proposal !== "proportional") {
     throw new Error(`CategoricalGibbsMetropolis: proposal must be "uniform" or "proportional", got ${JSON.stringify(opts.proposal)}`);
   }
-  return { ...opts, kind: "CategoricalGibbsMetropolis" };
+  return withKind(opts, "CategoricalGibbsMetropolis");
 }
