@@ -54,6 +54,8 @@ export interface ModelMeta {
   readonly predictRngCount: number;
   /** Observed values by RV name, when the compiler records them (the trace's observed_data). */
   readonly observed?: Record<string, number | { shape: number[]; data: ArrayLike<number> }>;
+  /** Observed RVs whose observed value is a data() input, by RV name: the input's name (its bound value is the observed data). */
+  readonly observedInputs?: Record<string, string>;
   /** Named dimensions by variable name, and the labels along each (only when the model has them). */
   readonly dims?: Record<string, string[]>;
   readonly coords?: Record<string, (string | number)[]>;

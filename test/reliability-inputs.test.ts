@@ -187,6 +187,23 @@ describe("reliability: bound data is the model's own", () => {
     expect(sum(rebound.logpTerms({ mu: 0.3 }))).to.be.closeTo(before, 1e-12);
   });
 
+  it("the trace's observed data is the data bound when it was sampled, not the default", () => {
+    const m = model("wdobs", () => {
+      const mu = Normal("mu", 0, 10);
+      Normal("y", mu, 1, { observed: data("yd", [1, 2]) });
+      Normal("z", mu, 1, { observed: [5, 6] });
+    });
+    const rebound = m.withData({ yd: [100, 101, 102] });
+    expect((observedData(m)!.y as NDArray).toArray()).to.deep.equal([1, 2]);
+    const trace = rebound.sample({ draws: 20, tune: 20, chains: 1, seed: 1, cores: 1 });
+    expect((trace.observedData!.y as NDArray).toArray()).to.deep.equal([100, 101, 102]);
+    expect((trace.observedData!.z as NDArray).toArray()).to.deep.equal([5, 6]);
+    expect((JSON.parse(JSON.stringify(trace)) as { observed_data: Record<string, unknown> }).observed_data.y).to.deep.equal([100, 101, 102]);
+    // Data without a default: observed once bound.
+    const late = model("late", () => Normal("y", Normal("mu", 0, 1), 1, { observed: data("yd", undefined, { shape: [2] }) }));
+    expect((observedData(late.withData({ yd: [3, 4] }))!.y as NDArray).toArray()).to.deep.equal([3, 4]);
+  });
+
   it("changing what boundData returned changes nothing either", () => {
     const m = build();
     const before = m.logp({ mu: 0.3 });

@@ -241,21 +241,28 @@ function modelMeta(model: Model, name: string, infos: ValueVarInfo[], graphs: Mo
   };
 }
 
-/** Observed values for traces (observed_data): the module's own constants, never a second copy. */
+/**
+ * Observed values for traces (observed_data): the module's own constants, never a second copy;
+ * where the observed value is a data() input, the input's name, so that the trace shows the data
+ * bound when it was sampled (withData), not the default.
+ */
 function observedValues(model: Model, shared: ReturnType<typeof sharedConstants>): string[] {
   const observed: string[] = [];
+  const inputs: string[] = [];
   for (const rv of model.observedRVs) {
     const v = model.rvsToValues.get(rv)!;
-    let expr: string | undefined;
     if (v instanceof Constant) {
       const text = v.ndim === 0 ? jsNumber(v.value) : arrayLiteral(v);
-      expr = v.ndim === 0 ? text : (shared.byExpr.get(text) ?? (v.data.length <= 1000 ? text : undefined));
-    } else if (model.dataValues.has(v)) {
-      expr = `defaultData[${JSON.stringify(v.name)}]`;
+      const expr = v.ndim === 0 ? text : (shared.byExpr.get(text) ?? (v.data.length <= 1000 ? text : undefined));
+      if (expr) observed.push(`  ${objectKey(rv.name!)}: ${expr},`);
+    } else if (model.dataValues.has(v) || model.dataVars.includes(v)) {
+      inputs.push(`  ${objectKey(rv.name!)}: ${JSON.stringify(v.name)},`);
     }
-    if (expr) observed.push(`  ${objectKey(rv.name!)}: ${expr},`);
   }
-  return observed.length ? [`meta.observed = {`, ...observed, `};`] : [];
+  return [
+    ...(observed.length ? [`meta.observed = {`, ...observed, `};`] : []),
+    ...(inputs.length ? [`meta.observedInputs = {`, ...inputs, `};`] : []),
+  ];
 }
 
 /**

@@ -2,6 +2,7 @@
 // the observed data. Functions here rather than methods of CompiledModel, so that a bundle that
 // never samples does not carry them.
 import { NDArray } from "../ndarray.js";
+import { own, setOwn } from "../own.js";
 import type { Stream } from "../random.js";
 import type { CompiledModel, Value } from "../model.js";
 
@@ -22,9 +23,19 @@ export function predict(m: CompiledModel, freeValues: Record<string, Value>, str
   return Object.fromEntries(m.meta.predictNames.map((n, i) => [n, values[i]]));
 }
 
-/** The observed values of the observed RVs, where the compiled metadata records them. */
+/**
+ * The observed values of the observed RVs, where the compiled metadata records them: constants as
+ * compiled, data() inputs as bound to this model (copies).
+ */
 export function observedData(m: CompiledModel): Record<string, Value> | undefined {
-  const obs = m.meta.observed;
-  if (!obs) return undefined;
-  return Object.fromEntries(Object.entries(obs).map(([k, v]) => [k, typeof v === "number" ? v : new NDArray([...v.shape], Float64Array.from(v.data))]));
+  const { observed, observedInputs } = m.meta;
+  if (!observed && !observedInputs) return undefined;
+  const copy = (v: number | { shape: number[]; data: ArrayLike<number> }): Value => (typeof v === "number" ? v : new NDArray([...v.shape], Float64Array.from(v.data)));
+  const out: Record<string, Value> = {};
+  for (const name of m.meta.predictNames) {
+    const input = observedInputs && own(observedInputs, name);
+    const value = input !== undefined ? own(m.data, input) : observed && own(observed, name);
+    if (value !== undefined) setOwn(out, name, copy(value));
+  }
+  return out;
 }
