@@ -228,7 +228,8 @@ function modelMeta(model: Model, name: string, infos: ValueVarInfo[], graphs: Mo
     size: infos.reduce((a, v) => a + v.size, 0),
     valueVars: infos,
     termNames: [...model.basicRVs, ...model.potentials].map((v) => v.name!),
-    data: model.dataVars.map((d) => ({ name: d.name!, dtype: d.dtype, shape: [...d.type.shape] })),
+    // An input a discrete RV observes is checked as integers when bound (withData), as its default was.
+    data: model.dataVars.map((d) => ({ name: d.name!, dtype: model.integerData.has(d) && d.dtype === "float64" ? "int64" : d.dtype, shape: [...d.type.shape] })),
     initialPoint: initialFlat,
     drawNames: graphs.draws.map((v) => v.name!),
     rngCount: graphs.drawRngs.length,

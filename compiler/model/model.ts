@@ -2,12 +2,12 @@
 // builder function, their value variables (with default transforms), and the joint log density.
 import { Constant, Variable } from "../graph/basic.js";
 import { TensorType, type DType } from "../graph/type.js";
-import { cloneReplace, graphInputs } from "../graph/traversal.js";
+import { ancestors, cloneReplace, graphInputs } from "../graph/traversal.js";
 import * as pt from "../tensor.js";
 import { asTensor, type TensorLike } from "../ops/constant.js";
 import { deepCopy } from "../ops/copy.js";
 import { DimShuffle } from "../ops/dimshuffle.js";
-import { isRandomVariable } from "../ops/random.js";
+import { isRandomVariable, RandomGeneratorSharedVariable } from "../ops/random.js";
 import {
   distributionOf,
   logpOf,
@@ -57,6 +57,8 @@ export class Model implements Registrar {
   readonly rvsToTransforms = new Map<Variable, Transform | null>();
   /** Default values of data() inputs. */
   readonly dataValues = new Map<Variable, unknown>();
+  /** data() inputs a discrete RV observes directly: bound values must be integers. */
+  readonly integerData = new Set<Variable>();
   readonly initvals = new Map<Variable, unknown>();
   /** Transformed value variables' names (`sigma_log__`) → their RV as printed in messages: PyMC names them too. */
   private readonly valueNames = new Map<string, string>();
@@ -121,7 +123,12 @@ export class Model implements Registrar {
     const model = new Model(name, options);
     modelContext.current = model;
     try {
-      builder();
+      const result: unknown = builder();
+      // An async builder runs its variables after build returned, outside the model (an unhandled rejection later).
+      if (typeof (result as { then?: unknown } | null)?.then === "function") {
+        (result as Promise<unknown>).then(undefined, () => {});
+        throw new Error(`model${name ? ` '${name}'` : ""}: the builder returned a Promise; a model's builder must be synchronous (no async or await)`);
+      }
     } catch (e) {
       explainNameError(e);
       throw e;
@@ -161,12 +168,53 @@ export class Model implements Registrar {
     return `${this.dataVars.includes(v) ? "data" : this.potentials.includes(v) ? "Potential" : "Deterministic"}('${name}')`;
   }
 
+  /**
+   * Observed values are data: constants, data() inputs and expressions of them. PyMC refuses
+   * anything else ("Variables that depend on other nodes cannot be used for observed data"): an RV
+   * there would make the likelihood a hidden term in it, and a free input has no value.
+   */
+  private checkObservedIsData(where: string, obs: Variable): void {
+    if (obs instanceof Constant || this.dataVars.includes(obs)) return;
+    const found: string[] = [];
+    for (const v of ancestors([obs])) {
+      if (this.basicRVs.includes(v) || isRandomVariable(v)) found.push(this.basicRVs.includes(v) ? this.describe(v.name!) : `a random variable not in the model (${v.name ?? strForDist(v)})`);
+      else if (!v.owner && !(v instanceof Constant) && !this.dataVars.includes(v) && !(v instanceof RandomGeneratorSharedVariable)) {
+        found.push(`the free input ${v.name ? `'${v.name}'` : String(v.type)}`);
+      }
+    }
+    if (found.length) {
+      throw new Error(`${where}: observed must be data (numbers, arrays, data() inputs or expressions of them), but it depends on ${[...new Set(found)].join(", ")}`);
+    }
+  }
+
+  /**
+   * A discrete family's observations are integers: a 0.5 would give each family's continuous
+   * extension of its density, or nothing sensible. Constants and data() defaults are checked here;
+   * a data() input observed directly is bound as integers from then on (integerData).
+   */
+  private checkObservedIntegers(where: string, family: string, obs: Variable): void {
+    const isData = this.dataVars.includes(obs);
+    if (isData) this.integerData.add(obs);
+    const value = obs instanceof Constant ? obs : isData ? (this.dataValues.get(obs) as number | { data: ArrayLike<number> } | undefined) : undefined;
+    if (value === undefined) return;
+    const entries: ArrayLike<number> = typeof value === "number" ? [value] : value instanceof Constant ? value.data : value.data;
+    for (let i = 0; i < entries.length; i++) {
+      // NaN is a missing entry, imputed.
+      if (!Number.isInteger(entries[i]) && !Number.isNaN(entries[i])) {
+        const at = typeof value === "number" || (value instanceof Constant && value.ndim === 0) ? "" : `[${i}]`;
+        throw new Error(`${where}: observed ${isData ? `data('${obs.name}')` : "value"}${at} is ${entries[i]}, but ${family} observations are integers`);
+      }
+    }
+  }
+
   registerRV(rv: Variable, spec: DistributionSpec, opts: RVOptions): Variable {
     const name = rv.name!;
     const where = `${spec.name}('${name}')`;
     this.claim(name, where);
     if (opts.observed !== undefined && opts.observed !== null) {
       const obs = opts.observed instanceof Variable ? opts.observed : asTensor(opts.observed as TensorLike, rv.dtype);
+      this.checkObservedIsData(where, obs);
+      if (rv.dtype !== "float64") this.checkObservedIntegers(where, spec.name, obs);
       if (obs.ndim !== rv.ndim || obs.type.shape.some((d, k) => d !== null && rv.type.shape[k] !== null && d !== rv.type.shape[k])) {
         throw new Error(`${where}: observed of type ${obs.type} does not match the variable's ${rv.type}`);
       }
