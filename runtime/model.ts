@@ -227,6 +227,7 @@ export class CompiledModel {
       if (i >= 0) {
         throw new Error(`${this.label}: data '${name}'${typeof input === "number" ? "" : `[${i}]`} is NaN; missing values are not supported yet`);
       }
+      this.checkDataDims(name, typeof input === "number" ? [] : input.shape);
       return [name, input];
     });
     // Spread and fromEntries make own keys (a data input may be named __proto__).
@@ -234,6 +235,24 @@ export class CompiledModel {
     const m = new CompiledModel(this.meta, this.impl, next);
     if (this.source) m.source = this.source;
     return m;
+  }
+
+  /**
+   * A data input with dims keeps their lengths: the trace labels its axes with the model's coords
+   * (as PyMC's set_data refuses a new length unless the coords change too, which tsmc cannot do
+   * after the build).
+   */
+  private checkDataDims(name: string, shape: readonly number[]): void {
+    const dims = this.meta.dims && own(this.meta.dims, name);
+    if (!dims) return;
+    dims.forEach((d, k) => {
+      const labels = this.meta.coords && own(this.meta.coords, d);
+      if (labels && shape[k] !== labels.length) {
+        throw new Error(
+          `${this.label}: data '${name}' has dims (${dims.join(", ")}); dimension '${d}' has ${labels.length} labels, but the new value has shape ${shapeText(shape)} (a new length needs new coords: build the model with them)`,
+        );
+      }
+    });
   }
 
   /** The data() inputs as currently bound. */

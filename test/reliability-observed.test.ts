@@ -70,3 +70,48 @@ describe("reliability: a model's builder is synchronous", () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
   });
 });
+
+describe("reliability: dimension names and lengths stay consistent in traces", () => {
+  it("chain and draw are not dimensions a model may name", () => {
+    const e = thrown(() => model("d", () => void Normal("x", 0, 1, { dims: "chain" }), { coords: { chain: ["a", "b"] } }));
+    expect(e.message).to.equal("coords: 'chain' is the name of the trace's own dimension (chain, draw); name this dimension otherwise");
+    expect(thrown(() => model("d", () => void Normal("x", 0, 1), { coords: { draw: [1] } })).message).to.include("'draw' is the name of the trace's own dimension");
+  });
+
+  it("a variable named as another's dimension is refused (given dims or ArviZ's default)", () => {
+    const byDefault = thrown(() =>
+      model("c", () => {
+        Normal("theta", 0, 1, { shape: [2] });
+        Normal("theta_dim_0", 0, 1);
+      }),
+    );
+    expect(byDefault.message).to.equal("Normal('theta_dim_0'): the name 'theta_dim_0' is also ArviZ's name for a dimension of Normal('theta') (it has no dims); rename one of them");
+    const byDims = thrown(() =>
+      model(
+        "c",
+        () => {
+          Normal("x", 0, 1, { dims: "school" });
+          Normal("school", 0, 1);
+        },
+        { coords: { school: ["a", "b"] } },
+      ),
+    );
+    expect(byDims.message).to.equal("Normal('school'): the name 'school' is also a dimension of Normal('x'); rename one of them");
+  });
+
+  it("withData refuses a new length for data with dims (the coords would no longer label it)", () => {
+    const m = model(
+      "dd",
+      () => {
+        const mu = Normal("mu", 0, 1);
+        const x = data("x", [0.5, 1.5], { dims: "obs" });
+        Normal("y", mu.mul(x), 1, { observed: data("yd", [1, 2], { dims: "obs" }), dims: "obs" });
+      },
+      { coords: { obs: ["a", "b"] } },
+    );
+    expect(thrown(() => m.withData({ x: [0.5, 1.5, 2.5], yd: [1, 2, 3] })).message).to.equal(
+      "model 'dd': data 'x' has dims (obs); dimension 'obs' has 2 labels, but the new value has shape (3,) (a new length needs new coords: build the model with them)",
+    );
+    expect(m.withData({ x: [1, 2], yd: [3, 4] }).logpTerms({ mu: 0 }).y).to.be.closeTo(-Math.log(2 * Math.PI) - 0.5 * 25, 1e-12);
+  });
+});

@@ -74,6 +74,7 @@ export class Model implements Registrar {
       if (key !== "coords") throw new Error(`Model.build: unknown option '${key}' (known: coords)`);
     }
     for (const [dim, labels] of Object.entries(options.coords ?? {})) {
+      if (dim === "chain" || dim === "draw") throw new Error(`coords: '${dim}' is the name of the trace's own dimension (chain, draw); name this dimension otherwise`);
       const list = Array.isArray(labels) ? labels : ArrayBuffer.isView(labels) ? Array.from(labels as unknown as ArrayLike<number>) : null;
       if (!list || list.some((l) => typeof l !== "string" && typeof l !== "number")) {
         throw new Error(`coords: '${dim}' must be an array of strings or numbers (its labels)`);
@@ -135,7 +136,23 @@ export class Model implements Registrar {
     } finally {
       modelContext.current = previous;
     }
+    model.checkDimNames();
     return model;
+  }
+
+  /**
+   * A trace's arrays and dimensions share one namespace (ArviZ's datasets): no variable may be
+   * named as a dimension, given (dims) or ArviZ's default for an array without dims (`theta_dim_0`).
+   */
+  private checkDimNames(): void {
+    for (const [name, v] of this.namedVars) {
+      const dims = this.dims.get(name) ?? v.type.shape.map((_, k) => `${name}_dim_${k}`);
+      for (const d of dims) {
+        if (!this.namedVars.has(d)) continue;
+        const whose = this.dims.has(name) ? `a dimension of ${this.describe(name)}` : `ArviZ's name for a dimension of ${this.describe(name)} (it has no dims)`;
+        throw new Error(`${this.describe(d)}: the name '${d}' is also ${whose}; rename one of them`);
+      }
+    }
   }
 
   /** The model being built, for data(), Deterministic() and Potential(). */
