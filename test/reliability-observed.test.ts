@@ -99,6 +99,11 @@ describe("reliability: dimension names and lengths stay consistent in traces", (
     expect(byDims.message).to.equal("Normal('school'): the name 'school' is also a dimension of Normal('x'); rename one of them");
   });
 
+  it("a dimension named twice in one variable's dims is refused", () => {
+    const e = thrown(() => model("s", () => void Normal("x", 0, 1, { dims: ["s", "s"] }), { coords: { s: ["a", "b"] } }));
+    expect(e.message).to.equal("Normal('x'): dims name 's' twice; each axis needs a dimension of its own");
+  });
+
   it("withData refuses a new length for data with dims (the coords would no longer label it)", () => {
     const m = model(
       "dd",

@@ -40,6 +40,9 @@ export interface BuildOptions {
 function dimList(dims: string | readonly string[], where: string): string[] {
   const list = typeof dims === "string" ? [dims] : Array.isArray(dims) ? [...dims] : null;
   if (!list || list.some((d) => typeof d !== "string")) throw new Error(`${where}: dims must be a dimension name or an array of them, got ${String(dims)}`);
+  // xarray (ArviZ) names each axis once: a repeated name could not label both.
+  const repeated = list.find((d, k) => list.indexOf(d) !== k);
+  if (repeated !== undefined) throw new Error(`${where}: dims name '${repeated}' twice; each axis needs a dimension of its own`);
   return list;
 }
 
