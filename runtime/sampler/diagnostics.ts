@@ -927,27 +927,8 @@ export function diagnosticsOfDraws(all: Float64Array, nChain: number, hdiProb = 
   // Where each draw lands among the split chains laid end to end (-1: an odd chain's middle draw);
   // the same walk over the draws, in their order, sums them.
   const placeOfDraw = scratchArray("place of draw", n, Int32Array);
-  let sum = 0;
-  for (let c = 0; c < nChain; c++) {
-    const first = c * nDraw;
-    const last = first + nDraw - half;
-    for (let d = 0; d < half; d++) {
-      placeOfDraw[first + d] = c * half + d;
-      sum += all[first + d];
-    }
-    if (nDraw % 2) {
-      placeOfDraw[first + half] = -1;
-      sum += all[first + half];
-    }
-    for (let d = 0; d < half; d++) {
-      placeOfDraw[last + d] = (nChain + c) * half + d;
-      sum += all[last + d];
-    }
-  }
-  const mu = sum / n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (all[i] - mu) * (all[i] - mu);
-  const sd = Math.sqrt(ss / (n - 1));
+  const mu = placesAndSum(all, nChain, placeOfDraw) / n;
+  const sd = Math.sqrt(sumOfSquares(all, mu) / (n - 1));
   // The draws ascending, and where the k-th smallest lands.
   const { sorted: s, carried: place } = radixSort(all, placeOfDraw);
   const common = { mean: mu, sd, hdi: hdiSorted(s, hdiProb) };
@@ -1003,6 +984,41 @@ export function diagnosticsOfDraws(all: Float64Array, nChain: number, hdiProb = 
   };
 }
 
+// The long loops live in functions of their own, each starting with its loop: V8 compiles a loop
+// that runs long during a function's first call before the code around it has run, and code
+// compiled that way falls back to the interpreter on reaching the rest (several times per summary).
+
+/** Fills placeOfDraw (see diagnosticsOfDraws) and returns the sum of the draws, in their order. */
+function placesAndSum(all: Float64Array, nChain: number, placeOfDraw: Int32Array): number {
+  const nDraw = all.length / nChain;
+  const half = Math.floor(nDraw / 2);
+  let sum = 0;
+  for (let c = 0; c < nChain; c++) {
+    const first = c * nDraw;
+    const last = first + nDraw - half;
+    for (let d = 0; d < half; d++) {
+      placeOfDraw[first + d] = c * half + d;
+      sum += all[first + d];
+    }
+    if (nDraw % 2) {
+      placeOfDraw[first + half] = -1;
+      sum += all[first + half];
+    }
+    for (let d = 0; d < half; d++) {
+      placeOfDraw[last + d] = (nChain + c) * half + d;
+      sum += all[last + d];
+    }
+  }
+  return sum;
+}
+
+/** Σ (x - mu)². */
+function sumOfSquares(all: Float64Array, mu: number): number {
+  let ss = 0;
+  for (let i = 0; i < all.length; i++) ss += (all[i] - mu) * (all[i] - mu);
+  return ss;
+}
+
 /**
  * One pass gathers what essBasic's first pass finds for the split draws, their squares (written
  * out to `squared`) and their normal scores: each chain's mean (summed in the same order) and each
@@ -1010,34 +1026,52 @@ export function diagnosticsOfDraws(all: Float64Array, nChain: number, hdiProb = 
  */
 function meansAndRanges(split: Float64Array[], squared: Float64Array[], bulk: Float64Array[], half: number) {
   const means = { split: [] as number[], squared: [] as number[], bulk: [] as number[] };
-  let [lo, hi, loSquare, hiSquare, loZ, hiZ] = [Infinity, -Infinity, Infinity, -Infinity, Infinity, -Infinity];
+  // lo, hi, loSquare, hiSquare, loZ, hiZ, then one chain's three sums.
+  const acc = Float64Array.of(Infinity, -Infinity, Infinity, -Infinity, Infinity, -Infinity, 0, 0, 0);
   for (let c = 0; c < split.length; c++) {
-    const x = split[c];
-    const sq = squared[c];
-    const z = bulk[c];
-    let sum = 0;
-    let sumSquares = 0;
-    let sumZ = 0;
-    for (let i = 0; i < half; i++) {
-      const v = x[i];
-      const v2 = v * v;
-      const w = z[i];
-      sq[i] = v2;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-      if (v2 < loSquare) loSquare = v2;
-      if (v2 > hiSquare) hiSquare = v2;
-      if (w < loZ) loZ = w;
-      if (w > hiZ) hiZ = w;
-      sum += v;
-      sumSquares += v2;
-      sumZ += w;
-    }
-    means.split.push(sum / half);
-    means.squared.push(sumSquares / half);
-    means.bulk.push(sumZ / half);
+    chainSumsAndRanges(split[c], squared[c], bulk[c], half, acc);
+    means.split.push(acc[6] / half);
+    means.squared.push(acc[7] / half);
+    means.bulk.push(acc[8] / half);
   }
-  return { means, lo, hi, loSquare, hiSquare, loZ, hiZ };
+  return { means, lo: acc[0], hi: acc[1], loSquare: acc[2], hiSquare: acc[3], loZ: acc[4], hiZ: acc[5] };
+}
+
+/** meansAndRanges' pass over one chain: the ranges in acc[0..5] widened, its sums into acc[6..8]. */
+function chainSumsAndRanges(x: Float64Array, sq: Float64Array, z: Float64Array, half: number, acc: Float64Array): void {
+  let lo = acc[0];
+  let hi = acc[1];
+  let loSquare = acc[2];
+  let hiSquare = acc[3];
+  let loZ = acc[4];
+  let hiZ = acc[5];
+  let sum = 0;
+  let sumSquares = 0;
+  let sumZ = 0;
+  for (let i = 0; i < half; i++) {
+    const v = x[i];
+    const v2 = v * v;
+    const w = z[i];
+    sq[i] = v2;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    if (v2 < loSquare) loSquare = v2;
+    if (v2 > hiSquare) hiSquare = v2;
+    if (w < loZ) loZ = w;
+    if (w > hiZ) hiZ = w;
+    sum += v;
+    sumSquares += v2;
+    sumZ += w;
+  }
+  acc[0] = lo;
+  acc[1] = hi;
+  acc[2] = loSquare;
+  acc[3] = hiSquare;
+  acc[4] = loZ;
+  acc[5] = hiZ;
+  acc[6] = sum;
+  acc[7] = sumSquares;
+  acc[8] = sumZ;
 }
 
 /**
