@@ -5,15 +5,31 @@
 // body is what worker threads rebuild the model from. A module without declarations (say, the
 // output of `tsmc build`) is imported and its exported CompiledModels are used. Ctrl-C stops the
 // chains and writes nothing; --out is written whole or not at all.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { availableParallelism } from "node:os";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { basename, dirname, extname, join, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import * as runtime from "../runtime/index.js";
 import "../runtime/sampler/install.js"; // this command samples whatever module it loads
 import { assignStepMethods, describeSteps } from "../runtime/sampler/assign.js";
 import { CompiledModel, summary, toZarr, type Trace } from "../runtime/index.js";
+import { checkName } from "../runtime/sampler/zarr.js";
 import type { ModelCall } from "./frontend/analyze.js";
 import { PoolError, PostPool } from "./cli-post.js";
 import { loadBuildPass, mayDeclareModels, MissingPeerError } from "./frontend/load.js";
@@ -59,7 +75,7 @@ export function registerSample(program: Command, io: SampleIO = process): Comman
     .command("sample")
     .description("sample a model's posterior with NUTS and print the summary table (as az.summary)")
     .argument("<file>", "a module that exports compiled models (.js, .mjs; .ts through tsx)")
-    .option("--model <name>", "the model to sample, by model name or export name (needed when the file has several)")
+    .option("--model <name>", "the model to sample, by model name or export name (needed when the file has several; must match one model)")
     .addOption(new Option("--draws <n>", "kept draws per chain").argParser(positiveInt).default(1000))
     .addOption(new Option("--tune <n>", "warmup iterations per chain").argParser(positiveInt).default(1000))
     .addOption(new Option("--chains <n>", "number of chains").argParser(positiveInt).default(4))
@@ -91,15 +107,15 @@ async function importModule(path: string): Promise<Record<string, unknown>> {
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code !== "ERR_UNKNOWN_FILE_EXTENSION" || ![".ts", ".mts", ".cts", ".tsx"].includes(extname(path))) throw e;
-    // A TypeScript module outside tsx: register tsx's loader (if installed) and try again.
-    let api: { register: () => unknown };
+    // A TypeScript module outside tsx. Node keeps the failed import under this URL, so tsx's
+    // tsImport (if installed) loads the module again under a URL of its own.
+    let tsImport: (specifier: string, parentURL: string) => Promise<Record<string, unknown>>;
     try {
-      api = await import("tsx/esm/api");
+      ({ tsImport } = await import("tsx/esm/api"));
     } catch {
       throw new Error(`${path}: loading a TypeScript module needs tsx (npm i -D tsx), or build it first with tsmc build`);
     }
-    api.register();
-    return await import(url);
+    return await tsImport(url, import.meta.url);
   }
 }
 
@@ -149,7 +165,7 @@ export async function loadModels(file: string): Promise<LoadedModel[]> {
   // compile in process, with the same results).
   const pass = mayDeclareModels(code) ? await optionalBuildPass() : null;
   const a = pass ? pass.analyze(code, path) : null;
-  if (pass && a && a.calls.length) {
+  if (pass && a?.calls.length) {
     try {
       const { models } = await pass.evaluateModels(a);
       return models.map((m) => {
@@ -170,17 +186,28 @@ export async function loadModels(file: string): Promise<LoadedModel[]> {
   return found;
 }
 
-/** Pick the model by --model (model name or export name). */
+/**
+ * Pick the model by --model: the one whose model name or export name it is. Names that match
+ * several models are an error (a model exported under two names is one model).
+ */
 export function chooseModel<T extends { exportName: string; model: CompiledModel }>(file: string, models: T[], name?: string): T {
-  if (!models.length) throw new Error(`${file}: exports no compiled model (declare one with model(...) and export it)`);
-  const list = models.map((m) => (m.model.name === m.exportName ? `'${m.exportName}'` : `'${m.model.name}' (export ${m.exportName})`)).join(", ");
+  if (!models.length) throw new Error(`no models in ${file}: it exports no compiled model (declare one with model(...) and export it)`);
+  const distinct = models.filter((m, i) => models.findIndex((o) => o.model === m.model) === i);
+  const label = (m: T) => (m.model.name === m.exportName ? `'${m.exportName}'` : `'${m.model.name}' (export ${m.exportName})`);
+  const list = distinct.map(label).join(", ");
   if (name === undefined) {
-    if (models.length > 1) throw new Error(`${file}: several models (${list}); choose one with --model <name>`);
-    return models[0];
+    if (distinct.length > 1) throw new Error(`${file}: several models (${list}); choose one with --model <name>`);
+    return distinct[0];
   }
-  const hit = models.find((m) => m.model.name === name) ?? models.find((m) => m.exportName === name);
-  if (!hit) throw new Error(`${file}: no model named '${name}'; the models are ${list}`);
-  return hit;
+  const hits = distinct.filter((m) => m.model.name === name || m.exportName === name);
+  if (!hits.length) throw new Error(`${file}: no model named '${name}'; the models are ${list}`);
+  if (hits.length > 1) {
+    throw new Error(
+      `${file}: --model '${name}' matches several models: ${hits.map(label).join(", ")}. ` +
+        "--model matches a model name or an export name; give one that names a single model",
+    );
+  }
+  return hits[0];
 }
 
 /** A bar per chain redrawn in place on a terminal; plain lines at each quarter otherwise. */
@@ -224,7 +251,7 @@ class Progress {
     if (!this.tty) return `chain ${chain}: ${text}`;
     const width = 30;
     const filled = Math.round((width * s.done) / s.total);
-    return `Chain ${chain}  ${"━".repeat(filled)}${"\x1b[2m" + "━".repeat(width - filled) + "\x1b[0m"}  ${text}`;
+    return `Chain ${chain}  ${"━".repeat(filled)}\x1b[2m${"━".repeat(width - filled)}\x1b[0m  ${text}`;
   }
 
   private draw(): void {
@@ -278,22 +305,32 @@ function readData(arg: string | undefined): Record<string, unknown> {
 }
 
 /**
+ * A fresh name beside `path` for a temporary file or folder: random, so that no one can plant a
+ * file or a symbolic link there beforehand (the caller also creates it exclusively).
+ */
+function tempPath(path: string, tag: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(8).toString("hex")}.${tag}`);
+}
+
+/**
  * Write a file through a temporary one in the same folder, renamed over it at the end: killed
  * midway, the command leaves the previous file as it was (and at worst the temporary file).
  */
 export async function writeFileAtomically(path: string, fill: (write: (chunk: string | Uint8Array) => void) => void | Promise<void>): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, "w");
+  const tmp = tempPath(path, "tmp");
+  const fd = openSync(tmp, "wx");
   try {
-    await fill((chunk) => (typeof chunk === "string" ? writeSync(fd, chunk) : writeSync(fd, chunk)));
-    fsyncSync(fd);
-    closeSync(fd);
+    try {
+      await fill((chunk) => (typeof chunk === "string" ? writeSync(fd, chunk) : writeSync(fd, chunk)));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
   } catch (e) {
-    closeSync(fd);
     rmSync(tmp, { force: true });
     throw e;
   }
-  renameSync(tmp, path);
 }
 
 /** Scalars per draw of the posterior. */
@@ -321,8 +358,20 @@ export async function writeJSONAtomically(path: string, trace: Trace, pool: Post
   await writeFileAtomically(path, (write) => trace.writeJSON(write));
 }
 
+/** An output's folder exists and can be written in: missing folders are not made, for JSON and Zarr alike. */
+function checkFolder(flag: string, path: string): void {
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new Error(`${flag} ${path}: the folder ${dirname(path)} does not exist`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new Error(`${flag} ${path}: the folder ${dirname(path)} is not writable`);
+  }
+}
+
 /** --out is checked before sampling: a long run must not end in a path it cannot write. */
 function checkOut(path: string): void {
+  checkFolder("--out", path);
   if (!existsSync(path)) return;
   const folder = statSync(path).isDirectory();
   if (extname(path) === ".zarr" && !(folder && existsSync(join(path, ".zgroup"))))
@@ -330,9 +379,68 @@ function checkOut(path: string): void {
   if (extname(path) !== ".zarr" && folder) throw new Error(`--out ${path}: is a folder (a Zarr store is written to a path ending in .zarr)`);
 }
 
+/** The folder entry a path names: its folder's real path and its own name (what a rename replaces). */
+function entryOf(path: string): string {
+  const abs = resolve(path);
+  return join(realpathSync(dirname(abs)), basename(abs));
+}
+
+/**
+ * --out and --report, checked before anything is loaded: each in a folder that can be written,
+ * neither one of the command's inputs (the model's file, --data's @file), not both one path.
+ */
+function checkOutputs(file: string, opts: SampleCommandOptions): void {
+  const { out, report } = opts;
+  if (out !== undefined) checkOut(out);
+  if (report !== undefined) {
+    checkFolder("--report", report);
+    if (existsSync(report) && statSync(report).isDirectory()) throw new Error(`--report ${report}: is a folder`);
+  }
+  const inputs = [file, ...(opts.data?.startsWith("@") ? [opts.data.slice(1)] : [])].filter((p) => existsSync(p));
+  for (const [flag, path] of [
+    ["--out", out],
+    ["--report", report],
+  ] as const) {
+    if (path === undefined) continue;
+    const input = inputs.find((p) => [entryOf(p), realpathSync(p)].includes(entryOf(path)));
+    if (input !== undefined) throw new Error(`${flag} ${path}: is the input ${input}; not writing over it`);
+  }
+  if (out === undefined || report === undefined) return;
+  if (entryOf(out) === entryOf(report)) throw new Error(`--out ${out} and --report ${report} are one file; give them different paths`);
+  if (extname(out) === ".zarr" && entryOf(report).startsWith(entryOf(out) + sep)) {
+    throw new Error(`--report ${report}: is inside the Zarr store --out ${out}, which is replaced whole`);
+  }
+}
+
+/**
+ * The names toZarr would refuse once the run is over (a '/' in a name, a variable named like a
+ * dimension: 'chain'), refused before it: the posterior, observed and constant data, the log-likelihood.
+ */
+function checkZarrNames(path: string, m: CompiledModel, logLikelihood: boolean): void {
+  const { constrainedNames, predictNames, data, dims = {} } = m.meta;
+  const groups: [string, readonly string[], boolean][] = [
+    ["posterior", constrainedNames, true],
+    ["observed_data", predictNames, false],
+    ["constant_data", data.map((d) => d.name), false],
+  ];
+  if (logLikelihood) groups.push(["log_likelihood", predictNames, true]);
+  try {
+    for (const [group, names, sampled] of groups) {
+      const dimNames = new Set([...(sampled ? ["chain", "draw"] : []), ...names.flatMap((n) => (Object.hasOwn(dims, n) ? dims[n] : []))]);
+      for (const name of names) {
+        checkName(name, "variable");
+        if (dimNames.has(name)) throw new Error(`toZarr: '${name}' in ${group} is both a variable and a dimension name`);
+      }
+      for (const d of dimNames) checkName(d, "dimension");
+    }
+  } catch (e) {
+    throw new Error(`--out ${path}: ${(e as Error).message}`);
+  }
+}
+
 /** Write a file and make it durable before anything is renamed over it. */
 function writeDurably(path: string, bytes: Uint8Array): void {
-  const fd = openSync(path, "w");
+  const fd = openSync(path, "wx");
   try {
     writeSync(fd, bytes);
     fsyncSync(fd);
@@ -344,25 +452,26 @@ function writeDurably(path: string, bytes: Uint8Array): void {
 /**
  * Write a Zarr store as a folder, built under a temporary name beside it and renamed into place:
  * killed midway, the previous store stays whole (at worst, for an instant between two renames, it
- * waits under `.<name>.<pid>.old`). An existing path that is not a Zarr store is never replaced.
+ * waits under `.<name>.<random>.old`). An existing path that is not a Zarr store is never replaced.
  */
 export function writeZarrAtomically(path: string, trace: Trace): void {
   checkOut(path);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const old = join(dirname(path), `.${basename(path)}.${process.pid}.old`);
-  rmSync(tmp, { recursive: true, force: true });
+  const tmp = tempPath(path, "tmp");
+  const old = existsSync(path) ? tempPath(path, "old") : null;
+  mkdirSync(tmp); // not recursive: fails where anything is already there
   try {
     for (const [key, bytes] of toZarr(trace)) {
       mkdirSync(dirname(join(tmp, key)), { recursive: true });
       writeDurably(join(tmp, key), bytes);
     }
+    if (old) renameSync(path, old);
+    renameSync(tmp, path);
   } catch (e) {
+    if (old && existsSync(old) && !existsSync(path)) renameSync(old, path);
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
-  if (existsSync(path)) renameSync(path, old);
-  renameSync(tmp, path);
-  rmSync(old, { recursive: true, force: true });
+  if (old) rmSync(old, { recursive: true, force: true });
 }
 
 /** --report: tsmc/plots' page, loaded only here (the plotting library is large), written atomically. */
@@ -375,13 +484,16 @@ async function writeReport(path: string, trace: Trace, io: SampleIO): Promise<vo
 
 /** The whole command; returns the exit code. */
 export async function runSample(file: string, opts: SampleCommandOptions, io: SampleIO = process): Promise<number> {
+  checkOutputs(file, opts);
   const models = await loadModels(file);
   const chosen = chooseModel(file, models, opts.model);
   const m = chosen.model.withData(readData(opts.data));
   // Without a generated body, workers rebuild the model by importing the same module.
   if (!m.source) m.source = { module: pathToFileURL(chosen.path).href, exportName: chosen.exportName };
-  if (opts.out) checkOut(opts.out);
-  if (opts.report && existsSync(opts.report) && statSync(opts.report).isDirectory()) throw new Error(`--report ${opts.report}: is a folder`);
+  if (opts.logLikelihood && !m.meta.predictNames.length) {
+    throw new Error(`--log-likelihood: model '${m.name}' has no observed RVs, so there is no log-likelihood to add`);
+  }
+  if (opts.out && extname(opts.out) === ".zarr") checkZarrNames(opts.out, m, opts.logLikelihood === true);
   const chains = opts.chains;
   if (chains < 1) throw new Error("--chains must be at least 1");
   if (opts.draws < 1) throw new Error("--draws must be at least 1");

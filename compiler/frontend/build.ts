@@ -1,5 +1,5 @@
 // `tsmc build` and `tsmc print`: whole files in, output files (or printed graphs) out.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import remapping from "@jridgewell/remapping";
 import MagicString from "magic-string";
@@ -70,6 +70,38 @@ function outputName(rel: string): string {
   return rel.replace(/\.(ts|tsx)$/, ".js").replace(/\.mts$/, ".mjs");
 }
 
+function declarationPath(outJs: string): string {
+  return outJs.replace(/\.js$/, ".d.ts").replace(/\.mjs$/, ".d.mts");
+}
+
+/** A path with its existing part resolved through symbolic links (writeFileSync follows them). */
+function realPath(p: string): string {
+  if (existsSync(p)) return realpathSync(p);
+  const parent = dirname(p);
+  return parent === p ? p : join(realPath(parent), basename(p));
+}
+
+const shown = (p: string) => relative(process.cwd(), p) || p;
+
+/**
+ * Refuse, before anything is compiled, a build that would write over one of its inputs, or write
+ * two inputs' outputs to one path (`x.ts` and `x.js` both make `x.js`).
+ */
+function checkTargets(files: readonly string[], targets: readonly string[]): void {
+  const inputs = new Map(files.map((f) => [realPath(f), f]));
+  const writer = new Map<string, string>();
+  files.forEach((file, i) => {
+    for (const o of [targets[i], `${targets[i]}.map`, declarationPath(targets[i])]) {
+      const key = realPath(o);
+      const input = inputs.get(key);
+      if (input !== undefined) throw new Error(`${shown(file)} compiles to ${shown(o)}, which is an input of the build; choose another --outDir`);
+      const other = writer.get(key);
+      if (other !== undefined) throw new Error(`${shown(other)} and ${shown(file)} would both be written to ${shown(o)}; rename one, or build them apart`);
+      writer.set(key, file);
+    }
+  });
+}
+
 const TS_INPUT = /\.(ts|tsx|mts)$/;
 
 /** Something a build can live with but the user should fix, at their source location. */
@@ -116,7 +148,7 @@ export async function buildModule(
   map.file = basename(outJs);
   map.sources = [relative(dirname(outJs), file).split(sep).join("/")];
   map.sourcesContent = [code];
-  const dtsPath = outJs.replace(/\.js$/, ".d.ts").replace(/\.mjs$/, ".d.mts");
+  const dtsPath = declarationPath(outJs);
   const dtsText = result?.dts ?? ts.transpileDeclaration(code, { fileName: file.replace(/\.(m?)js$/, ".$1ts"), compilerOptions: {} }).outputText;
   const dts = rewriteSpecifiers(dtsText, dtsPath, file).code;
   const jsonImports = ts
@@ -152,21 +184,26 @@ function textPosition(code: string, value: string): { line: number; column: numb
   return { line: before.length, column: before[before.length - 1].length + 1 };
 }
 
-/** Build every input into outDir (paths below the inputs' common folder kept). Nothing is written here. */
+/**
+ * Build every input into outDir (paths below the inputs' common folder kept). Nothing is written
+ * here. Throws, before compiling, where an output would replace an input or two outputs share a path.
+ */
 export async function build(inputs: readonly string[], outDir: string, opts: { sampler?: boolean } = {}): Promise<BuildResult> {
   const files = collectInputs(inputs, outDir);
   if (!files.length) throw new Error(`no source files (${SOURCE_EXT.source}) in ${inputs.join(", ")}`);
   const root = commonDir(files);
   const out = resolve(outDir);
+  const targets = files.map((file) => join(out, outputName(relative(root, file))));
+  checkTargets(files, targets);
   const outputs: OutputFile[] = [];
   const errors: Error[] = [];
   const warnings: BuildWarning[] = [];
   const times = new Map<string, number>();
   const json = new Set<string>();
-  for (const file of files) {
+  for (const [i, file] of files.entries()) {
     const t0 = performance.now();
     try {
-      const built = await buildModule(file, join(out, outputName(relative(root, file))), opts);
+      const built = await buildModule(file, targets[i], opts);
       outputs.push(...built.outputs);
       warnings.push(...built.warnings);
       built.jsonImports.forEach((j) => json.add(j));
@@ -177,7 +214,8 @@ export async function build(inputs: readonly string[], outDir: string, opts: { s
   }
   for (const j of json) {
     const rel = relative(root, j);
-    if (rel.startsWith("..") || !existsSync(j)) continue;
+    // Outside the inputs' folder, missing, or already in place (outDir is the inputs' folder).
+    if (rel.startsWith("..") || !existsSync(j) || realPath(join(out, rel)) === realPath(j)) continue;
     outputs.push({ path: join(out, rel), contents: readFileSync(j, "utf8") });
   }
   return { outputs, errors, warnings, times };

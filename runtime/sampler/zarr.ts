@@ -20,7 +20,7 @@ const GROUP_META = { zarr_format: 2 };
 const encoder = new TextEncoder();
 
 /** A name that is one path segment of a store, and not one of its metadata keys. */
-function checkName(name: string, what: string): void {
+export function checkName(name: string, what: string): void {
   if (name === "" || name.includes("/") || name.includes("\\") || name.startsWith(".")) {
     throw new Error(`toZarr: the ${what} '${name}' cannot be a Zarr array name (empty, '/', '\\' or a leading '.')`);
   }
