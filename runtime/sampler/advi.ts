@@ -9,6 +9,7 @@ import { sigmoid, softplus } from "../special.js";
 import type { CompiledModel } from "../model.js";
 import { STAT_NAMES } from "./chain.js";
 import { observedData } from "./model-parts.js";
+import { termsNotFinite } from "./start.js";
 import { checkOptionNames } from "../options.js";
 import { Trace, assemble } from "./trace.js";
 
@@ -214,6 +215,12 @@ function checkFitOptions(model: CompiledModel, opts: FitOptions): { family: Fami
   if (discrete.length)
     throw new Error(`model '${model.name}': ADVI cannot fit the discrete free variable${discrete.length > 1 ? "s" : ""} ${discrete.join(", ")}`);
   const start = model.toFlat({ ...model.initialPoint(), ...(opts.start ?? {}) });
+  // q's mean starts here: a density that is not finite there is a model or start to fix, not a step size.
+  const lp = model.flat.logp(start);
+  if (!Number.isFinite(lp)) {
+    const why = termsNotFinite(model, start, "the start") ?? "no single term is infinite or NaN there";
+    throw new Error(`model '${model.name}': fit: the log density at the start is ${lp}: ${why}; check the model or pass a start`);
+  }
   return { family, steps, lr, optimizer, start };
 }
 

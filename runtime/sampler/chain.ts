@@ -5,7 +5,7 @@ import { Nuts, type Target, type TransitionStats } from "./nuts.js";
 import { StepSizeAdaptation, WindowedVarianceAdaptation } from "./adapt.js";
 import type { StepPlan } from "./assign.js";
 import { compoundChainSteps } from "./compound.js";
-import { jitteredStart } from "./start.js";
+import { jitteredStart, type StartModel } from "./start.js";
 
 /** The per-draw statistics of the plain NUTS chain, named as PyMC names them. */
 export const STAT_NAMES = ["lp", "acceptance_rate", "tree_depth", "n_steps", "diverging", "energy", "step_size"] as const;
@@ -38,6 +38,8 @@ export interface ChainOptions {
 /** What a chain needs of a model: the flat log density, its gradient (NUTS) and the density alone (Metropolis, Gibbs). */
 export interface ChainTarget extends Target {
   logp(x: Float64Array): number;
+  /** The model itself, where the caller has it: a failed start then names the terms that fail. */
+  model?: StartModel;
 }
 
 export interface ChainResult {
@@ -80,7 +82,7 @@ export function* chainSteps(target: ChainTarget, opts: ChainOptions): Generator<
   const nuts = new Nuts(target, rng, { maxTreeDepth: opts.maxTreeDepth });
 
   const q = new Float64Array(n);
-  jitteredStart(q, opts, rng, (x) => nuts.setPosition(x), "NUTS");
+  jitteredStart(q, opts, rng, (x) => nuts.setPosition(x), "NUTS", undefined, target.model);
 
   const total = opts.tune + opts.draws;
   const draws = new Float64Array(opts.draws * n);

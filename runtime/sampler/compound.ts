@@ -154,7 +154,7 @@ export function* compoundChainSteps(target: ChainTarget, opts: ChainOptions, pla
     if (p.kind === "Metropolis") p.coords.forEach((c, i) => (discrete[c] = p.discrete[i] ? 1 : 0));
   }
   const x = new Float64Array(n);
-  let lp = jitteredStart(x, opts, rng, (y) => target.logp(y), "sample", discrete);
+  let lp = jitteredStart(x, opts, rng, (y) => target.logp(y), "sample", discrete, target.model);
   for (const u of nutsUpdates) u.start(x);
 
   const layout = statLayout(updates);

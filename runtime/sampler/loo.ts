@@ -68,6 +68,16 @@ const LOO_WARNING = (goodK: number) =>
   "You should consider using a more robust model, this is because importance sampling is less likely to work well " +
   "if the marginal posterior and LOO posterior are very different. This is more likely to happen with a non-robust " +
   "model and highly influential observations.";
+/** With a tail of 4 draws or fewer ArviZ skips the fit and sets every k to Infinity, whatever the model. */
+const FEW_DRAWS_WARNING = (S: number, reff: number) => {
+  let enough = S;
+  while (tailLength(enough, reff) < 5) enough++;
+  return (
+    `loo: ${S} posterior draws give a Pareto tail of at most ${tailLength(S, reff)} draw${tailLength(S, reff) === 1 ? "" : "s"}, too few to fit (it needs 5): ` +
+    `Pareto k is Infinity for every observation and elpd_loo is plain importance sampling, without smoothing. ` +
+    `Draw more samples (${enough} or more here).`
+  );
+};
 const WAIC_WARNING =
   "For one or more samples the posterior variance of the log predictive densities exceeds 0.4. This could be " +
   "indication of WAIC starting to fail. \nSee http://arxiv.org/abs/1507.04544 for details";
@@ -143,9 +153,14 @@ function gpinv(p: number, k: number, sigma: number): number {
   return sigma * (Math.abs(k) < EPS ? -Math.log1p(-p) : Math.expm1(-k * Math.log1p(-p)) / k);
 }
 
-/** The tail length rule: -ceil(min(n/5, 3 sqrt(n/reff))) - 1, a negative index from the end. */
+/** The most draws the Pareto tail of n draws can have: ceil(min(n/5, 3 sqrt(n/reff))). */
+function tailLength(n: number, reff: number): number {
+  return Math.ceil(Math.min(n / 5, 3 * Math.sqrt(n / reff)));
+}
+
+/** The tail length rule as ArviZ writes it: a negative index from the end. */
 function cutoffIndex(n: number, reff: number): number {
-  return -Math.ceil(Math.min(n / 5, 3 * Math.sqrt(n / reff))) - 1;
+  return -tailLength(n, reff) - 1;
 }
 
 /**
@@ -195,8 +210,8 @@ export function psislw(logWeights: ArrayLike<number>, reff = 1): { lw: Float64Ar
   return { lw, k };
 }
 
-/** The log-likelihood array to use, as ArviZ's get_log_likelihood picks it. */
-function logLikelihoodOf(where: string, trace: Trace, varName: string | undefined): NDArray {
+/** The log-likelihood array to use and its name, as ArviZ's get_log_likelihood picks it. */
+function logLikelihoodOf(where: string, trace: Trace, varName: string | undefined): { name: string; ll: NDArray } {
   const group = trace.logLikelihood;
   if (!group || Object.keys(group).length === 0) {
     throw new Error(`${where}: the trace has no log-likelihood; sample with { logLikelihood: true } to record it`);
@@ -205,19 +220,45 @@ function logLikelihoodOf(where: string, trace: Trace, varName: string | undefine
   if (varName === undefined) {
     if (names.length > 1)
       throw new Error(`${where}: the trace has log-likelihoods of several observed variables (${names.join(", ")}); choose one with varName`);
-    return group[names[0]];
+    return { name: names[0], ll: group[names[0]] };
   }
   if (!Object.hasOwn(group, varName)) throw new Error(`${where}: no log-likelihood named '${varName}' (the trace has ${names.join(", ")})`);
-  return group[varName];
+  return { name: varName, ll: group[varName] };
 }
 
-/** Sizes of a [chains, draws, ...] log-likelihood array: samples, data points. */
-function sizes(where: string, ll: NDArray): { chains: number; S: number; N: number } {
+/**
+ * Sizes of a [chains, draws, ...] log-likelihood array: samples, data points. Every value must be
+ * finite: ArviZ lets a NaN or an infinity through to a NaN elpd (or, in compare, a model ranked
+ * last with weight 0), which hides a broken likelihood; say where the first one is instead.
+ */
+function sizes(where: string, name: string, ll: NDArray): { chains: number; S: number; N: number } {
   if (ll.shape.length < 2) throw new Error(`${where}: a log-likelihood must be [chains, draws, ...observed shape], got shape [${ll.shape.join(", ")}]`);
   const S = ll.shape[0] * ll.shape[1];
   const N = S === 0 ? 0 : ll.data.length / S;
   if (S === 0 || N === 0) throw new Error(`${where}: the log-likelihood is empty (shape [${ll.shape.join(", ")}])`);
+  const first = ll.data.findIndex((v) => !Number.isFinite(v));
+  if (first >= 0) {
+    const bad = ll.data.reduce((n, v) => (Number.isFinite(v) ? n : n + 1), 0);
+    const draws = ll.shape[1];
+    const s = Math.floor(first / N);
+    throw new Error(
+      `${where}: the log-likelihood of '${name}' is ${ll.data[first]} at chain ${Math.floor(s / draws)}, draw ${s % draws}` +
+        `${observationAt(ll.shape.slice(2), first % N)} (${bad} of its ${ll.data.length} values ${bad === 1 ? "is" : "are"} not finite); ` +
+        "every pointwise log-likelihood of a posterior draw must be finite: check the likelihood and the draws it was computed from",
+    );
+  }
   return { chains: ll.shape[0], S, N };
+}
+
+/** ", observation [i, j]": the index in the observed shape of flat entry `i` (nothing for a scalar observation). */
+function observationAt(shape: number[], i: number): string {
+  if (shape.length === 0) return "";
+  const index = shape.map(() => 0);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    index[d] = i % shape[d];
+    i = Math.floor(i / shape[d]);
+  }
+  return `, observation ${shape.length === 1 ? index[0] : `[${index.join(", ")}]`}`;
 }
 
 /**
@@ -246,8 +287,10 @@ function defaultReff(trace: Trace, chains: number, S: number): number {
 export function loo(trace: Trace, opts: { pointwise?: boolean; reff?: number; scale?: ICScale; varName?: string } = {}): ELPDData {
   opts = checkOptionNames("loo", opts, ["pointwise", "reff", "scale", "varName"]);
   const [scale, sv] = scaleValue("loo", opts.scale);
-  const ll = logLikelihoodOf("loo", trace, opts.varName);
-  const { chains, S, N } = sizes("loo", ll);
+  const { name, ll } = logLikelihoodOf("loo", trace, opts.varName);
+  const { chains, S, N } = sizes("loo", name, ll);
+  // ArviZ fails here with an IndexError (its tail cutoff indexes past a single draw).
+  if (S < 2) throw new Error(`loo: leave-one-out needs at least 2 posterior draws; the trace has ${S}`);
   const reff = opts.reff ?? defaultReff(trace, chains, S);
   if (!(reff > 0)) throw new Error(`loo: reff must be positive, got ${reff}`);
   const cutoffInd = cutoffIndex(S, reff);
@@ -266,7 +309,7 @@ export function loo(trace: Trace, opts: { pointwise?: boolean; reff?: number; sc
   }
   const goodK = Math.min(1 - 1 / Math.log10(S), 0.7);
   const warning = paretoK.some((k) => k > goodK);
-  if (warning) console.warn(LOO_WARNING(goodK));
+  if (warning) console.warn(tailLength(S, reff) < 5 ? FEW_DRAWS_WARNING(S, reff) : LOO_WARNING(goodK));
   let elpd = 0;
   for (let i = 0; i < N; i++) elpd += looI[i];
   const out: ELPDData = {
@@ -288,8 +331,8 @@ export function loo(trace: Trace, opts: { pointwise?: boolean; reff?: number; sc
 export function waic(trace: Trace, opts: { pointwise?: boolean; scale?: ICScale; varName?: string } = {}): WAICData {
   opts = checkOptionNames("waic", opts, ["pointwise", "scale", "varName"]);
   const [scale, sv] = scaleValue("waic", opts.scale);
-  const ll = logLikelihoodOf("waic", trace, opts.varName);
-  const { S, N } = sizes("waic", ll);
+  const { name, ll } = logLikelihoodOf("waic", trace, opts.varName);
+  const { S, N } = sizes("waic", name, ll);
   const x = new Float64Array(S);
   const waicI = new Float64Array(N);
   let pWaic = 0;
@@ -311,12 +354,25 @@ export function waic(trace: Trace, opts: { pointwise?: boolean; scale?: ICScale;
 
 /**
  * Stacking weights: maximise sum_i log(sum_k w_k exp(elpd_ik)) over the simplex (what ArviZ
- * hands to SciPy's SLSQP). The objective is concave, so any method that converges finds the same
- * maximum: EM's fixed point for mixture weights, w_k <- w_k mean_i(E_ik / E_i.w), finds the support
- * safely but slowly, and Newton steps on that support finish it to machine precision. Each row is
- * scaled by its largest entry first so that exp never overflows (that does not move the maximum).
+ * hands to SciPy's SLSQP). Models with the same pointwise elpd are one model to the objective:
+ * SLSQP, starting from equal weights, keeps their weights equal (identical models get 1/K each), so
+ * the weight found for one copy is split evenly among them.
  */
 export function stackingWeights(elpdI: Float64Array[]): Float64Array {
+  const copyOf = elpdI.map((a) => elpdI.findIndex((b) => a.every((v, i) => v === b[i])));
+  const distinct = [...new Set(copyOf)];
+  const w = distinctStackingWeights(distinct.map((k) => elpdI[k]));
+  const copies = (k: number) => copyOf.filter((c) => c === k).length;
+  return Float64Array.from(copyOf, (k) => w[distinct.indexOf(k)] / copies(k));
+}
+
+/**
+ * The objective is concave, so any method that converges finds the same maximum: EM's fixed point
+ * for mixture weights, w_k <- w_k mean_i(E_ik / E_i.w), finds the support safely but slowly, and
+ * Newton steps on that support finish it to machine precision. Each row is scaled by its largest
+ * entry first so that exp never overflows (that does not move the maximum).
+ */
+function distinctStackingWeights(elpdI: Float64Array[]): Float64Array {
   const K = elpdI.length;
   const N = elpdI[0].length;
   const E = new Float64Array(N * K);
@@ -405,8 +461,16 @@ function normalise(w: Float64Array): void {
   for (let k = 0; k < w.length; k++) w[k] /= total;
 }
 
-/** Solve H x = r by Gaussian elimination with partial pivoting (H is -Hessian: positive definite). */
+/**
+ * Solve H x = r by Gaussian elimination with partial pivoting (H is -Hessian: positive
+ * semidefinite). H is singular when the models' pointwise densities are linearly dependent (one a
+ * mixture of others): the objective is then flat along some directions, and a zero pivot's
+ * coordinate gets no step.
+ */
 function solve(H: Float64Array, r: Float64Array, m: number): Float64Array {
+  let scale = 0;
+  for (let c = 0; c < m; c++) scale = Math.max(scale, Math.abs(H[c * m + c]));
+  const tiny = scale * 1e-12;
   for (let c = 0; c < m; c++) {
     let p = c;
     for (let i = c + 1; i < m; i++) if (Math.abs(H[i * m + c]) > Math.abs(H[p * m + c])) p = i;
@@ -414,6 +478,7 @@ function solve(H: Float64Array, r: Float64Array, m: number): Float64Array {
       for (let j = 0; j < m; j++) [H[c * m + j], H[p * m + j]] = [H[p * m + j], H[c * m + j]];
       [r[c], r[p]] = [r[p], r[c]];
     }
+    if (!(Math.abs(H[c * m + c]) > tiny)) continue;
     for (let i = c + 1; i < m; i++) {
       const f = H[i * m + c] / H[c * m + c];
       for (let j = c; j < m; j++) H[i * m + j] -= f * H[c * m + j];
@@ -424,7 +489,7 @@ function solve(H: Float64Array, r: Float64Array, m: number): Float64Array {
   for (let c = m - 1; c >= 0; c--) {
     let s = r[c];
     for (let j = c + 1; j < m; j++) s -= H[c * m + j] * x[j];
-    x[c] = s / H[c * m + c];
+    x[c] = Math.abs(H[c * m + c]) > tiny ? s / H[c * m + c] : 0;
   }
   return x;
 }
