@@ -1,6 +1,6 @@
 // report(trace): one self-contained HTML page (inline CSS and SVG, nothing fetched): the warnings
 // PyMC prints after sampling, az.summary's table, and the plots.
-import { SUMMARY_COLUMNS, summary } from "../runtime/sampler/summary.js";
+import { summary } from "../runtime/sampler/summary.js";
 import { statPerDraw, statSteps } from "../runtime/sampler/trace.js";
 import { COMMON_OPTIONS, checkOptions, elements, escapeXml, type PlotOptions, type TraceLike } from "./common.js";
 import { plotEnergy } from "./energy.js";
@@ -58,17 +58,14 @@ export function warnings(trace: TraceLike, opts: { maxTreeDepth?: number } = {})
 /** The summary table as HTML, with az.summary's rounding (2 decimals, ESS as integers). */
 function summaryTable(trace: TraceLike, varNames: string[] | undefined, hdiProb: number): string {
   const s = summary(trace, { varNames, hdiProb });
-  const lo = `hdi_${+((1 - hdiProb) * 50).toFixed(2)}%`;
-  const hi = `hdi_${+((1 - (1 - hdiProb) / 2) * 100).toFixed(2)}%`;
-  const header = SUMMARY_COLUMNS.map((c) => (c === "hdi_3%" ? lo : c === "hdi_97%" ? hi : c));
   const cell = (c: string, v: number) => (Number.isFinite(v) ? (c.startsWith("ess") ? Math.round(v).toString() : v.toFixed(s.roundTo)) : String(v));
   const body = s.rows
     .map((r) => {
       const flag = r.r_hat > 1.01 ? ' class="bad"' : "";
-      return `<tr${flag}><th>${escapeXml(r.name)}</th>${SUMMARY_COLUMNS.map((c) => `<td>${cell(c, r[c])}</td>`).join("")}</tr>`;
+      return `<tr${flag}><th>${escapeXml(r.name)}</th>${s.columns.map((c) => `<td>${cell(c, r[c])}</td>`).join("")}</tr>`;
     })
     .join("\n");
-  return `<table class="summary"><thead><tr><th></th>${header.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<table class="summary"><thead><tr><th></th>${s.columns.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
 const CSS = `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}

@@ -13,6 +13,7 @@ import { createFilter, type FilterPattern } from "@rollup/pluginutils";
 import MagicString from "magic-string";
 import { TsmcBuildError } from "../compiler/frontend/errors.js";
 import { loadBuildPass, mayDeclareModels, mayReadSampler, MissingPeerError } from "../compiler/frontend/load.js";
+import { checkOptionNames, shown } from "../runtime/options.js";
 
 export interface TsmcPluginOptions {
   /** Modules to look at (picomatch patterns or regexps); default: JavaScript and TypeScript files. */
@@ -100,8 +101,25 @@ interface CacheEntry {
   result: { code: string; map: TsmcSourceMap };
 }
 
+const isPattern = (p: unknown) => typeof p === "string" || p instanceof RegExp;
+
+/** The options to read (own properties only; see checkOptionNames), checked: a misspelt or mistyped one would build silently with its default. */
+function checkOptions(given: TsmcPluginOptions): TsmcPluginOptions {
+  const options = checkOptionNames("tsmc plugin", given, ["include", "exclude", "sampler"]);
+  for (const name of ["include", "exclude"] as const) {
+    const p: unknown = options[name];
+    if (p != null && !isPattern(p) && !(Array.isArray(p) && p.every(isPattern))) {
+      throw new Error(`tsmc plugin: ${name} must be a picomatch pattern, a RegExp or an array of them, got ${shown(p)}`);
+    }
+  }
+  if (options.sampler !== undefined && typeof options.sampler !== "boolean")
+    throw new Error(`tsmc plugin: sampler must be true or false, got ${shown(options.sampler)}`);
+  return options;
+}
+
 /** The tsmc plugin for rollup (`plugins: [tsmc()]`) and Vite (same). */
 export default function tsmc(options: TsmcPluginOptions = {}): TsmcPlugin {
+  options = checkOptions(options);
   const filter = createFilter(options.include ?? DEFAULT_INCLUDE, options.exclude ?? DEFAULT_EXCLUDE);
   // An unchanged module whose dependencies are unchanged is not rebuilt (watch mode, dev server).
   const cache = new Map<string, CacheEntry>();

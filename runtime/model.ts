@@ -4,6 +4,7 @@
 import { NDArray, shapeText, toInput, type InputSpec } from "./ndarray.js";
 import { Stream, childSeed, freshSeed } from "./random.js";
 import { own } from "./own.js";
+import { checkOptionNames, checkSeed, integerOption } from "./options.js";
 import type { SampleOptions, PriorSamples } from "./sampler/sample.js";
 import type { Trace, Group } from "./sampler/trace.js";
 import type { ModelSource } from "./sampler/parallel.js";
@@ -199,16 +200,18 @@ export class CompiledModel {
 
   /** Forward draws of every RV and Deterministic: one (no `draws`) or `draws` stacked on a new leading axis. */
   draw(opts: { draws?: number; seed?: number | string } = {}): Record<string, Value> {
+    opts = checkOptionNames("draw", opts, ["draws", "seed"]);
+    checkSeed("draw", opts.seed);
+    const draws = opts.draws == null ? undefined : integerOption("draw", "draws", opts.draws, 1, 1);
     this.requireData();
     const seed = opts.seed ?? freshSeed();
     const streams = Array.from({ length: this.meta.rngCount }, (_, i) => new Stream(childSeed(seed, i)));
     const names = this.meta.drawNames;
-    if (opts.draws === undefined) {
+    if (draws === undefined) {
       const values = this.impl.draw(streams, this.data);
       return Object.fromEntries(names.map((n, i) => [n, values[i]]));
     }
-    if (!Number.isInteger(opts.draws) || opts.draws < 0) throw new Error(`${this.label}: draws must be a non-negative integer, got ${opts.draws}`);
-    const all = Array.from({ length: opts.draws }, () => this.impl.draw(streams, this.data));
+    const all = Array.from({ length: draws }, () => this.impl.draw(streams, this.data));
     return Object.fromEntries(names.map((n, i) => [n, stackDraws(all.map((d) => d[i]))]));
   }
 

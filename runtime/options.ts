@@ -27,3 +27,27 @@ export function checkOptionNames<T extends object>(where: string, opts: T, known
   });
   throw new Error(`${where}: unknown option${unknown.length > 1 ? "s" : ""} ${described.join(", ")}; the options are ${known.join(", ")}`);
 }
+
+/** A value as an error message shows it: a string quoted (so that "10" is not taken for 10), an object by kind. */
+export function shown(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "function") return "a function";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object" && value !== null) return "an object";
+  return String(value);
+}
+
+/** A seed is a finite number or a string: anything else would be stringified (`{}` the same seed as `{ a: 1 }`). */
+export function checkSeed(where: string, seed: unknown): void {
+  if (seed !== undefined && typeof seed !== "string" && !(typeof seed === "number" && Number.isFinite(seed))) {
+    throw new Error(`${where}: seed must be a finite number or a string, got ${shown(seed)}`);
+  }
+}
+
+/** An integer option (a count: draws, chains, ...) of at least `min`, or `fallback` when not given. */
+export function integerOption(where: string, name: string, value: unknown, fallback: number, min: number): number {
+  const v = value ?? fallback;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw new Error(`${where}: ${name} must be an integer >= ${min}, got ${shown(value)}`);
+  return v;
+}

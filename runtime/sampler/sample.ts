@@ -10,7 +10,7 @@ import { Nuts, type TransitionStats } from "./nuts.js";
 import { assignStepMethods, describeSteps } from "./assign.js";
 import type { StepMethod } from "./steps.js";
 import { observedData, predict, predicted } from "./model-parts.js";
-import { checkOptionNames } from "../options.js";
+import { checkOptionNames, checkSeed, integerOption, shown } from "../options.js";
 import { Trace, assemble, type Group } from "./trace.js";
 import { abortError, canRunInWorkers, defaultCores, runChainsAsync, runChainsInWorkers, type ProgressCallback } from "./parallel.js";
 
@@ -87,12 +87,6 @@ const SAMPLE_OPTIONS = [
   "signal",
 ];
 
-function checkSeed(method: string, seed: unknown): void {
-  if (seed !== undefined && typeof seed !== "string" && !(typeof seed === "number" && Number.isFinite(seed))) {
-    throw new Error(`${method}: seed must be a finite number or a string, got ${String(seed)}`);
-  }
-}
-
 /** The options to read (own properties only; see checkOptionNames), checked. */
 function checkOptions(given: SampleOptions): SampleOptions {
   const opts = checkOptionNames("sample", given, SAMPLE_OPTIONS);
@@ -115,11 +109,7 @@ function checkOptions(given: SampleOptions): SampleOptions {
   return opts;
 }
 
-function count(name: string, value: unknown, fallback: number, min: number): number {
-  const v = value ?? fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw new Error(`sample: ${name} must be an integer >= ${min}, got ${String(value)}`);
-  return v;
-}
+const count = (name: string, value: unknown, fallback: number, min: number) => integerOption("sample", name, value, fallback, min);
 
 /** The chain options shared by every chain (everything but the seed). */
 export interface ChainPlan extends Omit<ChainOptions, "seed" | "onProgress"> {
@@ -134,7 +124,7 @@ export function planChains(model: CompiledModel, opts: SampleOptions): ChainPlan
   const maxTreeDepth = count("maxTreeDepth", opts.maxTreeDepth, 10, 1);
   const targetAccept = opts.targetAccept ?? 0.8;
   if (typeof targetAccept !== "number" || !(targetAccept > 0 && targetAccept < 1))
-    throw new Error(`sample: targetAccept must be in (0, 1), got ${targetAccept}`);
+    throw new Error(`sample: targetAccept must be in (0, 1), got ${shown(targetAccept)}`);
   const start = { ...model.initialPoint(), ...(opts.initvals ?? {}) };
   const init = Array.from(model.toFlat(start));
   for (const v of model.valueVars.filter((v) => v.discrete)) {
@@ -145,6 +135,7 @@ export function planChains(model: CompiledModel, opts: SampleOptions): ChainPlan
       );
     }
   }
+  checkTraceSize(model, init, chains, draws, opts.keepWarmup ? tune : 0);
   const steps = assignStepMethods(model.valueVars, opts.step);
   const seed = String(opts.seed ?? freshSeed());
   return {
@@ -161,6 +152,31 @@ export function planChains(model: CompiledModel, opts: SampleOptions): ChainPlan
     adaptMetric: opts.adaptMetric ?? true,
     seed,
   };
+}
+
+// The most chains one run takes. Each costs 2-3.5 KB of bookkeeping besides its draws (results,
+// statistics, tuning: measured with 10^4 and 10^5 chains of one scalar and one draw, 10^5 taking 2 s
+// and 0.5 GB), and a JavaScript array of some 10^8 entries aborts V8, uncatchable.
+const MAX_CHAINS = 100_000;
+// The longest Float64Array V8 makes (Node 20); an array of a trace's group is at most that long.
+const MAX_ARRAY = 2 ** 32;
+
+/** Refuse, before anything is allocated, a trace that could not be: too many chains, or an array too long. */
+function checkTraceSize(model: CompiledModel, init: number[], chains: number, draws: number, warmup: number): void {
+  if (chains > MAX_CHAINS) throw new Error(`sample: chains must be at most ${MAX_CHAINS}, got ${chains}`);
+  // The most values of one draw in one array: the flat point, or a free RV or Deterministic.
+  const values = model.impl.constrain(Float64Array.from(init), model.data);
+  const width = Math.max(model.size, ...values.map((v) => (typeof v === "number" ? 1 : v.data.length)));
+  for (const [name, n] of [
+    ["draws", draws],
+    ["tune", warmup],
+  ] as const) {
+    if (chains * n * width > MAX_ARRAY) {
+      throw new Error(
+        `sample: chains × ${name} × ${width} value${width > 1 ? "s" : ""} per draw is ${chains * n * width}, more than the ${MAX_ARRAY} values a trace array can hold; lower chains or ${name}${name === "tune" ? " (or keep no warmup)" : ""}`,
+      );
+    }
+  }
 }
 
 export function chainOptions(plan: ChainPlan, chain: number): ChainOptions {
@@ -239,6 +255,7 @@ function abortable<T>(model: CompiledModel, signal: AbortSignal | undefined, f: 
 export function sampleModel(model: CompiledModel, opts: SampleOptions = {}): Trace {
   opts = checkOptions(opts);
   checkSize(model);
+  if (opts.logLikelihood) logLikelihoodOf(model, "sample");
   const plan = planChains(model, opts);
   const workers = canRunInWorkers(model, true);
   const cores = coresOf(model, plan, opts, workers);
@@ -273,6 +290,7 @@ function runChainsBlocking(model: CompiledModel, plan: ChainPlan, onProgress?: P
 export async function sampleModelAsync(model: CompiledModel, opts: SampleOptions = {}): Promise<Trace> {
   opts = checkOptions(opts);
   checkSize(model);
+  if (opts.logLikelihood) logLikelihoodOf(model, "sample");
   const plan = planChains(model, opts);
   const cores = coresOf(model, plan, opts, canRunInWorkers(model, false));
   const { onProgress, signal } = opts;
@@ -383,7 +401,7 @@ export class PriorSamples {
 export function samplePriorPredictive(model: CompiledModel, opts: { draws?: number; seed?: number | string } = {}): PriorSamples {
   opts = checkOptionNames("samplePriorPredictive", opts, ["draws", "seed"]);
   checkSeed("samplePriorPredictive", opts.seed);
-  const draws = count("draws", opts.draws, 500, 1);
+  const draws = integerOption("samplePriorPredictive", "draws", opts.draws, 500, 1);
   const all = model.draw({ draws, seed: opts.seed });
   const observed = new Set(predicted(model).names);
   const prior: Group = {};
@@ -420,10 +438,7 @@ export function samplePosteriorPredictive(model: CompiledModel, trace: Trace, op
  */
 export function computeLogLikelihood(model: CompiledModel, trace: Trace, opts: { extend?: boolean } = {}): Group {
   opts = checkOptionNames("computeLogLikelihood", opts, ["extend"]);
-  const names = model.meta.predictNames;
-  const loglik = model.impl.loglik;
-  if (!names.length) throw new Error(`computeLogLikelihood: model '${model.name}' has no observed variables, so no log-likelihood`);
-  if (!loglik) throw new Error(`computeLogLikelihood: model '${model.name}' was compiled without its log-likelihood function; build it again with this tsmc`);
+  const { names, loglik } = logLikelihoodOf(model, "computeLogLikelihood");
   const free = model.meta.constrainedNames.slice(0, model.valueVars.length);
   const out = perDraw(model, trace, "computeLogLikelihood", (values) => {
     const logps = loglik(
@@ -434,6 +449,15 @@ export function computeLogLikelihood(model: CompiledModel, trace: Trace, opts: {
   });
   if (opts.extend !== false) trace.logLikelihood = out;
   return out;
+}
+
+/** The observed RVs and the function of their log-likelihood; `sample` asks before sampling, so that a run with `logLikelihood: true` cannot fail at its end. */
+function logLikelihoodOf(model: CompiledModel, where: string): { names: readonly string[]; loglik: NonNullable<CompiledModel["impl"]["loglik"]> } {
+  const names = model.meta.predictNames;
+  const loglik = model.impl.loglik;
+  if (!names.length) throw new Error(`${where}: model '${model.name}' has no observed variables, so no log-likelihood`);
+  if (!loglik) throw new Error(`${where}: model '${model.name}' was compiled without its log-likelihood function; build it again with this tsmc`);
+  return { names, loglik };
 }
 
 /** `f` at every posterior draw (the free RVs' values by name), its results stacked as [chains, draws, ...shape]. */

@@ -1,7 +1,9 @@
 // summary(trace): az.summary's table. One row per scalar element of every posterior variable
-// (`theta[0]`, `x[1, 2]`), columns mean, sd, hdi_3%, hdi_97%, mcse_mean, mcse_sd, ess_bulk,
-// ess_tail, r_hat, printed as pandas prints the DataFrame az.summary returns.
+// (`theta[0]`, `x[1, 2]`), columns mean, sd, hdi_3%, hdi_97% (named by hdiProb, as ArviZ names
+// them), mcse_mean, mcse_sd, ess_bulk, ess_tail, r_hat, printed as pandas prints the DataFrame
+// az.summary returns.
 import type { NDArray } from "../ndarray.js";
+import { checkOptionNames, shown } from "../options.js";
 import { own } from "../own.js";
 import { type Chains, diagnosticsOfDraws, withScratch } from "./diagnostics.js";
 
@@ -9,8 +11,8 @@ export interface SummaryRow {
   name: string;
   mean: number;
   sd: number;
-  "hdi_3%": number;
-  "hdi_97%": number;
+  /** The interval's ends, under ArviZ's labels for hdiProb (hdiLabels): `hdi_3%` and `hdi_97%` for 0.94. */
+  [hdi: `hdi_${string}%`]: number;
   mcse_mean: number;
   mcse_sd: number;
   ess_bulk: number;
@@ -18,14 +20,41 @@ export interface SummaryRow {
   r_hat: number;
 }
 
-export const SUMMARY_COLUMNS = ["mean", "sd", "hdi_3%", "hdi_97%", "mcse_mean", "mcse_sd", "ess_bulk", "ess_tail", "r_hat"] as const;
+export type SummaryColumn = Exclude<keyof SummaryRow, "name">;
+
+/** Python's format(x, "g"), which ArviZ's labels use: six significant digits, no trailing zeros, exponent below 1e-4. */
+function formatG(x: number): string {
+  const exponent = Number(x.toExponential(5).split("e")[1]);
+  const strip = (t: string) => (t.includes(".") ? t.replace(/\.?0+$/, "") : t);
+  if (exponent < -4 || exponent >= 6) {
+    const [mantissa] = x.toExponential(5).split("e");
+    return `${strip(mantissa)}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`;
+  }
+  return strip(x.toFixed(5 - exponent));
+}
+
+/** The interval's column names as az.summary writes them: `hdi_3%` and `hdi_97%` for 0.94, `hdi_25%` and `hdi_75%` for 0.5. */
+export function hdiLabels(hdiProb: number): [`hdi_${string}%`, `hdi_${string}%`] {
+  const alpha = 1 - hdiProb;
+  return [`hdi_${formatG((100 * alpha) / 2)}%`, `hdi_${formatG(100 * (1 - alpha / 2))}%`];
+}
+
+/** The table's columns for `hdiProb`, in az.summary's order. */
+export function summaryColumns(hdiProb: number): SummaryColumn[] {
+  return ["mean", "sd", ...hdiLabels(hdiProb), "mcse_mean", "mcse_sd", "ess_bulk", "ess_tail", "r_hat"];
+}
 
 export class Summary {
   readonly rows: SummaryRow[];
   readonly roundTo: number;
-  constructor(rows: SummaryRow[], roundTo: number) {
+  readonly hdiProb: number;
+  /** The columns, the interval's named by hdiProb. */
+  readonly columns: SummaryColumn[];
+  constructor(rows: SummaryRow[], roundTo: number, hdiProb = 0.94) {
     this.rows = rows;
     this.roundTo = roundTo;
+    this.hdiProb = hdiProb;
+    this.columns = summaryColumns(hdiProb);
   }
 
   get(name: string): SummaryRow | undefined {
@@ -35,7 +64,7 @@ export class Summary {
   /** The table as az.summary prints it. */
   toString(): string {
     const rows = this.rows;
-    const cols = SUMMARY_COLUMNS.map((c) => {
+    const cols = this.columns.map((c) => {
       // ESS are whole numbers of draws: shown rounded to integers (as az.summary shows them).
       const digits = c === "ess_bulk" || c === "ess_tail" ? 0 : this.roundTo;
       const values = rows.map((r) => round(r[c], digits));
@@ -47,7 +76,7 @@ export class Summary {
     const lines: string[] = [];
     for (let i = 0; i < index.length; i++) {
       let line = index[i].padEnd(indexWidth);
-      cols.forEach((col, j) => (line += "  " + col[i].padStart(widths[j])));
+      cols.forEach((col, j) => (line += `  ${col[i].padStart(widths[j])}`));
       lines.push(line.trimEnd());
     }
     return lines.join("\n");
@@ -55,9 +84,10 @@ export class Summary {
 }
 
 function round(v: number, digits: number): number {
-  if (!Number.isFinite(v)) return v;
   const f = Math.pow(10, digits);
-  return Math.round(v * f) / f;
+  const r = Math.round(v * f) / f;
+  // Past what a double holds (v * f overflows), the value itself: it is printed to 6 decimals at most.
+  return Number.isFinite(r) ? r : v;
 }
 
 /** pandas' float formatting: the fewest decimals (at least one) that show every value of the column. */
@@ -116,12 +146,41 @@ function elementName(name: string, shape: number[], k: number, labels?: ((string
 /** What summary() reads of a trace. */
 export type SummaryInput = { posterior: Record<string, NDArray>; dims?: Record<string, string[]>; coords?: Record<string, (string | number)[]> };
 
+export interface SummaryOptions {
+  /** The variables, in order (default: every posterior variable). */
+  varNames?: string[];
+  /** The probability mass of the highest-density interval, in [1e-6, 1) (default 0.94). */
+  hdiProb?: number;
+  /** Decimals printed, an integer >= 0 (default 2). */
+  roundTo?: number;
+}
+
+/** The options to read (own properties only; see checkOptionNames), checked. */
+function checkOptions(given: SummaryOptions): SummaryOptions {
+  const opts = checkOptionNames("summary", given, ["varNames", "hdiProb", "roundTo"]);
+  const { varNames, hdiProb, roundTo } = opts;
+  if (varNames !== undefined && !(Array.isArray(varNames) && varNames.every((v) => typeof v === "string"))) {
+    throw new Error(`summary: varNames must be an array of variable names, got ${shown(varNames)}`);
+  }
+  if (hdiProb !== undefined && !(typeof hdiProb === "number" && hdiProb > 0 && hdiProb < 1)) {
+    throw new Error(`summary: hdiProb must be a number in (0, 1), got ${shown(hdiProb)}`);
+  }
+  // Below 1e-6 both ends get ArviZ's label hdi_50%, and a row cannot hold two columns of one name.
+  if (hdiProb !== undefined && new Set(hdiLabels(hdiProb)).size < 2) throw new Error(`summary: hdiProb must be at least 1e-6, got ${hdiProb}`);
+  if (roundTo !== undefined && !(typeof roundTo === "number" && Number.isInteger(roundTo) && roundTo >= 0)) {
+    throw new Error(`summary: roundTo must be an integer >= 0, got ${shown(roundTo)}`);
+  }
+  return opts;
+}
+
 /**
  * az.summary of a trace's posterior (or of any group of [chains, draws, ...shape] arrays):
  * `varNames` picks variables, `hdiProb` (0.94) the interval, `roundTo` (2) the printed decimals.
  */
-export function summary(trace: SummaryInput, opts: { varNames?: string[]; hdiProb?: number; roundTo?: number } = {}): Summary {
-  return new Summary(summaryRows(trace, opts.varNames ?? Object.keys(trace.posterior), opts.hdiProb ?? 0.94), opts.roundTo ?? 2);
+export function summary(trace: SummaryInput, opts: SummaryOptions = {}): Summary {
+  opts = checkOptions(opts);
+  const hdiProb = opts.hdiProb ?? 0.94;
+  return new Summary(summaryRows(trace, opts.varNames ?? Object.keys(trace.posterior), hdiProb), opts.roundTo ?? 2, hdiProb);
 }
 
 /**
@@ -134,10 +193,11 @@ export function summaryRows(trace: SummaryInput, names: string[], hdiProb: numbe
 
 function rowsOf(trace: SummaryInput, names: string[], hdiProb: number, part: { index: number; of: number }): SummaryRow[] {
   const rows: SummaryRow[] = [];
+  const [lo, hi] = hdiLabels(hdiProb);
   let row = 0;
   for (const name of names) {
     const arr = own(trace.posterior, name);
-    if (!arr) throw new Error(`summary: the trace has no variable '${name}'`);
+    if (!arr) throw new Error(`summary: the trace has no variable '${name}' (known: ${Object.keys(trace.posterior).join(", ")})`);
     const shape = arr.shape.slice(2);
     const size = shape.reduce((a, b) => a * b, 1);
     const dims = trace.dims ? own(trace.dims, name) : undefined;
@@ -148,12 +208,12 @@ function rowsOf(trace: SummaryInput, names: string[], hdiProb: number, part: { i
     for (let k = 0; k < size; k++, row++) {
       if (row % part.of !== part.index) continue;
       const d = diagnosticsOfDraws(elementDraws(arr, k), arr.shape[0], hdiProb);
+      const interval = { [lo]: d.hdi[0], [hi]: d.hdi[1] } as Record<`hdi_${string}%`, number>;
       rows.push({
         name: elementName(name, shape, k, labels),
         mean: d.mean,
         sd: d.sd,
-        "hdi_3%": d.hdi[0],
-        "hdi_97%": d.hdi[1],
+        ...interval,
         mcse_mean: d.mcseMean,
         mcse_sd: d.mcseSd,
         ess_bulk: d.essBulk,
