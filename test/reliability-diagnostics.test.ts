@@ -139,7 +139,11 @@ describe("a start where the log density is not finite names the model and the te
 
   it("NUTS, given the model", () => {
     const plan = planChains(bounded, { ...opts, chains: 1 });
-    expect(() => runChain({ ...targetOf(bounded), model: bounded }, chainOptions(plan, 0))).to.throw(named);
+    expect(() => runChain(targetOf(bounded), chainOptions(plan, 0))).to.throw(named);
+  });
+
+  it("in the calling thread (cores: 1)", () => {
+    expect(() => bounded.sample({ ...opts, chains: 1, cores: 1 })).to.throw(named);
   });
 
   it("through sampling workers, synchronous and async, the whole message arrives", async () => {

@@ -10,7 +10,7 @@ import type { CompiledModel } from "../model.js";
 import { STAT_NAMES } from "./chain.js";
 import { observedData } from "./model-parts.js";
 import { termsNotFinite } from "./start.js";
-import { checkOptionNames } from "../options.js";
+import { checkOptionNames, checkSeed } from "../options.js";
 import { Trace, assemble } from "./trace.js";
 
 export interface FitOptions {
@@ -184,12 +184,6 @@ export class Approximation {
       dims: model.meta.dims,
       coords: model.meta.coords,
     });
-  }
-}
-
-function checkSeed(method: string, seed: unknown): void {
-  if (seed !== undefined && typeof seed !== "string" && !(typeof seed === "number" && Number.isFinite(seed))) {
-    throw new Error(`${method}: seed must be a finite number or a string, got ${String(seed)}`);
   }
 }
 

@@ -66,8 +66,7 @@ export async function runJob(job: WorkerJob, post: Post): Promise<void> {
   try {
     const model = await loadModel(job.source, job.data);
     post({ type: "ready" });
-    // The model rides along so that a failed start can name its terms in the message posted back.
-    const target = { ...targetOf(model), model };
+    const target = targetOf(model);
     for (const chain of job.chains) {
       const steps = chainSteps(target, chainOptions(job.plan, chain));
       let s = steps.next();

@@ -343,7 +343,8 @@ function withLogLikelihood(model: CompiledModel, trace: Trace, opts: SampleOptio
 
 export function targetOf(model: CompiledModel): ChainTarget {
   const { logp, logpGrad } = model.flat;
-  return { size: model.size, logp, logpGrad };
+  // The model rides along so that a failed start can name its terms.
+  return { size: model.size, logp, logpGrad, model };
 }
 
 export function buildTrace(model: CompiledModel, plan: ChainPlan, results: ChainResult[]): Trace {
