@@ -75,7 +75,9 @@ describe("reliability: dimension names and lengths stay consistent in traces", (
   it("chain and draw are not dimensions a model may name", () => {
     const e = thrown(() => model("d", () => void Normal("x", 0, 1, { dims: "chain" }), { coords: { chain: ["a", "b"] } }));
     expect(e.message).to.equal("coords: 'chain' is the name of the trace's own dimension (chain, draw); name this dimension otherwise");
-    expect(thrown(() => model("d", () => void Normal("x", 0, 1), { coords: { draw: [1] } })).message).to.include("'draw' is the name of the trace's own dimension");
+    expect(thrown(() => model("d", () => void Normal("x", 0, 1), { coords: { draw: [1] } })).message).to.include(
+      "'draw' is the name of the trace's own dimension",
+    );
   });
 
   it("a variable named as another's dimension is refused (given dims or ArviZ's default)", () => {
@@ -85,7 +87,9 @@ describe("reliability: dimension names and lengths stay consistent in traces", (
         Normal("theta_dim_0", 0, 1);
       }),
     );
-    expect(byDefault.message).to.equal("Normal('theta_dim_0'): the name 'theta_dim_0' is also ArviZ's name for a dimension of Normal('theta') (it has no dims); rename one of them");
+    expect(byDefault.message).to.equal(
+      "Normal('theta_dim_0'): the name 'theta_dim_0' is also ArviZ's name for a dimension of Normal('theta') (it has no dims); rename one of them",
+    );
     const byDims = thrown(() =>
       model(
         "c",

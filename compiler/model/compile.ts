@@ -229,7 +229,11 @@ function modelMeta(model: Model, name: string, infos: ValueVarInfo[], graphs: Mo
     valueVars: infos,
     termNames: [...model.basicRVs, ...model.potentials].map((v) => v.name!),
     // An input a discrete RV observes is checked as integers when bound (withData), as its default was.
-    data: model.dataVars.map((d) => ({ name: d.name!, dtype: model.integerData.has(d) && d.dtype === "float64" ? "int64" : d.dtype, shape: [...d.type.shape] })),
+    data: model.dataVars.map((d) => ({
+      name: d.name!,
+      dtype: model.integerData.has(d) && d.dtype === "float64" ? "int64" : d.dtype,
+      shape: [...d.type.shape],
+    })),
     initialPoint: initialFlat,
     drawNames: graphs.draws.map((v) => v.name!),
     rngCount: graphs.drawRngs.length,
@@ -260,10 +264,7 @@ function observedValues(model: Model, shared: ReturnType<typeof sharedConstants>
       inputs.push(`  ${objectKey(rv.name!)}: ${JSON.stringify(v.name)},`);
     }
   }
-  return [
-    ...(observed.length ? [`meta.observed = {`, ...observed, `};`] : []),
-    ...(inputs.length ? [`meta.observedInputs = {`, ...inputs, `};`] : []),
-  ];
+  return [...(observed.length ? [`meta.observed = {`, ...observed, `};`] : []), ...(inputs.length ? [`meta.observedInputs = {`, ...inputs, `};`] : [])];
 }
 
 /**

@@ -77,7 +77,8 @@ export class Model implements Registrar {
       if (key !== "coords") throw new Error(`Model.build: unknown option '${key}' (known: coords)`);
     }
     for (const [dim, labels] of Object.entries(options.coords ?? {})) {
-      if (dim === "chain" || dim === "draw") throw new Error(`coords: '${dim}' is the name of the trace's own dimension (chain, draw); name this dimension otherwise`);
+      if (dim === "chain" || dim === "draw")
+        throw new Error(`coords: '${dim}' is the name of the trace's own dimension (chain, draw); name this dimension otherwise`);
       const list = Array.isArray(labels) ? labels : ArrayBuffer.isView(labels) ? Array.from(labels as unknown as ArrayLike<number>) : null;
       if (!list || list.some((l) => typeof l !== "string" && typeof l !== "number")) {
         throw new Error(`coords: '${dim}' must be an array of strings or numbers (its labels)`);
@@ -197,13 +198,16 @@ export class Model implements Registrar {
     if (obs instanceof Constant || this.dataVars.includes(obs)) return;
     const found: string[] = [];
     for (const v of ancestors([obs])) {
-      if (this.basicRVs.includes(v) || isRandomVariable(v)) found.push(this.basicRVs.includes(v) ? this.describe(v.name!) : `a random variable not in the model (${v.name ?? strForDist(v)})`);
+      if (this.basicRVs.includes(v) || isRandomVariable(v))
+        found.push(this.basicRVs.includes(v) ? this.describe(v.name!) : `a random variable not in the model (${v.name ?? strForDist(v)})`);
       else if (!v.owner && !(v instanceof Constant) && !this.dataVars.includes(v) && !(v instanceof RandomGeneratorSharedVariable)) {
         found.push(`the free input ${v.name ? `'${v.name}'` : String(v.type)}`);
       }
     }
     if (found.length) {
-      throw new Error(`${where}: observed must be data (numbers, arrays, data() inputs or expressions of them), but it depends on ${[...new Set(found)].join(", ")}`);
+      throw new Error(
+        `${where}: observed must be data (numbers, arrays, data() inputs or expressions of them), but it depends on ${[...new Set(found)].join(", ")}`,
+      );
     }
   }
 

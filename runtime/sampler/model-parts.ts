@@ -30,7 +30,8 @@ export function predict(m: CompiledModel, freeValues: Record<string, Value>, str
 export function observedData(m: CompiledModel): Record<string, Value> | undefined {
   const { observed, observedInputs } = m.meta;
   if (!observed && !observedInputs) return undefined;
-  const copy = (v: number | { shape: number[]; data: ArrayLike<number> }): Value => (typeof v === "number" ? v : new NDArray([...v.shape], Float64Array.from(v.data)));
+  const copy = (v: number | { shape: number[]; data: ArrayLike<number> }): Value =>
+    typeof v === "number" ? v : new NDArray([...v.shape], Float64Array.from(v.data));
   const out: Record<string, Value> = {};
   for (const name of m.meta.predictNames) {
     const input = observedInputs && own(observedInputs, name);
