@@ -4,7 +4,6 @@
 import { NDArray, shapeText, toInput, type InputSpec } from "./ndarray.js";
 import { Stream, childSeed, freshSeed } from "./random.js";
 import { own } from "./own.js";
-import { checkOptionNames, checkSeed, integerOption } from "./options.js";
 import type { SampleOptions, PriorSamples } from "./sampler/sample.js";
 import type { Trace, Group } from "./sampler/trace.js";
 import type { ModelSource } from "./sampler/parallel.js";
@@ -200,11 +199,21 @@ export class CompiledModel {
 
   /** Forward draws of every RV and Deterministic: one (no `draws`) or `draws` stacked on a new leading axis. */
   draw(opts: { draws?: number; seed?: number | string } = {}): Record<string, Value> {
-    opts = checkOptionNames("draw", opts, ["draws", "seed"]);
-    checkSeed("draw", opts.seed);
-    const draws = opts.draws == null ? undefined : integerOption("draw", "draws", opts.draws, 1, 1);
+    // Checked in few bytes (an evaluation-only bundle carries draw): own keys, one message.
+    const o = opts as Record<string, unknown>;
+    const given = own(o, "seed") as number | string | undefined;
+    const n = own(o, "draws") as number | undefined;
+    if (
+      Object(o) !== o ||
+      Object.keys(o).some((k) => k !== "draws" && k !== "seed") ||
+      !(given === undefined || typeof given === "string" || Number.isFinite(given)) ||
+      !(n == null || (Number.isInteger(n) && n >= 1))
+    ) {
+      throw new Error(`draw: the options are { draws?: an integer >= 1, seed?: a finite number or a string }, got ${JSON.stringify(o)}`);
+    }
+    const draws = n ?? undefined;
     this.requireData();
-    const seed = opts.seed ?? freshSeed();
+    const seed = given ?? freshSeed();
     const streams = Array.from({ length: this.meta.rngCount }, (_, i) => new Stream(childSeed(seed, i)));
     const names = this.meta.drawNames;
     if (draws === undefined) {
@@ -230,7 +239,6 @@ export class CompiledModel {
       if (i >= 0) {
         throw new Error(`${this.label}: data '${name}'${typeof input === "number" ? "" : `[${i}]`} is NaN; missing values are not supported yet`);
       }
-      this.checkDataDims(name, typeof input === "number" ? [] : input.shape);
       return [name, input];
     });
     // Spread and fromEntries make own keys (a data input may be named __proto__).
@@ -238,24 +246,6 @@ export class CompiledModel {
     const m = new CompiledModel(this.meta, this.impl, next);
     if (this.source) m.source = this.source;
     return m;
-  }
-
-  /**
-   * A data input with dims keeps their lengths: the trace labels its axes with the model's coords
-   * (as PyMC's set_data refuses a new length unless the coords change too, which tsmc cannot do
-   * after the build).
-   */
-  private checkDataDims(name: string, shape: readonly number[]): void {
-    const dims = this.meta.dims && own(this.meta.dims, name);
-    if (!dims) return;
-    dims.forEach((d, k) => {
-      const labels = this.meta.coords && own(this.meta.coords, d);
-      if (labels && shape[k] !== labels.length) {
-        throw new Error(
-          `${this.label}: data '${name}' has dims (${dims.join(", ")}); dimension '${d}' has ${labels.length} labels, but the new value has shape ${shapeText(shape)} (a new length needs new coords: build the model with them)`,
-        );
-      }
-    });
   }
 
   /** The data() inputs as currently bound. */

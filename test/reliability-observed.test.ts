@@ -109,6 +109,7 @@ describe("reliability: dimension names and lengths stay consistent in traces", (
   });
 
   it("withData refuses a new length for data with dims (the coords would no longer label it)", () => {
+    // The input's expected shape takes each dimension's length from the coords.
     const m = model(
       "dd",
       () => {
@@ -119,7 +120,7 @@ describe("reliability: dimension names and lengths stay consistent in traces", (
       { coords: { obs: ["a", "b"] } },
     );
     expect(thrown(() => m.withData({ x: [0.5, 1.5, 2.5], yd: [1, 2, 3] })).message).to.equal(
-      "model 'dd': data 'x' has dims (obs); dimension 'obs' has 2 labels, but the new value has shape (3,) (a new length needs new coords: build the model with them)",
+      "input 'x': got shape (3,); expected a float64 array of shape (2,)",
     );
     expect(m.withData({ x: [1, 2], yd: [3, 4] }).logpTerms({ mu: 0 }).y).to.be.closeTo(-Math.log(2 * Math.PI) - 0.5 * 25, 1e-12);
   });

@@ -232,7 +232,7 @@ function modelMeta(model: Model, name: string, infos: ValueVarInfo[], graphs: Mo
     data: model.dataVars.map((d) => ({
       name: d.name!,
       dtype: model.integerData.has(d) && d.dtype === "float64" ? "int64" : d.dtype,
-      shape: [...d.type.shape],
+      shape: boundShape(model, d),
     })),
     initialPoint: initialFlat,
     drawNames: graphs.draws.map((v) => v.name!),
@@ -244,6 +244,16 @@ function modelMeta(model: Model, name: string, infos: ValueVarInfo[], graphs: Mo
     ...(model.coords.size ? { coords: Object.fromEntries(model.coords) as Record<string, (string | number)[]> } : {}),
     ...(model.dims.size ? { dims: Object.fromEntries(model.dims) as Record<string, string[]> } : {}),
   };
+}
+
+/**
+ * The shape a data() input must have when bound: its own, with the length of each dimension named
+ * by dims that has coords (the trace labels that axis with them; PyMC's set_data likewise refuses a
+ * new length unless the coords change, which tsmc takes only when the model is built).
+ */
+function boundShape(model: Model, d: Variable): (number | null)[] {
+  const dims = model.dims.get(d.name!);
+  return d.type.shape.map((n, k) => (dims ? (model.coords.get(dims[k])?.length ?? n) : n));
 }
 
 /**
