@@ -8,6 +8,7 @@ import { psislw } from "../runtime/index.js";
 import { stackingWeights } from "../runtime/sampler/loo.js";
 import { Stream } from "../runtime/random.js";
 import { gammaln } from "../runtime/special.js";
+import { quietly } from "./helpers/thrown.js";
 
 const ref = JSON.parse(readFileSync(new URL("./reference/loo.json", import.meta.url), "utf8"));
 
@@ -19,18 +20,6 @@ const allClose = (actual: ArrayLike<number>, expected: (number | null)[], what: 
   expect(actual.length, what).to.equal(expected.length);
   for (let i = 0; i < expected.length; i++) close(actual[i], expected[i], `${what}[${i}]`, tol);
 };
-
-/** Run `f` with console.warn captured; returns its result and the warnings. */
-function quietly<T>(f: () => T): [T, string[]] {
-  const warned: string[] = [];
-  const warn = console.warn;
-  console.warn = (m: string) => void warned.push(m);
-  try {
-    return [f(), warned];
-  } finally {
-    console.warn = warn;
-  }
-}
 
 /** A trace of draws `mu`, `sigma` ([chains*draws]) and the pointwise log-likelihood of `y` under them. */
 function traceOf(chains: number, draws: number, mu: number[], sigma: number[], y: number[], density: (y: number, mu: number, sigma: number) => number): Trace {

@@ -7,18 +7,7 @@ import { stackingWeights } from "../runtime/sampler/loo.js";
 import { runChain } from "../runtime/sampler/chain.js";
 import { chainOptions, planChains, targetOf } from "../runtime/sampler/sample.js";
 import { Stream } from "../runtime/random.js";
-
-/** Run `f` with console.warn captured; returns its result and the warnings. */
-function quietly<T>(f: () => T): [T, string[]] {
-  const warned: string[] = [];
-  const warn = console.warn;
-  console.warn = (m: string) => void warned.push(m);
-  try {
-    return [f(), warned];
-  } finally {
-    console.warn = warn;
-  }
-}
+import { quietly } from "./helpers/thrown.js";
 
 /** A trace with posterior draws of mu and the log-likelihood of y ~ Normal(mu, 1), [chains, draws, ...obsShape]. */
 function traceOf(chains: number, draws: number, y: number[], seed: string, obsShape = [y.length]): Trace {

@@ -7,6 +7,7 @@ import { report } from "../plots/index.js";
 import tsmc from "../plugin-rollup/index.js";
 import { NDArray } from "../runtime/ndarray.js";
 import { hdiLabels, summary } from "../runtime/sampler/summary.js";
+import { polluted, rejection } from "./helpers/thrown.js";
 
 const m = model("optv", () => {
   const mu = Normal("mu", 0, 1);
@@ -34,17 +35,6 @@ function posterior(chains: number, draws: number): { posterior: { x: NDArray } }
 }
 const small = posterior(2, 200);
 
-/** run() with Object.prototype[key] = value, the prototype restored afterwards. */
-function polluted<T>(key: string, value: unknown, run: () => T): T {
-  const proto = Object.prototype as Record<string, unknown>;
-  proto[key] = value;
-  try {
-    return run();
-  } finally {
-    delete proto[key];
-  }
-}
-
 function thrown(f: () => unknown): Error {
   try {
     f();
@@ -52,15 +42,6 @@ function thrown(f: () => unknown): Error {
     return e as Error;
   }
   throw new Error("expected a throw");
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("reliability: option values", () => {

@@ -4,23 +4,13 @@ import { expect } from "chai";
 import { compare, data, findMAP, loo, model, Normal, waic } from "../compiler/index.js";
 import { checkOptions } from "../plots/common.js";
 import { Metropolis } from "../runtime/index.js";
+import { polluted } from "./helpers/thrown.js";
 
 const m = model("pol", () => {
   const mu = Normal("mu", 0, 1);
   Normal("y", mu, 1, { observed: data("yd", [1, 2]) });
 });
 const trace = m.sample({ draws: 400, tune: 200, chains: 2, seed: 1, logLikelihood: true, cores: 1 });
-
-/** run() with Object.prototype[key] = value, the prototype restored afterwards. */
-function polluted<T>(key: string, value: unknown, run: () => T): T {
-  const proto = Object.prototype as Record<string, unknown>;
-  proto[key] = value;
-  try {
-    return run();
-  } finally {
-    delete proto[key];
-  }
-}
 
 describe("reliability: options are own properties", () => {
   const cases: [string, string, unknown, () => unknown][] = [

@@ -12,7 +12,7 @@ import { autocov } from "../runtime/sampler/diagnostics.js";
 import { eightSchools, normalMeanScale } from "./sampler-models.js";
 import { dying } from "./reliability-models.js";
 import { root, scratchDir } from "./helpers/aot.js";
-import { thrown } from "./helpers/thrown.js";
+import { rejection, thrown } from "./helpers/thrown.js";
 
 const small = { draws: 200, tune: 200, chains: 2, cores: 2, seed: 1 };
 
@@ -22,15 +22,6 @@ function inChild(code: string, ms = 90_000) {
   writeFileSync(file, code);
   const r = spawnSync(process.execPath, ["--import", "tsx", file], { cwd: root, encoding: "utf8", timeout: ms });
   return { ...r, timedOut: r.error !== undefined || r.signal === "SIGTERM" };
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("a sampling worker that dies", function () {
