@@ -155,12 +155,16 @@ export default function tsmc(options: TsmcPluginOptions = {}): TsmcPlugin {
         cache.delete(file);
         if (e instanceof MissingPeerError) return this.error({ message: e.message, id: file });
         if (e instanceof TsmcBuildError) {
-          return this.error({
-            message: e.reason,
-            id: e.file,
-            loc: { file: e.file, line: e.line, column: e.column }, // 1-based, as every tsmc message
-            frame: e.frame,
-          });
+          try {
+            return this.error({
+              message: e.reason,
+              id: e.file,
+              loc: { file: e.file, line: e.line, column: e.column }, // 1-based, as every tsmc message
+              frame: e.frame,
+            });
+          } catch (thrown) {
+            throw inHelper(thrown, file, e.file);
+          }
         }
         throw e;
       }
@@ -187,6 +191,19 @@ export default function tsmc(options: TsmcPluginOptions = {}): TsmcPlugin {
       return { code: s.toString(), map: s.generateMap({ hires: true }) };
     },
   };
+}
+
+/**
+ * Rollup names the module being transformed in the message, next to the error's line and column:
+ * for an error in a module that it imports (a helper the builder calls), name that module instead.
+ */
+function inHelper(thrown: unknown, file: string, errorFile: string): unknown {
+  if (errorFile === file || !(thrown instanceof Error)) return thrown;
+  const shownPath = (f: string) => relative(process.cwd(), f) || f;
+  const prefix = `${shownPath(file)} (`;
+  if (thrown.message.includes(prefix)) thrown.message = thrown.message.replace(prefix, `${shownPath(errorFile)} (`);
+  (thrown as { id?: string }).id = errorFile;
+  return thrown;
 }
 
 export { tsmc, TsmcBuildError };

@@ -59,6 +59,8 @@ export interface Analysis {
   readonly tsmcImports: readonly ImportDeclaration[];
   /** Top-level statements the builders need (imports included). */
   readonly needed: ReadonlySet<Statement>;
+  /** Those of them kept because they may change what a builder reads (their effects stay in the output too). */
+  readonly touching: ReadonlySet<Statement>;
   /** Every identifier of the file by the symbol it refers to (type positions included). */
   readonly uses: ReadonlyMap<ts.Symbol, Identifier[]>;
   /**
@@ -66,6 +68,18 @@ export interface Analysis {
    * module the builders import reads it back from the reduced copy. False when nothing was added.
    */
   readonly needExport: (name: string) => boolean;
+  /** The bindings that the builders (or what they need) read from other modules, where each is read. */
+  readonly importReads: readonly ImportRead[];
+}
+
+/** A binding read from another module: its specifier, the name it has there, where it is read. */
+export interface ImportRead {
+  readonly module: string;
+  readonly name: string;
+  readonly local: string;
+  /** Offset of the reading identifier in the file. */
+  readonly at: number;
+  readonly why: string;
 }
 
 /** A parser of one file (a project of its own: analyses may overlap in time, e.g. rollup's parallel transforms). */
@@ -137,7 +151,18 @@ function analyzeSourceFile(sf: SourceFile, code: string, file: string): Analysis
   const reads = new BuilderReads(sf, calls, index, fail);
   reads.drain();
   const needExport = (name: string) => reads.needExport(name);
-  return { file, code, sourceFile: sf, calls, tsmcImports: imports.tsmcImports, needed: reads.needed, uses: index.uses, needExport };
+  return {
+    file,
+    code,
+    sourceFile: sf,
+    calls,
+    tsmcImports: imports.tsmcImports,
+    needed: reads.needed,
+    touching: reads.touching,
+    uses: index.uses,
+    needExport,
+    importReads: reads.importReads,
+  };
 }
 
 /** The declarations from "tsmc" that name `model`: named imports, and namespaces (`tsmc.model`). */
@@ -236,6 +261,8 @@ interface ReadItem {
  */
 class BuilderReads {
   readonly needed = new Set<Statement>();
+  readonly touching = new Set<Statement>();
+  readonly importReads: ImportRead[] = [];
   private readonly work: ReadItem[];
   private readonly callStatements: Set<Statement>;
   /** Writes to a symbol anywhere in the file (a reassigned `let` is not a build-time value). */
@@ -274,7 +301,19 @@ class BuilderReads {
     }
     if (declNode.getStart() >= item.start && declNode.getEnd() <= item.end) return; // local to the builder
     if (Node.isImportSpecifier(declNode) || Node.isImportClause(declNode) || Node.isNamespaceImport(declNode)) {
-      this.need(topLevelStatement(declNode), item.why, id.getStart());
+      const st = topLevelStatement(declNode);
+      this.need(st, item.why, id.getStart());
+      const parent = id.getParent();
+      const imported = Node.isImportSpecifier(declNode)
+        ? declNode.getName()
+        : Node.isImportClause(declNode)
+          ? "default"
+          : Node.isPropertyAccessExpression(parent) && parent.getExpression() === id
+            ? parent.getName()
+            : null;
+      if (imported !== null && Node.isImportDeclaration(st)) {
+        this.importReads.push({ module: st.getModuleSpecifierValue(), name: imported, local: name, at: id.getStart(), why: item.why });
+      }
       return;
     }
     const binding = topLevelBinding(declNode);
@@ -295,8 +334,64 @@ class BuilderReads {
     this.need(binding.statement, item.why, id.getStart());
   }
 
-  /** Follow the reads of every region waiting, and of the statements they need, to the end. */
+  /**
+   * Follow the reads of every region waiting, and of the statements they need, to the end; then
+   * keep the top-level statements that may change what is needed, and follow theirs, to a fixpoint.
+   */
   drain(): void {
+    this.follow();
+    while (this.keepTouching()) this.follow();
+    for (const st of this.needed) {
+      for (const c of this.calls) {
+        if (c.start >= st.getStart() && c.end <= st.getEnd()) {
+          this.fail(c.start, `${c.label} is declared inside code that a builder uses; declare models at the top of an expression of their own`);
+        }
+      }
+    }
+  }
+
+  /**
+   * A statement that runs before a model() call and uses a binding that a needed statement
+   * declares (`ys.push(…)`, `cfg.scale = 10`, a draw from a shared generator) may change what a
+   * builder reads: it is kept, in place. One between two model() calls cannot be (the build runs
+   * every builder after the whole module): an error. True when one was added.
+   */
+  private keepTouching(): boolean {
+    const statements = [...this.callStatements].map((st) => st.getStart());
+    const first = Math.min(...statements);
+    const last = Math.max(...statements);
+    let added = false;
+    for (const st of this.sf.getStatements()) {
+      if (st.getStart() >= last) break;
+      if (this.needed.has(st) || this.callStatements.has(st) || !mayRun(st)) continue;
+      const id = st.getDescendantsOfKind(SyntaxKind.Identifier).find((i) => this.declaresNeeded(i, st));
+      if (!id) continue;
+      const { line, column } = this.sf.getLineAndColumnAtPos(st.getStart());
+      if (st.getStart() > first) {
+        this.fail(
+          st.getStart(),
+          `this statement uses '${id.getText()}', which a builder reads, between two model() declarations; the build pass runs every builder after the whole module, so it cannot tell what each one sees: move it before the first model() or after the last`,
+        );
+      }
+      this.need(st, `the statement at ${line}:${column} (which uses '${id.getText()}', read by a builder)`, st.getStart());
+      this.touching.add(st);
+      added = true;
+    }
+    return added;
+  }
+
+  /** Whether `id`, in `st`, refers to a binding that a needed statement declares (tsmc's imports aside). */
+  private declaresNeeded(id: Identifier, st: Statement): boolean {
+    const sym = this.index.symbols.get(id);
+    const decl = declOf(sym);
+    if (!decl || decl.getSourceFile() !== this.sf || !isValueReference(id, sym)) return false;
+    const home = topLevelStatement(decl);
+    if (home === st || !this.needed.has(home)) return false;
+    return !(Node.isImportDeclaration(home) && TSMC_MODULES.includes(home.getModuleSpecifierValue()));
+  }
+
+  /** The reads of every region waiting, and of the statements they need. */
+  private follow(): void {
     while (this.work.length) {
       const item = this.work.shift()!;
       const region = item.node.getDescendantsOfKind(SyntaxKind.Identifier);
@@ -310,13 +405,6 @@ class BuilderReads {
         if (id.getStart() < item.start || id.getEnd() > item.end) continue;
         const sym = this.index.symbols.get(id);
         if (isValueReference(id, sym)) this.read(id, sym, item);
-      }
-    }
-    for (const st of this.needed) {
-      for (const c of this.calls) {
-        if (c.start >= st.getStart() && c.end <= st.getEnd()) {
-          this.fail(c.start, `${c.label} is declared inside code that a builder uses; declare models at the top of an expression of their own`);
-        }
       }
     }
   }
@@ -355,6 +443,17 @@ class BuilderReads {
   }
 }
 
+/** A statement that runs code (not an import, an export list, or a declaration of types only). */
+function mayRun(st: Statement): boolean {
+  return !(
+    Node.isImportDeclaration(st) ||
+    Node.isExportDeclaration(st) ||
+    Node.isInterfaceDeclaration(st) ||
+    Node.isTypeAliasDeclaration(st) ||
+    (Node.isModuleDeclaration(st) && st.hasDeclareKeyword())
+  );
+}
+
 /** The names a binding pattern declares. */
 function bindingNames(n: Node): string[] {
   if (Node.isIdentifier(n)) return [n.getText()];
@@ -372,7 +471,12 @@ function topLevelStatement(node: Node): Statement {
 
 /** The top-level statement declaring a binding, or null when the declaration is not at module level. */
 function topLevelBinding(decl: Node): { statement: Statement; mutable: boolean; keyword: string } | null {
-  if (Node.isFunctionDeclaration(decl) || Node.isClassDeclaration(decl) || Node.isEnumDeclaration(decl) || Node.isModuleDeclaration(decl)) {
+  // A function or class declaration can be reassigned like a `let` (JavaScript allows it).
+  if (Node.isFunctionDeclaration(decl) || Node.isClassDeclaration(decl)) {
+    const keyword = Node.isFunctionDeclaration(decl) ? "function declaration" : "class declaration";
+    return Node.isSourceFile(decl.getParent()) ? { statement: decl as Statement, mutable: true, keyword } : null;
+  }
+  if (Node.isEnumDeclaration(decl) || Node.isModuleDeclaration(decl)) {
     return Node.isSourceFile(decl.getParent()) ? { statement: decl as Statement, mutable: false, keyword: "declaration" } : null;
   }
   let n: Node = decl;
@@ -438,7 +542,7 @@ function checkGlobal(id: Identifier, name: string, why: string, fail: Fail): voi
 }
 
 /** An identifier that reads a value (not a declaration name, property name, label or type). */
-function isValueReference(id: Identifier, sym: MorphSymbol | undefined): boolean {
+export function isValueReference(id: Identifier, sym: MorphSymbol | undefined): boolean {
   const parent = id.getParentOrThrow();
   if (Node.isPropertyAccessExpression(parent) && parent.getNameNode() === id) return false;
   if (Node.isQualifiedName(parent)) return false;
@@ -557,4 +661,30 @@ export function reducedModule(a: Analysis): ReducedModule {
   }
   s.append("\nexport function __tsmc_capture(i, args) { (__tsmc_capture.list ??= [])[i] = args; }\n");
   return { code: s.toString(), map: s.generateMap({ hires: true, source: a.file, includeContent: true }) };
+}
+
+/**
+ * How the module `code` (at `file`) declares its export `name` when that binding can change after
+ * the module has run: a `let`, a `var`, a function or class declaration, reassigned somewhere in
+ * the module (at line:column). Null when it is never reassigned (effectively a constant) or not
+ * found here.
+ */
+export function reassignedExport(code: string, file: string, name: string): { keyword: string; line: number; column: number } | null {
+  const sf = parser().createSourceFile(file, code, { overwrite: true, scriptKind: scriptKindOf(file) });
+  try {
+    const decl = sf.getExportedDeclarations().get(name)?.[0];
+    if (!decl || decl.getSourceFile() !== sf) return null;
+    // `export default <expression>` exports the value, not the binding it names
+    if (name === "default" && !Node.isFunctionDeclaration(decl) && !Node.isClassDeclaration(decl)) return null;
+    const binding = topLevelBinding(decl);
+    const sym = (Node.isVariableDeclaration(decl) || Node.isFunctionDeclaration(decl) || Node.isClassDeclaration(decl)) && decl.getSymbol();
+    if (!binding?.mutable || !sym) return null;
+    const write = symbolIndex(sf)
+      .uses.get(sym.compilerSymbol)
+      ?.find((id) => isWrite(id));
+    if (!write) return null;
+    return { keyword: binding.keyword, ...sf.getLineAndColumnAtPos(write.getStart()) };
+  } finally {
+    sf.getProject().removeSourceFile(sf);
+  }
 }

@@ -9,12 +9,12 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import { pathToFileURL } from "node:url";
 import { rollup, type Plugin, type RollupBuild, type RollupError, type RollupLog, type SourceMap as RollupSourceMap } from "rollup";
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
-import { ts } from "ts-morph";
+import { Node, SyntaxKind, ts } from "ts-morph";
 import { Model } from "../model/model.js";
 import { modelOptions, type ModelOptions } from "../model/compile.js";
 import { SELF_MODULES, isSelfModule, missingExport } from "./exports.js";
 import { TsmcBuildError, reasonOf, type SourcePosition } from "./errors.js";
-import { positionOf, reducedModule, type Analysis, type ModelCall } from "./analyze.js";
+import { positionOf, reassignedExport, reducedModule, type Analysis, type ModelCall } from "./analyze.js";
 
 /**
  * "tsmc" inside the evaluated code is this very compiler instance (one registry of distributions,
@@ -122,8 +122,16 @@ function evaluationPlugin(entry: string, reduced: { code: string; map: string },
     load(id) {
       if (id === entry) return reduced;
       if (id.startsWith(SELF_ID)) return selfModule(id.slice(SELF_ID.length));
-      if (id.endsWith(".json")) return { code: `export default ${readFileSync(id, "utf8")};`, map: { mappings: "" } };
+      if (id.endsWith(".json")) return { code: jsonModule(id), map: { mappings: "" } };
       return null;
+    },
+    // Each module's import.meta is its own file's, as when it runs unbundled (not the temporary bundle's).
+    resolveImportMeta(property, { moduleId }) {
+      if (!isAbsolute(moduleId)) return null;
+      const meta: Record<string, string> = { url: pathToFileURL(moduleId).href, filename: moduleId, dirname: dirname(moduleId) };
+      if (property !== null) return property in meta ? JSON.stringify(meta[property]) : null;
+      const own = Object.entries(meta).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
+      return `({ ...import.meta, ${own.join(", ")} })`;
     },
     transform(code, id) {
       if (isAbsolute(id)) read.add(id);
@@ -132,6 +140,23 @@ function evaluationPlugin(entry: string, reduced: { code: string; map: string },
       return { code: out.code, map: out.map };
     },
   };
+}
+
+/**
+ * A JSON file as Node imports it: parsed by JSON.parse (so `"__proto__"` stays an own key, and a
+ * file that is not JSON is an error naming it, as it is at run time).
+ */
+function jsonModule(file: string): string {
+  const text = readFileSync(file, "utf8");
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    const at = /at position (\d+)/.exec(reasonOf(e));
+    const before = text.slice(0, at ? Number(at[1]) : 0).split("\n");
+    const pos = { file, line: before.length, column: before[before.length - 1].length + 1 };
+    throw new TsmcBuildError(pos, `invalid JSON: ${reasonOf(e)}`, text);
+  }
+  return `export default JSON.parse(${JSON.stringify(text)});`;
 }
 
 /** A directory for the temporary bundle: node_modules/.tsmc of the project, so package imports resolve. */
@@ -151,6 +176,7 @@ let counter = 0;
 
 /** Run every builder of the analysed module at build time; errors are TsmcBuildErrors at the user's source. */
 export async function evaluateModels(a: Analysis): Promise<Evaluation> {
+  checkImportedBindings(a);
   const entry = a.file;
   const read = new Set<string>([entry]);
   const bundle = await bundleReduced(a, read);
@@ -184,6 +210,32 @@ export async function evaluateModels(a: Analysis): Promise<Evaluation> {
     return { models: buildModels(a, mod.__tsmc_capture.list ?? [], mapError), dependencies: [...read] };
   } finally {
     deepStacks(-1);
+  }
+}
+
+/**
+ * A binding the builders read from one of the user's modules must not be one that the module can
+ * reassign (`export let scale` and a `configure()` that sets it): the build evaluates that module
+ * alone, so the value at build time may not be the one at run time.
+ */
+function checkImportedBindings(a: Analysis): void {
+  const seen = new Set<string>();
+  for (const r of a.importReads) {
+    if (!r.module.startsWith(".") && !isAbsolute(r.module) && !r.module.startsWith("file:")) continue;
+    const key = `${r.module}\0${r.name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const spec = r.module.startsWith("file:") ? new URL(r.module).pathname : r.module;
+    const file = candidates(resolve(dirname(a.file), spec.replace(/[?#].*$/, ""))).find(isFile);
+    if (!file || !/\.[cm]?[jt]sx?$/.test(file) || /[\\/]node_modules[\\/]/.test(file)) continue;
+    const found = reassignedExport(readFileSync(file, "utf8"), file, r.name);
+    if (!found) continue;
+    const what = r.name === r.local ? `'${r.local}'` : `'${r.local}' ('${r.name}')`;
+    throw new TsmcBuildError(
+      positionOf(a.sourceFile, a.file, r.at),
+      `${r.why} reads ${what}, a ${found.keyword} of ${r.module} that is reassigned there (at ${found.line}:${found.column}), so its value at build time may not be the one at run time; make it a const or pass it with data(...)`,
+      a.code,
+    );
   }
 }
 
@@ -291,7 +343,24 @@ function locate(e: unknown, tmp: string, trace: TraceMap, a: Analysis, fallback:
     const site = outer.find((f) => f.file === a.file);
     if (site) reason += ` (called from ${relative(dirname(pos.file), a.file) || basename(a.file)}:${site.line}:${site.column})`;
   }
+  if (pos.file === a.file && e instanceof TypeError && outerThisAt(a, pos)) {
+    reason += "; the build pass evaluates the builder without its `this`: use a value passed in or a module-level const";
+  }
   return new TsmcBuildError(pos, reason, pos.file === a.file ? a.code : undefined);
+}
+
+/** Whether a builder reads, on this line, a `this` of the code around it (which the build pass does not have). */
+function outerThisAt(a: Analysis, pos: SourcePosition): boolean {
+  return a.calls.some((c) =>
+    c.node.getDescendantsOfKind(SyntaxKind.ThisKeyword).some((t) => {
+      if (t.getStart() < c.argsStart || t.getEnd() > c.argsEnd) return false;
+      if (a.sourceFile.getLineAndColumnAtPos(t.getStart()).line !== pos.line) return false;
+      const owner = t.getFirstAncestor(
+        (n) => Node.isFunctionDeclaration(n) || Node.isFunctionExpression(n) || Node.isMethodDeclaration(n) || Node.isClassLikeDeclarationBase(n),
+      );
+      return !owner || owner.getStart() < c.argsStart;
+    }),
+  );
 }
 
 /** Where an import with this specifier is written in the user's module. */

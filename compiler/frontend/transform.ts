@@ -3,10 +3,10 @@
 // a source map). The spliced module imports `tsmc/runtime` and nothing of the compiler.
 import * as runtime from "../../runtime/index.js";
 import MagicString, { type SourceMap } from "magic-string";
-import { Node, type ts, type Identifier, type Statement } from "ts-morph";
+import { Node, SyntaxKind, type ts, type Identifier, type Statement } from "ts-morph";
 import { emitModel } from "../model/compile.js";
 import type { ModelMeta } from "../../runtime/index.js";
-import { analyze, prologueEnd, release, type Analysis } from "./analyze.js";
+import { analyze, isValueReference, prologueEnd, release, type Analysis } from "./analyze.js";
 import { mayDeclareModels } from "./load.js";
 import { evaluateModels, type EvaluatedModel } from "./evaluate.js";
 import { TsmcBuildError, reasonOf, type SourcePosition } from "./errors.js";
@@ -160,6 +160,10 @@ export function runtimeImport(expressions: readonly string[]): string {
 }
 
 type Range = { start: number; end: number };
+const isImportName = (id: Identifier) => {
+  const parent = id.getParent();
+  return Node.isImportSpecifier(parent) || Node.isImportClause(parent) || Node.isNamespaceImport(parent);
+};
 const within = (n: Node, ranges: Iterable<Range>) => {
   for (const r of ranges) if (n.getStart() >= r.start && n.getEnd() <= r.end) return true;
   return false;
@@ -198,15 +202,29 @@ function pruneDeadCode(a: Analysis, s: MagicString): void {
   };
   const dead = new Map<Statement, Identifier[]>();
   for (const st of a.needed) {
-    const names = Node.isImportDeclaration(st) ? null : declaredNames(st);
-    if (names && names.length) dead.set(st, names);
+    const names = Node.isImportDeclaration(st) || a.touching.has(st) ? null : declaredNames(st);
+    if (names?.length) dead.set(st, names);
   }
   const deadRanges = () => [...dead.keys()].map((st) => ({ start: st.getStart(), end: st.getEnd() }));
+  // A declaration that reads a binding the output still uses stays: evaluating it may change that
+  // binding's state (`const ys = [rand(), rand()]` advances a generator that later code draws from).
+  const tsmcImports = new Set<Node>(a.tsmcImports);
+  const readsLive = (st: Statement, ranges: readonly Range[]) => {
+    const own = [{ start: st.getStart(), end: st.getEnd() }];
+    return st.getDescendantsOfKind(SyntaxKind.Identifier).some((id) => {
+      const sym = id.getSymbol();
+      const decl = sym?.getDeclarations()[0];
+      if (!sym || !decl || decl.getSourceFile() !== a.sourceFile || within(decl, own) || !isValueReference(id, sym)) return false;
+      const from = decl.getFirstAncestorByKind(SyntaxKind.ImportDeclaration);
+      if (from && tsmcImports.has(from)) return false;
+      return (a.uses.get(sym.compilerSymbol) ?? []).some((u) => !isImportName(u) && !within(u, ranges));
+    });
+  };
   for (let changed = true; changed; ) {
     changed = false;
     const ranges = [...calls, ...deadRanges()];
     for (const [st, names] of dead) {
-      if (names.some((n) => usesOf(n).some((id) => !within(id, ranges)))) {
+      if (names.some((n) => usesOf(n).some((id) => !within(id, ranges))) || readsLive(st, ranges)) {
         dead.delete(st);
         changed = true;
       }
