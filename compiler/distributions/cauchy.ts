@@ -2,7 +2,7 @@
 import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
-import { required } from "./math.js";
+import { log1pSquare, required } from "./math.js";
 
 export const cauchySpec: DistributionSpec = {
   name: "Cauchy",
@@ -12,7 +12,7 @@ export const cauchySpec: DistributionSpec = {
   checks: ([, beta]) => [[pt.gt(beta, 0), "beta > 0"]],
   logp(value, params) {
     const [alpha, beta] = params;
-    const res = pt.sub(pt.sub(-Math.log(Math.PI), pt.log(beta)), pt.log1p(pt.square(pt.div(pt.sub(value, alpha), beta))));
+    const res = pt.sub(pt.sub(-Math.log(Math.PI), pt.log(beta)), log1pSquare(pt.div(pt.sub(value, alpha), beta)));
     return res;
   },
   logcdf(value, params) {

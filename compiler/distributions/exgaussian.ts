@@ -11,7 +11,7 @@ import type { Variable } from "../graph/basic.js";
  * any nu (PyMC switches to a plain normal for nu < 0.05 sigma). Where w - s < -1 the large terms
  * cancel in closed form: -w²/2 + log(erfcx(-(w - s)/√2)/2).
  */
-function exTerm(value: Variable, mu: Variable, sigma: Variable, nu: Variable): Variable {
+export function exTerm(value: Variable, mu: Variable, sigma: Variable, nu: Variable): Variable {
   const w = pt.div(pt.sub(value, mu), sigma);
   const s = pt.div(sigma, nu);
   const z = pt.sub(w, s);

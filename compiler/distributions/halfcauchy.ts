@@ -3,7 +3,7 @@ import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
 import { log as logTransform } from "../transforms.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
-import { f64, required } from "./math.js";
+import { f64, log1pSquare, required } from "./math.js";
 
 export const halfCauchySpec: DistributionSpec = {
   name: "HalfCauchy",
@@ -13,7 +13,7 @@ export const halfCauchySpec: DistributionSpec = {
   checks: ([, beta]) => [[pt.gt(beta, 0), "beta > 0"]],
   logp(value, params) {
     const [loc, beta] = params;
-    const density = pt.sub(pt.sub(Math.log(2 / Math.PI), pt.log(beta)), pt.log1p(pt.square(pt.div(pt.sub(value, loc), beta))));
+    const density = pt.sub(pt.sub(Math.log(2 / Math.PI), pt.log(beta)), log1pSquare(pt.div(pt.sub(value, loc), beta)));
     const res = pt.switch(pt.ge(value, loc), density, -Infinity);
     return res;
   },

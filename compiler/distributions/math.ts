@@ -74,6 +74,12 @@ export function required(given: Record<string, Variable | undefined>, where: str
   return v;
 }
 
+/** log(1 + z²), without the overflow of z² past |z| = 1e154 (past |z| = 1e8, 1/z² is below rounding). */
+export function log1pSquare(z: TensorLike): Variable {
+  const a = pt.abs(z);
+  return pt.switch(pt.gt(a, 1e8), pt.mul(2, pt.log(a)), pt.log1p(pt.square(z)));
+}
+
 /** log P(s, x) (regularised lower incomplete gamma), through log1p(-Q) where P is near 1. */
 export function logGammainc(s: TensorLike, x: TensorLike): Variable {
   const q = pt.gammaincc(s, x);

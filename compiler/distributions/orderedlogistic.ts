@@ -8,19 +8,23 @@ import { asTensor, type TensorLike } from "../ops/constant.js";
 import { Categorical, categoricalSpec } from "./categorical.js";
 import type { Distribution } from "./distribution.js";
 
-/** PyMC's OrderedLogistic.compute_p. */
+/**
+ * PyMC's OrderedLogistic.compute_p: p_k = σ(c_k - eta) - σ(c_{k-1} - eta), with σ(c_{-1} - eta) = 0
+ * and σ(c_K - eta) = 1. Each difference is taken as σ(eta - c_{k-1}) - σ(eta - c_k) where both are
+ * above 0.5 (and the top category as σ(eta - c_last)), so that a probability far out in the upper
+ * tail does not round to 0.
+ */
 export function orderedLogisticP(eta: TensorLike, cutpoints: TensorLike): Variable {
   const e = asTensor(eta);
   const c = asTensor(cutpoints);
   if (c.ndim < 1) throw new Error("OrderedLogistic: cutpoints must have at least one dimension");
-  const pa = pt.sigmoid(pt.sub(c, pt.expandDims(e, [e.ndim])));
-  const first = pt.subtensorOf(pa, [
-    ...Array.from({ length: pa.ndim - 1 }, () => ({ start: null, stop: null, step: null })),
-    { start: 0, stop: 1, step: null },
-  ]);
-  const cum = pt.concatenate([pt.mul(first, 0), pa, pt.add(pt.mul(first, 0), 1)], -1);
-  const lead = Array.from({ length: cum.ndim - 1 }, () => ({ start: null, stop: null, step: null }));
-  return pt.sub(pt.subtensorOf(cum, [...lead, { start: 1, stop: null, step: null }]), pt.subtensorOf(cum, [...lead, { start: null, stop: -1, step: null }]));
+  const z = pt.sub(c, pt.expandDims(e, [e.ndim]));
+  const lead = Array.from({ length: z.ndim - 1 }, () => ({ start: null, stop: null, step: null }));
+  const slice = (start: number | null, stop: number | null) => pt.subtensorOf(z, [...lead, { start, stop, step: null }]);
+  const lo = slice(null, -1);
+  const hi = slice(1, null);
+  const middle = pt.switch(pt.gt(lo, 0), pt.sub(pt.sigmoid(pt.neg(lo)), pt.sigmoid(pt.neg(hi))), pt.sub(pt.sigmoid(hi), pt.sigmoid(lo)));
+  return pt.concatenate([pt.sigmoid(slice(0, 1)), middle, pt.sigmoid(pt.neg(slice(-1, null)))], -1);
 }
 
 const PARAMS = ["eta", "cutpoints"];
