@@ -2,33 +2,22 @@
 // that the module gives in process, or a build error: statements that change the builders' data,
 // bindings that another module reassigns, JSON read as JSON, import.meta of helper modules, `this`.
 import { expect } from "chai";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { rollup, type RollupError } from "rollup";
 import { transformModule, TsmcBuildError } from "../compiler/frontend/index.js";
 import { stripTypes } from "../compiler/frontend/evaluate.js";
 import tsmc from "../plugin-rollup/index.js";
-import { expectSameModel, root, scratchDir, stripTypes as stripTypesPlugin, type ModelLike } from "./helpers/aot.js";
+import { expectSameModel, scratchDir, stripTypes as stripTypesPlugin, type ModelLike, compilerUrl, runtimeUrl, writeFiles } from "./helpers/aot.js";
 import { rejection } from "./helpers/thrown.js";
 
-const compilerUrl = pathToFileURL(join(root, "compiler", "index.ts")).href;
-const runtimeUrl = pathToFileURL(join(root, "runtime", "index.ts")).href;
 const dir = scratchDir("reliability-build-slice");
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Write the files (path → lines) below `base`; the path of the first one. */
-function write(base: string, files: Record<string, string[]>): string {
-  for (const [path, lines] of Object.entries(files)) {
-    mkdirSync(dirname(join(base, path)), { recursive: true });
-    writeFileSync(join(base, path), lines.join("\n"));
-  }
-  return join(base, Object.keys(files)[0]);
-}
-
 /** Build the first file (its "tsmc" this compiler's source); the error, or the result. */
 async function transformFirst(name: string, files: Record<string, string[]>) {
-  const file = write(join(dir, name), files);
+  const file = writeFiles(join(dir, name), files);
   return { file, result: transformModule(Object.values(files)[0].join("\n"), file) };
 }
 
@@ -41,7 +30,7 @@ async function builtAndInProcess(name: string, files: Record<string, string[]>):
   const inProcessFiles = Object.fromEntries(
     Object.entries(files).map(([path, lines]) => [path, lines.map((l) => l.replace(`from "tsmc"`, `from "${compilerUrl}"`))]),
   );
-  const source = write(join(dir, name, "in-process"), inProcessFiles);
+  const source = writeFiles(join(dir, name, "in-process"), inProcessFiles);
   const built = (await import(pathToFileURL(out).href)).m as ModelLike;
   const inProcess = (await import(pathToFileURL(source).href)).m as ModelLike;
   return { built, inProcess };
@@ -237,7 +226,7 @@ describe("build slice: evaluation context", () => {
   });
 
   it("rollup plugin: an error in a helper module names the helper in the message", async () => {
-    const file = write(join(dir, "plugin-helper"), {
+    const file = writeFiles(join(dir, "plugin-helper"), {
       "main.ts": [`import { model } from "tsmc";`, `import { scale } from "./lib";`, `export const m = model("bad", () => {`, `  scale("s");`, `});`],
       "lib.ts": [`import { HalfNormal } from "tsmc";`, `export function scale(name: string) {`, `  return HalfNormal(name, -3);`, `}`],
     });

@@ -1,27 +1,16 @@
 // The build pass on inputs that once broke it: a model whose helper module imports a constant back
 // from the model's module (an import cycle), and a model with a million-element constant array.
 import { expect } from "chai";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import { build, transformModule } from "../compiler/frontend/index.js";
 import { stripTypes } from "../compiler/frontend/evaluate.js";
-import { expectSameModel, root, scratchDir, type ModelLike } from "./helpers/aot.js";
+import { expectSameModel, scratchDir, type ModelLike, compilerUrl, runtimeUrl, writeFiles } from "./helpers/aot.js";
 
-const compilerUrl = pathToFileURL(join(root, "compiler", "index.ts")).href;
-const runtimeUrl = pathToFileURL(join(root, "runtime", "index.ts")).href;
 const dir = scratchDir("reliability-build");
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Write the files (path → lines) below `base`; the path of the first one. */
-function write(base: string, files: Record<string, string[]>): string {
-  for (const [path, lines] of Object.entries(files)) {
-    mkdirSync(dirname(join(base, path)), { recursive: true });
-    writeFileSync(join(base, path), lines.join("\n"));
-  }
-  return join(base, Object.keys(files)[0]);
-}
 
 /**
  * Build the first file ahead of time and import the result next to the in-process module: the same
@@ -31,7 +20,7 @@ async function builtAndInProcess(
   name: string,
   files: Record<string, string[]>,
 ): Promise<{ built: Record<string, unknown>; inProcess: Record<string, unknown>; code: string }> {
-  const file = write(join(dir, name), files);
+  const file = writeFiles(join(dir, name), files);
   const code = Object.values(files)[0].join("\n");
   const r = await transformModule(code, file);
   const out = join(dir, name, "built.mjs");
@@ -39,7 +28,7 @@ async function builtAndInProcess(
   const inProcessFiles = Object.fromEntries(
     Object.entries(files).map(([path, lines]) => [path, lines.map((l) => l.replace(`from "tsmc"`, `from "${compilerUrl}"`))]),
   );
-  const source = write(join(dir, name, "in-process"), inProcessFiles);
+  const source = writeFiles(join(dir, name, "in-process"), inProcessFiles);
   return { built: await import(pathToFileURL(out).href), inProcess: await import(pathToFileURL(source).href), code: r!.code };
 }
 
@@ -90,13 +79,13 @@ describe("build: a million-element constant array", () => {
 
   // No timing assertion: the suite's per-test timeout bounds it (this took a minute and gigabytes).
   it("tsmc build: the in-process model bit for bit, the source map leading back to model()", async () => {
-    const file = write(join(dir, "big"), { "big.ts": lines });
+    const file = writeFiles(join(dir, "big"), { "big.ts": lines });
     const result = await build([file], join(dir, "big", "out"));
     expect(result.errors.map((e) => e.message)).to.deep.equal([]);
     const js = result.outputs.find((o) => o.path.endsWith("big.js"))!.contents;
     const out = join(dir, "big", "built.mjs");
     writeFileSync(out, js.replace(`from "tsmc/runtime"`, `from "${runtimeUrl}"`));
-    const source = write(join(dir, "big", "in-process"), { "big.ts": lines.map((l) => l.replace(`from "tsmc"`, `from "${compilerUrl}"`)) });
+    const source = writeFiles(join(dir, "big", "in-process"), { "big.ts": lines.map((l) => l.replace(`from "tsmc"`, `from "${compilerUrl}"`)) });
     const [built, inProcess] = [await import(pathToFileURL(out).href), await import(pathToFileURL(source).href)];
     expectSameModel(built.big as ModelLike, inProcess.big as ModelLike, "big");
 

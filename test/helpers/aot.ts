@@ -26,6 +26,19 @@ export const MODEL_FIXTURES: Record<string, string[]> = {
 };
 
 /** A place for built files inside the repository, so that `tsmc/runtime` resolves to this package. */
+/** The sources' compiler and runtime as file URLs (what a scratch module imports for "tsmc"). */
+export const compilerUrl = pathToFileURL(join(root, "compiler", "index.ts")).href;
+export const runtimeUrl = pathToFileURL(join(root, "runtime", "index.ts")).href;
+
+/** Write the files (path → lines) below `base`; the path of the first one. */
+export function writeFiles(base: string, files: Record<string, string[]>): string {
+  for (const [path, lines] of Object.entries(files)) {
+    mkdirSync(dirname(join(base, path)), { recursive: true });
+    writeFileSync(join(base, path), lines.join("\n"));
+  }
+  return join(base, Object.keys(files)[0]);
+}
+
 export function scratchDir(prefix: string): string {
   const base = join(root, ".tmp", "tests");
   mkdirSync(base, { recursive: true });
