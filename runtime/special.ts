@@ -23,6 +23,8 @@ export function softplus(x: number): number {
 /** Regularised lower incomplete gamma P(s, x) (SciPy's gammainc argument order). */
 export function gammainc(s: number, x: number): number {
   if (x <= 0) return x === 0 && s > 0 ? 0 : NaN;
+  // The limits at x = ∞ (the routines below would give NaN there).
+  if (x === Infinity) return s > 0 ? 1 : NaN;
   if (s >= LARGE_SHAPE) return gammaincLarge(s, x, false);
   return gammaincStdlib(x, s, true, false);
 }
@@ -30,6 +32,7 @@ export function gammainc(s: number, x: number): number {
 /** Regularised upper incomplete gamma Q(s, x) = 1 - P(s, x), accurate where P is near 1. */
 export function gammaincc(s: number, x: number): number {
   if (x <= 0) return x === 0 && s > 0 ? 1 : NaN;
+  if (x === Infinity) return s > 0 ? 0 : NaN;
   if (s >= LARGE_SHAPE) return gammaincLarge(s, x, true);
   return gammaincStdlib(x, s, true, true);
 }

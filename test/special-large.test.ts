@@ -42,3 +42,13 @@ describe("incomplete gamma and beta at large shapes, against mpmath", () => {
     }
   });
 });
+
+describe("incomplete gamma at x = Infinity", () => {
+  it("P(s, ∞) = 1 and Q(s, ∞) = 0 for any shape (the routines' NaN there is not the limit)", () => {
+    for (const s of [0.5, 2, 1000, 1e6]) {
+      expect(gammainc(s, Infinity), `P(${s}, ∞)`).to.equal(1);
+      expect(gammaincc(s, Infinity), `Q(${s}, ∞)`).to.equal(0);
+    }
+    expect(gammainc(-1, Infinity)).to.be.NaN;
+  });
+});
