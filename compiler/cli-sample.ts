@@ -29,7 +29,7 @@ import * as runtime from "../runtime/index.js";
 import "../runtime/sampler/install.js"; // this command samples whatever module it loads
 import { assignStepMethods, describeSteps } from "../runtime/sampler/assign.js";
 import { CompiledModel, summary, toZarr, type Trace } from "../runtime/index.js";
-import { checkName } from "../runtime/sampler/zarr.js";
+import { checkGroupNames } from "../runtime/sampler/zarr.js";
 import type { ModelCall } from "./frontend/analyze.js";
 import { PoolError, PostPool } from "./cli-post.js";
 import { loadBuildPass, mayDeclareModels, MissingPeerError } from "./frontend/load.js";
@@ -426,12 +426,8 @@ function checkZarrNames(path: string, m: CompiledModel, logLikelihood: boolean):
   if (logLikelihood) groups.push(["log_likelihood", predictNames, true]);
   try {
     for (const [group, names, sampled] of groups) {
-      const dimNames = new Set([...(sampled ? ["chain", "draw"] : []), ...names.flatMap((n) => (Object.hasOwn(dims, n) ? dims[n] : []))]);
-      for (const name of names) {
-        checkName(name, "variable");
-        if (dimNames.has(name)) throw new Error(`toZarr: '${name}' in ${group} is both a variable and a dimension name`);
-      }
-      for (const d of dimNames) checkName(d, "dimension");
+      const named = names.flatMap((n) => (Object.hasOwn(dims, n) ? dims[n] : []));
+      checkGroupNames(group, names, new Set([...(sampled ? ["chain", "draw"] : []), ...named]));
     }
   } catch (e) {
     throw new Error(`--out ${path}: ${(e as Error).message}`);

@@ -20,9 +20,22 @@ const GROUP_META = { zarr_format: 2 };
 const encoder = new TextEncoder();
 
 /** A name that is one path segment of a store, and not one of its metadata keys. */
-export function checkName(name: string, what: string): void {
+function checkName(name: string, what: string): void {
   if (name === "" || name.includes("/") || name.includes("\\") || name.startsWith(".")) {
     throw new Error(`toZarr: the ${what} '${name}' cannot be a Zarr array name (empty, '/', '\\' or a leading '.')`);
+  }
+}
+
+/**
+ * The names of one group a store can hold: each variable's and dimension's a path segment, and no
+ * name both a variable and a dimension (xarray would take the variable for the coordinate).
+ */
+export function checkGroupNames(group: string, variables: Iterable<string>, dims: Iterable<string>): void {
+  const vars = new Set(variables);
+  for (const name of vars) checkName(name, "variable");
+  for (const dim of dims) {
+    checkName(dim, "dimension");
+    if (vars.has(dim)) throw new Error(`toZarr: '${dim}' in ${group} is both a variable and a dimension name`);
   }
 }
 
@@ -98,17 +111,17 @@ export function toZarr(trace: Trace): ZarrStore {
   for (const [group, vars] of layout.groups) {
     putGroup(`${group}/`);
     const usedDims = new Map<string, number>();
+    const arrays: [string, ZarrArray][] = [];
     for (const [name, { value, booleans, sampled, integers }] of vars) {
-      checkName(name, "variable");
       const shape = typeof value === "number" ? [] : value.shape;
       const inner = sampled ? shape.slice(2) : shape;
       const dims = [...(sampled ? ["chain", "draw"] : []), ...(inner.length ? layout.dims[name] : [])];
       dims.forEach((d, k) => usedDims.set(d, shape[k]));
-      putArray(store, meta, `${group}/${name}`, dataArray(value, booleans, integers, dims));
+      arrays.push([name, dataArray(value, booleans, integers, dims)]);
     }
+    checkGroupNames(group, vars.keys(), usedDims.keys());
+    for (const [name, a] of arrays) putArray(store, meta, `${group}/${name}`, a);
     for (const [dim, n] of usedDims) {
-      checkName(dim, "dimension");
-      if (vars.has(dim)) throw new Error(`toZarr: '${dim}' in ${group} is both a variable and a dimension name`);
       const labels = dim === "chain" || dim === "draw" ? Array.from({ length: n }, (_, i) => i) : layout.coords[dim];
       putArray(store, meta, `${group}/${dim}`, coordinateArray(dim, labels));
     }
