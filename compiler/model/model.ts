@@ -22,7 +22,7 @@ import "../distributions/index.js";
 import type { Transform } from "../transforms.js";
 import { grad } from "../grad.js";
 import { boundedLogp, compileGraphs, type PointFunction } from "./compile-graphs.js";
-import { formatG } from "./format.js";
+import { formatG } from "../../runtime/format.js";
 import { explainNameError } from "./names.js";
 import { hasMissing, imputeMissing } from "./impute.js";
 import { NDArray } from "../../runtime/index.js";

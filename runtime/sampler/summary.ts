@@ -3,6 +3,7 @@
 // them), mcse_mean, mcse_sd, ess_bulk, ess_tail, r_hat, printed as pandas prints the DataFrame
 // az.summary returns.
 import type { NDArray } from "../ndarray.js";
+import { formatG } from "../format.js";
 import { checkOptionNames, shown } from "../options.js";
 import { own } from "../own.js";
 import { type Chains, diagnosticsOfDraws, withScratch } from "./diagnostics.js";
@@ -22,21 +23,10 @@ export interface SummaryRow {
 
 export type SummaryColumn = Exclude<keyof SummaryRow, "name">;
 
-/** Python's format(x, "g"), which ArviZ's labels use: six significant digits, no trailing zeros, exponent below 1e-4. */
-function formatG(x: number): string {
-  const exponent = Number(x.toExponential(5).split("e")[1]);
-  const strip = (t: string) => (t.includes(".") ? t.replace(/\.?0+$/, "") : t);
-  if (exponent < -4 || exponent >= 6) {
-    const [mantissa] = x.toExponential(5).split("e");
-    return `${strip(mantissa)}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`;
-  }
-  return strip(x.toFixed(5 - exponent));
-}
-
 /** The interval's column names as az.summary writes them: `hdi_3%` and `hdi_97%` for 0.94, `hdi_25%` and `hdi_75%` for 0.5. */
 export function hdiLabels(hdiProb: number): [`hdi_${string}%`, `hdi_${string}%`] {
   const alpha = 1 - hdiProb;
-  return [`hdi_${formatG((100 * alpha) / 2)}%`, `hdi_${formatG(100 * (1 - alpha / 2))}%`];
+  return [`hdi_${formatG((100 * alpha) / 2, 6)}%`, `hdi_${formatG(100 * (1 - alpha / 2), 6)}%`];
 }
 
 /** The table's columns for `hdiProb`, in az.summary's order. */

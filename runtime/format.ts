@@ -1,4 +1,5 @@
-// Python's `format(x, ".3g")`, which PyMC uses for scalar parameters in printed models.
+// Python's `format(x, ".Ng")`: PyMC prints scalar parameters of a model with ".3g", and ArviZ names
+// the summary's interval columns with "g" (six significant digits).
 export function formatG(x: number, precision = 3): string {
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
