@@ -2,14 +2,14 @@
 // the time left (4 chains x 300 000 draws of eight schools: each as long as sampling on one
 // thread), and both divide into independent pieces. A pool of worker threads (one per core, eight
 // at most) reads the trace's arrays from shared memory, copied there once, and takes pieces from
-// one queue: the JSON text of a block of draws, or every k-th row of the summary. This thread
+// one queue: the JSON text of a block of draws, or some blocks of the summary's rows. This thread
 // writes the text in order as the pieces come back. Where no worker can start, this thread does it
 // all, with the same result.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { Summary, summary, type SummaryRow, type Trace } from "../runtime/index.js";
 import { formatJSONItems, type JSONArray } from "../runtime/sampler/trace.js";
-import type { SummaryInput } from "../runtime/sampler/summary.js";
+import { GATHER_BLOCK, type SummaryInput } from "../runtime/sampler/summary.js";
 import { tsxApi } from "../runtime/sampler/parallel.js";
 
 /** The runtime's modules as this file was loaded: dist's .js, or the .ts sources under tsx. */
@@ -38,7 +38,7 @@ export interface PoolOptions {
 type Task =
   | { kind: "json"; array: number; offset: number; shape: number[]; booleans: boolean; from: number; to: number }
   | { kind: "rows"; index: number; of: number };
-type Reply = { id: number; bytes?: Uint8Array; rows?: SummaryRow[]; error?: string };
+type Reply = { id: number; bytes?: Uint8Array; rows?: [number, SummaryRow][]; error?: string };
 
 /** A worker failed or could not start: the caller redoes the work on this thread. */
 export class PoolError extends Error {}
@@ -53,7 +53,7 @@ const WORKER_CODE = (m: ReturnType<typeof runtimeModules>) =>
     `    const input = { posterior, dims, coords };`,
     `    parentPort.on("message", ({ id, task }) => {`,
     `      try {`,
-    `        if (task.kind === "rows") parentPort.postMessage({ id, rows: summary.summaryRows(input, Object.keys(posterior), 0.94, task) });`,
+    `        if (task.kind === "rows") parentPort.postMessage({ id, rows: summary.summaryPart(input, Object.keys(posterior), 0.94, task) });`,
     `        else {`,
     `          // The text as UTF-8 bytes, handed over without a copy (with their spare room).`,
     `          const bytes = trace.formatJSONBytes(arrays[task.array].subarray(task.offset), task.shape, task.booleans, task.from, task.to);`,
@@ -145,16 +145,19 @@ export class PostPool {
     return reply;
   }
 
-  /** az.summary's table, its rows shared out among the workers (made on this thread if they fail). */
+  /**
+   * az.summary's table, its rows shared out among the workers in parts of a few blocks of rows
+   * each (see summaryPart: small parts, so that no worker is left alone with a long last one), or
+   * made on this thread if they fail.
+   */
   async summary(): Promise<Summary> {
-    const of = 2 * this.workers.length;
+    const blocks = Object.values(this.trace.posterior).reduce((n, a) => n + Math.ceil(a.shape.slice(2).reduce((k, d) => k * d, 1) / GATHER_BLOCK), 0);
+    const of = Math.max(1, Math.min(blocks, 16 * this.workers.length));
     try {
-      const lists = await Promise.all(Array.from({ length: of }, (_, index) => this.run({ kind: "rows", index, of }).then((r) => r.rows!)));
-      const total = lists.reduce((n, l) => n + l.length, 0);
-      return new Summary(
-        Array.from({ length: total }, (_, i) => lists[i % of][Math.floor(i / of)]),
-        2,
-      );
+      const parts = await Promise.all(Array.from({ length: of }, (_, index) => this.run({ kind: "rows", index, of }).then((r) => r.rows!)));
+      const rows: SummaryRow[] = [];
+      for (const part of parts) for (const [at, row] of part) rows[at] = row;
+      return new Summary(rows, 2);
     } catch {
       return summary(this.trace);
     }

@@ -89,6 +89,19 @@ describe("toZarr: a trace as the Zarr store az.from_zarr reads", function () {
     expect(() => toZarr(new Trace({ posterior: { draw: arr }, sampleStats: {} }))).to.throw("'draw' in posterior is both a variable and a dimension name");
   });
 
+  it("integer draws are int64 two's complement, whatever their sign and size; a non-integer among them is an error", () => {
+    const values = [0, -1, 7, -(2 ** 40) - 3, 2 ** 53 - 1, -(2 ** 53) + 1];
+    const k = new NDArray([1, 6], Float64Array.from(values));
+    const store = toZarr(new Trace({ posterior: { k }, sampleStats: {}, integers: ["k"] }));
+    const bytes = store.get("posterior/k/0.0")!;
+    const read = Array.from(new BigInt64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), Number);
+    expect(read).to.deep.equal(values);
+    const bad = new NDArray([1, 2], Float64Array.of(1, 0.5));
+    expect(() => toZarr(new Trace({ posterior: { k: bad }, sampleStats: {}, integers: ["k"] }))).to.throw(
+      "toZarr: 'k' holds 0.5 at flat index 1, where int64 needs an integer",
+    );
+  });
+
   it("ArviZ's reader (zarr + xarray) sees the arrays of the JSON, exactly", function () {
     const python = pythonWithZarr();
     if (!python) {

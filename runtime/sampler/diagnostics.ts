@@ -29,7 +29,8 @@ export function withScratch<T>(body: () => T): T {
   }
 }
 
-function scratchArray<A extends Float64Array | Uint32Array | Int32Array | Uint8Array>(purpose: string, n: number, make: new (n: number) => A): A {
+/** An array for `purpose`: inside withScratch, the one last made for it where the size matches. */
+export function scratchArray<A extends Float64Array | Uint32Array | Int32Array | Uint8Array>(purpose: string, n: number, make: new (n: number) => A): A {
   if (!scratch) return new make(n);
   let a = scratch.get(purpose) as A | undefined;
   if (!a || a.length !== n || !(a instanceof make)) scratch.set(purpose, (a = new make(n)));

@@ -6,7 +6,7 @@ import type { NDArray } from "../ndarray.js";
 import { formatG } from "../format.js";
 import { checkOptionNames, shown } from "../options.js";
 import { own } from "../own.js";
-import { type Chains, diagnosticsOfDraws, withScratch } from "./diagnostics.js";
+import { type Chains, diagnosticsOfDraws, scratchArray, withScratch } from "./diagnostics.js";
 
 export interface SummaryRow {
   name: string;
@@ -107,14 +107,34 @@ export function elementChains(arr: NDArray, k: number): Chains {
   });
 }
 
-/** Element `k` of a [chains, draws, ...shape] array, chain after chain (a scalar's own data: the diagnostics only read it). */
-function elementDraws(arr: NDArray, k: number): Float64Array {
+/** Columns gathered in one pass over a variable's draws (a pass costs the whole array's memory traffic). */
+export const GATHER_BLOCK = 4;
+
+/**
+ * Elements `from` to `to` - 1 of a [chains, draws, ...shape] array, each chain after chain, in one
+ * pass over the draws (a scalar's own data: the diagnostics only read it; scratch memory reused
+ * by the next call).
+ */
+function elementsDraws(arr: NDArray, from: number, to: number): Float64Array[] {
   const n = arr.shape[0] * arr.shape[1];
   const inner = arr.data.length / n;
-  if (inner === 1) return arr.data;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = arr.data[i * inner + k];
-  return out;
+  if (inner === 1) return [arr.data];
+  const columns = Array.from({ length: to - from }, (_, j) => scratchArray(`element draws ${j}`, n, Float64Array));
+  gather(arr.data, inner, from, columns);
+  return columns;
+}
+
+/** columns[j][i] = data[i·inner + from + j]: a draw's columns are read together, from one cache line. */
+function gather(data: Float64Array, inner: number, from: number, columns: Float64Array[]): void {
+  const n = columns[0].length;
+  const [a, b = a, c = a, d = a] = columns;
+  const width = columns.length;
+  for (let i = 0, at = from; i < n; i++, at += inner) {
+    a[i] = data[at];
+    if (width > 1) b[i] = data[at + 1];
+    if (width > 2) c[i] = data[at + 2];
+    if (width > 3) d[i] = data[at + 3];
+  }
 }
 
 /**
@@ -173,18 +193,25 @@ export function summary(trace: SummaryInput, opts: SummaryOptions = {}): Summary
   return new Summary(summaryRows(trace, opts.varNames ?? Object.keys(trace.posterior), hdiProb), opts.roundTo ?? 2, hdiProb);
 }
 
+/** The summary's rows of `names`, in order. */
+export function summaryRows(trace: SummaryInput, names: string[], hdiProb: number): SummaryRow[] {
+  return summaryPart(trace, names, hdiProb, { index: 0, of: 1 }).map(([, row]) => row);
+}
+
 /**
- * The summary's rows of `names`; with `part`, only rows index, index + of, index + 2·of, ... (so
- * that `of` threads can share one table's work).
+ * Some of the summary's rows of `names`, with their places in the table, so that `of` threads can
+ * share one table's work: the rows come in blocks (up to GATHER_BLOCK elements of one variable,
+ * gathered together), and this part makes blocks index, index + of, index + 2·of, ...
  */
-export function summaryRows(trace: SummaryInput, names: string[], hdiProb: number, part = { index: 0, of: 1 }): SummaryRow[] {
+export function summaryPart(trace: SummaryInput, names: string[], hdiProb: number, part: { index: number; of: number }): [number, SummaryRow][] {
   return withScratch(() => rowsOf(trace, names, hdiProb, part));
 }
 
-function rowsOf(trace: SummaryInput, names: string[], hdiProb: number, part: { index: number; of: number }): SummaryRow[] {
-  const rows: SummaryRow[] = [];
+function rowsOf(trace: SummaryInput, names: string[], hdiProb: number, part: { index: number; of: number }): [number, SummaryRow][] {
+  const rows: [number, SummaryRow][] = [];
   const [lo, hi] = hdiLabels(hdiProb);
   let row = 0;
+  let block = 0;
   for (const name of names) {
     const arr = own(trace.posterior, name);
     if (!arr) throw new Error(`summary: the trace has no variable '${name}' (known: ${Object.keys(trace.posterior).join(", ")})`);
@@ -195,20 +222,28 @@ function rowsOf(trace: SummaryInput, names: string[], hdiProb: number, part: { i
       const l = trace.coords ? own(trace.coords, d) : undefined;
       return l && l.length === shape[a] ? l : undefined;
     });
-    for (let k = 0; k < size; k++, row++) {
-      if (row % part.of !== part.index) continue;
-      const d = diagnosticsOfDraws(elementDraws(arr, k), arr.shape[0], hdiProb);
-      const interval = { [lo]: d.hdi[0], [hi]: d.hdi[1] } as Record<`hdi_${string}%`, number>;
-      rows.push({
-        name: elementName(name, shape, k, labels),
-        mean: d.mean,
-        sd: d.sd,
-        ...interval,
-        mcse_mean: d.mcseMean,
-        mcse_sd: d.mcseSd,
-        ess_bulk: d.essBulk,
-        ess_tail: d.essTail,
-        r_hat: d.rhat,
+    for (let from = 0; from < size; from += GATHER_BLOCK, block++) {
+      const to = Math.min(size, from + GATHER_BLOCK);
+      const first = row;
+      row += to - from;
+      if (block % part.of !== part.index) continue;
+      elementsDraws(arr, from, to).forEach((draws, j) => {
+        const d = diagnosticsOfDraws(draws, arr.shape[0], hdiProb);
+        const interval = { [lo]: d.hdi[0], [hi]: d.hdi[1] } as Record<`hdi_${string}%`, number>;
+        rows.push([
+          first + j,
+          {
+            name: elementName(name, shape, from + j, labels),
+            mean: d.mean,
+            sd: d.sd,
+            ...interval,
+            mcse_mean: d.mcseMean,
+            mcse_sd: d.mcseSd,
+            ess_bulk: d.essBulk,
+            ess_tail: d.essTail,
+            r_hat: d.rhat,
+          },
+        ]);
       });
     }
   }

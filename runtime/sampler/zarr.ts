@@ -44,15 +44,34 @@ function float64Bytes(data: Float64Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+function booleanBytes(data: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i] !== 0 ? 1 : 0;
+  return out;
+}
+
+/**
+ * Safe integers as little-endian int64, written as two 32-bit words (a BigInt per number costs
+ * ~100 ns: a long run's integer sample stats would take a tenth of a second each).
+ */
+function int64Bytes(data: ArrayLike<number>, name: string): Uint8Array {
+  const words = new Uint32Array(2 * data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!Number.isSafeInteger(v)) throw new Error(`toZarr: '${name}' holds ${v} at flat index ${i}, where int64 needs an integer`);
+    const high = Math.floor(v / 4_294_967_296);
+    words[2 * i] = v - high * 4_294_967_296;
+    words[2 * i + 1] = high;
+  }
+  return new Uint8Array(words.buffer);
+}
+
 /** Coordinate labels as NumPy would hold them: int64, float64 or fixed-width unicode. */
 function coordinateArray(dim: string, labels: (string | number)[]): ZarrArray {
   const shape = [labels.length];
   if (labels.every((l) => typeof l === "number")) {
     const nums = labels as number[];
-    if (nums.every((v) => Number.isSafeInteger(v))) {
-      const ints = new BigInt64Array(nums.map((v) => BigInt(v)));
-      return { shape, dtype: "<i8", bytes: new Uint8Array(ints.buffer), dims: [dim] };
-    }
+    if (nums.every((v) => Number.isSafeInteger(v))) return { shape, dtype: "<i8", bytes: int64Bytes(nums, dim), dims: [dim] };
     return { shape, dtype: "<f8", bytes: float64Bytes(Float64Array.from(nums)), dims: [dim] };
   }
   // NumPy's "<U{n}": n UTF-32 code points per label, zero padded.
@@ -63,10 +82,10 @@ function coordinateArray(dim: string, labels: (string | number)[]): ZarrArray {
   return { shape, dtype: `<U${width}`, bytes: new Uint8Array(codes.buffer), dims: [dim] };
 }
 
-function dataArray(value: NDArray | number, booleans: boolean, integers: boolean, dims: string[]): ZarrArray {
+function dataArray(name: string, value: NDArray | number, booleans: boolean, integers: boolean, dims: string[]): ZarrArray {
   const arr = typeof value === "number" ? new NDArray([], new Float64Array([value])) : value;
-  if (booleans) return { shape: arr.shape, dtype: "|b1", bytes: Uint8Array.from(arr.data, (v) => (v !== 0 ? 1 : 0)), dims };
-  if (integers) return { shape: arr.shape, dtype: "<i8", bytes: new Uint8Array(BigInt64Array.from(arr.data, (v) => BigInt(v)).buffer), dims };
+  if (booleans) return { shape: arr.shape, dtype: "|b1", bytes: booleanBytes(arr.data), dims };
+  if (integers) return { shape: arr.shape, dtype: "<i8", bytes: int64Bytes(arr.data, name), dims };
   return { shape: arr.shape, dtype: "<f8", bytes: float64Bytes(arr.data), dims };
 }
 
@@ -117,7 +136,7 @@ export function toZarr(trace: Trace): ZarrStore {
       const inner = sampled ? shape.slice(2) : shape;
       const dims = [...(sampled ? ["chain", "draw"] : []), ...(inner.length ? layout.dims[name] : [])];
       dims.forEach((d, k) => usedDims.set(d, shape[k]));
-      arrays.push([name, dataArray(value, booleans, integers, dims)]);
+      arrays.push([name, dataArray(name, value, booleans, integers, dims)]);
     }
     checkGroupNames(group, vars.keys(), usedDims.keys());
     for (const [name, a] of arrays) putArray(store, meta, `${group}/${name}`, a);
