@@ -2,7 +2,7 @@
 // breaking): logp, its Jacobians, the initial point, the constrained values and the draws read the
 // value variables, never a random draw of the bound, in process and ahead of time alike.
 import { expect } from "chai";
-import { Beta, Deterministic, Exponential, Model, model, Normal, Pareto, pt, transforms, Uniform } from "../compiler/index.js";
+import { Beta, Deterministic, Exponential, Gamma, Model, model, Normal, Pareto, pt, transforms, Uniform } from "../compiler/index.js";
 import { ancestors } from "../compiler/graph/traversal.js";
 import { isRandomVariable } from "../compiler/ops/random.js";
 import type { CompiledModel } from "../runtime/index.js";
@@ -194,6 +194,38 @@ describe("reliability: dependent bounds ahead of time", () => {
       expectSameModel(compiled[name] as unknown as ModelLike, inProcess as unknown as ModelLike, name);
       const x = new Float64Array(inProcess.size).fill(-0.3);
       expect(constrain(compiled[name], x), name).to.deep.equal(constrain(inProcess, x));
+    }
+  });
+});
+
+describe("reliability: far out on the transformed scale, where the constrained value under- or overflows", () => {
+  // Free Gamma(2, 3) at x = exp(y): logp(y) = 2 log 3 - gammaln(2) + 2y - 3e^y, d/dy = 2 - 3e^y.
+  // Below y = -745 e^y is 0: the zero branch of (α - 1)·log(x) and the chain rule's (1/x)·x (inf · 0)
+  // made it -Infinity with gradient 1, then NaN.
+  it("Gamma at x_log__ = -800: a finite logp and the right gradient", () => {
+    const m = model("gamma_far", () => {
+      Gamma("x", 2, 3);
+    });
+    for (const y of [-800, -50, 0.5]) {
+      expect(m.logp({ x_log__: y })).to.be.closeTo(2 * Math.log(3) + 2 * y - 3 * Math.exp(y), 1e-9 * Math.max(1, Math.abs(y)));
+      expect((m.dlogp({ x_log__: y }) as Record<string, number>).x_log__).to.be.closeTo(2 - 3 * Math.exp(y), 1e-12);
+    }
+  });
+
+  // Free Beta(2, 3) at p = sigmoid(y): d/dy = 2(1 - p) - 3p; past |y| = 745 sigmoid(-|y|) is 0 and
+  // the chain rule's (1/p)·p(1-p) was NaN.
+  it("Beta at p_logodds__ = ±800: the gradient is 2 - 5p", () => {
+    const softplus = (y: number) => Math.max(y, 0) + Math.log1p(Math.exp(-Math.abs(y)));
+    const m = model("beta_far", () => {
+      Beta("p", 2, 3);
+    });
+    for (const [y, p] of [
+      [800, 1],
+      [-800, 0],
+      [3, 1 / (1 + Math.exp(-3))],
+    ]) {
+      expect((m.dlogp({ p_logodds__: y }) as Record<string, number>).p_logodds__).to.be.closeTo(2 - 5 * p, 1e-12);
+      expect(m.logp({ p_logodds__: y })).to.be.closeTo(Math.log(12) - 2 * softplus(-y) - 3 * softplus(y), 1e-9 * Math.max(1, Math.abs(y)));
     }
   });
 });

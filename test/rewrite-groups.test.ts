@@ -109,6 +109,8 @@ const CASES: Case[] = [
   ["shape_i(elemwise(x, ...)) → shape_i(x)", () => pt.mul(pt.sin(a), shapeI(pt.sin(x), 0)), () => pt.mul(pt.sin(a), shapeI(x, 0))],
   ["gt(x, 0) → True for x > 0", () => pt.switch(pt.gt(pt.exp(a), 0), a, b), () => pt.switch(pt.gt(pt.sqr(a), 0), a, b)],
   ["le(x, 0) → False for x > 0", () => pt.switch(pt.le(pt.softplus(a), 0), a, b), () => pt.switch(pt.le(pt.sqr(a), 0), a, b)],
+  ["eq(x, 0) → False for x > 0", () => pt.switch(pt.eq(pt.exp(a), 0), a, b), () => pt.switch(pt.eq(pt.sqr(a), 0), a, b)],
+  ["neq(x, 0) → True for x > 0", () => pt.switch(pt.neq(pt.softplus(a), 0), a, b), () => pt.switch(pt.neq(pt.sqr(a), 0), a, b)],
   // ---- reductions
   ["sum(Σ ± s·t) → Σ ± s·sum(t)", () => pt.sum(pt.sub(pt.mul(pt.sin(a), pt.cos(x)), pt.neg(pt.sin(x)))), () => pt.sum(pt.mul(pt.sin(x), pt.cos(x)))],
   [
@@ -121,6 +123,11 @@ const CASES: Case[] = [
   ["log(1 + exp(x)) → softplus(x)", () => pt.log(pt.add(1, pt.exp(a))), () => pt.log(pt.add(2, pt.exp(a)))],
   ["log1p(exp(x)) → softplus(x)", () => pt.log1p(pt.exp(a)), () => pt.log1p(pt.sin(pt.exp(a)))],
   ["1 - sigmoid(x) → sigmoid(-x)", () => pt.sub(1, pt.sigmoid(a)), () => pt.sub(2, pt.sigmoid(a))],
+  [
+    "(k / f + b) · f → k + b · f for f = exp, sigmoid, softplus",
+    () => pt.mul(pt.sub(pt.div(pt.sin(a), pt.exp(b)), pt.cos(a)), pt.mul(pt.exp(b), pt.sigmoid(a))),
+    () => pt.mul(pt.sub(pt.div(pt.sin(a), pt.sqr(b)), pt.cos(a)), pt.mul(pt.sqr(b), pt.sigmoid(a))),
+  ],
   ["log(sigmoid(x)) → -softplus(-x)", () => pt.log(pt.sigmoid(a)), () => pt.log(pt.tanh(a))],
   ["log1p(-sigmoid(x)) → -softplus(x)", () => pt.log1p(pt.neg(pt.sigmoid(a))), () => pt.log1p(pt.sigmoid(a))],
   ["1 / (1 + exp(-x)) → sigmoid(x)", () => pt.div(1, pt.add(1, pt.exp(pt.neg(a)))), () => pt.div(2, pt.add(1, pt.exp(pt.neg(a))))],
@@ -633,6 +640,9 @@ describe("rewrite groups: values are unchanged (property)", () => {
       "elemwise(expand_dims(a), ...) → expand_dims(elemwise(a, ...))",
       "shape_i(elemwise(x, ...)) → shape_i(x)",
       "le(x, 0) → False for x > 0",
+      "eq(x, 0) → False for x > 0",
+      "neq(x, 0) → True for x > 0",
+      "(k / f + b) · f → k + b · f for f = exp, sigmoid, softplus",
       "inc_subtensor(0, i, s·y) → s·inc_subtensor(0, i, y)",
       "all(fill(x, c)) → c != 0",
       "le(sigmoid(x), 1) → True",

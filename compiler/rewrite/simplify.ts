@@ -120,6 +120,18 @@ export const simplify: Rule[] = [
     pattern: { op: "Le", args: [{ var: "x", where: (x) => positive(x) }, zero] },
     replace: ({ x }, v) => fillLike(v, 0, x),
   },
+  // x == 0 is false for x known positive: xlogy's zero branch, switch(eq(exp(y), 0), ...), is for
+  // an exact 0, not for exp(y) underflowing below y = -745 (where log(exp(y)) = y stays finite)
+  {
+    name: "eq(x, 0) → False for x > 0",
+    pattern: { op: "Eq", args: [{ var: "x", where: (x) => positive(x) }, zero] },
+    replace: ({ x }, v) => fillLike(v, 0, x),
+  },
+  {
+    name: "neq(x, 0) → True for x > 0",
+    pattern: { op: "Neq", args: [{ var: "x", where: (x) => positive(x) }, zero] },
+    replace: ({ x }, v) => fillLike(v, 1, x),
+  },
   // x < 0 is false for x known non-negative
   {
     name: "lt(x, 0) → False for x >= 0",

@@ -2,7 +2,7 @@
 // the special functions that do not (PyTensor's local_log1p, local_expm1, local_log1pexp,
 // local_log_sigmoid, local_1msigmoid, local_log1mexp, local_log_erfc, local_log_sum_exp, ...).
 import type { Variable } from "../graph/basic.js";
-import { abs, add, erf, erfcx, expm1, exp, gt, isinf, log, log1p, maximum, neg, sigmoid, softplus, sqr, sub, switchOp } from "../ops/elemwise.js";
+import { abs, add, erf, erfcx, expm1, exp, gt, isinf, log, log1p, maximum, mul, neg, sigmoid, softplus, sqr, sub, switchOp } from "../ops/elemwise.js";
 import { log1mexp } from "../ops/special.js";
 import { DimShuffle, expandDims } from "../ops/dimshuffle.js";
 import { type Reduce, reduce } from "../ops/reduce.js";
@@ -10,6 +10,55 @@ import { opName, type Pattern, type Rule } from "./pattern.js";
 import { scalarLike } from "./facts.js";
 
 const one: Pattern = { constant: 1 };
+
+const UNDERFLOWING = new Set(["Exp", "Sigmoid", "Softplus"]);
+
+/** The terms of a sum (through Add, Sub and Neg), each with its sign; null past `max` terms. */
+function signedTerms(v: Variable, sign: 1 | -1, out: [1 | -1, Variable][], max: number): boolean {
+  const name = v.owner ? opName(v.owner) : "";
+  if (name === "Add" || name === "Sub") {
+    const [a, b] = v.owner!.inputs;
+    return signedTerms(a, sign, out, max) && signedTerms(b, name === "Sub" ? (-sign as 1 | -1) : sign, out, max);
+  }
+  if (name === "Neg") return signedTerms(v.owner!.inputs[0], -sign as 1 | -1, out, max);
+  out.push([sign, v]);
+  return out.length <= max;
+}
+
+/** The factors of a product (through Mul). */
+function factors(v: Variable, out: Variable[]): Variable[] {
+  if (v.owner && opName(v.owner) === "Mul") for (const i of v.owner.inputs) factors(i, out);
+  else out.push(v);
+  return out;
+}
+
+/**
+ * (Σ ±t_i) · Π f_j with each t_i = k / f_j (f_j an exp, sigmoid or softplus among the factors)
+ * taken as k · Π_{others} f, and the other terms times the whole product; null where no term
+ * cancels (or the sum has more than eight terms: distributing copies the product into each).
+ */
+function cancelReciprocals(sum: Variable, product: Variable): Variable | null {
+  const name = sum.owner ? opName(sum.owner) : "";
+  if (name !== "Add" && name !== "Sub") return null;
+  const terms: [1 | -1, Variable][] = [];
+  if (!signedTerms(sum, 1, terms, 8)) return null;
+  const fs = factors(product, []);
+  let cancelled = false;
+  const parts = terms.map(([sign, t]) => {
+    const node = t.owner;
+    const d = node && opName(node) === "True_div" ? node.inputs[1] : null;
+    const at = d && d.owner && UNDERFLOWING.has(opName(d.owner)) ? fs.indexOf(d) : -1;
+    let part: Variable;
+    if (at < 0) part = mul(t, product);
+    else {
+      cancelled = true;
+      part = fs.reduce((acc, f, j) => (j === at ? acc : mul(acc, f)), node!.inputs[0]);
+    }
+    return [sign, part] as const;
+  });
+  if (!cancelled) return null;
+  return parts.slice(1).reduce((acc, [sign, part]) => (sign > 0 ? add(acc, part) : sub(acc, part)), parts[0][0] > 0 ? parts[0][1] : neg(parts[0][1]));
+}
 
 /** The variable under ExpandDims/DropDims views. */
 function underViews(v: Variable): Variable {
@@ -109,6 +158,14 @@ export const stabilize: Rule[] = [
     name: "log(sum(exp(x))) → logsumexp with the max shifted out",
     pattern: { op: "Log", args: [{ op: "Sum", args: [{ op: "Exp", args: ["x"] }], as: "s" }], as: "v" },
     replace: ({ v, s, x }) => logSumExp(v, s, x),
+  },
+  // (k / f + b) · f · g = k · g + b · f · g for f = exp(y), sigmoid(y) or softplus(y): the chain
+  // rule through a transformed value (d log x / dx times dx/dy) is inf · 0 = NaN once f underflows
+  // (exp below y = -745, the logodds transform's sigmoid(-y) above y = 745)
+  {
+    name: "(k / f + b) · f → k + b · f for f = exp, sigmoid, softplus",
+    pattern: { op: "Mul", args: ["s", "p"], commute: true },
+    replace: ({ s, p }) => cancelReciprocals(s, p),
   },
   // log(exp(a) + exp(b)) = max(a, b) + softplus(-|a - b|)
   {
