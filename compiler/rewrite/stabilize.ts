@@ -47,7 +47,7 @@ function cancelReciprocals(sum: Variable, product: Variable): Variable | null {
   const parts = terms.map(([sign, t]) => {
     const node = t.owner;
     const d = node && opName(node) === "True_div" ? node.inputs[1] : null;
-    const at = d && d.owner && UNDERFLOWING.has(opName(d.owner)) ? fs.indexOf(d) : -1;
+    const at = d?.owner && UNDERFLOWING.has(opName(d.owner)) ? fs.indexOf(d) : -1;
     let part: Variable;
     if (at < 0) part = mul(t, product);
     else {
