@@ -2,7 +2,7 @@
 // breaking): logp, its Jacobians, the initial point, the constrained values and the draws read the
 // value variables, never a random draw of the bound, in process and ahead of time alike.
 import { expect } from "chai";
-import { Beta, Deterministic, Exponential, Gamma, Model, model, Normal, Pareto, pt, transforms, Uniform } from "../compiler/index.js";
+import { Beta, Categorical, Deterministic, Exponential, Gamma, Model, model, NDArray, Normal, Pareto, pt, transforms, Uniform } from "../compiler/index.js";
 import { ancestors } from "../compiler/graph/traversal.js";
 import { isRandomVariable } from "../compiler/ops/random.js";
 import type { CompiledModel } from "../runtime/index.js";
@@ -227,5 +227,28 @@ describe("reliability: far out on the transformed scale, where the constrained v
       expect((m.dlogp({ p_logodds__: y }) as Record<string, number>).p_logodds__).to.be.closeTo(2 - 5 * p, 1e-12);
       expect(m.logp({ p_logodds__: y })).to.be.closeTo(Math.log(12) - 2 * softplus(-y) - 3 * softplus(y), 1e-9 * Math.max(1, Math.abs(y)));
     }
+  });
+});
+
+describe("reliability: Categorical with far-apart logit_p", () => {
+  // log softmax(l)[k] = l_k - logsumexp(l): -2000 and -1000 here, where exp(l_k - max) underflows
+  // and the log of the softmax was -Infinity (PyMC too: it takes the softmax, then its log).
+  const expected = -2000 - 1000 + 0;
+  it("constant logits: each category's log probability, not -Infinity", () => {
+    const m = model("categorical_far_const", () => {
+      Categorical("y", { logit_p: [1000, -1000, 0], observed: [1, 2, 0] });
+    });
+    expect(m.logp({})).to.be.closeTo(expected, 1e-9);
+  });
+  it("logits from a free RV: the same, and the gradient matches finite differences", () => {
+    const m = model("categorical_far_free", () => {
+      const l = Normal("l", 0, 1, { shape: [3] });
+      Categorical("y", { logit_p: l.mul(1000), observed: [1, 2, 0] });
+    });
+    const normal = -0.5 * 2 - 3 * 0.5 * Math.log(2 * Math.PI);
+    expect(m.logp({ l: [1, -1, 0] })).to.be.closeTo(expected + normal, 1e-9);
+    // Away from the ties of max: d/dl_k = 1000 (n_k - 3 softmax_k) - l_k with counts n = [1, 1, 1].
+    const grad = (m.dlogp({ l: [1, -1, 0] }) as Record<string, NDArray>).l;
+    expect(Array.from(grad.data)).to.deep.equal([1000 - 3000 - 1, 1000 + 1, 1000]);
   });
 });

@@ -128,6 +128,7 @@ const CASES: Case[] = [
     () => pt.mul(pt.sub(pt.div(pt.sin(a), pt.exp(b)), pt.cos(a)), pt.mul(pt.exp(b), pt.sigmoid(a))),
     () => pt.mul(pt.sub(pt.div(pt.sin(a), pt.sqr(b)), pt.cos(a)), pt.mul(pt.sqr(b), pt.sigmoid(a))),
   ],
+  ["log(exp(a) / b) → a - log(b)", () => pt.log(pt.div(pt.exp(a), pt.softplus(b))), () => pt.log(pt.div(pt.sqr(a), pt.softplus(b)))],
   ["log(sigmoid(x)) → -softplus(-x)", () => pt.log(pt.sigmoid(a)), () => pt.log(pt.tanh(a))],
   ["log1p(-sigmoid(x)) → -softplus(x)", () => pt.log1p(pt.neg(pt.sigmoid(a))), () => pt.log1p(pt.sigmoid(a))],
   ["1 / (1 + exp(-x)) → sigmoid(x)", () => pt.div(1, pt.add(1, pt.exp(pt.neg(a)))), () => pt.div(2, pt.add(1, pt.exp(pt.neg(a))))],

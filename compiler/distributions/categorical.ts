@@ -23,6 +23,13 @@ export function oneHot(value: Variable, k: number): Variable {
   return pt.eq(expandDims(value, [value.ndim]), range);
 }
 
+/**
+ * log p of the p made from logit_p, in log space: a constant logit_p's softmax is folded before
+ * log(exp(a) / b) could be rewritten, and log 0 = -inf where the category's exp underflows
+ * (logit_p = [1000, -1000, 0] gives -2000 for category 1, not -inf).
+ */
+const logSoftmaxOf = new WeakMap<Variable, Variable>();
+
 export const categoricalSpec: DistributionSpec = {
   name: "Categorical",
   rv: RV.categorical,
@@ -32,8 +39,11 @@ export const categoricalSpec: DistributionSpec = {
     const [which, v] = oneOf(given, where, ["p", "logit_p"] as const);
     if (v.ndim < 1) throw new Error(`${where}: ${which} must have at least one dimension (the categories)`);
     if (which === "logit_p") {
-      const e = pt.exp(pt.sub(v, pt.max(v, -1, true)));
-      return [pt.div(e, pt.sum(e, -1, true))];
+      const shifted = pt.sub(v, pt.max(v, -1, true));
+      const e = pt.exp(shifted);
+      const p = pt.div(e, pt.sum(e, -1, true));
+      logSoftmaxOf.set(p, pt.sub(shifted, pt.log(pt.sum(e, -1, true))));
+      return [p];
     }
     return [v];
   },
@@ -41,7 +51,7 @@ export const categoricalSpec: DistributionSpec = {
   logp(value, params) {
     const [p] = params;
     const k = categories(p);
-    const logp = pt.sub(pt.log(p), pt.log(pt.sum(p, -1, true)));
+    const logp = logSoftmaxOf.get(p) ?? pt.sub(pt.log(p), pt.log(pt.sum(p, -1, true)));
     const res = pt.sum(pt.switch(oneHot(value, k), logp, 0), -1);
     return pt.switch(pt.or(pt.lt(value, 0), pt.gt(value, k - 1)), -Infinity, res);
   },

@@ -167,6 +167,13 @@ export const stabilize: Rule[] = [
     pattern: { op: "Mul", args: ["s", "p"], commute: true },
     replace: ({ s, p }) => cancelReciprocals(s, p),
   },
+  // log(exp(a) / b) = a - log(b): a softmax's log (Categorical's logit_p) stays finite where a
+  // category's exp underflows, and log(sum(exp)) then becomes a logsumexp
+  {
+    name: "log(exp(a) / b) → a - log(b)",
+    pattern: { op: "Log", args: [{ op: "True_div", args: [{ op: "Exp", args: ["a"] }, "b"] }] },
+    replace: ({ a, b }) => sub(a, log(b)),
+  },
   // log(exp(a) + exp(b)) = max(a, b) + softplus(-|a - b|)
   {
     name: "log(exp(a) + exp(b)) → logaddexp(a, b)",
