@@ -199,7 +199,8 @@ export class CompiledModel {
 
   /** Forward draws of every RV and Deterministic: one (no `draws`) or `draws` stacked on a new leading axis. */
   draw(opts: { draws?: number; seed?: number | string } = {}): Record<string, Value> {
-    // Checked in few bytes (an evaluation-only bundle carries draw): own keys, one message.
+    // Checked in few bytes (an evaluation-only bundle carries draw): own keys, one message. At most
+    // 10^7 draws: their list is one JavaScript array, and one of ~10^8 entries aborts V8 uncatchably.
     const o = opts as Record<string, unknown>;
     const given = own(o, "seed") as number | string | undefined;
     const n = own(o, "draws") as number | undefined;
@@ -207,9 +208,9 @@ export class CompiledModel {
       Object(o) !== o ||
       Object.keys(o).some((k) => k !== "draws" && k !== "seed") ||
       !(given === undefined || typeof given === "string" || Number.isFinite(given)) ||
-      !(n == null || (Number.isInteger(n) && n >= 1))
+      !(n == null || (Number.isInteger(n) && n >= 1 && n <= 1e7))
     ) {
-      throw new Error(`draw: the options are { draws?: an integer >= 1, seed?: a finite number or a string }, got ${JSON.stringify(o)}`);
+      throw new Error(`draw: the options are { draws?: an integer from 1 to 1e7, seed?: a finite number or a string }, got ${JSON.stringify(o)}`);
     }
     const draws = n ?? undefined;
     this.requireData();
