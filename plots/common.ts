@@ -150,10 +150,11 @@ export const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#
 
 /** One Plot panel, as SVG text with a class naming the plot kind and a data-label naming what it shows. */
 export function panel(doc: Document, kind: string, label: string, options: Plot.PlotOptions): string {
-  const el = Plot.plot({ ...options, document: doc }) as unknown as { outerHTML: string; setAttribute(k: string, v: string): void };
-  el.setAttribute("data-kind", kind);
-  el.setAttribute("data-label", label);
-  return compact(el.outerHTML);
+  const el = Plot.plot({ ...options, document: doc }) as unknown as { outerHTML: string };
+  // Written into the text escaped, not set on the element: linkedom leaves & and < as they are in
+  // attribute values, which a label like "R&amp;D" or "a<b" turns into other text or broken XML.
+  const svg = el.outerHTML.replace(/^<([a-z]+)/, `<$1 data-kind="${escapeXml(kind)}" data-label="${escapeXml(label)}"`);
+  return compact(svg);
 }
 
 /** Coordinates in path data and transforms to 0.1 px (Plot writes full doubles: a trace of 4000 draws would take megabytes). */

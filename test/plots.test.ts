@@ -121,6 +121,26 @@ describe("tsmc/plots: the plots of a hand-made trace", () => {
     expect(plotTrace(t, { width: 1000, height: 600 })).to.match(/^<svg [^>]*width="1000"/);
   });
 
+  it("labels with &, < and quotes keep their text in the data-label attributes, escaped as XML needs", () => {
+    const labels = ["R&amp;D", 'a<b "c"'];
+    const x = new NDArray(
+      [2, 50, 2],
+      Float64Array.from({ length: 200 }, (_, i) => Math.sin(i * 0.37)),
+    );
+    const odd = new TraceClass({ posterior: { x }, sampleStats: {}, dims: { x: ["k"] }, coords: { k: labels } });
+    const svg = plotTrace(odd);
+    const values = [...svg.matchAll(/ data-label="([^"]*)"/g)].map((m) => m[1]);
+    // No raw < or bare & in an attribute (the standalone SVG is XML); each decodes to its label.
+    for (const v of values) expect(v).not.to.match(/<|&(?!amp;|lt;|gt;|quot;)/);
+    const decode = (v: string) =>
+      v
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, "&");
+    expect(values.map(decode)).to.include.members(labels.map((l) => `x[${l}]`));
+  });
+
   it("plotRank: per element one histogram per chain over the pooled ranks, and the uniform line", () => {
     const svg = plotRank(t);
     expectSvg(svg);
