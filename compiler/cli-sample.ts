@@ -29,6 +29,7 @@ import * as runtime from "../runtime/index.js";
 import "../runtime/sampler/install.js"; // this command samples whatever module it loads
 import { assignStepMethods, describeSteps } from "../runtime/sampler/assign.js";
 import { CompiledModel, summary, toZarr, type Trace } from "../runtime/index.js";
+import { logLikelihoodOf } from "../runtime/sampler/sample.js";
 import { checkGroupNames } from "../runtime/sampler/zarr.js";
 import type { ModelCall } from "./frontend/analyze.js";
 import { PoolError, PostPool } from "./cli-post.js";
@@ -486,9 +487,8 @@ export async function runSample(file: string, opts: SampleCommandOptions, io: Sa
   const m = chosen.model.withData(readData(opts.data));
   // Without a generated body, workers rebuild the model by importing the same module.
   if (!m.source) m.source = { module: pathToFileURL(chosen.path).href, exportName: chosen.exportName };
-  if (opts.logLikelihood && !m.meta.predictNames.length) {
-    throw new Error(`--log-likelihood: model '${m.name}' has no observed RVs, so there is no log-likelihood to add`);
-  }
+  // sampleAsync refuses too, but after the "Sampling model" line: here the flag is named first.
+  if (opts.logLikelihood) logLikelihoodOf(m, "--log-likelihood");
   if (opts.out && extname(opts.out) === ".zarr") checkZarrNames(opts.out, m, opts.logLikelihood === true);
   const chains = opts.chains;
   if (chains < 1) throw new Error("--chains must be at least 1");

@@ -96,7 +96,7 @@ describe("tsmc sample: outputs and checks before the run", () => {
 
   it("--log-likelihood on a model without observed RVs is refused before sampling", async () => {
     const { error, io } = await sample([at("noobs.ts"), "--log-likelihood"]);
-    expect(error?.message).to.equal("--log-likelihood: model 'noobs' has no observed RVs, so there is no log-likelihood to add");
+    expect(error?.message).to.equal("--log-likelihood: model 'noobs' has no observed variables, so no log-likelihood");
     expect(io.err).not.to.contain("Sampling model");
   });
 });

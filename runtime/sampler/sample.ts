@@ -453,7 +453,7 @@ export function computeLogLikelihood(model: CompiledModel, trace: Trace, opts: {
 }
 
 /** The observed RVs and the function of their log-likelihood; `sample` asks before sampling, so that a run with `logLikelihood: true` cannot fail at its end. */
-function logLikelihoodOf(model: CompiledModel, where: string): { names: readonly string[]; loglik: NonNullable<CompiledModel["impl"]["loglik"]> } {
+export function logLikelihoodOf(model: CompiledModel, where: string): { names: readonly string[]; loglik: NonNullable<CompiledModel["impl"]["loglik"]> } {
   const names = model.meta.predictNames;
   const loglik = model.impl.loglik;
   if (!names.length) throw new Error(`${where}: model '${model.name}' has no observed variables, so no log-likelihood`);
