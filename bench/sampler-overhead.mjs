@@ -19,80 +19,29 @@ import { runChain } from "../dist/runtime/sampler/chain.js";
 import { chainOptions, planChains, targetOf } from "../dist/runtime/sampler/sample.js";
 import { builders, constants } from "./models.mjs";
 import { loadData } from "./gen-data.mjs";
+import { alternate, recording } from "./replay.mjs";
 
 const ALL = ["seed", "eight_schools", "linreg", "logistic", "poisson", "radon"];
 const runs = Number(process.argv[2] ?? 7);
 const MODELS = process.argv.length > 3 ? process.argv.slice(3) : ALL;
 for (const id of MODELS) if (!ALL.includes(id)) throw new Error(`sampler-overhead: unknown model '${id}' (one of ${ALL.join(", ")})`);
 if (!(Number.isInteger(runs) && runs >= 2)) throw new Error(`sampler-overhead: runs must be an integer of at least 2, not '${process.argv[2]}'`);
-/** CPU time of this process (ms): on a shared machine, wall time counts the other processes' turns. */
-const cpuMs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e3;
-};
 const BUDGET_MS = 30000;
 
 function measure(id) {
   const m = model(id, builders[id](loadData(id), constants));
   const opts = chainOptions(planChains(m, { chains: 1, draws: 1000, tune: 1000, seed: 2 }), 0);
-  const { logpGrad } = m.flat;
   // One recorded run: every point the chain evaluates logpGrad at, in order.
   const n = m.size;
-  let calls = 0;
-  let points = new Float64Array(1 << 16);
-  const recording = {
-    size: n,
-    logp: m.flat.logp,
-    logpGrad(x, g) {
-      if ((calls + 1) * n > points.length) {
-        const grown = new Float64Array(2 * points.length);
-        grown.set(points);
-        points = grown;
-      }
-      points.set(x, calls++ * n);
-      return logpGrad(x, g);
-    },
-  };
-  const result = runChain(recording, { ...opts, keepWarmup: true });
+  const record = recording({ size: n, logp: m.flat.logp, logpGrad: m.flat.logpGrad });
+  const result = runChain(record.target, { ...opts, keepWarmup: true });
   const nSteps = [...result.warmupStats.n_steps, ...result.stats.n_steps].reduce((a, b) => a + b, 0);
-
-  // The replay copies each point into one argument array, as the sampler's integrator always
-  // passes the same array; the copying is timed alone and taken out.
-  const x = new Float64Array(n);
-  const g = new Float64Array(n);
-  const load = (i) => {
-    for (let j = 0, o = i * n; j < n; j++) x[j] = points[o + j];
-  };
-  const replay = () => {
-    for (let i = 0; i < calls; i++) {
-      load(i);
-      logpGrad(x, g);
-    }
-  };
-  const copying = () => {
-    for (let i = 0; i < calls; i++) load(i);
-  };
-  const timed = (f) => {
-    const t0 = cpuMs();
-    f();
-    return cpuMs() - t0;
-  };
-  replay();
-  const chainMs = [];
-  const gradMs = [];
-  const copyMs = [];
-  const start = performance.now();
+  const calls = record.calls();
   // Alternate chain and replay `runs` times, fewer (but at least twice) for the slow models.
-  for (let r = 0; r < runs && (r < 2 || performance.now() - start < BUDGET_MS); r++) {
-    chainMs.push(timed(() => runChain(targetOf(m), opts)));
-    gradMs.push(timed(replay));
-    copyMs.push(timed(copying));
-  }
-  const chain = Math.min(...chainMs);
-  const grad = Math.max(0, Math.min(...gradMs) - Math.min(...copyMs));
+  const { chain, grad, runs: done } = alternate(() => runChain(targetOf(m), opts), m.flat.logpGrad, n, record, { runs, budgetMs: BUDGET_MS });
   const coords = Array.from({ length: n }, (_, j) => Float64Array.from({ length: opts.draws }, (_, d) => result.draws[d * n + j]));
   const ess = Math.min(...coords.map((c) => essBulk([c])));
-  return { id, n, nSteps, calls, chain, grad, ess, runs: chainMs.length };
+  return { id, n, nSteps, calls, chain, grad, ess, runs: done };
 }
 
 const date = new Date().toISOString().slice(0, 10);

@@ -18,6 +18,7 @@ import { runChain } from "../../dist/runtime/sampler/chain.js";
 import { Nuts } from "../../dist/runtime/sampler/nuts.js";
 import { chainOptions, planChains, targetOf } from "../../dist/runtime/sampler/sample.js";
 import { loadData } from "../gen-data.mjs";
+import { alternate, recording } from "../replay.mjs";
 import { seed } from "../handwritten.mjs";
 import { builders, constants } from "../models.mjs";
 
@@ -119,67 +120,20 @@ function prepare(dir) {
   }
 }
 
-const cpuMs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e3;
-};
-
 /** The JavaScript sampler timed as nuts.cpp times itself, with the compiled model's logpGrad. */
 function time(id, repeats) {
   const S = setup(id);
   const n = S.m.size;
-  const { logpGrad } = S.m.flat;
-  let calls = 0;
-  let points = new Float64Array(1 << 16);
-  const recording = {
-    size: n,
-    logpGrad(x, g) {
-      if ((calls + 1) * n > points.length) {
-        const grown = new Float64Array(2 * points.length);
-        grown.set(points);
-        points = grown;
-      }
-      points.set(x, calls++ * n);
-      return logpGrad(x, g);
-    },
-  };
-  const steps = chain(recording, S);
+  const record = recording({ size: n, logpGrad: S.m.flat.logpGrad });
+  const steps = chain(record.target, S);
   const target = targetOf(S.m);
-  const x = new Float64Array(n);
-  const g = new Float64Array(n);
-  const load = (i) => {
-    for (let j = 0, o = i * n; j < n; j++) x[j] = points[o + j];
-  };
   const runChains = () => {
     for (let r = 0; r < repeats; r++) chain(target, S);
   };
-  const replay = () => {
-    for (let r = 0; r < repeats; r++)
-      for (let i = 0; i < calls; i++) {
-        load(i);
-        logpGrad(x, g);
-      }
-  };
-  const copying = () => {
-    for (let r = 0; r < repeats; r++) for (let i = 0; i < calls; i++) load(i);
-  };
-  const timed = (f) => {
-    const t0 = cpuMs();
-    f();
-    return cpuMs() - t0;
-  };
-  replay();
-  const chainMs = [];
-  const gradMs = [];
-  const copyMs = [];
-  for (let r = 0; r < RUNS; r++) {
-    chainMs.push(timed(runChains));
-    gradMs.push(timed(replay));
-    copyMs.push(timed(copying));
-  }
-  const grad = Math.max(0, Math.min(...gradMs) - Math.min(...copyMs));
+  const { chain: chainMs, grad } = alternate(runChains, S.m.flat.logpGrad, n, record, { runs: RUNS, repeats });
+  const calls = record.calls();
   const total = calls * repeats;
-  return { steps, samplerUs: ((Math.min(...chainMs) - grad) * 1e3) / total, gradUs: (grad * 1e3) / total };
+  return { steps, samplerUs: ((chainMs - grad) * 1e3) / total, gradUs: (grad * 1e3) / total };
 }
 
 function report(dir) {
