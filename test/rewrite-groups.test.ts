@@ -125,7 +125,11 @@ const CASES: Case[] = [
   ["1 - sigmoid(x) → sigmoid(-x)", () => pt.sub(1, pt.sigmoid(a)), () => pt.sub(2, pt.sigmoid(a))],
   [
     "(k / f + b) · f → k + b · f for f = exp, sigmoid, softplus",
-    () => pt.mul(pt.sub(pt.div(pt.sin(a), pt.exp(b)), pt.cos(a)), pt.mul(pt.exp(b), pt.sigmoid(a))),
+    () =>
+      pt.add(
+        pt.mul(pt.sub(pt.div(pt.sin(a), pt.exp(b)), pt.cos(a)), pt.mul(pt.exp(b), pt.sigmoid(a))),
+        pt.mul(pt.softplus(a), pt.add(pt.div(b, pt.softplus(a)), b)),
+      ),
     () => pt.mul(pt.sub(pt.div(pt.sin(a), pt.sqr(b)), pt.cos(a)), pt.mul(pt.sqr(b), pt.sigmoid(a))),
   ],
   ["log(exp(a) / b) → a - log(b)", () => pt.log(pt.div(pt.exp(a), pt.softplus(b))), () => pt.log(pt.div(pt.sqr(a), pt.softplus(b)))],

@@ -164,8 +164,8 @@ export const stabilize: Rule[] = [
   // (exp below y = -745, the logodds transform's sigmoid(-y) above y = 745)
   {
     name: "(k / f + b) · f → k + b · f for f = exp, sigmoid, softplus",
-    pattern: { op: "Mul", args: ["s", "p"], commute: true },
-    replace: ({ s, p }) => cancelReciprocals(s, p),
+    pattern: { op: "Mul", args: ["s", "p"] },
+    replace: ({ s, p }) => cancelReciprocals(s, p) ?? cancelReciprocals(p, s),
   },
   // log(exp(a) / b) = a - log(b): a softmax's log (Categorical's logit_p) stays finite where a
   // category's exp underflows, and log(sum(exp)) then becomes a logsumexp
