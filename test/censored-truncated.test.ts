@@ -232,6 +232,19 @@ describe("Censored and Truncated: errors", () => {
     );
   });
 
+  it("a Mixture, which cannot be censored or truncated", () => {
+    const mixture = () => tsmc.Mixture.dist([0.5, 0.5], [Normal.dist(0, 1), Normal.dist(1, 2)]);
+    expect(() => Censored.dist(mixture(), -1, 1)).to.throw(
+      /^Censored\.dist: dist is a Mixture, which cannot be censored; wrap the \.dist\(\) of a single family$/,
+    );
+    expect(() => Truncated.dist(mixture(), -1, null)).to.throw(
+      /^Truncated\.dist: dist is a Mixture, which cannot be truncated; wrap the \.dist\(\) of a single family$/,
+    );
+    expect(() => model(() => void Censored("y", tsmc.NormalMixture.dist([0.3, 0.7], [0, 1], [1, 2]), null, 3))).to.throw(
+      "Censored('y'): dist is a Mixture, which cannot be censored",
+    );
+  });
+
   it("an argument that is not a .dist() variable", () => {
     expect(() => Censored.dist(3 as never, 0, 1)).to.throw(
       /^Censored\.dist: dist must be a distribution created with \.dist\(\) \(e\.g\. Normal\.dist\(0, 1\)\), got number$/,

@@ -40,6 +40,8 @@ export const betaSpec: DistributionSpec = {
     const res = pt.switch(pt.le(value, 0), -Infinity, pt.switch(pt.lt(value, 1), logBetainc(alpha, beta, pt.clip(value, 0, 1)), 0));
     return res;
   },
+  logccdf: (value, [alpha, beta]) =>
+    pt.switch(pt.le(value, 0), 0, pt.switch(pt.ge(value, 1), -Infinity, logBetainc(beta, alpha, pt.sub(1, pt.clip(value, 0, 1))))),
   defaultTransform: () => logodds,
   supportPoint: ([alpha, beta]) => pt.div(alpha, pt.add(alpha, beta)),
 };

@@ -38,6 +38,12 @@ export const binomialSpec: DistributionSpec = {
     const res = pt.switch(pt.lt(value, 0), -Infinity, pt.switch(pt.lt(k, n), logBetainc(pt.sub(n, safe), pt.add(safe, 1), pt.sub(1, p)), 0));
     return res;
   },
+  logccdf(value, [n, p]) {
+    // P(X > k) = I_p(k + 1, n - k) for 0 <= k < n
+    const k = pt.floor(value);
+    const safe = pt.clip(k, 0, pt.sub(n, 1));
+    return pt.switch(pt.lt(value, 0), 0, pt.switch(pt.ge(k, n), -Infinity, logBetainc(pt.add(safe, 1), pt.sub(n, safe), p)));
+  },
   defaultTransform: () => null,
   supportPoint: ([n, p]) => pt.floor(pt.mul(n, p)),
 };

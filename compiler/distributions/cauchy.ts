@@ -22,6 +22,11 @@ export const cauchySpec: DistributionSpec = {
     const res = pt.switch(pt.lt(z, -1), pt.log(pt.div(pt.arctan(pt.div(-1, z)), Math.PI)), pt.log(pt.add(0.5, pt.div(pt.arctan(z), Math.PI))));
     return res;
   },
+  logccdf(value, [alpha, beta]) {
+    // 1/2 - atan(z)/π = atan(1/z)/π for z > 1, without cancellation
+    const z = pt.div(pt.sub(value, alpha), beta);
+    return pt.switch(pt.gt(z, 1), pt.log(pt.div(pt.arctan(pt.div(1, pt.maximum(z, 1))), Math.PI)), pt.log(pt.sub(0.5, pt.div(pt.arctan(z), Math.PI))));
+  },
   defaultTransform: () => null,
   supportPoint: ([alpha]) => alpha,
 };

@@ -8,6 +8,7 @@ import { Constant, Variable, type EmitContext } from "../graph/basic.js";
 import { graphInputs } from "../graph/traversal.js";
 import { constant, type TensorLike } from "../ops/constant.js";
 import { isRandomVariable, parseSignature, RandomGeneratorSharedVariable, RandomVariable, type RandomVariableSpec } from "../ops/random.js";
+import { MixtureRV } from "../ops/mixture.js";
 import { interval } from "../transforms.js";
 import {
   defineDistribution,
@@ -22,9 +23,7 @@ import {
   type ParamCheck,
   type RVOptions,
 } from "./distribution.js";
-import { exTerm } from "./exgaussian.js";
-import { f64, logaddexp, logBetainc, logdiffexp, logGammainc, logGammaincc, normalLccdf } from "./math.js";
-import { studentTLcdf } from "./studentt.js";
+import { f64, logdiffexp } from "./math.js";
 import { TruncatedNormal } from "./truncatednormal.js";
 
 type Kind = "Censored" | "Truncated";
@@ -82,95 +81,7 @@ export class WrappedRandomVariable extends RandomVariable {
  * where the cdf rounds to 1 (there log1mexp of the logcdf is log 0).
  */
 function logccdf(base: DistributionSpec, x: Variable, params: Variable[]): Variable {
-  /** 0 below `from`, f (given x clamped to `from`) above: the survival function of a bounded support. */
-  const above = (from: TensorLike, f: (x: Variable) => Variable) => pt.switch(pt.lt(x, from), 0, f(pt.maximum(x, from)));
-  const above0 = (f: (x: Variable) => Variable) => above(0, f);
-  const [p0, p1] = params;
-  switch (base.name) {
-    case "Normal":
-      return normalLccdf(p0, p1, x);
-    case "Exponential":
-      return above0((v) => pt.neg(pt.div(v, p0)));
-    case "Gamma":
-      return above0((v) => logGammaincc(p0, pt.div(v, p1)));
-    case "ChiSquared":
-      return above0((v) => logGammaincc(pt.div(p0, 2), pt.div(v, 2)));
-    case "InverseGamma":
-      return above0((v) => logGammainc(p0, pt.div(p1, v)));
-    case "Poisson":
-      return above0((v) => logGammainc(pt.add(pt.floor(v), 1), p0));
-    case "HalfNormal": {
-      // log erfc(z) = log erfcx(z) - z², finite for every z >= 0
-      return above(p0, (v) => {
-        const z = pt.div(pt.div(pt.sub(v, p0), p1), Math.SQRT2);
-        return pt.sub(pt.log(pt.erfcx(z)), pt.square(z));
-      });
-    }
-    case "LogNormal":
-      return pt.switch(pt.le(x, 0), 0, normalLccdf(p0, p1, pt.log(pt.maximum(x, Number.MIN_VALUE))));
-    case "Logistic":
-      return pt.neg(pt.softplus(pt.div(pt.sub(x, p0), p1)));
-    case "Weibull":
-      return above0((v) => pt.neg(pt.pow(pt.div(v, p1), p0)));
-    case "Pareto":
-      return above(p1, (v) => pt.mul(p0, pt.log(pt.div(p1, v))));
-    case "Kumaraswamy":
-      return above0((v) => pt.switch(pt.ge(v, 1), -Infinity, pt.mul(p1, pt.log1p(pt.neg(pt.pow(pt.minimum(v, 1), p0))))));
-    case "Laplace": {
-      const y = pt.div(pt.sub(x, p0), p1);
-      return pt.switch(pt.ge(y, 0), pt.sub(Math.log(0.5), y), pt.log1p(pt.mul(-0.5, pt.exp(pt.minimum(y, 0)))));
-    }
-    case "Gumbel": {
-      // log(1 - exp(-t)) with t = exp(-y); past y = 20 it is log t - t/2 to within t²/24
-      const y = pt.div(pt.sub(x, p0), p1);
-      const t = pt.exp(pt.neg(y));
-      return pt.switch(pt.gt(y, 20), pt.sub(pt.neg(y), pt.mul(0.5, t)), pt.log1mexp(pt.neg(t)));
-    }
-    case "Cauchy": {
-      // 1/2 - atan(z)/π = atan(1/z)/π for z > 1, without cancellation
-      const z = pt.div(pt.sub(x, p0), p1);
-      return pt.switch(pt.gt(z, 1), pt.log(pt.div(pt.arctan(pt.div(1, pt.maximum(z, 1))), Math.PI)), pt.log(pt.sub(0.5, pt.div(pt.arctan(z), Math.PI))));
-    }
-    case "HalfCauchy":
-      // 1 - 2 atan(z)/π = 2 atan(1/z)/π
-      return above(p0, (v) => pt.log(pt.mul(2 / Math.PI, pt.arctan(pt.div(p1, pt.sub(v, p0))))));
-    case "StudentT":
-      return studentTLcdf(pt.div(pt.sub(p1, x), params[2]), p0);
-    case "Binomial": {
-      // P(X > k) = I_p(k + 1, n - k) for 0 <= k < n
-      const k = pt.floor(x);
-      const safe = pt.clip(k, 0, pt.sub(p0, 1));
-      return pt.switch(pt.lt(x, 0), 0, pt.switch(pt.ge(k, p0), -Infinity, logBetainc(pt.add(safe, 1), pt.sub(p0, safe), p1)));
-    }
-    case "NegativeBinomial":
-      // P(X > k) = I_{1-p}(k + 1, n)
-      return above0((v) => logBetainc(pt.add(pt.floor(v), 1), p0, pt.sub(1, p1)));
-    case "HalfStudentT": {
-      // P(|T| > x) = I_{ν/(ν+t²)}(ν/2, 1/2), or 1 - I_{t²/(ν+t²)}(1/2, ν/2) where that is near 1
-      const t2 = pt.square(pt.div(pt.maximum(x, 0), p1));
-      const upper = pt.betainc(pt.div(p0, 2), 0.5, pt.div(p0, pt.add(p0, t2)));
-      const lower = pt.betainc(0.5, pt.div(p0, 2), pt.div(t2, pt.add(p0, t2)));
-      return pt.switch(pt.le(x, 0), 0, pt.switch(pt.lt(upper, 0.5), pt.log(upper), pt.log1p(pt.neg(lower))));
-    }
-    case "Beta":
-      return pt.switch(pt.le(x, 0), 0, pt.switch(pt.ge(x, 1), -Infinity, logBetainc(p1, p0, pt.sub(1, pt.clip(x, 0, 1)))));
-    case "Uniform":
-      return pt.switch(pt.lt(x, p0), 0, pt.switch(pt.ge(x, p1), -Infinity, pt.log(pt.div(pt.sub(p1, pt.clip(x, p0, p1)), pt.sub(p1, p0)))));
-    case "Moyal": {
-      // P(X > x) = erf(u), u = exp(-z/2)/√2: direct for small u (the upper tail), 1 - erfc(u) above
-      const u = pt.mul(pt.exp(pt.mul(-0.5, pt.div(pt.sub(x, p0), p1))), Math.SQRT1_2);
-      return pt.switch(pt.lt(u, 1), pt.log(pt.erf(u)), pt.log1p(pt.neg(pt.erfc(u))));
-    }
-    case "ExGaussian":
-      // 1 - Φ(w) + exp(exTerm): two positive terms
-      return logaddexp(normalLccdf(p0, p1, x), exTerm(x, p0, p1, params[2]));
-    case "Geometric":
-      return above(1, (v) => pt.mul(pt.floor(v), pt.log1p(pt.neg(p0))));
-    case "DiscreteWeibull":
-      return above0((v) => pt.mul(pt.pow(pt.add(pt.floor(v), 1), p1), pt.log(p0)));
-    default:
-      return pt.log1mexp(pt.minimum(baseLogcdf(base, x, params), 0));
-  }
+  return base.logccdf ? base.logccdf(x, params) : pt.log1mexp(pt.minimum(baseLogcdf(base, x, params), 0));
 }
 
 // The base family's logp and logcdf without its checks (the wrapper's `checks` state them once),
@@ -333,6 +244,9 @@ function baseOf(kind: Kind, where: string, dist: unknown): DistributionSpec {
   if (dist.owner!.op instanceof WrappedRandomVariable)
     throw new Error(`${where}: dist is already ${base.name === "Censored" ? "a censored" : "a truncated"} variable; wrap the .dist() of its family`);
   if (dist.name !== null) throw new Error(`${where}: dist must be created with ${base.name}.dist(...), not registered in a model ('${dist.name}' is)`);
+  // its parameters are the components' variables, not numbers a wrapper's draw and logcdf can pass on
+  if (dist.owner!.op instanceof MixtureRV)
+    throw new Error(`${where}: dist is a Mixture, which cannot be ${kind === "Censored" ? "censored" : "truncated"}; wrap the .dist() of a single family`);
   if (parseSignature(base.rv.signature).out.length > 0)
     throw new Error(`${where}: dist must be univariate; ${kind} of the multivariate ${base.name} is not supported`);
   if (!base.logcdf) throw new Error(`${where}: dist ${base.name} has no logcdf, which ${kind} needs`);

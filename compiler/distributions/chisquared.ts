@@ -4,7 +4,7 @@ import { RV } from "../ops/random.js";
 import { asFloat, defineDistribution, logcdfOf, logpOf, type DistributionSpec } from "./distribution.js";
 import { log as logTransform } from "../transforms.js";
 import { gammaSpec } from "./gamma.js";
-import { required } from "./math.js";
+import { logGammaincc, required, survivalAbove } from "./math.js";
 
 export const chiSquaredSpec: DistributionSpec = {
   name: "ChiSquared",
@@ -16,6 +16,7 @@ export const chiSquaredSpec: DistributionSpec = {
   ownChecks: ["logp", "logcdf"],
   logp: (value, [nu]) => logpOf(gammaSpec, value, [pt.div(nu, 2), pt.constant(2.0, null, "float64")]),
   logcdf: (value, [nu]) => logcdfOf(gammaSpec, value, [pt.div(nu, 2), pt.constant(2.0, null, "float64")]),
+  logccdf: (value, [nu]) => survivalAbove(value, 0, (v) => logGammaincc(pt.div(nu, 2), pt.div(v, 2))),
   defaultTransform: () => logTransform,
   supportPoint: ([nu]) => nu,
 };

@@ -3,7 +3,7 @@
 import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
-import { required } from "./math.js";
+import { required, survivalAbove } from "./math.js";
 
 export const discreteWeibullSpec: DistributionSpec = {
   name: "DiscreteWeibull",
@@ -29,6 +29,7 @@ export const discreteWeibullSpec: DistributionSpec = {
     const res = pt.switch(pt.lt(value, 0), -Infinity, pt.log1mexp(pt.mul(pt.pow(pt.add(v, 1), beta), pt.log(q))));
     return res;
   },
+  logccdf: (value, [q, beta]) => survivalAbove(value, 0, (v) => pt.mul(pt.pow(pt.add(pt.floor(v), 1), beta), pt.log(q))),
   defaultTransform: () => null,
   supportPoint: ([q, beta]) => pt.ceil(pt.sub(pt.pow(pt.div(Math.log(0.5), pt.log(q)), pt.div(1, beta)), 1)),
 };

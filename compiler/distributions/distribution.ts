@@ -31,6 +31,11 @@ export interface DistributionSpec {
   /** log of the cumulative distribution function at `value`, without the checks: `logcdfOf` adds them. */
   logcdf?(value: Variable, rvParams: Variable[]): Variable;
   /**
+   * log of the survival function P(X > value), without the checks: for the families whose
+   * log(1 - cdf) loses the upper tail (the cdf rounds to 1). Callers fall back to log1mexp(logcdf).
+   */
+  logccdf?(value: Variable, rvParams: Variable[]): Variable;
+  /**
    * The methods that state their parameter checks themselves, their result used as it is: where the
    * Check reuses nodes of the density (MvNormal's posdef flag), gives another message (Exponential's
    * logcdf) or is another family's (ChiSquared's, Gamma's). The others get `checks(rvParams)`.

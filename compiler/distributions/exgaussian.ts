@@ -3,7 +3,7 @@
 import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
-import { f64, logdiffexp, normalLcdf, required } from "./math.js";
+import { f64, logaddexp, logdiffexp, normalLccdf, normalLcdf, required } from "./math.js";
 import type { Variable } from "../graph/basic.js";
 
 /**
@@ -37,6 +37,8 @@ export const exGaussianSpec: DistributionSpec = {
     const [mu, sigma, nu] = params;
     return logdiffexp(normalLcdf(mu, sigma, value), exTerm(value, mu, sigma, nu));
   },
+  // 1 - Φ(w) + exp(exTerm): two positive terms
+  logccdf: (value, [mu, sigma, nu]) => logaddexp(normalLccdf(mu, sigma, value), exTerm(value, mu, sigma, nu)),
   defaultTransform: () => null,
   supportPoint: ([mu, , nu]) => pt.add(mu, nu),
 };

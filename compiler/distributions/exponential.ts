@@ -3,7 +3,7 @@ import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
 import { log as logTransform } from "../transforms.js";
 import { asFloat, defineDistribution, withChecks, type DistributionSpec } from "./distribution.js";
-import { oneOf } from "./math.js";
+import { oneOf, survivalAbove } from "./math.js";
 
 export const exponentialSpec: DistributionSpec = {
   name: "Exponential",
@@ -27,6 +27,7 @@ export const exponentialSpec: DistributionSpec = {
     const res = pt.switch(pt.lt(value, 0), -Infinity, pt.log1mexp(pt.neg(pt.div(value, scale))));
     return withChecks(res, [[pt.ge(scale, 0), "lam >= 0"]]);
   },
+  logccdf: (value, [scale]) => survivalAbove(value, 0, (v) => pt.neg(pt.div(v, scale))),
   defaultTransform: () => logTransform,
   supportPoint: ([scale]) => scale,
 };

@@ -4,7 +4,7 @@ import { RV } from "../ops/random.js";
 import { log as logTransform } from "../transforms.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
 import type { Variable } from "../graph/basic.js";
-import { logGammainc, logpow } from "./math.js";
+import { logGammainc, logGammaincc, logpow, survivalAbove } from "./math.js";
 
 /** alpha and beta from alpha/beta or mu/sigma (PyMC's get_alpha_beta). */
 export function gammaAlphaBeta(given: Record<string, Variable | undefined>, where: string): [Variable, Variable] {
@@ -41,6 +41,7 @@ export const gammaSpec: DistributionSpec = {
     const res = pt.switch(pt.lt(value, 0), -Infinity, logGammainc(alpha, pt.div(pt.maximum(value, 0), scale)));
     return res;
   },
+  logccdf: (value, [alpha, scale]) => survivalAbove(value, 0, (v) => logGammaincc(alpha, pt.div(v, scale))),
   defaultTransform: () => logTransform,
   supportPoint: ([alpha, scale]) => pt.mul(alpha, scale),
 };

@@ -2,7 +2,7 @@
 import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
-import { required } from "./math.js";
+import { required, survivalAbove } from "./math.js";
 
 export const geometricSpec: DistributionSpec = {
   name: "Geometric",
@@ -20,6 +20,7 @@ export const geometricSpec: DistributionSpec = {
     const res = pt.switch(pt.lt(value, 1), -Infinity, pt.log1mexp(pt.mul(pt.floor(pt.maximum(value, 1)), pt.log1p(pt.neg(p)))));
     return res;
   },
+  logccdf: (value, [p]) => survivalAbove(value, 1, (v) => pt.mul(pt.floor(v), pt.log1p(pt.neg(p)))),
   defaultTransform: () => null,
   supportPoint: ([p]) => pt.ceil(pt.div(1, p)),
 };

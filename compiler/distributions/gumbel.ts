@@ -19,6 +19,12 @@ export const gumbelSpec: DistributionSpec = {
     const [mu, beta] = params;
     return pt.neg(pt.exp(pt.neg(pt.div(pt.sub(value, mu), beta))));
   },
+  logccdf(value, [mu, beta]) {
+    // log(1 - exp(-t)) with t = exp(-y); past y = 20 it is log t - t/2 to within t²/24
+    const y = pt.div(pt.sub(value, mu), beta);
+    const t = pt.exp(pt.neg(y));
+    return pt.switch(pt.gt(y, 20), pt.sub(pt.neg(y), pt.mul(0.5, t)), pt.log1mexp(pt.neg(t)));
+  },
   defaultTransform: () => null,
   supportPoint: ([mu, beta]) => pt.add(mu, pt.mul(beta, 0.5772156649015329)),
 };

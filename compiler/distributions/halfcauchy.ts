@@ -3,7 +3,7 @@ import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
 import { log as logTransform } from "../transforms.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
-import { f64, log1pSquare, required } from "./math.js";
+import { f64, log1pSquare, required, survivalAbove } from "./math.js";
 
 export const halfCauchySpec: DistributionSpec = {
   name: "HalfCauchy",
@@ -22,6 +22,8 @@ export const halfCauchySpec: DistributionSpec = {
     const res = pt.switch(pt.lt(value, loc), -Infinity, pt.log(pt.div(pt.mul(2, pt.arctan(pt.div(pt.sub(value, loc), beta))), Math.PI)));
     return res;
   },
+  // 1 - 2 atan(z)/π = 2 atan(1/z)/π
+  logccdf: (value, [loc, beta]) => survivalAbove(value, loc, (v) => pt.log(pt.mul(2 / Math.PI, pt.arctan(pt.div(beta, pt.sub(v, loc)))))),
   defaultTransform: () => logTransform,
   supportPoint: ([, beta]) => beta,
 };

@@ -4,6 +4,7 @@ import { RV } from "../ops/random.js";
 import { log as logTransform } from "../transforms.js";
 import { defineDistribution, type DistributionSpec } from "./distribution.js";
 import { sigmaFrom } from "./normal.js";
+import { survivalAbove } from "./math.js";
 
 export const halfNormalSpec: DistributionSpec = {
   name: "HalfNormal",
@@ -25,6 +26,13 @@ export const halfNormalSpec: DistributionSpec = {
     const inside = pt.switch(pt.lt(z, 1.0), pt.log(pt.erf(z)), pt.log1p(pt.neg(pt.erfc(z))));
     const res = pt.switch(pt.lt(value, loc), -Infinity, inside);
     return res;
+  },
+  logccdf(value, [loc, sigma]) {
+    // log erfc(z) = log erfcx(z) - z², finite for every z >= 0
+    return survivalAbove(value, loc, (v) => {
+      const z = pt.div(pt.div(pt.sub(v, loc), sigma), Math.SQRT2);
+      return pt.sub(pt.log(pt.erfcx(z)), pt.square(z));
+    });
   },
   defaultTransform: () => logTransform,
   supportPoint: ([loc, sigma]) => pt.add(loc, sigma),

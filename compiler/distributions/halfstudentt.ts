@@ -36,6 +36,13 @@ export const halfStudentTSpec: DistributionSpec = {
     const res = pt.switch(pt.le(value, 0), -Infinity, pt.switch(pt.lt(upper, 0.5), pt.log1p(pt.neg(upper)), pt.log(lower)));
     return res;
   },
+  logccdf(value, [nu, sigma]) {
+    // P(|T| > x) = I_{ν/(ν+t²)}(ν/2, 1/2), or 1 - I_{t²/(ν+t²)}(1/2, ν/2) where that is near 1
+    const t2 = pt.square(pt.div(pt.maximum(value, 0), sigma));
+    const upper = pt.betainc(pt.div(nu, 2), 0.5, pt.div(nu, pt.add(nu, t2)));
+    const lower = pt.betainc(0.5, pt.div(nu, 2), pt.div(t2, pt.add(nu, t2)));
+    return pt.switch(pt.le(value, 0), 0, pt.switch(pt.lt(upper, 0.5), pt.log(upper), pt.log1p(pt.neg(lower))));
+  },
   defaultTransform: () => logTransform,
   supportPoint: ([, sigma]) => sigma,
 };

@@ -3,7 +3,7 @@ import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
 import { log as logTransform } from "../transforms.js";
-import { f64, logGammaincc, logpow } from "./math.js";
+import { f64, logGammainc, logGammaincc, logpow, survivalAbove } from "./math.js";
 
 export const inverseGammaSpec: DistributionSpec = {
   name: "InverseGamma",
@@ -32,6 +32,7 @@ export const inverseGammaSpec: DistributionSpec = {
     const [alpha, beta] = params;
     return pt.switch(pt.le(value, 0), -Infinity, logGammaincc(alpha, pt.div(beta, pt.maximum(value, 0))));
   },
+  logccdf: (value, [alpha, beta]) => survivalAbove(value, 0, (v) => logGammainc(alpha, pt.div(beta, v))),
   defaultTransform: () => logTransform,
   supportPoint: ([alpha, beta]) => pt.switch(pt.gt(alpha, 1), pt.div(beta, pt.sub(alpha, 1)), pt.div(beta, pt.add(alpha, 1))),
 };

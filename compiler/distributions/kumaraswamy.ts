@@ -3,7 +3,7 @@ import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
 import { logodds } from "../transforms.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
-import { required } from "./math.js";
+import { required, survivalAbove } from "./math.js";
 
 export const kumaraswamySpec: DistributionSpec = {
   name: "Kumaraswamy",
@@ -25,6 +25,7 @@ export const kumaraswamySpec: DistributionSpec = {
     const res = pt.switch(pt.le(value, 0), -Infinity, pt.switch(pt.lt(value, 1), inner, 0));
     return res;
   },
+  logccdf: (value, [a, b]) => survivalAbove(value, 0, (v) => pt.switch(pt.ge(v, 1), -Infinity, pt.mul(b, pt.log1p(pt.neg(pt.pow(pt.minimum(v, 1), a)))))),
   defaultTransform: () => logodds,
   supportPoint: ([a, b]) =>
     pt.exp(pt.sub(pt.add(pt.add(pt.log(b), pt.gammaln(pt.add(1, pt.div(1, a)))), pt.gammaln(b)), pt.gammaln(pt.add(pt.add(1, pt.div(1, a)), b)))),

@@ -20,6 +20,10 @@ export const laplaceSpec: DistributionSpec = {
     const res = pt.switch(pt.le(value, mu), pt.add(Math.log(0.5), y), pt.log1p(pt.mul(-0.5, pt.exp(pt.neg(y)))));
     return res;
   },
+  logccdf(value, [mu, b]) {
+    const y = pt.div(pt.sub(value, mu), b);
+    return pt.switch(pt.ge(y, 0), pt.sub(Math.log(0.5), y), pt.log1p(pt.mul(-0.5, pt.exp(pt.minimum(y, 0)))));
+  },
   defaultTransform: () => null,
   supportPoint: ([mu]) => mu,
 };

@@ -20,6 +20,7 @@ export const logisticSpec: DistributionSpec = {
     const [mu, s] = params;
     return pt.neg(pt.softplus(pt.neg(pt.div(pt.sub(value, mu), s))));
   },
+  logccdf: (value, [mu, s]) => pt.neg(pt.softplus(pt.div(pt.sub(value, mu), s))),
   defaultTransform: () => null,
   supportPoint: ([mu]) => mu,
 };

@@ -4,7 +4,7 @@ import { RV } from "../ops/random.js";
 import { log as logTransform } from "../transforms.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
 import { sigmaFrom } from "./normal.js";
-import { f64, normalLcdf } from "./math.js";
+import { f64, normalLccdf, normalLcdf } from "./math.js";
 
 export const logNormalSpec: DistributionSpec = {
   name: "LogNormal",
@@ -24,6 +24,7 @@ export const logNormalSpec: DistributionSpec = {
     const res = pt.switch(pt.le(value, 0), -Infinity, normalLcdf(mu, sigma, pt.log(value)));
     return res;
   },
+  logccdf: (value, [mu, sigma]) => pt.switch(pt.le(value, 0), 0, normalLccdf(mu, sigma, pt.log(pt.maximum(value, Number.MIN_VALUE)))),
   defaultTransform: () => logTransform,
   supportPoint: ([mu, sigma]) => pt.exp(pt.add(mu, pt.mul(0.5, pt.square(sigma)))),
 };

@@ -23,6 +23,14 @@ export function binomln(n: TensorLike, k: TensorLike): Variable {
 /** log(exp(a) - exp(b)) for a >= b, without cancellation. */
 export const logdiffexp = (a: TensorLike, b: TensorLike): Variable => pt.add(a, pt.log1mexp(pt.sub(b, a)));
 
+/**
+ * 0 below `from`, f (given x clamped to `from`) above: a log survival function on a support bounded
+ * below at `from`.
+ */
+export function survivalAbove(x: Variable, from: TensorLike, f: (x: Variable) => Variable): Variable {
+  return pt.switch(pt.lt(x, from), 0, f(pt.maximum(x, from)));
+}
+
 /** log Φ((x - mu) / sigma): erfc in the body, erfcx far in the left tail (PyMC's normal_lcdf). */
 export function normalLcdf(mu: TensorLike, sigma: TensorLike, x: TensorLike): Variable {
   const z = pt.div(pt.sub(x, mu), sigma);

@@ -26,6 +26,11 @@ export const moyalSpec: DistributionSpec = {
     const res = pt.switch(pt.lt(u, 0.5), pt.log1p(pt.neg(pt.erf(u))), pt.switch(pt.gt(u, 1), pt.sub(pt.log(pt.erfcx(u)), pt.square(u)), pt.log(pt.erfc(u))));
     return res;
   },
+  logccdf(value, [mu, sigma]) {
+    // P(X > x) = erf(u), u = exp(-z/2)/√2: direct for small u (the upper tail), 1 - erfc(u) above
+    const u = pt.mul(pt.exp(pt.mul(-0.5, pt.div(pt.sub(value, mu), sigma))), Math.SQRT1_2);
+    return pt.switch(pt.lt(u, 1), pt.log(pt.erf(u)), pt.log1p(pt.neg(pt.erfc(u))));
+  },
   defaultTransform: () => null,
   supportPoint: ([mu, sigma]) => pt.add(mu, pt.mul(sigma, EULER + Math.LN2)),
 };

@@ -3,7 +3,7 @@
 import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
-import { factln, logpow, logBetainc } from "./math.js";
+import { factln, logpow, logBetainc, survivalAbove } from "./math.js";
 
 export const negativeBinomialSpec: DistributionSpec = {
   name: "NegativeBinomial",
@@ -32,6 +32,8 @@ export const negativeBinomialSpec: DistributionSpec = {
     const res = pt.switch(pt.lt(value, 0), -Infinity, logBetainc(n, pt.add(k, 1), p));
     return res;
   },
+  // P(X > k) = I_{1-p}(k + 1, n)
+  logccdf: (value, [n, p]) => survivalAbove(value, 0, (v) => logBetainc(pt.add(pt.floor(v), 1), n, pt.sub(1, p))),
   defaultTransform: () => null,
   supportPoint: ([n, p]) => pt.floor(pt.div(pt.mul(n, pt.sub(1, p)), p)),
 };

@@ -3,6 +3,7 @@ import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
 import type { Variable } from "../graph/basic.js";
+import { normalLccdf } from "./math.js";
 
 /** PyMC's get_tau_sigma: one of sigma or tau (precision); sigma = 1 when neither is given. */
 export function sigmaFrom(given: Record<string, Variable | undefined>, where: string): Variable {
@@ -35,6 +36,7 @@ export const normalSpec: DistributionSpec = {
     );
     return res;
   },
+  logccdf: (value, [mu, sigma]) => normalLccdf(mu, sigma, value),
   defaultTransform: () => null,
   supportPoint: ([mu]) => mu,
 };

@@ -3,7 +3,7 @@ import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
 import { interval } from "../transforms.js";
-import { logpow, required } from "./math.js";
+import { logpow, required, survivalAbove } from "./math.js";
 
 export const paretoSpec: DistributionSpec = {
   name: "Pareto",
@@ -25,6 +25,7 @@ export const paretoSpec: DistributionSpec = {
     const res = pt.switch(pt.le(value, m), -Infinity, pt.log1mexp(pt.mul(alpha, pt.log(pt.div(m, value)))));
     return res;
   },
+  logccdf: (value, [alpha, m]) => survivalAbove(value, m, (v) => pt.mul(alpha, pt.log(pt.div(m, v)))),
   defaultTransform: ([, m]) => interval(m, null),
   supportPoint: ([alpha, m]) => pt.mul(m, pt.pow(2, pt.div(1, alpha))),
 };

@@ -2,7 +2,7 @@
 import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
-import { factln, logpow, required, logGammaincc } from "./math.js";
+import { factln, logpow, required, logGammainc, logGammaincc, survivalAbove } from "./math.js";
 
 export const poissonSpec: DistributionSpec = {
   name: "Poisson",
@@ -21,6 +21,7 @@ export const poissonSpec: DistributionSpec = {
     const res = pt.switch(pt.lt(value, 0), -Infinity, logGammaincc(pt.add(safe, 1), mu));
     return res;
   },
+  logccdf: (value, [mu]) => survivalAbove(value, 0, (v) => logGammainc(pt.add(pt.floor(v), 1), mu)),
   defaultTransform: () => null,
   supportPoint: ([mu]) => pt.floor(mu),
 };

@@ -43,6 +43,7 @@ export const studentTSpec: DistributionSpec = {
     const [nu, mu, sigma] = params;
     return studentTLcdf(pt.div(pt.sub(value, mu), sigma), nu);
   },
+  logccdf: (value, [nu, mu, sigma]) => studentTLcdf(pt.div(pt.sub(mu, value), sigma), nu),
   defaultTransform: () => null,
   supportPoint: ([, mu]) => mu,
 };

@@ -35,6 +35,19 @@ export const triangularSpec: DistributionSpec = {
     );
     return res;
   },
+  logccdf(value, [lower, c, upper]) {
+    const width = pt.sub(upper, lower);
+    // up to c: (upper - c)(c - lower) + (c - x)(c + x - 2 lower) over width (c - lower), two terms
+    // that do not cancel; above c: (upper - x)² / (width (upper - c))
+    const xl = pt.clip(value, lower, c);
+    const xr = pt.clip(value, c, upper);
+    const left = pt.sub(
+      pt.log(pt.add(pt.mul(pt.sub(upper, c), pt.sub(c, lower)), pt.mul(pt.sub(c, xl), pt.sub(pt.add(c, xl), pt.mul(2, lower))))),
+      pt.log(pt.mul(width, pt.sub(c, lower))),
+    );
+    const right = pt.sub(pt.mul(2, pt.log(pt.sub(upper, xr))), pt.log(pt.mul(width, pt.sub(upper, c))));
+    return pt.switch(pt.le(value, lower), 0, pt.switch(pt.le(value, c), left, pt.switch(pt.lt(value, upper), right, -Infinity)));
+  },
   defaultTransform: ([lower, , upper]) => interval(lower, upper),
   supportPoint: ([lower, c, upper]) => pt.div(pt.add(pt.add(lower, upper), c), 3),
 };

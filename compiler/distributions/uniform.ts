@@ -34,6 +34,12 @@ export const uniformSpec: DistributionSpec = {
     return res;
   },
   logcdf: (value, [lower, upper]) => uniformLogcdf(value, lower, upper, false),
+  logccdf: (value, [lower, upper]) =>
+    pt.switch(
+      pt.lt(value, lower),
+      0,
+      pt.switch(pt.ge(value, upper), -Infinity, pt.log(pt.div(pt.sub(upper, pt.clip(value, lower, upper)), pt.sub(upper, lower)))),
+    ),
   defaultTransform: ([lower, upper]) => interval(lower, upper),
   supportPoint: ([lower, upper]) => pt.div(pt.add(lower, upper), 2),
 };

@@ -3,7 +3,7 @@ import * as pt from "../tensor.js";
 import { RV } from "../ops/random.js";
 import { asFloat, defineDistribution, type DistributionSpec } from "./distribution.js";
 import { log as logTransform } from "../transforms.js";
-import { required } from "./math.js";
+import { required, survivalAbove } from "./math.js";
 
 export const weibullSpec: DistributionSpec = {
   name: "Weibull",
@@ -25,6 +25,7 @@ export const weibullSpec: DistributionSpec = {
     const a = pt.pow(pt.div(pt.maximum(value, 0), beta), alpha);
     return pt.switch(pt.le(value, 0), -Infinity, pt.log1mexp(pt.neg(a)));
   },
+  logccdf: (value, [alpha, beta]) => survivalAbove(value, 0, (v) => pt.neg(pt.pow(pt.div(v, beta), alpha))),
   defaultTransform: () => logTransform,
   supportPoint: ([alpha, beta]) => pt.mul(beta, pt.exp(pt.gammaln(pt.add(1, pt.div(1, alpha))))),
 };

@@ -5,7 +5,8 @@ It writes survival.json beside this file; commit both. CI does not run Python.
 Each case: a family with its PyMC parameters, a value x far into the upper tail (where the cdf
 rounds to 1 in double precision), and at 60 digits
   upper: log P(X >= x), the logp of Censored(dist, None, x) at x;
-  trunc: log p(x) - log P(X >= x), the logp of Truncated(dist, x, None) at x.
+  trunc: log p(x) - log P(X >= x), the logp of Truncated(dist, x, None) at x (null for the cases
+  so far out that only Censored's is compared).
 Each `ordered` entry: OrderedLogistic's eta and cutpoints and the log probability of every category,
 log(σ(c_k - eta) - σ(c_{k-1} - eta)).
 The closed forms below are the families' survival functions and densities (SciPy's logsf loses the
@@ -69,11 +70,65 @@ FAMILIES.update(
     }
 )
 
+def wald_sf(x, mu, lam):
+    # Φ(-√(λ/x)(x/μ - 1)) - e^{2λ/μ} Φ(-√(λ/x)(x/μ + 1)); at 60 digits the cancellation is harmless
+    s = mp.sqrt(lam / x)
+    return mp.ncdf(-s * (x / mu - 1)) - mp.exp(2 * lam / mu) * mp.ncdf(-s * (x / mu + 1))
+
+
+def wald_logp(x, mu, lam):
+    return mp.log(mp.sqrt(lam / (2 * pi * x**3))) - lam * (x - mu) ** 2 / (2 * mu**2 * x)
+
+
+def triangular_sf(x, lo, c, up):
+    return 1 - (x - lo) ** 2 / ((up - lo) * (c - lo)) if x <= c else (up - x) ** 2 / ((up - lo) * (up - c))
+
+
+def triangular_logp(x, lo, c, up):
+    return mp.log(2 * (x - lo) / ((up - lo) * (c - lo)) if x < c else 2 * (up - x) / ((up - lo) * (up - c)))
+
+
+def betabinom_pmf(k, a, b, n):
+    return mp.binomial(n, k) * mp.beta(k + a, n - k + b) / mp.beta(a, b)
+
+
+def betabinom(a, b, n):
+    sf = lambda k: mp.log(mp.fsum(betabinom_pmf(j, a, b, n) for j in range(int(k), n + 1)))
+    return sf, lambda k: mp.log(betabinom_pmf(int(k), a, b, n))
+
+
+def wald(mu, lam, alpha):
+    return lambda x: mp.log(wald_sf(x - alpha, mu, lam)), lambda x: wald_logp(x - alpha, mu, lam)
+
+
+def triangular(lo, c, up):
+    return lambda x: mp.log(triangular_sf(x, lo, c, up)), lambda x: triangular_logp(x, lo, c, up)
+
+
+# families with several parameter sets, each a (family, params, values, log survival, log density)
+EXTRA = [
+    ("Wald", {"mu": 2.0, "lam": 3.0, "alpha": 0.5}, [1.0, 2.5, 3.0, 150.0, 2000.0, 1e5], *wald(2, 3, mp.mpf(0.5))),
+    ("Wald", {"mu": 1.0, "lam": 0.05}, [0.01, 1.0, 5.0, 1e3, 1e4], *wald(1, mp.mpf(0.05), 0)),
+    ("Triangular", {"lower": -1.0, "upper": 2.0, "c": 0.5}, [-0.5, 0.5, 1.5, 2 - 1e-9, 2 - 1e-14], *triangular(-1, mp.mpf(0.5), 2)),
+    ("Triangular", {"lower": 0.0, "upper": 1.0, "c": 1.0}, [0.25, 1 - 1e-9, 1 - 1e-15], *triangular(0, 1, 1)),
+    # c = upper: 1 - F from log F cancels near upper (the fallback is 7e-7 off at 2 - 1e-9)
+    ("Triangular", {"lower": -1.0, "upper": 2.0, "c": 2.0}, [0.5, 2 - 1e-9, 2 - 1e-14], *triangular(-1, 2, 2)),
+    ("BetaBinomial", {"alpha": 1.0, "beta": 50.0, "n": 200}, [1, 10, 60, 150, 200], *betabinom(1, 50, 200)),
+]
+
+# Censored only: so far out that the logp itself rounds by more than Truncated's tolerance
+FAR = [("Wald", {"mu": 2.0, "lam": 3.0}, [1e7, 1e12, 1e100, 1e300], *wald(2, 3, 0))]
+
 cases = []
-for family, (params, values, logsf, logp) in FAMILIES.items():
+for family, params, values, logsf, logp in [(f, *v) for f, v in FAMILIES.items()] + EXTRA:
     for x in values:
         upper = logsf(mp.mpf(x))
         cases.append({"family": family, "params": params, "x": x, "upper": float(upper), "trunc": float(logp(mp.mpf(x)) - upper)})
+for family, params, values, logsf, _ in FAR:
+    for x in values:
+        # the Wald survival function cancels to about x/mu: enough digits for that
+        with mp.workdps(60 + 2 * int(mp.log10(x))):
+            cases.append({"family": family, "params": params, "x": x, "upper": float(logsf(mp.mpf(x))), "trunc": None})
 
 ordered = []
 for eta, cut in ((0.3, [-40, 40]), (0.3, [-20, 20]), (0.3, [-5, 5]), (0.3, [0.5]), (0.3, [-3, -1, 2, 45]), (-2.0, [-60, -50, 10])):
