@@ -71,7 +71,7 @@ export function deriveModelGraphs(model: Model): ModelGraphs {
   const valueVars = model.valueVars;
   const [logp] = boundedLogp([model.logp()]);
   const continuous = valueVars.filter((v) => isFloat(v.dtype));
-  const contGrads = continuous.length ? grad(logp, continuous, { disconnectedInputs: "zero" }) : [];
+  const contGrads = continuous.length ? grad(stabilized(logp), continuous, { disconnectedInputs: "zero" }) : [];
   const grads = valueVars.map((v) => (isFloat(v.dtype) ? contGrads[continuous.indexOf(v)] : zerosLike(v)));
   const terms = boundedLogp(model.logp({ sum: false })).map((t) => pt.sum(t));
   // A CustomDist with a `dist` graph is drawn through that graph.
@@ -82,6 +82,16 @@ export function deriveModelGraphs(model: Model): ModelGraphs {
   const predicted = cloneReplace(expandCustomDraws(model.observedRVs), new Map(model.freeRVs.map((rv, i) => [rv, freeRoots[i]])));
   const logLikelihood = boundedLogp(model.observedLogp(freeRoots));
   return { logp, grads, terms, draws, drawRngs: rngsOf(draws), constrained, predicted, freeRoots, predictRngs: rngsOf(predicted), logLikelihood };
+}
+
+/**
+ * logp canonicalised and stabilised (not yet specialised), to differentiate: the chain rule through
+ * an unstabilised form carries its overflow into the gradient (d log(1 - x^a) at x = sigmoid(50),
+ * where 1 - x^a rounds to 0, is -inf; of the stabilised log1mexp(-a softplus(-y)), finite).
+ */
+export function stabilized(logp: Variable): Variable {
+  const [canonical, stable] = phasesOf(evaluateNode);
+  return rewrite(rewrite([logp], canonical), stable)[0];
 }
 
 // ── 2. The rewrites ─────────────────────────────────────────────────────────────────────────────
@@ -95,12 +105,16 @@ export function rewritePhases(evaluate: NodeEvaluator): Rule[][] {
 
 const phaseCache = new WeakMap<NodeEvaluator, Rule[][]>();
 
+function phasesOf(evaluate: NodeEvaluator): Rule[][] {
+  let phases = phaseCache.get(evaluate);
+  if (!phases) phaseCache.set(evaluate, (phases = rewritePhases(evaluate)));
+  return phases;
+}
+
 /** Steps 2b–2d with a given constant evaluator (tests and benchmarks use this directly). */
 export function optimize(outputs: readonly Variable[], opts: { evaluate: NodeEvaluator; stats?: RewriteStats }): Variable[] {
-  let phases = phaseCache.get(opts.evaluate);
-  if (!phases) phaseCache.set(opts.evaluate, (phases = rewritePhases(opts.evaluate)));
   let current = [...outputs];
-  for (const rules of phases) current = rewrite(current, rules, opts.stats);
+  for (const rules of phasesOf(opts.evaluate)) current = rewrite(current, rules, opts.stats);
   return current;
 }
 

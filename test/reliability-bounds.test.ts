@@ -2,7 +2,24 @@
 // breaking): logp, its Jacobians, the initial point, the constrained values and the draws read the
 // value variables, never a random draw of the bound, in process and ahead of time alike.
 import { expect } from "chai";
-import { Beta, Categorical, Deterministic, Exponential, Gamma, Model, model, NDArray, Normal, Pareto, pt, transforms, Uniform } from "../compiler/index.js";
+import {
+  Beta,
+  Categorical,
+  Deterministic,
+  Exponential,
+  Gamma,
+  HalfCauchy,
+  Kumaraswamy,
+  LogitNormal,
+  Model,
+  model,
+  NDArray,
+  Normal,
+  Pareto,
+  pt,
+  transforms,
+  Uniform,
+} from "../compiler/index.js";
 import { ancestors } from "../compiler/graph/traversal.js";
 import { isRandomVariable } from "../compiler/ops/random.js";
 import type { CompiledModel } from "../runtime/index.js";
@@ -228,6 +245,37 @@ describe("reliability: far out on the transformed scale, where the constrained v
       expect(m.logp({ p_logodds__: y })).to.be.closeTo(Math.log(12) - 2 * softplus(-y) - 3 * softplus(y), 1e-9 * Math.max(1, Math.abs(y)));
     }
   });
+});
+
+describe("reliability: gradients far out on the transformed scale follow the stabilised logp", () => {
+  // The gradient is taken of the canonicalised and stabilised logp: through the raw form, the
+  // chain rule met 1 - x^a = 0 (Kumaraswamy), x² = inf (HalfCauchy, Pareto) or the support check
+  // value >= 1 (LogitNormal) where the value rounds, and gave -inf, NaN or a wrong slope.
+  const softplus = (y: number) => Math.max(y, 0) + Math.log1p(Math.exp(-Math.abs(y)));
+  const cases: [string, () => void, string, number, number, number][] = [
+    // name, builder, value variable, y, logp(y), dlogp/dy
+    ["HalfCauchy(1)", () => HalfCauchy("x", 1), "x_log__", 800, Math.log(2 / Math.PI) - 800, -1],
+    ["Pareto(3, 1)", () => Pareto("x", 3, 1), "x_interval__", 800, Math.log(3) - 3 * 800, -3],
+    ["LogitNormal(0, 1)", () => LogitNormal("x", 0, 1), "x_logodds__", 50, -1250 - 0.5 * Math.log(2 * Math.PI), -50],
+    // log 6 + log σ(y) + 2 log(1 - σ(y)²) + log σ(y) + log σ(-y), and its slope (finite differences below)
+    [
+      "Kumaraswamy(2, 3)",
+      () => Kumaraswamy("x", 2, 3),
+      "x_logodds__",
+      50,
+      Math.log(6) - 2 * softplus(-50) + 2 * Math.log(-Math.expm1(-2 * softplus(-50))) - softplus(50),
+      Number.NaN,
+    ],
+  ];
+  for (const [name, build, key, y, logp, slope] of cases) {
+    it(`${name} at ${key} = ${y}`, () => {
+      const m = model(`far_${name.replace(/\W/g, "_")}`, build);
+      expect(m.logp({ [key]: y })).to.be.closeTo(logp, 1e-9 * Math.abs(logp));
+      const g = (m.dlogp({ [key]: y }) as Record<string, number>)[key];
+      const want = Number.isNaN(slope) ? finiteDiffGrad((x) => m.logp({ [key]: x[0] }), Float64Array.of(y), 1e-5)[0] : slope;
+      expect(g).to.be.closeTo(want, 1e-6 * Math.max(1, Math.abs(want)));
+    });
+  }
 });
 
 describe("reliability: Categorical with far-apart logit_p", () => {

@@ -8,10 +8,15 @@ import { eightSchools, normalMeanScale, normalData } from "./sampler-models.js";
 
 const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
 
+/**
+ * The mean within k MCSE, the sd within 2k: az.summary's mcse_sd (sd·√(e(1 - 1/ess)^(ess-1) - 1))
+ * understates the sd's error for a skewed posterior: over seeds 1-100 of the HalfNormal scale below,
+ * (sd - exact) / mcse_sd had a standard deviation of 1.92, so "3 MCSE" failed 9 runs in 100.
+ */
 function withinMcse(trace: Trace, name: string, exactMean: number, exactSd: number, k = 3) {
   const row = summary(trace, { varNames: [name] }).rows[0];
   expect(Math.abs(row.mean - exactMean), `${name} mean ${row.mean} vs ${exactMean} (mcse ${row.mcse_mean})`).to.be.lessThan(k * row.mcse_mean);
-  expect(Math.abs(row.sd - exactSd), `${name} sd ${row.sd} vs ${exactSd} (mcse ${row.mcse_sd})`).to.be.lessThan(k * row.mcse_sd);
+  expect(Math.abs(row.sd - exactSd), `${name} sd ${row.sd} vs ${exactSd} (mcse ${row.mcse_sd})`).to.be.lessThan(2 * k * row.mcse_sd);
   return row;
 }
 

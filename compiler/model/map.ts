@@ -8,7 +8,7 @@ import type { Variable } from "../graph/basic.js";
 import { isFloat } from "../graph/type.js";
 import { grad } from "../grad.js";
 import { zerosLike } from "../ops/elemwise.js";
-import { compileGraph } from "../pipeline.js";
+import { compileGraph, stabilized } from "../pipeline.js";
 import { boundedLogp } from "./compile-graphs.js";
 import type { Model } from "./model.js";
 import { CompiledModel } from "../../runtime/index.js";
@@ -21,7 +21,7 @@ export { findMAP, type FindMAPOptions };
 function mapObjectiveGraphs(model: Model): Variable[] {
   const [logp] = boundedLogp([model.logp({ sum: true, jacobian: false })]);
   const continuous = model.valueVars.filter((v) => isFloat(v.dtype));
-  const grads = continuous.length ? grad(logp, continuous, { disconnectedInputs: "zero" }) : [];
+  const grads = continuous.length ? grad(stabilized(logp), continuous, { disconnectedInputs: "zero" }) : [];
   return [logp, ...model.valueVars.map((v) => (isFloat(v.dtype) ? grads[continuous.indexOf(v)] : zerosLike(v)))];
 }
 

@@ -150,6 +150,13 @@ export const simplify: Rule[] = [
     pattern: { op: "Le", args: [{ op: "Sigmoid", args: ["x"], as: "s" }, { constant: 1 }] },
     replace: ({ s }, v) => fillLike(v, 1, s),
   },
+  // sigmoid(x) < 1 too, though it rounds to 1 from x = 37 on: the support check of a variable on
+  // (0, 1) sampled on the logodds scale (LogitNormal's value >= 1) is no reason for -inf there
+  {
+    name: "ge(sigmoid(x), 1) → False",
+    pattern: { op: "Ge", args: [{ op: "Sigmoid", args: ["x"], as: "s" }, { constant: 1 }] },
+    replace: ({ s }, v) => fillLike(v, 0, s),
+  },
   // a and True = a
   { name: "and(a, True) → a", pattern: { op: "AND", args: ["a", { constant: 1 }], commute: true }, replace: ({ a }) => a },
   // a and False = False

@@ -7,28 +7,34 @@ import { log1mexp } from "../ops/special.js";
 import { DimShuffle, expandDims } from "../ops/dimshuffle.js";
 import { type Reduce, reduce } from "../ops/reduce.js";
 import { opName, type Pattern, type Rule } from "./pattern.js";
-import { scalarLike } from "./facts.js";
+import { nonNegative, scalarLike } from "./facts.js";
 
 const one: Pattern = { constant: 1 };
 
 const UNDERFLOWING = new Set(["Exp", "Sigmoid", "Softplus"]);
 
-/** The terms of a sum (through Add, Sub and Neg), each with its sign; null past `max` terms. */
-function signedTerms(v: Variable, sign: 1 | -1, out: [1 | -1, Variable][], max: number): boolean {
+/**
+ * The terms of a sum (through Add, Sub and Neg), each with its sign; false past `max` terms or
+ * levels (each level of a sum holds a term: a chain of 20 000 additions is not walked to its end).
+ */
+function signedTerms(v: Variable, sign: 1 | -1, out: [1 | -1, Variable][], max: number, depth = 0): boolean {
+  if (out.length >= max || depth >= max) return false;
   const name = v.owner ? opName(v.owner) : "";
   if (name === "Add" || name === "Sub") {
     const [a, b] = v.owner!.inputs;
-    return signedTerms(a, sign, out, max) && signedTerms(b, name === "Sub" ? (-sign as 1 | -1) : sign, out, max);
+    return signedTerms(a, sign, out, max, depth + 1) && signedTerms(b, name === "Sub" ? (-sign as 1 | -1) : sign, out, max, depth + 1);
   }
-  if (name === "Neg") return signedTerms(v.owner!.inputs[0], -sign as 1 | -1, out, max);
+  if (name === "Neg") return signedTerms(v.owner!.inputs[0], -sign as 1 | -1, out, max, depth + 1);
   out.push([sign, v]);
-  return out.length <= max;
+  return true;
 }
 
-/** The factors of a product (through Mul). */
-function factors(v: Variable, out: Variable[]): Variable[] {
-  if (v.owner && opName(v.owner) === "Mul") for (const i of v.owner.inputs) factors(i, out);
-  else out.push(v);
+/** The factors of a product (through Mul); null past `max` factors or levels. */
+function factors(v: Variable, out: Variable[], max: number, depth = 0): Variable[] | null {
+  if (out.length >= max || depth >= max) return null;
+  if (v.owner && opName(v.owner) === "Mul") {
+    for (const i of v.owner.inputs) if (!factors(i, out, max, depth + 1)) return null;
+  } else out.push(v);
   return out;
 }
 
@@ -42,7 +48,8 @@ function cancelReciprocals(sum: Variable, product: Variable): Variable | null {
   if (name !== "Add" && name !== "Sub") return null;
   const terms: [1 | -1, Variable][] = [];
   if (!signedTerms(sum, 1, terms, 8)) return null;
-  const fs = factors(product, []);
+  const fs = factors(product, [], 8);
+  if (!fs) return null;
   let cancelled = false;
   const parts = terms.map(([sign, t]) => {
     const node = t.owner;
@@ -166,6 +173,13 @@ export const stabilize: Rule[] = [
     name: "(k / f + b) · f → k + b · f for f = exp, sigmoid, softplus",
     pattern: { op: "Mul", args: ["s", "p"] },
     replace: ({ s, p }) => cancelReciprocals(s, p) ?? cancelReciprocals(p, s),
+  },
+  // log(1 - x^a) = log1mexp(a log x) for x >= 0: x^a rounds to 1 (log 0) where x is within an ulp
+  // of 1 (Kumaraswamy's value sigmoid(y) from y = 37 on, whose log is -softplus(-y), finite)
+  {
+    name: "log1p(-x^a) → log1mexp(a·log(x)) for x >= 0",
+    pattern: { op: "Log1p", args: [{ op: "Neg", args: [{ op: "Pow", args: [{ var: "x", where: (x) => nonNegative(x) }, "a"] }] }] },
+    replace: ({ x, a }) => log1mexp(mul(a, log(x))),
   },
   // log(exp(a) / b) = a - log(b): a softmax's log (Categorical's logit_p) stays finite where a
   // category's exp underflows, and log(sum(exp)) then becomes a logsumexp
