@@ -6,6 +6,7 @@ import {
   Beta,
   Categorical,
   Deterministic,
+  Dirichlet,
   Exponential,
   Gamma,
   HalfCauchy,
@@ -276,6 +277,22 @@ describe("reliability: gradients far out on the transformed scale follow the sta
       expect(g).to.be.closeTo(want, 1e-6 * Math.max(1, Math.abs(want)));
     });
   }
+});
+
+describe("reliability: Dirichlet far out on the simplex transform", () => {
+  // Dirichlet(1, 2, 3) at w_simplex__ = [800, 0]: w = softmax([800, 0, -800]), whose last two
+  // entries underflow; log w is [0, -800, -1600] and the log-Jacobian log 3 + 3·800 - 3·1600. The
+  // zero branch of (a - 1)·log w (w == 0, true once rounded) made it -Infinity.
+  it("a finite logp and the finite-difference gradient", () => {
+    const m = model("dirichlet_far", () => {
+      Dirichlet("w", [1, 2, 3]);
+    });
+    const at = (v: number[]) => m.logp({ w_simplex__: v });
+    expect(at([800, 0])).to.be.closeTo(Math.log(60) - 800 - 3200 + Math.log(3) - 2400, 1e-9);
+    const g = (m.dlogp({ w_simplex__: [800, 0] }) as Record<string, NDArray>).w_simplex__;
+    const fd = finiteDiffGrad((x) => at(Array.from(x)), Float64Array.of(800, 0), 1e-7);
+    Array.from(g.data).forEach((v, i) => expect(v).to.be.closeTo(fd[i], 1e-4));
+  });
 });
 
 describe("reliability: Categorical with far-apart logit_p", () => {

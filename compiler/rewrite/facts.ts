@@ -3,6 +3,7 @@ import { Constant, type Variable } from "../graph/basic.js";
 import { TensorType, type DType } from "../graph/type.js";
 import { second } from "../ops/elemwise.js";
 import { DimShuffle } from "../ops/dimshuffle.js";
+import { Reduce } from "../ops/reduce.js";
 import { constantValue, opName, uniformValue, type OpName } from "./pattern.js";
 
 /** Largest constant array a rule writes out in full (larger fills stay `second(x, c)`). */
@@ -61,6 +62,13 @@ export function positive(v: Variable, depth = 0): boolean {
   if (name === "Maximum") return node.inputs.some((i) => positive(i, depth + 1));
   if (name === "Second") return positive(node.inputs[1], depth + 1);
   if (node.op instanceof DimShuffle) return positive(node.inputs[0], depth + 1);
+  // a sum of positive numbers over axes statically known non-empty (an empty sum is 0): the
+  // denominator of a softmax, the simplex transform's
+  if (node.op instanceof Reduce && node.op.kind === "sum") {
+    const x = node.inputs[0];
+    const axes = node.op.axes ?? x.type.shape.map((_, k) => k);
+    return axes.every((k) => (x.type.shape[k] ?? 0) >= 1) && positive(x, depth + 1);
+  }
   return false;
 }
 
