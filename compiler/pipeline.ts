@@ -90,8 +90,10 @@ export function deriveModelGraphs(model: Model): ModelGraphs {
  * where 1 - x^a rounds to 0, is -inf; of the stabilised log1mexp(-a softplus(-y)), finite).
  */
 export function stabilized(logp: Variable): Variable {
+  // ZeroGrad stays: what it stops (pt.zeroGrad in a Potential, say) is for the gradient to see
+  const keep = (rules: Rule[]) => rules.filter((r) => r !== dropZeroGrad);
   const [canonical, stable] = phasesOf(evaluateNode);
-  return rewrite(rewrite([logp], canonical), stable)[0];
+  return rewrite(rewrite([logp], keep(canonical)), keep(stable))[0];
 }
 
 // ── 2. The rewrites ─────────────────────────────────────────────────────────────────────────────

@@ -17,6 +17,7 @@ import {
   NDArray,
   Normal,
   Pareto,
+  Potential,
   pt,
   transforms,
   Uniform,
@@ -315,5 +316,18 @@ describe("reliability: Categorical with far-apart logit_p", () => {
     // Away from the ties of max: d/dl_k = 1000 (n_k - 3 softmax_k) - l_k with counts n = [1, 1, 1].
     const grad = (m.dlogp({ l: [1, -1, 0] }) as Record<string, NDArray>).l;
     expect(Array.from(grad.data)).to.deep.equal([1000 - 3000 - 1, 1000 + 1, 1000]);
+  });
+});
+
+describe("reliability: the gradient of the stabilised logp keeps pt.zeroGrad", () => {
+  // The rewrites drop ZeroGrad once the gradient is taken; taken of the rewritten logp, it must
+  // still be there: d/dx [Normal(x | 0, 1) + zeroGrad(x)·x] = -x + x = 0, not -x + 2x.
+  it("a Potential with pt.zeroGrad: its stopped part has no gradient", () => {
+    const m = model("zero_grad_potential", () => {
+      const x = Normal("x", 0, 1);
+      Potential("p", pt.mul(pt.zeroGrad(x), x));
+    });
+    expect((m.dlogp({ x: 1.5 }) as Record<string, number>).x).to.equal(0);
+    expect(m.logp({ x: 1.5 })).to.be.closeTo(-0.5 * 2.25 - 0.5 * Math.log(2 * Math.PI) + 2.25, 1e-12);
   });
 });
