@@ -188,16 +188,29 @@ describe("tsmc sample", () => {
           [2, 50, 3],
           Float64Array.from({ length: 300 }, (_, i) => Math.cos(i * 0.3) + (i % 7)),
         ),
+        // nine elements: gathered in blocks of four, four and one, shared among parts
+        w: new NDArray(
+          [2, 50, 9],
+          Float64Array.from({ length: 900 }, (_, i) => Math.sin(i * 0.11) * (1 + (i % 9))),
+        ),
       },
       dims: { v: ["abc"] },
       coords: { abc: ["a", "b", "c"] },
     };
     const here = summary(trace);
-    expect(here.rows.map((r) => r.name)).to.deep.equal(["x", "v[a]", "v[b]", "v[c]"]);
+    expect(here.rows.map((r) => r.name)).to.deep.equal(["x", "v[a]", "v[b]", "v[c]", ...Array.from({ length: 9 }, (_, k) => `w[${k}]`)]);
+    // each element's row is that of the element alone (no gather: a [2, 50] array of its own)
+    for (let k = 0; k < 9; k++) {
+      const alone = new NDArray(
+        [2, 50],
+        Float64Array.from({ length: 100 }, (_, i) => trace.posterior.w.data[i * 9 + k]),
+      );
+      expect({ ...summary({ posterior: { w: alone } }).rows[0], name: `w[${k}]` }).to.deep.equal(here.rows[4 + k]);
+    }
     for (const threads of [1, 2, 3]) expect((await summaryOffThread(trace, threads)()).rows, `${threads} threads`).to.deep.equal(here.rows);
     // a posterior no worker can be given (a Proxy does not clone): the same rows, made here
     const odd = { x: new NDArray(new Proxy([2, 50], {}), trace.posterior.x.data) };
-    expect((await summaryOffThread({ ...trace, posterior: { ...odd, v: trace.posterior.v } })()).rows).to.deep.equal(here.rows);
+    expect((await summaryOffThread({ ...trace, posterior: { ...odd, v: trace.posterior.v, w: trace.posterior.w } })()).rows).to.deep.equal(here.rows);
   });
 
   it("the worker pool writes writeJSON's text to the byte, in blocks of draws, and gives summary()'s rows", async () => {
