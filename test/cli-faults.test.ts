@@ -8,29 +8,20 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, sy
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command } from "commander";
-import { chooseModel, registerSample, type SampleIO, writeFileAtomically, writeZarrAtomically } from "../compiler/cli-sample.js";
+import { chooseModel, registerSample, writeFileAtomically, writeZarrAtomically } from "../compiler/cli-sample.js";
 import { build } from "../compiler/frontend/build.js";
 import { type CompiledModel, NDArray, Trace } from "../runtime/index.js";
 import { root, scratchDir } from "./helpers/aot.js";
+import { captureIO } from "./helpers/cli-io.js";
 
 const OK = `import { model, Normal, data } from "tsmc";
 export const m = model("ok", () => { const mu = Normal("mu", 0, 1); Normal("y", mu, 1, { observed: data("yd", [1.0, 2.0]) }); });
 `;
 
-function capture(): SampleIO & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    stdout: { write: (s: string) => ((io.out += s), true) },
-    stderr: { write: (s: string) => ((io.err += s), true), isTTY: false },
-  };
-  return io;
-}
-
 const FEW = ["--draws", "10", "--tune", "10", "--chains", "1", "--cores", "1", "--seed", "1", "--no-progress"];
 
 /** Run `tsmc sample` in process; the error it throws, if any (the command prints it and exits 1). */
-async function sample(args: string[], io = capture()): Promise<{ error?: Error; io: typeof io }> {
+async function sample(args: string[], io = captureIO()): Promise<{ error?: Error; io: typeof io }> {
   const program = new Command("tsmc").exitOverride();
   registerSample(program, io);
   try {

@@ -7,19 +7,10 @@ import { Command } from "commander";
 import { registerSample, loadModels, chooseModel, type SampleIO, writeJSONAtomically } from "../compiler/cli-sample.js";
 import { PoolError, PostPool, summaryOffThread } from "../compiler/cli-post.js";
 import { NDArray, summary, Trace } from "../runtime/index.js";
+import { captureIO } from "./helpers/cli-io.js";
 
 const modelsFile = new URL("./sampler-models.ts", import.meta.url).pathname;
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
-
-function capture(tty: boolean): SampleIO & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    stdout: { write: (s: string) => ((io.out += s), true) },
-    stderr: { write: (s: string) => ((io.err += s), true), isTTY: tty },
-  };
-  return io;
-}
 
 async function run(args: string[], io: SampleIO): Promise<void> {
   const program = new Command("tsmc").exitOverride();
@@ -43,7 +34,7 @@ describe("tsmc sample", () => {
   });
 
   it("prints plain progress lines, the summary table and writes ArviZ JSON", async () => {
-    const io = capture(false);
+    const io = captureIO(false);
     const out = join(dir, "trace.json");
     await run([modelsFile, "--model", "eight_schools", "--draws", "200", "--tune", "200", "--chains", "2", "--cores", "1", "--seed", "7", "--out", out], io);
     const lines = io.out.trimEnd().split("\n");
@@ -66,7 +57,7 @@ describe("tsmc sample", () => {
   });
 
   it("draws a bar per chain on a terminal and warns about divergences and R-hat", async () => {
-    const io = capture(true);
+    const io = captureIO(true);
     // A tiny warmup with a high step size target provokes divergences and unconverged chains.
     await run(
       [modelsFile, "--model", "eight_schools", "--draws", "30", "--tune", "0", "--chains", "2", "--cores", "1", "--seed", "1", "--target-accept", "0.5"],
@@ -79,8 +70,8 @@ describe("tsmc sample", () => {
   });
 
   it("a source file with model() declarations goes through the build pass; workers get the generated body", async () => {
-    const seq = capture(false);
-    const par = capture(false);
+    const seq = captureIO(false);
+    const par = captureIO(false);
     const args = [fixture("eight_schools.ts"), "--draws", "100", "--tune", "100", "--chains", "2", "--seed", "5", "--no-progress"];
     await run([...args, "--cores", "1"], seq);
     const out = join(dir, "schools.json");
@@ -94,12 +85,12 @@ describe("tsmc sample", () => {
   });
 
   it("--data binds data() inputs (inline JSON or @file)", async () => {
-    const io = capture(false);
+    const io = captureIO(false);
     const file = join(dir, "x.json");
     writeFileSync(file, JSON.stringify({ x: [0.1, -0.4, 0.3, 1.2, 0.5] }));
     await run([fixture("data-model.ts"), "--data", `@${file}`, "--draws", "100", "--tune", "100", "--chains", "1", "--seed", "1", "--no-progress"], io);
     expect(io.out.split("\n").map((l) => l.split(/\s+/)[0])).to.include.members(["slope", "intercept", "noise"]);
-    const missing = capture(false);
+    const missing = captureIO(false);
     let error: unknown;
     try {
       await run([fixture("data-model.ts"), "--draws", "10", "--tune", "0", "--chains", "1", "--no-progress"], missing);
@@ -110,8 +101,8 @@ describe("tsmc sample", () => {
   });
 
   it("the same seed prints the same table", async () => {
-    const a = capture(false);
-    const b = capture(false);
+    const a = captureIO(false);
+    const b = captureIO(false);
     const args = [
       modelsFile,
       "--model",
@@ -133,7 +124,7 @@ describe("tsmc sample", () => {
     expect(a.out).to.equal(b.out);
     expect(a.err).not.to.contain("chain 0:");
     // With --out the table is computed on a worker thread while the trace is written: the same table.
-    const c = capture(false);
+    const c = captureIO(false);
     const out = join(dir, "same-table.json");
     await run([...args, "--out", out], c);
     expect(c.out).to.equal(a.out);
@@ -145,7 +136,7 @@ describe("tsmc sample", () => {
     const out = join(dir, "loglik.json");
     await run(
       [modelsFile, "--model", "eight_schools", "--draws", "20", "--tune", "20", "--chains", "1", "--seed", "2", "--log-likelihood", "--out", out],
-      capture(false),
+      captureIO(false),
     );
     const json = JSON.parse(readFileSync(out, "utf8"));
     expect(json.log_likelihood.y).to.have.length(1);
@@ -155,7 +146,7 @@ describe("tsmc sample", () => {
 
   it("--report writes one self-contained HTML page with the table and the plots; a folder is refused before sampling", async () => {
     const page = join(dir, "report.html");
-    const io = capture(false);
+    const io = captureIO(false);
     await run(
       [modelsFile, "--model", "eight_schools", "--draws", "100", "--tune", "100", "--chains", "2", "--cores", "1", "--seed", "3", "--report", page],
       io,
@@ -166,7 +157,7 @@ describe("tsmc sample", () => {
     expect(html).to.contain("<table");
     expect((html.match(/<svg/g) ?? []).length).to.be.at.least(5);
     expect(html).not.to.match(/(src|href)="https?:/);
-    const folder = capture(false);
+    const folder = captureIO(false);
     let error: Error | undefined;
     try {
       await run([modelsFile, "--model", "eight_schools", "--draws", "10", "--report", dir], folder);
