@@ -70,9 +70,7 @@ const rngsOf = (outs: Variable[]) => graphInputs(outs).filter((v): v is RandomGe
 export function deriveModelGraphs(model: Model): ModelGraphs {
   const valueVars = model.valueVars;
   const [logp] = boundedLogp([model.logp()]);
-  const continuous = valueVars.filter((v) => isFloat(v.dtype));
-  const contGrads = continuous.length ? grad(stabilized(logp), continuous, { disconnectedInputs: "zero" }) : [];
-  const grads = valueVars.map((v) => (isFloat(v.dtype) ? contGrads[continuous.indexOf(v)] : zerosLike(v)));
+  const grads = valueGradients(logp, valueVars);
   const terms = boundedLogp(model.logp({ sum: false })).map((t) => pt.sum(t));
   // A CustomDist with a `dist` graph is drawn through that graph.
   const draws = expandCustomDraws([...model.basicRVs, ...model.deterministics]);
@@ -89,11 +87,18 @@ export function deriveModelGraphs(model: Model): ModelGraphs {
  * an unstabilised form carries its overflow into the gradient (d log(1 - x^a) at x = sigmoid(50),
  * where 1 - x^a rounds to 0, is -inf; of the stabilised log1mexp(-a softplus(-y)), finite).
  */
-export function stabilized(logp: Variable): Variable {
+function stabilized(logp: Variable): Variable {
   // ZeroGrad stays: what it stops (pt.zeroGrad in a Potential, say) is for the gradient to see
   const keep = (rules: Rule[]) => rules.filter((r) => r !== dropZeroGrad);
   const [canonical, stable] = phasesOf(evaluateNode);
   return rewrite(rewrite([logp], keep(canonical)), keep(stable))[0];
+}
+
+/** The gradient of `logp`'s stabilised form by value variable (zeros for discrete ones, which have none). */
+export function valueGradients(logp: Variable, valueVars: readonly Variable[]): Variable[] {
+  const continuous = valueVars.filter((v) => isFloat(v.dtype));
+  const grads = continuous.length ? grad(stabilized(logp), continuous, { disconnectedInputs: "zero" }) : [];
+  return valueVars.map((v) => (isFloat(v.dtype) ? grads[continuous.indexOf(v)] : zerosLike(v)));
 }
 
 // ── 2. The rewrites ─────────────────────────────────────────────────────────────────────────────

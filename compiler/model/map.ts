@@ -5,10 +5,7 @@
 // (compileMapObjective in ./compile.ts). The optimizer is runtime/sampler/map.ts.
 import { emitFunction, type EmittedFunction, type SharedConstants } from "../emit/js.js";
 import type { Variable } from "../graph/basic.js";
-import { isFloat } from "../graph/type.js";
-import { grad } from "../grad.js";
-import { zerosLike } from "../ops/elemwise.js";
-import { compileGraph, stabilized } from "../pipeline.js";
+import { compileGraph, valueGradients } from "../pipeline.js";
 import { boundedLogp } from "./compile-graphs.js";
 import type { Model } from "./model.js";
 import { CompiledModel } from "../../runtime/index.js";
@@ -20,9 +17,7 @@ export { findMAP, type FindMAPOptions };
 /** logp without Jacobians (-inf outside the support), then its gradient by value variable (zeros for discrete ones). */
 function mapObjectiveGraphs(model: Model): Variable[] {
   const [logp] = boundedLogp([model.logp({ sum: true, jacobian: false })]);
-  const continuous = model.valueVars.filter((v) => isFloat(v.dtype));
-  const grads = continuous.length ? grad(stabilized(logp), continuous, { disconnectedInputs: "zero" }) : [];
-  return [logp, ...model.valueVars.map((v) => (isFloat(v.dtype) ? grads[continuous.indexOf(v)] : zerosLike(v)))];
+  return [logp, ...valueGradients(logp, model.valueVars)];
 }
 
 /** `mapObjective(valueVars..., dataVars...)`: [logp, ...gradients], as the model's `terms` is called. */
