@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { Summary, summary, type SummaryRow, type Trace } from "../runtime/index.js";
 import { formatJSONItems, type JSONArray } from "../runtime/sampler/trace.js";
-import { GATHER_BLOCK, type SummaryInput } from "../runtime/sampler/summary.js";
+import { summaryBlocks, type SummaryInput } from "../runtime/sampler/summary.js";
 import { tsxApi } from "../runtime/sampler/parallel.js";
 
 /** The runtime's modules as this file was loaded: dist's .js, or the .ts sources under tsx. */
@@ -151,8 +151,7 @@ export class PostPool {
    * made on this thread if they fail.
    */
   async summary(): Promise<Summary> {
-    const blocks = Object.values(this.trace.posterior).reduce((n, a) => n + Math.ceil(a.shape.slice(2).reduce((k, d) => k * d, 1) / GATHER_BLOCK), 0);
-    const of = Math.max(1, Math.min(blocks, 16 * this.workers.length));
+    const of = Math.max(1, Math.min(summaryBlocks(this.trace), 16 * this.workers.length));
     try {
       const parts = await Promise.all(Array.from({ length: of }, (_, index) => this.run({ kind: "rows", index, of }).then((r) => r.rows!)));
       const rows: SummaryRow[] = [];

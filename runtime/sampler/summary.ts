@@ -108,7 +108,12 @@ export function elementChains(arr: NDArray, k: number): Chains {
 }
 
 /** Columns gathered in one pass over a variable's draws (a pass costs the whole array's memory traffic). */
-export const GATHER_BLOCK = 4;
+const GATHER_BLOCK = 4;
+
+/** How many blocks of rows summaryPart shares out for the posterior's variables. */
+export function summaryBlocks(trace: SummaryInput): number {
+  return Object.values(trace.posterior).reduce((n, a) => n + Math.ceil(a.shape.slice(2).reduce((k, d) => k * d, 1) / GATHER_BLOCK), 0);
+}
 
 /**
  * Elements `from` to `to` - 1 of a [chains, draws, ...shape] array, each chain after chain, in one
